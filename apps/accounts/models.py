@@ -1,0 +1,132 @@
+"""The exchange's accounts as the desk sees them, what identifies them, and who controls them."""
+
+from django.db import models
+from simple_history.models import HistoricalRecords
+
+from apps.desk.history import HistoryStamp
+
+
+class ControlCluster(models.Model):
+    """Accounts the detection layer believes are under one actual controller."""
+
+    key = models.CharField(max_length=80, unique=True, help_text="Stable across re-runs.")
+    size = models.PositiveIntegerField(default=0)
+    first_detected_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords(bases=[HistoryStamp])
+
+    class Meta:
+        ordering = ["-size", "key"]
+
+    def __str__(self) -> str:
+        return f"cluster {self.key} ({self.size} accounts)"
+
+
+class ExchangeAccount(models.Model):
+    account_id = models.CharField(max_length=64, primary_key=True)
+    registered_at = models.DateTimeField()
+    kyc_level = models.PositiveSmallIntegerField()
+    vip_tier = models.PositiveSmallIntegerField()
+    api_trading_allowed = models.BooleanField(default=False)
+    market_maker = models.BooleanField(default=False)
+    # Plain id, not a key: the referrer may be an account the desk has not loaded.
+    referrer_id = models.CharField(max_length=64, blank=True, default="")
+    cluster = models.ForeignKey(
+        ControlCluster, null=True, blank=True, on_delete=models.SET_NULL, related_name="members"
+    )
+    loaded_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords(bases=[HistoryStamp])
+
+    class Meta:
+        ordering = ["account_id"]
+
+    def __str__(self) -> str:
+        return self.account_id
+
+
+class Identifier(models.Model):
+    """An IP, device or funding address an account was seen with.
+
+    The row is itself the record over time (first / last seen, how often), so it carries
+    no separate history table: a login storm would otherwise write millions of rows.
+    """
+
+    class Kind(models.TextChoices):
+        IP = "ip", "IP address"
+        DEVICE = "device", "Device"
+        ADDRESS = "address", "Funding address"
+
+    account = models.ForeignKey(
+        ExchangeAccount, on_delete=models.CASCADE, related_name="identifiers"
+    )
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    value = models.CharField(max_length=200)
+    first_seen = models.DateTimeField()
+    last_seen = models.DateTimeField()
+    times_seen = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["account", "kind", "value"], name="identifier_once")
+        ]
+        indexes = [
+            models.Index(fields=["kind", "value"], name="identifier_lookup"),
+            # Search matches a value whatever its kind.
+            models.Index(fields=["value"], name="identifier_value"),
+        ]
+        ordering = ["kind", "-last_seen"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.value}"
+
+
+class AccountLink(models.Model):
+    """One piece of evidence that two accounts share a controller."""
+
+    class Kind(models.TextChoices):
+        IP = "ip", "Shared IP"
+        DEVICE = "device", "Shared device"
+        ADDRESS = "address", "Shared funding address"
+        TRANSFER = "transfer", "Internal transfer"
+        TRADES_WITH = "trades_with", "Trades with each other"
+
+    # The pair is stored once, lower account id first.
+    account_a = models.ForeignKey(ExchangeAccount, on_delete=models.CASCADE, related_name="+")
+    account_b = models.ForeignKey(ExchangeAccount, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    evidence = models.JSONField(default=dict, help_text="Shared values, counts, times.")
+    first_seen = models.DateTimeField(null=True)
+    last_seen = models.DateTimeField(null=True)
+    history = HistoricalRecords(bases=[HistoryStamp])
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["account_a", "account_b", "kind"], name="link_once"),
+            models.CheckConstraint(
+                condition=models.Q(account_a__lt=models.F("account_b")), name="link_ordered"
+            ),
+        ]
+        indexes = [models.Index(fields=["account_b"], name="link_b")]
+
+    def __str__(self) -> str:
+        return f"{self.account_a_id} ~ {self.account_b_id} ({self.kind})"
+
+
+class FeedLoad(models.Model):
+    """One run of the account loader over a feed window: what it read and changed."""
+
+    folder = models.CharField(max_length=500)
+    started_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True)
+    accounts_created = models.PositiveIntegerField(default=0)
+    accounts_updated = models.PositiveIntegerField(default=0)
+    identifiers_seen = models.PositiveIntegerField(default=0)
+    links = models.PositiveIntegerField(default=0)
+    clusters = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-started_at"]
+
+    def __str__(self) -> str:
+        return f"load of {self.folder} at {self.started_at:%Y-%m-%d %H:%M}"

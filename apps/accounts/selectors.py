@@ -1,0 +1,122 @@
+from dataclasses import dataclass
+
+from django.db.models import Count, Min, Q, QuerySet
+
+from apps.accounts.models import AccountLink, ControlCluster, ExchangeAccount, Identifier
+
+SEARCH_LIMIT = 200
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    account: ExchangeAccount
+    matched_on: str  # "account id", or the identifier kind that matched
+    matched_value: str
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    query: str
+    hits: list[SearchHit]
+    total: int  # accounts matched, which may exceed the hits shown
+
+    @property
+    def truncated(self) -> bool:
+        return self.total > len(self.hits)
+
+
+def _accounts() -> QuerySet[ExchangeAccount]:
+    return ExchangeAccount.objects.select_related("cluster")
+
+
+def account_search(query: str, *, limit: int = SEARCH_LIMIT) -> SearchResult:
+    """Accounts whose id starts with `query`, or that used an IP, device or address equal to
+    (or starting with) it. Every account that used an exact identifier is counted."""
+    query = query.strip()
+    if len(query) < 2:
+        return SearchResult(query, [], 0)
+    hits: dict[str, SearchHit] = {}
+    for account in _accounts().filter(account_id__istartswith=query)[:limit]:
+        hits[account.account_id] = SearchHit(account, "account id", account.account_id)
+    matching = Identifier.objects.filter(Q(value=query) | Q(value__startswith=query))
+    total_ids = set(hits) | set(matching.values_list("account_id", flat=True).distinct())
+    sightings = (
+        matching.exclude(account_id__in=list(hits))
+        .select_related("account__cluster")
+        .order_by("account_id", "kind")[: limit * 3]
+    )
+    for sighting in sightings:
+        if len(hits) >= limit:
+            break
+        hits.setdefault(
+            sighting.account_id,
+            SearchHit(sighting.account, sighting.get_kind_display(), sighting.value),
+        )
+    return SearchResult(query, list(hits.values()), len(total_ids))
+
+
+@dataclass(frozen=True)
+class IdentifierRow:
+    identifier: Identifier
+    shared_with: int  # other accounts seen with the same value
+
+
+def account_identifiers(account: ExchangeAccount) -> list[IdentifierRow]:
+    identifiers = list(account.identifiers.all())
+    shared = dict(
+        Identifier.objects.filter(value__in=[i.value for i in identifiers])
+        .values_list("value")
+        .annotate(n=Count("account_id", distinct=True))
+        .values_list("value", "n")
+    )
+    return [IdentifierRow(i, shared.get(i.value, 1) - 1) for i in identifiers]
+
+
+@dataclass(frozen=True)
+class LinkRow:
+    other_id: str
+    kind: str
+    evidence: dict
+    link: AccountLink
+
+
+def account_links(account: ExchangeAccount) -> list[LinkRow]:
+    links = AccountLink.objects.filter(Q(account_a=account) | Q(account_b=account)).order_by(
+        "kind", "account_a_id", "account_b_id"
+    )
+    return [
+        LinkRow(
+            link.account_b_id if link.account_a_id == account.account_id else link.account_a_id,
+            link.get_kind_display(),
+            link.evidence,
+            link,
+        )
+        for link in links
+    ]
+
+
+def cluster_members(cluster: ControlCluster | None) -> list[ExchangeAccount]:
+    if cluster is None:
+        return []
+    return list(cluster.members.order_by("account_id"))
+
+
+@dataclass(frozen=True)
+class DeskOverview:
+    accounts: int
+    clusters: int
+    clustered_accounts: int
+    largest_clusters: list[ControlCluster]
+
+
+def desk_overview() -> DeskOverview:
+    return DeskOverview(
+        accounts=ExchangeAccount.objects.count(),
+        clusters=ControlCluster.objects.count(),
+        clustered_accounts=ExchangeAccount.objects.filter(cluster__isnull=False).count(),
+        largest_clusters=list(
+            ControlCluster.objects.annotate(first_member=Min("members__account_id")).order_by(
+                "-size", "key"
+            )[:8]
+        ),
+    )

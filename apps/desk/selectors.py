@@ -1,0 +1,61 @@
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.db import models
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    field: str
+    old: Any
+    new: Any
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    at: datetime
+    kind: str  # created, changed, deleted
+    actor: str
+    reason: str
+    changes: list[FieldChange]
+
+
+_KINDS = {"+": "created", "~": "changed", "-": "deleted"}
+
+
+def history_entries(instance: models.Model) -> list[HistoryEntry]:
+    """Every history row of one object, newest first, each with its field changes."""
+    records = list(
+        instance.history.select_related("history_user").order_by("history_date", "history_id")  # type: ignore[attr-defined]
+    )
+    entries = []
+    previous = None
+    for record in records:
+        if previous is None:
+            changes = [
+                FieldChange(field.verbose_name, None, getattr(record, field.attname))
+                for field in record.instance_type._meta.concrete_fields
+                if getattr(record, field.attname, None) not in (None, "")
+            ]
+        else:
+            delta = record.diff_against(previous)
+            changes = [FieldChange(c.field, c.old, c.new) for c in delta.changes]
+        actor = (
+            str(record.history_user)
+            if record.history_user
+            else f"task {record.history_task}"
+            if getattr(record, "history_task", "")
+            else "system"
+        )
+        entries.append(
+            HistoryEntry(
+                at=record.history_date,
+                kind=_KINDS.get(record.history_type, record.history_type),
+                actor=actor,
+                reason=record.history_change_reason or "",
+                changes=changes,
+            )
+        )
+        previous = record
+    return list(reversed(entries))

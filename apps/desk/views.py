@@ -1,0 +1,53 @@
+from django.apps import apps as django_apps
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, render
+from django.views.decorators.http import require_GET
+
+from apps.accounts.selectors import desk_overview
+from apps.desk.history import history_model
+from apps.desk.selectors import history_entries
+from apps.people.access import has_role, public, role_of, role_required
+from apps.people.roles import EVERY_PERSON, STAFF_ROLES
+
+
+@role_required(*EVERY_PERSON)
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    role = role_of(request.user)
+    return render(
+        request,
+        "desk/home.html",
+        {
+            "role": role,
+            "overview": desk_overview() if has_role(request.user, *STAFF_ROLES) else None,
+        },
+    )
+
+
+@role_required(*STAFF_ROLES)
+@require_GET
+def object_history(request: HttpRequest, key: str, pk: str) -> HttpResponse:
+    registered = history_model(key)
+    if registered is None:
+        raise Http404("No such kind of record.")
+    model, roles = registered
+    if not has_role(request.user, *roles):
+        raise PermissionDenied("Your role does not read this history.")
+    instance = get_object_or_404(model, pk=pk)
+    return render(
+        request,
+        "desk/history.html",
+        {
+            "object": instance,
+            "kind": model._meta.verbose_name,
+            "entries": history_entries(instance),
+        },
+    )
+
+
+@public
+@require_GET
+def health(request: HttpRequest) -> JsonResponse:
+    """For load balancers: answers without touching the database."""
+    return JsonResponse({"status": "ok", "apps": len(django_apps.get_app_configs())})

@@ -1,0 +1,19 @@
+from django.contrib.auth.forms import AuthenticationForm
+
+
+class SignInForm(AuthenticationForm):
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "invalid_login": "That user name and password do not match. "
+        "After %(limit)s failed tries the sign-in locks for a while.",
+    }
+
+    def get_invalid_login_error(self):  # type: ignore[no-untyped-def]
+        from django.conf import settings
+        from django.core.exceptions import ValidationError
+
+        return ValidationError(
+            self.error_messages["invalid_login"],
+            code="invalid_login",
+            params={"limit": settings.AXES_FAILURE_LIMIT},
+        )

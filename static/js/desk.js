@@ -1,0 +1,62 @@
+// Keyboard-first shell: global shortcuts, theme switch, help dialog.
+(function () {
+  "use strict";
+  var pending = "";
+  var pendingTimer = null;
+
+  function typing(target) {
+    var tag = target && target.tagName;
+    return tag === "INPUT" || tag === "TEXTAREA" || tag === "SELECT" || (target && target.isContentEditable);
+  }
+
+  function toggleTheme() {
+    var next = document.documentElement.dataset.theme === "light" ? "dark" : "light";
+    document.documentElement.dataset.theme = next;
+    try { localStorage.setItem("riskdesk-theme", next); } catch (e) {}
+  }
+
+  function showHelp() {
+    var help = document.getElementById("help");
+    if (help && !help.open) { help.showModal(); }
+  }
+
+  // Pages add their own keys: window.riskdesk.keys["c"] = function () { ... }.
+  window.riskdesk = window.riskdesk || { keys: {} };
+
+  document.addEventListener("keydown", function (event) {
+    if (event.ctrlKey || event.metaKey || event.altKey || typing(event.target)) { return; }
+    var key = event.key;
+    if (pending === "g") {
+      pending = "";
+      var link = document.querySelector('[data-key="g ' + key + '"]');
+      if (link) { event.preventDefault(); link.click(); }
+      return;
+    }
+    if (key === "g") { pending = "g"; clearTimeout(pendingTimer); pendingTimer = setTimeout(function () { pending = ""; }, 1200); return; }
+    if (key === "/") {
+      var search = document.querySelector("[data-search]");
+      if (search) { event.preventDefault(); search.focus(); search.select(); }
+      return;
+    }
+    if (key === "?") { event.preventDefault(); showHelp(); return; }
+    if (key === "t") { toggleTheme(); return; }
+    var handler = window.riskdesk.keys[key];
+    if (handler) { event.preventDefault(); handler(event); }
+  });
+
+  document.addEventListener("DOMContentLoaded", function () {
+    var theme = document.getElementById("theme-toggle");
+    if (theme) { theme.addEventListener("click", toggleTheme); }
+    var help = document.getElementById("help-toggle");
+    if (help) { help.addEventListener("click", showHelp); }
+    // Rows that are links: Enter opens them, as a click would.
+    document.body.addEventListener("keydown", function (event) {
+      var row = event.target.closest && event.target.closest("tr[data-href]");
+      if (row && event.key === "Enter") { window.location = row.dataset.href; }
+    });
+    document.body.addEventListener("click", function (event) {
+      var row = event.target.closest && event.target.closest("tr[data-href]");
+      if (row && !event.target.closest("a, button, input")) { window.location = row.dataset.href; }
+    });
+  });
+})();

@@ -1,0 +1,65 @@
+import os
+import shutil
+
+import pytest
+from django.conf import settings
+from django.db import connection
+
+from tests.factories import make_person
+
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    on_postgres = settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
+    redis_url = os.environ.get("RISKDESK_TEST_REDIS_URL", "")
+    chromium = shutil.which(os.environ.get("RISKDESK_CHROMIUM", "chromium"))
+    for item in items:
+        if "postgres" in item.keywords and not on_postgres:
+            item.add_marker(
+                pytest.mark.skip(reason="needs PostgreSQL (run by make test's 2nd run)")
+            )
+        if "redis" in item.keywords and not redis_url:
+            item.add_marker(pytest.mark.skip(reason="needs Redis (run by make test's 2nd run)"))
+        if "browser" in item.keywords and not chromium and not IN_CI:
+            item.add_marker(pytest.mark.skip(reason="no chromium on this machine"))
+
+
+@pytest.fixture
+def redis_url() -> str:
+    return os.environ["RISKDESK_TEST_REDIS_URL"]
+
+
+@pytest.fixture
+def on_postgres() -> bool:
+    return connection.vendor == "postgresql"
+
+
+@pytest.fixture
+def operator(db):  # type: ignore[no-untyped-def]
+    return make_person("olga", "operator")
+
+
+@pytest.fixture
+def supervisor(db):  # type: ignore[no-untyped-def]
+    return make_person("sam", "supervisor")
+
+
+@pytest.fixture
+def auditor(db):  # type: ignore[no-untyped-def]
+    return make_person("audrey", "auditor")
+
+
+@pytest.fixture
+def customer_service(db):  # type: ignore[no-untyped-def]
+    return make_person("carla", "customer_service")
+
+
+@pytest.fixture
+def strategist(db):  # type: ignore[no-untyped-def]
+    return make_person("tess", "strategy")
+
+
+@pytest.fixture
+def system_user(db):  # type: ignore[no-untyped-def]
+    return make_person("detector", "system")

@@ -1,0 +1,76 @@
+"""Walk every URL as anonymous and as every role: each gets in only where its view says."""
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from apps.people.roles import Role
+from tests.factories import ExchangeAccountFactory, make_person
+from tests.url_walk import desk_routes
+
+ROLES = [role.value for role in Role]
+
+
+@pytest.fixture
+def url_kwargs(db):  # type: ignore[no-untyped-def]
+    account = ExchangeAccountFactory()
+    return {
+        "desk:history": {"key": "account", "pk": account.account_id},
+        "accounts:detail": {"account_id": account.account_id},
+    }
+
+
+def test_every_url_declares_the_roles_it_serves() -> None:
+    undeclared = [route.pattern for route in desk_routes() if route.allowed_roles is ...]
+    assert undeclared == [], f"views without role_required / public: {undeclared}"
+
+
+@pytest.mark.django_db
+def test_anonymous_people_are_sent_to_sign_in_everywhere_but_public_pages(url_kwargs) -> None:
+    client = Client()
+    for route in desk_routes():
+        if route.allowed_roles is None or not route.name:
+            continue
+        url = reverse(route.name, kwargs=url_kwargs.get(route.name))
+        response = client.get(url)
+        assert response.status_code in (302, 401, 403), f"{url} answered {response.status_code}"
+        if response.status_code == 302:
+            assert response["Location"].startswith(reverse("people:sign_in")), url
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", ROLES)
+def test_each_role_opens_exactly_the_pages_meant_for_it(role: str, url_kwargs) -> None:
+    client = Client()
+    client.force_login(make_person(f"walker-{role}", role))
+    checked = 0
+    for route in desk_routes():
+        if route.allowed_roles is None or not route.name:
+            continue
+        url = reverse(route.name, kwargs=url_kwargs.get(route.name))
+        status = client.get(url).status_code
+        if role in route.allowed_roles:
+            assert status in (200, 405), f"{role} should open {url}, got {status}"
+        else:
+            assert status == 403, f"{role} should be refused {url}, got {status}"
+        checked += 1
+    assert checked >= 4
+
+
+@pytest.mark.django_db
+def test_a_person_with_no_role_is_refused_everywhere(url_kwargs) -> None:
+    client = Client()
+    client.force_login(make_person("nobody", None))
+    for route in desk_routes():
+        if route.allowed_roles is None or not route.name:
+            continue
+        url = reverse(route.name, kwargs=url_kwargs.get(route.name))
+        assert client.get(url).status_code == 403, url
+
+
+@pytest.mark.django_db
+def test_desk_roles_cannot_open_the_django_admin(url_kwargs) -> None:
+    client = Client()
+    client.force_login(make_person("sam", "supervisor"))
+    response = client.get("/admin/")
+    assert response.status_code == 302 and "/admin/login/" in response["Location"]
