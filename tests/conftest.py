@@ -5,6 +5,7 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
+from apps.people.models import User
 from tests.factories import make_person
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
@@ -36,30 +37,30 @@ def on_postgres() -> bool:
 
 
 @pytest.fixture
-def operator(db):  # type: ignore[no-untyped-def]
+def operator(db: None) -> User:
     return make_person("olga", "operator")
 
 
 @pytest.fixture
-def supervisor(db):  # type: ignore[no-untyped-def]
+def supervisor(db: None) -> User:
     return make_person("sam", "supervisor")
 
 
 @pytest.fixture
-def auditor(db):  # type: ignore[no-untyped-def]
+def auditor(db: None) -> User:
     return make_person("audrey", "auditor")
 
 
 @pytest.fixture
-def customer_service(db):  # type: ignore[no-untyped-def]
+def customer_service(db: None) -> User:
     return make_person("carla", "customer_service")
 
 
 @pytest.fixture
-def strategist(db):  # type: ignore[no-untyped-def]
+def strategist(db: None) -> User:
     return make_person("tess", "strategy")
 
 
 @pytest.fixture
-def system_user(db):  # type: ignore[no-untyped-def]
+def system_user(db: None) -> User:
     return make_person("detector", "system")

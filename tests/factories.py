@@ -20,7 +20,7 @@ def make_person(username: str, role: str | None) -> User:
     return user
 
 
-class ControlClusterFactory(factory.django.DjangoModelFactory):
+class ControlClusterFactory(factory.django.DjangoModelFactory[ControlCluster]):
     class Meta:
         model = ControlCluster
 
@@ -28,7 +28,7 @@ class ControlClusterFactory(factory.django.DjangoModelFactory):
     size = 0
 
 
-class ExchangeAccountFactory(factory.django.DjangoModelFactory):
+class ExchangeAccountFactory(factory.django.DjangoModelFactory[ExchangeAccount]):
     class Meta:
         model = ExchangeAccount
 
@@ -38,7 +38,7 @@ class ExchangeAccountFactory(factory.django.DjangoModelFactory):
     vip_tier = 0
 
 
-class IdentifierFactory(factory.django.DjangoModelFactory):
+class IdentifierFactory(factory.django.DjangoModelFactory[Identifier]):
     class Meta:
         model = Identifier
 

@@ -15,7 +15,7 @@ class Route:
     name: str
     pattern: str
     view: Any
-    allowed_roles: frozenset[str] | None  # None: public
+    allowed_roles: Any  # the roles; None: public; ... (Ellipsis): undeclared
 
 
 def _walk(patterns: list[Any], namespace: str = "", prefix: str = "") -> Iterator[Route]:

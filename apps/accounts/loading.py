@@ -4,7 +4,7 @@ Idempotent: loading the same window twice changes nothing the second time; loadi
 later window widens first/last seen and adds to how often an identifier was seen.
 """
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -177,4 +177,4 @@ def accounts_load(*, folder: Path, progress: Progress = lambda message: None) ->
     return run
 
 
-__all__: Iterable[str] = ["accounts_load", "identifier_sightings"]
+__all__ = ["accounts_load", "identifier_sightings"]

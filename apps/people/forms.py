@@ -1,4 +1,6 @@
+from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import ValidationError
 
 
 class SignInForm(AuthenticationForm):
@@ -8,10 +10,7 @@ class SignInForm(AuthenticationForm):
         "After %(limit)s failed tries the sign-in locks for a while.",
     }
 
-    def get_invalid_login_error(self):  # type: ignore[no-untyped-def]
-        from django.conf import settings
-        from django.core.exceptions import ValidationError
-
+    def get_invalid_login_error(self) -> ValidationError:
         return ValidationError(
             self.error_messages["invalid_login"],
             code="invalid_login",

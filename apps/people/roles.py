@@ -48,7 +48,7 @@ def grant_role_permissions(**kwargs: Any) -> None:
 
     for role, patterns in ROLE_PERMISSIONS.items():
         group, _ = Group.objects.get_or_create(name=role)
-        wanted = set()
+        wanted: set[int] = set()
         for pattern in patterns:
             app_label, codename = pattern.split(".", 1)
             permissions = Permission.objects.filter(content_type__app_label=app_label)

@@ -12,7 +12,7 @@ ROLES = [role.value for role in Role]
 
 
 @pytest.fixture
-def url_kwargs(db):  # type: ignore[no-untyped-def]
+def url_kwargs(db: None) -> dict[str, dict[str, str]]:
     account = ExchangeAccountFactory()
     return {
         "desk:history": {"key": "account", "pk": account.account_id},
