@@ -24,7 +24,13 @@
   window.riskdesk = window.riskdesk || { keys: {} };
 
   document.addEventListener("keydown", function (event) {
-    if (event.ctrlKey || event.metaKey || event.altKey || typing(event.target)) { return; }
+    if (event.ctrlKey || event.metaKey || event.altKey) { return; }
+    // "/" in an empty search box that already has focus is the shortcut, not a character.
+    if (event.key === "/" && event.target.matches && event.target.matches("[data-search]") && !event.target.value) {
+      event.preventDefault();
+      return;
+    }
+    if (typing(event.target)) { return; }
     var key = event.key;
     if (pending === "g") {
       pending = "";
