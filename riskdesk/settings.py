@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "knox",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "guardian",
     "simple_history",
     "django_htmx",
@@ -51,6 +52,7 @@ INSTALLED_APPS = [
     "apps.people",
     "apps.desk",
     "apps.accounts",
+    "apps.alerts",
 ]
 
 MIDDLEWARE = [
@@ -199,6 +201,9 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Alerts in, desk state out. See shared/contracts for the fixed interfaces.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 # Celery. Without REDIS_URL the console works alone: tasks run in-process, in the
@@ -216,7 +221,30 @@ CELERY_TASK_TIME_LIMIT = 90
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
-CELERY_BEAT_SCHEDULE: dict[str, dict] = {}
+CELERY_BEAT_SCHEDULE: dict[str, dict] = {
+    # Each run drains the alert stream for a while; a lost run costs seconds, not alerts.
+    "alerts-consume-stream": {
+        "task": "apps.alerts.tasks.consume_alert_stream",
+        "schedule": 5.0,
+        "options": {"expires": 10.0},
+    },
+    "alerts-forget-old-deliveries": {
+        "task": "apps.alerts.tasks.forget_old_deliveries",
+        "schedule": 3600.0,
+    },
+}
+
+# Alerts: the stream detectors XADD to, and the time to act per severity (minutes).
+ALERT_STREAM = env_str("ALERT_STREAM") or "riskdesk:alerts"
+ALERT_STREAM_GROUP = "riskdesk-ingest"
+# Entries a consumer has held this long without acknowledging are taken over by another.
+ALERT_RECLAIM_IDLE_SECONDS = env_int("ALERT_RECLAIM_IDLE_SECONDS", 60, minimum=1)
+ALERT_SLA_MINUTES = {
+    "critical": env_int("ALERT_SLA_CRITICAL_MINUTES", 15, minimum=1),
+    "high": env_int("ALERT_SLA_HIGH_MINUTES", 60, minimum=1),
+    "medium": env_int("ALERT_SLA_MEDIUM_MINUTES", 240, minimum=1),
+    "low": env_int("ALERT_SLA_LOW_MINUTES", 1440, minimum=1),
+}
 
 LOGGING = {
     "version": 1,

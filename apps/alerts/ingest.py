@@ -1,0 +1,247 @@
+"""Storing alerts as they arrive, by any way in: validate, deduplicate, keep the rejects.
+
+One call stores one batch in one transaction with a handful of statements whatever its
+size: an upsert on `dedup_key` (a repeat bumps the counter on the first alert), the
+accounts of the new alerts, their history rows, and the rejected records.
+"""
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, NamedTuple
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from apps.alerts.contract import AlertIn, ContractError, Errors, parse_alert, parse_json
+from apps.alerts.models import SEVERITY_RANK, Alert, AlertAccount, RejectedAlert, sla_for
+from apps.desk.history import current_task
+from apps.people.models import User
+
+ACCEPTED, DUPLICATE, REJECTED = "accepted", "duplicate", "rejected"
+_CHUNK = 500  # rows per statement: well under the bind-parameter limits of both databases
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """One item as it arrived: text to parse (`raw`), or an already parsed `payload`."""
+
+    raw: str | bytes | None = None
+    payload: Any = None
+    parsed: bool = False
+    entry_id: str = ""
+    problem: str = ""  # set when the way in already knows it is unusable
+
+    @classmethod
+    def of(cls, payload: Any, entry_id: str = "") -> "Incoming":
+        return cls(payload=payload, parsed=True, entry_id=entry_id)
+
+    def raw_text(self) -> str:
+        if self.parsed:
+            return json.dumps(self.payload, default=str, ensure_ascii=False)
+        if isinstance(self.raw, bytes):
+            return self.raw.decode("utf-8", errors="backslashreplace")
+        return self.raw or ""
+
+
+class Outcome(NamedTuple):
+    status: str
+    alert_id: int | None = None
+    errors: Errors | None = None
+
+
+@transaction.atomic
+def alerts_ingest(
+    *, items: Sequence[Incoming], way_in: str, by: User | None = None, stream: str = ""
+) -> list[Outcome]:
+    """Store each item; the outcome of each, in order. With `stream`, entries already stored
+    by an earlier delivery are skipped: a re-delivery is neither a new alert nor a repeat."""
+    now = timezone.now()
+    outcomes: list[Outcome | None] = [None] * len(items)
+    fresh = list(range(len(items)))
+    if stream:
+        recorded = _record_deliveries(stream, [item.entry_id for item in items], now)
+        fresh = []
+        for index, item in enumerate(items):
+            if item.entry_id in recorded:
+                recorded.discard(item.entry_id)
+                fresh.append(index)
+            else:
+                outcomes[index] = Outcome(DUPLICATE)
+
+    valid: list[tuple[int, AlertIn]] = []
+    rejects: list[RejectedAlert] = []
+    for index in fresh:
+        item = items[index]
+        try:
+            if item.problem:
+                raise ContractError({"payload": [item.problem]}, reason=item.problem)
+            payload = item.payload if item.parsed else parse_json(item.raw or b"")
+            valid.append((index, parse_alert(payload)))
+        except ContractError as error:
+            outcomes[index] = Outcome(REJECTED, errors=error.errors)
+            rejects.append(
+                RejectedAlert(
+                    raw=item.raw_text(),
+                    reason=error.reason[:300],
+                    errors=error.errors,
+                    way_in=way_in,
+                    entry_id=item.entry_id,
+                    received_at=now,
+                )
+            )
+
+    for index, status, alert_id in _store(valid, now=now, way_in=way_in, by=by):
+        outcomes[index] = Outcome(status, alert_id)
+    if rejects:
+        stored = RejectedAlert.objects.bulk_create(rejects)
+        RejectedAlert.history.bulk_history_create(
+            stored,
+            default_user=by,
+            default_change_reason=f"rejected on the way in ({way_in})",
+            default_date=now,
+            custom_historical_attrs={"history_task": current_task()},
+        )
+    assert all(outcome is not None for outcome in outcomes)
+    return outcomes  # type: ignore[return-value]
+
+
+def _store(
+    valid: list[tuple[int, AlertIn]], *, now: Any, way_in: str, by: User | None
+) -> list[tuple[int, str, int]]:
+    """Upsert the valid alerts; (index, accepted | duplicate, alert id) for each."""
+    by_key: dict[str, list[tuple[int, AlertIn]]] = {}
+    for index, alert_in in valid:
+        by_key.setdefault(alert_in.dedup_key, []).append((index, alert_in))
+    if not by_key:
+        return []
+    rows = [_row(occurrences, now) for occurrences in by_key.values()]
+    returned: dict[str, tuple[int, int]] = {}
+    for start in range(0, len(rows), _CHUNK):
+        returned.update(_upsert(rows[start : start + _CHUNK]))
+
+    created: list[Alert] = []
+    repeated: list[int] = []
+    results: list[tuple[int, str, int]] = []
+    for alert in rows:
+        alert_id, repeat_count = returned[alert.dedup_key]
+        occurrences = by_key[alert.dedup_key]
+        # Inserted rows keep the repeat count this batch gave them; an update adds
+        # at least one to a count that was already >= 0, so it returns more.
+        inserted = repeat_count == alert.repeat_count
+        alert.pk = alert_id
+        if inserted:
+            created.append(alert)
+        else:
+            repeated.append(alert_id)
+        first_index = occurrences[0][0]
+        results.append((first_index, ACCEPTED if inserted else DUPLICATE, alert_id))
+        results.extend((index, DUPLICATE, alert_id) for index, _ in occurrences[1:])
+
+    AlertAccount.objects.bulk_create(
+        [
+            AlertAccount(alert_id=alert.pk, account_id=account_id, position=position)
+            for alert in created
+            for position, account_id in enumerate(alert.accounts)
+        ],
+        batch_size=2000,
+    )
+    history_attrs = {"history_task": current_task()}
+    Alert.history.bulk_history_create(
+        created,
+        default_user=by,
+        default_change_reason=f"received ({way_in})",
+        default_date=now,
+        custom_historical_attrs=history_attrs,
+    )
+    if repeated:
+        Alert.history.bulk_history_create(
+            list(Alert.objects.filter(pk__in=repeated).defer("evidence")),
+            update=True,
+            default_user=by,
+            default_change_reason=f"re-sent ({way_in})",
+            default_date=now,
+            custom_historical_attrs=history_attrs,
+        )
+    return results
+
+
+def _row(occurrences: list[tuple[int, AlertIn]], now: Any) -> Alert:
+    """The alert a batch's occurrences of one key make: the first one, with the newest
+    detection's time and metrics, and the later ones counted as repeats."""
+    first = occurrences[0][1]
+    newest = max((alert_in for _, alert_in in occurrences), key=lambda a: a.detected_at)
+    return Alert(
+        dedup_key=first.dedup_key,
+        rule=first.rule,
+        category=first.category,
+        severity=first.severity,
+        severity_rank=SEVERITY_RANK[first.severity],  # type: ignore[index]
+        score=first.score,
+        accounts=list(first.accounts),
+        symbol=first.symbol,
+        window_start=first.window_start,
+        window_end=first.window_end,
+        detected_at=newest.detected_at,
+        summary=first.summary,
+        metrics=newest.metrics,
+        evidence=first.evidence,
+        source=first.source,
+        first_seen=now,
+        last_seen=now,
+        repeat_count=len(occurrences) - 1,
+        sla_due_at=now + sla_for(first.severity),
+    )
+
+
+_COLUMNS = [f for f in Alert._meta.concrete_fields if not f.primary_key]
+
+
+def _upsert(alerts: list[Alert]) -> dict[str, tuple[int, int]]:
+    """INSERT … ON CONFLICT (dedup_key) DO UPDATE; dedup_key -> (id, repeat_count)."""
+    quote = connection.ops.quote_name
+    table = quote(Alert._meta.db_table)
+    columns = ", ".join(quote(f.column) for f in _COLUMNS)
+    row = "(" + ", ".join(["%s"] * len(_COLUMNS)) + ")"
+    params: list[Any] = []
+    for alert in alerts:
+        params.extend(f.get_db_prep_save(getattr(alert, f.attname), connection) for f in _COLUMNS)
+    newer = f"EXCLUDED.detected_at >= {table}.detected_at"
+    sql = (
+        f"INSERT INTO {table} ({columns}) VALUES {', '.join([row] * len(alerts))} "
+        f"ON CONFLICT (dedup_key) DO UPDATE SET "
+        f"repeat_count = {table}.repeat_count + EXCLUDED.repeat_count + 1, "
+        f"last_seen = EXCLUDED.last_seen, "
+        f"metrics = CASE WHEN {newer} THEN EXCLUDED.metrics ELSE {table}.metrics END, "
+        f"detected_at = CASE WHEN {newer} THEN EXCLUDED.detected_at "
+        f"ELSE {table}.detected_at END "
+        f"RETURNING id, dedup_key, repeat_count"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return {key: (pk, count) for pk, key, count in cursor.fetchall()}
+
+
+def _record_deliveries(stream: str, entry_ids: list[str], now: Any) -> set[str]:
+    """Record the stream entries; the ids that were not recorded before."""
+    from apps.alerts.models import StreamDelivery
+
+    quote = connection.ops.quote_name
+    table = quote(StreamDelivery._meta.db_table)
+    stored_at = StreamDelivery._meta.get_field("stored_at").get_db_prep_save(now, connection)
+    unique = list(dict.fromkeys(entry_ids))
+    fresh: set[str] = set()
+    with connection.cursor() as cursor:
+        for start in range(0, len(unique), _CHUNK):
+            chunk = unique[start : start + _CHUNK]
+            params: list[Any] = []
+            for entry_id in chunk:
+                params.extend((stream, entry_id, stored_at))
+            cursor.execute(
+                f"INSERT INTO {table} (stream, entry_id, stored_at) VALUES "
+                + ", ".join(["(%s, %s, %s)"] * len(chunk))
+                + " ON CONFLICT (stream, entry_id) DO NOTHING RETURNING entry_id",
+                params,
+            )
+            fresh.update(entry_id for (entry_id,) in cursor.fetchall())
+    return fresh

@@ -1,0 +1,229 @@
+"""Alerts: one finding of one rule about one or more accounts (shared/contracts/alerts.md)."""
+
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from simple_history.models import HistoricalRecords
+
+from apps.desk.history import HistoryStamp
+
+
+class Category(models.TextChoices):
+    SELF_TRADE = "self_trade", "Self-trading"
+    LINKED_MUTUAL_TRADE = "linked_mutual_trade", "Mutual trading between linked accounts"
+    MATCHED_TRADE_PRICE = "matched_trade_price", "Matched trades moving the price"
+    COMMON_CONTROL = "common_control", "Common control signals"
+    FREQUENT_CANCEL = "frequent_cancel", "Frequent order-and-cancel"
+    LARGE_CANCEL = "large_cancel", "Repeated large order-and-cancel"
+    COMBINED_POSITION_LIMIT = "combined_position_limit", "Combined position over the limit"
+    DAILY_OPEN_LIMIT = "daily_open_limit", "Daily opening volume over the limit"
+    UNAUTHORIZED_ALGO = "unauthorized_algo", "Unauthorised programmatic trading"
+    ACCOUNT_THEFT = "account_theft", "Account theft / moving funds"
+    ABNORMAL_PNL = "abnormal_pnl", "Abnormal profit or loss"
+    PROMO_ABUSE = "promo_abuse", "Promotion abuse"
+    MARKET_STRESS = "market_stress", "Market stress"
+    OTHER = "other", "Other"
+
+
+class Severity(models.TextChoices):
+    CRITICAL = "critical", "Critical"
+    HIGH = "high", "High"
+    MEDIUM = "medium", "Medium"
+    LOW = "low", "Low"
+
+
+# Urgency rank: higher is more urgent; stored on the row so the queue can sort by it.
+SEVERITY_RANK = {Severity.CRITICAL: 4, Severity.HIGH: 3, Severity.MEDIUM: 2, Severity.LOW: 1}
+
+
+def sla_for(severity: str) -> timedelta:
+    return timedelta(minutes=settings.ALERT_SLA_MINUTES[severity])
+
+
+class Status(models.TextChoices):
+    NEW = "new", "New"
+    CLAIMED = "claimed", "Claimed"
+    DISMISSED = "dismissed", "Dismissed"
+    ESCALATED = "escalated", "Escalated"
+    IN_CASE = "in_case", "In a case"
+
+
+OPEN_STATUSES = (Status.NEW, Status.CLAIMED)
+
+# Every move a status may make; services refuse anything else.
+ALLOWED_MOVES: dict[str, frozenset[str]] = {
+    Status.NEW: frozenset({Status.CLAIMED, Status.DISMISSED, Status.ESCALATED, Status.IN_CASE}),
+    # claimed -> new is a release.
+    Status.CLAIMED: frozenset({Status.NEW, Status.DISMISSED, Status.ESCALATED, Status.IN_CASE}),
+    # Reopen: a dismissal or escalation can be taken back to the queue.
+    Status.DISMISSED: frozenset({Status.NEW, Status.CLAIMED}),
+    Status.ESCALATED: frozenset({Status.NEW, Status.CLAIMED, Status.IN_CASE}),
+    # An alert in a case follows the case; the cases app owns what happens next.
+    Status.IN_CASE: frozenset(),
+}
+
+
+class DismissReason(models.TextChoices):
+    FP_MARKET_MAKER = "fp_market_maker", "False positive – market maker"
+    FP_DATA_ISSUE = "fp_data_issue", "False positive – data issue"
+    FP_HEDGING = "fp_hedging", "False positive – legitimate hedging"
+    ACCEPTED = "accepted", "Known and accepted behaviour"
+    DUPLICATE = "duplicate", "Duplicate of another alert"
+    BELOW_MATERIALITY = "below_materiality", "Below materiality"
+    OTHER = "other", "Other (see note)"
+
+
+class Alert(models.Model):
+    dedup_key = models.CharField(max_length=200, unique=True)
+    rule = models.CharField(max_length=100)
+    category = models.CharField(max_length=32, choices=Category.choices)
+    severity = models.CharField(max_length=10, choices=Severity.choices)
+    severity_rank = models.PositiveSmallIntegerField()
+    score = models.FloatField(null=True, blank=True)
+    # The ordered list as the detector sent it, primary first; AlertAccount indexes it.
+    accounts = models.JSONField(default=list)
+    symbol = models.CharField(max_length=40, blank=True, default="")
+    window_start = models.DateTimeField(null=True, blank=True)
+    window_end = models.DateTimeField(null=True, blank=True)
+    detected_at = models.DateTimeField()
+    summary = models.CharField(max_length=500)
+    metrics = models.JSONField(default=dict)
+    evidence = models.JSONField(default=dict)
+    source = models.CharField(max_length=100, blank=True, default="")
+
+    first_seen = models.DateTimeField(default=timezone.now)
+    last_seen = models.DateTimeField(default=timezone.now)
+    repeat_count = models.PositiveIntegerField(default=0, help_text="Times re-sent after the first.")
+    sla_due_at = models.DateTimeField()
+
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.NEW)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="claimed_alerts",
+    )
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    dismiss_reason = models.CharField(
+        max_length=20, choices=DismissReason.choices, blank=True, default=""
+    )
+    note = models.TextField(blank=True, default="", help_text="Why it was last decided.")
+    case_ref = models.CharField(max_length=40, blank=True, default="")
+
+    # Evidence never changes after the first delivery; copying 64 KiB into every
+    # history row would only repeat it.
+    history = HistoricalRecords(bases=[HistoryStamp], excluded_fields=["evidence"])
+
+    class Meta:
+        ordering = ["sla_due_at", "-severity_rank", "id"]
+        indexes = [
+            # The open queue in urgency order: a small slice of the table.
+            models.Index(
+                "sla_due_at",
+                models.F("severity_rank").desc(),
+                "id",
+                name="alert_open_queue",
+                condition=models.Q(status__in=["new", "claimed"]),
+            ),
+            models.Index(
+                "status", "sla_due_at", models.F("severity_rank").desc(), "id", name="alert_status"
+            ),
+            models.Index(fields=["severity", "sla_due_at"], name="alert_severity"),
+            models.Index(fields=["category", "sla_due_at"], name="alert_category"),
+            models.Index(fields=["symbol", "sla_due_at"], name="alert_symbol"),
+            models.Index(fields=["assignee", "sla_due_at"], name="alert_assignee"),
+            models.Index(fields=["detected_at"], name="alert_detected"),
+            models.Index(fields=["rule", "status"], name="alert_rule"),
+        ]
+
+    def __str__(self) -> str:
+        return f"alert {self.pk} {self.rule} {self.severity}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    def sla_breached(self, now: datetime | None = None) -> bool:
+        return self.is_open and self.sla_due_at <= (now or timezone.now())
+
+    def can_move_to(self, status: str) -> bool:
+        return status in ALLOWED_MOVES[self.status]
+
+
+class AlertAccount(models.Model):
+    """One account named by an alert; the account may not be loaded in the desk yet."""
+
+    alert = models.ForeignKey(Alert, on_delete=models.CASCADE, related_name="account_rows")
+    account_id = models.CharField(max_length=64)
+    position = models.PositiveSmallIntegerField(help_text="0 is the primary account.")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["alert", "position"], name="alert_account_once")
+        ]
+        indexes = [models.Index(fields=["account_id", "alert"], name="alert_account_lookup")]
+        ordering = ["alert", "position"]
+
+    def __str__(self) -> str:
+        return f"{self.account_id} in alert {self.alert_id}"
+
+
+class WayIn(models.TextChoices):
+    STREAM = "stream", "Redis stream"
+    API = "api", "REST API"
+    RESUBMIT = "resubmit", "Re-submitted by a supervisor"
+    IN_PROCESS = "in_process", "In-process publish"
+
+
+class RejectedAlert(models.Model):
+    """An alert that could not be parsed or did not meet the contract — kept, never dropped."""
+
+    class State(models.TextChoices):
+        OPEN = "open", "Open"
+        RESUBMITTED = "resubmitted", "Re-submitted"
+
+    raw = models.TextField(help_text="The payload exactly as it arrived.")
+    reason = models.CharField(max_length=300)
+    errors = models.JSONField(default=dict)
+    way_in = models.CharField(max_length=12, choices=WayIn.choices)
+    entry_id = models.CharField(max_length=40, blank=True, default="")
+    received_at = models.DateTimeField(default=timezone.now)
+    state = models.CharField(max_length=12, choices=State.choices, default=State.OPEN)
+    fixed_payload = models.TextField(blank=True, default="")
+    resubmitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    resubmitted_at = models.DateTimeField(null=True, blank=True)
+    alert = models.ForeignKey(
+        Alert, null=True, blank=True, on_delete=models.SET_NULL, related_name="rejections"
+    )
+    history = HistoricalRecords(bases=[HistoryStamp])
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        indexes = [models.Index(fields=["state", "received_at"], name="rejected_state")]
+
+    def __str__(self) -> str:
+        return f"rejected alert {self.pk} ({self.reason})"
+
+
+class StreamDelivery(models.Model):
+    """A stream entry whose alert is stored: a re-delivery after a crash is recognised here,
+    so it is neither stored twice nor counted as a repeat."""
+
+    stream = models.CharField(max_length=100)
+    entry_id = models.CharField(max_length=40)
+    stored_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["stream", "entry_id"], name="stream_entry_once")
+        ]
+        indexes = [models.Index(fields=["stored_at"], name="stream_delivery_age")]
+
+    def __str__(self) -> str:
+        return f"{self.stream} {self.entry_id}"

@@ -1,0 +1,185 @@
+"""Every move of an alert's status: one function each, under a row lock (STYLE.md)."""
+
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from apps.alerts.models import Alert, DismissReason, Status
+from apps.people.access import has_role
+from apps.people.models import User
+from apps.people.roles import Role
+
+# The roles that work alerts; strategy and auditors read them only.
+WORKING_ROLES = (Role.OPERATOR, Role.SUPERVISOR)
+
+
+class AlertError(Exception):
+    """A move the desk does not allow; the message is shown to the person as it is."""
+
+
+def _locked(alert: Alert) -> Alert:
+    locked = Alert.objects.select_for_update().select_related("assignee").filter(pk=alert.pk).first()
+    if locked is None:
+        raise AlertError(f"Alert {alert.pk} no longer exists.")
+    return locked
+
+
+def _check_actor(by: User) -> None:
+    if not has_role(by, *WORKING_ROLES):
+        raise AlertError("Only risk operators and supervisors work alerts.")
+
+
+def _check_move(alert: Alert, to: str, verb: str) -> None:
+    if not alert.can_move_to(to):
+        raise AlertError(
+            f"Alert {alert.pk} is {alert.get_status_display().lower()}; it cannot be {verb}."
+        )
+
+
+def _check_not_someone_elses(alert: Alert, by: User, verb: str) -> None:
+    """A claim is a promise to the rest of the shift; only its holder or a supervisor acts
+    on a claimed alert."""
+    if (
+        alert.status == Status.CLAIMED
+        and alert.assignee_id != by.pk
+        and not has_role(by, Role.SUPERVISOR)
+    ):
+        raise AlertError(
+            f"Alert {alert.pk} is claimed by {alert.assignee}; only they or a supervisor can "
+            f"{verb} it."
+        )
+
+
+def _save(alert: Alert, by: User, reason: str, fields: list[str]) -> Alert:
+    alert._history_user = by  # type: ignore[attr-defined]
+    alert._change_reason = reason  # type: ignore[attr-defined]
+    alert.save(update_fields=fields)
+    return alert
+
+
+@transaction.atomic
+def alert_claim(*, alert: Alert, by: User) -> Alert:
+    _check_actor(by)
+    alert = _locked(alert)
+    if alert.status == Status.CLAIMED and alert.assignee_id == by.pk:
+        return alert
+    if alert.status == Status.CLAIMED:
+        raise AlertError(f"Alert {alert.pk} is already claimed by {alert.assignee}.")
+    _check_move(alert, Status.CLAIMED, "claimed")
+    return _take(alert, by, "claimed")
+
+
+def _take(alert: Alert, by: User, reason: str) -> Alert:
+    alert.status = Status.CLAIMED
+    alert.assignee = by
+    alert.claimed_at = timezone.now()
+    return _save(alert, by, reason, ["status", "assignee", "claimed_at"])
+
+
+@transaction.atomic
+def alert_claim_next(*, by: User, among: QuerySet[Alert] | None = None) -> Alert | None:
+    """Take the most urgent unclaimed alert (of `among`, if given); None when none is left.
+
+    SKIP LOCKED lets many operators press "claim next" at once: each gets a different
+    alert instead of queueing behind the first one's lock.
+    """
+    _check_actor(by)
+    candidates = (among if among is not None else Alert.objects.all()).filter(status=Status.NEW)
+    alert = (
+        candidates.order_by("sla_due_at", "-severity_rank", "id")
+        .select_for_update(skip_locked=True, of=("self",))
+        .first()
+    )
+    if alert is None:
+        return None
+    return _take(alert, by, "claimed (next in queue)")
+
+
+@transaction.atomic
+def alert_release(*, alert: Alert, by: User) -> Alert:
+    _check_actor(by)
+    alert = _locked(alert)
+    if alert.status == Status.NEW:
+        return alert
+    _check_move(alert, Status.NEW, "released")
+    _check_not_someone_elses(alert, by, "release")
+    alert.status = Status.NEW
+    alert.assignee = None
+    alert.claimed_at = None
+    return _save(alert, by, "released", ["status", "assignee", "claimed_at"])
+
+
+@transaction.atomic
+def alert_dismiss(*, alert: Alert, by: User, reason: str, note: str = "") -> Alert:
+    _check_actor(by)
+    if reason not in DismissReason.values:
+        raise AlertError("Choose a dismissal reason.")
+    if reason == DismissReason.OTHER and not note.strip():
+        raise AlertError("Say why in the note when the reason is “other”.")
+    alert = _locked(alert)
+    if alert.status == Status.DISMISSED:
+        return alert
+    _check_move(alert, Status.DISMISSED, "dismissed")
+    _check_not_someone_elses(alert, by, "dismiss")
+    alert.status = Status.DISMISSED
+    alert.dismiss_reason = reason
+    alert.note = note.strip()
+    alert.assignee = alert.assignee or by
+    alert.decided_at = timezone.now()
+    fields = ["status", "dismiss_reason", "note", "assignee", "decided_at"]
+    return _save(alert, by, f"dismissed: {DismissReason(reason).label}", fields)
+
+
+@transaction.atomic
+def alert_escalate(*, alert: Alert, by: User, note: str = "") -> Alert:
+    _check_actor(by)
+    alert = _locked(alert)
+    if alert.status == Status.ESCALATED:
+        return alert
+    _check_move(alert, Status.ESCALATED, "escalated")
+    _check_not_someone_elses(alert, by, "escalate")
+    alert.status = Status.ESCALATED
+    alert.note = note.strip()
+    alert.assignee = alert.assignee or by
+    alert.decided_at = timezone.now()
+    return _save(alert, by, "escalated", ["status", "note", "assignee", "decided_at"])
+
+
+@transaction.atomic
+def alert_mark_in_case(*, alert: Alert, by: User, case_ref: str) -> Alert:
+    """For the cases app: the alert now belongs to case `case_ref`."""
+    _check_actor(by)
+    if not case_ref:
+        raise AlertError("Name the case the alert joins.")
+    alert = _locked(alert)
+    if alert.status == Status.IN_CASE and alert.case_ref == case_ref:
+        return alert
+    _check_move(alert, Status.IN_CASE, "put in a case")
+    alert.status = Status.IN_CASE
+    alert.case_ref = case_ref
+    alert.decided_at = timezone.now()
+    return _save(alert, by, f"joined case {case_ref}", ["status", "case_ref", "decided_at"])
+
+
+@transaction.atomic
+def alert_reopen(*, alert: Alert, by: User, note: str = "", claim: bool = False) -> Alert:
+    """Take a dismissal or escalation back: to the queue, or straight to the reopener."""
+    _check_actor(by)
+    alert = _locked(alert)
+    to = Status.CLAIMED if claim else Status.NEW
+    if alert.status == to and (not claim or alert.assignee_id == by.pk):
+        return alert
+    if alert.status not in (Status.DISMISSED, Status.ESCALATED):
+        raise AlertError(
+            f"Alert {alert.pk} is {alert.get_status_display().lower()}; only dismissed or "
+            "escalated alerts are reopened."
+        )
+    _check_move(alert, to, "reopened")
+    alert.status = to
+    alert.assignee = by if claim else None
+    alert.claimed_at = timezone.now() if claim else None
+    alert.dismiss_reason = ""
+    alert.decided_at = None
+    alert.note = note.strip()
+    fields = ["status", "assignee", "claimed_at", "dismiss_reason", "decided_at", "note"]
+    return _save(alert, by, "reopened", fields)
