@@ -18,7 +18,9 @@ class AlertError(Exception):
 
 
 def _locked(alert: Alert) -> Alert:
-    locked = Alert.objects.select_for_update().select_related("assignee").filter(pk=alert.pk).first()
+    # No join: a row joined to a locked row is read from the snapshot taken before the
+    # wait, so a just-committed claimer would show as nobody.
+    locked = Alert.objects.select_for_update().filter(pk=alert.pk).first()
     if locked is None:
         raise AlertError(f"Alert {alert.pk} no longer exists.")
     return locked
