@@ -204,6 +204,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "AlertStatusEnum": "apps.alerts.models.Status",
+        "SubmitStatusEnum": ["accepted", "duplicate", "rejected"],
+    },
 }
 
 # Celery. Without REDIS_URL the console works alone: tasks run in-process, in the

@@ -1,11 +1,17 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from apps.desk.api_docs import ApiDocs, ApiSchema
+
 admin.site.site_header = "riskdesk administration"
 
 urlpatterns = [
     path("", include("apps.desk.urls")),
     path("", include("apps.people.urls")),
     path("accounts/", include("apps.accounts.urls")),
+    path("alerts/", include("apps.alerts.urls")),
+    path("api/v1/", include("apps.alerts.api_urls")),
+    path("api/v1/schema/", ApiSchema.as_view(), name="api-schema"),
+    path("api/v1/docs/", ApiDocs.as_view(), name="api-docs"),
     path("admin/", admin.site.urls),
 ]

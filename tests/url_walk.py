@@ -26,8 +26,10 @@ def _walk(patterns: list[Any], namespace: str = "", prefix: str = "") -> Iterato
         elif isinstance(entry, URLPattern):
             name = f"{namespace}{entry.name}" if entry.name else ""
             view = entry.callback
+            # A DRF view declares its roles on the class (apps.people.api_access).
+            declared = getattr(getattr(view, "cls", None), "allowed_roles", ...)
             yield Route(
-                name, prefix + str(entry.pattern), view, getattr(view, "allowed_roles", ...)
+                name, prefix + str(entry.pattern), view, getattr(view, "allowed_roles", declared)
             )
 
 

@@ -63,9 +63,7 @@ def parse_json(raw: str | bytes) -> Any:
         raise ContractError({"payload": [f"not JSON: {error}"]}, reason="not JSON") from None
 
 
-def _text(
-    payload: dict, name: str, errors: Errors, *, limit: int, required: bool = True
-) -> str:
+def _text(payload: dict, name: str, errors: Errors, *, limit: int, required: bool = True) -> str:
     value = payload.get(name)
     if value is None or value == "":
         if required:

@@ -201,7 +201,7 @@ def _upsert(alerts: list[Alert]) -> dict[str, tuple[int, int]]:
     """INSERT … ON CONFLICT (dedup_key) DO UPDATE; dedup_key -> (id, repeat_count)."""
     quote = connection.ops.quote_name
     table = quote(Alert._meta.db_table)
-    columns = ", ".join(quote(f.column) for f in _COLUMNS)
+    columns = ", ".join(quote(f.column) for f in _COLUMNS if f.column)
     row = "(" + ", ".join(["%s"] * len(_COLUMNS)) + ")"
     params: list[Any] = []
     for alert in alerts:

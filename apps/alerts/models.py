@@ -66,9 +66,9 @@ ALLOWED_MOVES: dict[str, frozenset[str]] = {
 
 
 class DismissReason(models.TextChoices):
-    FP_MARKET_MAKER = "fp_market_maker", "False positive – market maker"
-    FP_DATA_ISSUE = "fp_data_issue", "False positive – data issue"
-    FP_HEDGING = "fp_hedging", "False positive – legitimate hedging"
+    FP_MARKET_MAKER = "fp_market_maker", "False positive – market maker"  # noqa: RUF001
+    FP_DATA_ISSUE = "fp_data_issue", "False positive – data issue"  # noqa: RUF001
+    FP_HEDGING = "fp_hedging", "False positive – legitimate hedging"  # noqa: RUF001
     ACCEPTED = "accepted", "Known and accepted behaviour"
     DUPLICATE = "duplicate", "Duplicate of another alert"
     BELOW_MATERIALITY = "below_materiality", "Below materiality"
@@ -95,7 +95,9 @@ class Alert(models.Model):
 
     first_seen = models.DateTimeField(default=timezone.now)
     last_seen = models.DateTimeField(default=timezone.now)
-    repeat_count = models.PositiveIntegerField(default=0, help_text="Times re-sent after the first.")
+    repeat_count = models.PositiveIntegerField(
+        default=0, help_text="Times re-sent after the first."
+    )
     sla_due_at = models.DateTimeField()
 
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.NEW)

@@ -4,7 +4,9 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from apps.alerts.models import Alert, DismissReason, Status
+from apps.alerts.contract import ContractError, parse_alert, parse_json
+from apps.alerts.ingest import Incoming, alerts_ingest
+from apps.alerts.models import Alert, DismissReason, RejectedAlert, Status, WayIn
 from apps.people.access import has_role
 from apps.people.models import User
 from apps.people.roles import Role
@@ -185,3 +187,34 @@ def alert_reopen(*, alert: Alert, by: User, note: str = "", claim: bool = False)
     alert.note = note.strip()
     fields = ["status", "assignee", "claimed_at", "dismiss_reason", "decided_at", "note"]
     return _save(alert, by, "reopened", fields)
+
+
+@transaction.atomic
+def rejected_alert_resubmit(*, rejected: RejectedAlert, by: User, text: str) -> Alert:
+    """A supervisor's fix of a rejected payload, stored through the same ingest service.
+    The record keeps the original payload and, in its history, who fixed it and how."""
+    if not has_role(by, Role.SUPERVISOR):
+        raise AlertError("Only supervisors re-submit rejected alerts.")
+    rejected = RejectedAlert.objects.select_for_update().get(pk=rejected.pk)
+    if rejected.state == RejectedAlert.State.RESUBMITTED:
+        raise AlertError(f"This record was already re-submitted as alert {rejected.alert_id}.")
+    try:
+        alert_in = parse_alert(parse_json(text))
+    except ContractError as error:
+        problems = "; ".join(f"{name}: {' '.join(msgs)}" for name, msgs in error.errors.items())
+        raise AlertError(f"The fixed alert is still not valid — {problems}") from None
+    [outcome] = alerts_ingest(items=[Incoming(raw=text)], way_in=WayIn.RESUBMIT, by=by)
+    assert outcome.alert_id is not None
+    rejected.state = RejectedAlert.State.RESUBMITTED
+    rejected.fixed_payload = text
+    rejected.resubmitted_by = by
+    rejected.resubmitted_at = timezone.now()
+    rejected.alert_id = outcome.alert_id
+    rejected._history_user = by  # type: ignore[attr-defined]
+    rejected._change_reason = (  # type: ignore[attr-defined]
+        f"re-submitted: {outcome.status} as alert {outcome.alert_id} ({alert_in.dedup_key})"
+    )
+    rejected.save(
+        update_fields=["state", "fixed_payload", "resubmitted_by", "resubmitted_at", "alert"]
+    )
+    return Alert.objects.get(pk=outcome.alert_id)

@@ -27,10 +27,10 @@ log = logging.getLogger(__name__)
 # whoever takes it): it becomes a rejected record instead of being tried again.
 MAX_DELIVERIES = 5
 
-_clients: dict[str, "redis.Redis[bytes]"] = {}
+_clients: dict[str, redis.Redis] = {}
 
 
-def redis_client(url: str) -> "redis.Redis[bytes]":
+def redis_client(url: str) -> redis.Redis:
     client = _clients.get(url)
     if client is None:
         client = _clients[url] = redis.Redis.from_url(url)
@@ -41,7 +41,7 @@ def consumer_name() -> str:
     return f"{socket.gethostname()}-{os.getpid()}"
 
 
-def ensure_group(client: "redis.Redis[bytes]", stream: str, group: str) -> None:
+def ensure_group(client: redis.Redis, stream: str, group: str) -> None:
     try:
         client.xgroup_create(stream, group, id="0", mkstream=True)
     except redis.ResponseError as error:
@@ -73,7 +73,7 @@ class ConsumeStats:
 class StreamConsumer:
     def __init__(
         self,
-        client: "redis.Redis[bytes]",
+        client: redis.Redis,
         *,
         stream: str,
         group: str,
@@ -106,7 +106,7 @@ class StreamConsumer:
                 return
 
     def read(self, *, block_ms: int | None = None) -> int:
-        response = self.client.xreadgroup(
+        response: Any = self.client.xreadgroup(
             self.group, self.consumer, {self.stream: ">"}, count=self.batch, block=block_ms
         )
         if not response:
@@ -117,7 +117,7 @@ class StreamConsumer:
 
     def reclaim(self) -> int:
         """Take over entries another consumer left pending for longer than the idle time."""
-        cursor, entries, *deleted = self.client.xautoclaim(
+        claimed: Any = self.client.xautoclaim(
             self.stream,
             self.group,
             self.consumer,
@@ -125,6 +125,7 @@ class StreamConsumer:
             start_id=self._reclaim_cursor,
             count=self.batch,
         )
+        cursor, entries, *deleted = claimed
         self._reclaim_cursor = cursor.decode() if isinstance(cursor, bytes) else str(cursor)
         # Entries trimmed from the stream while pending cannot be read any more.
         gone = [entry_id for entry_id, fields in entries if fields is None]
@@ -141,7 +142,7 @@ class StreamConsumer:
         return len(entries)
 
     def _deliveries(self, entries: list[tuple[bytes, Any]]) -> dict[str, int]:
-        pending = self.client.xpending_range(
+        pending: Any = self.client.xpending_range(
             self.stream,
             self.group,
             min=entries[0][0],

@@ -4,11 +4,12 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
 from apps.accounts.selectors import desk_overview
+from apps.alerts.selectors import queue_summary
 from apps.desk.history import history_model
 from apps.desk.http import DeskRequest
 from apps.desk.selectors import history_entries
 from apps.people.access import has_role, public, role_of, role_required
-from apps.people.roles import EVERY_PERSON, STAFF_ROLES
+from apps.people.roles import EVERY_PERSON, STAFF_ROLES, Role
 
 
 @role_required(*EVERY_PERSON)
@@ -21,6 +22,9 @@ def home(request: DeskRequest) -> HttpResponse:
         {
             "role": role,
             "overview": desk_overview() if has_role(request.user, *STAFF_ROLES) else None,
+            "alert_queue": queue_summary(request.user)
+            if has_role(request.user, Role.OPERATOR, Role.SUPERVISOR)
+            else None,
         },
     )
 

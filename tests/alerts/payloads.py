@@ -34,7 +34,7 @@ def stored_alert(n: int = 1, **overrides: Any) -> Alert:
     """An alert stored through the real ingest path."""
     payload = alert_payload(n, **overrides)
     [outcome] = alerts_ingest(items=[Incoming.of(payload)], way_in=WayIn.API)
-    assert outcome.status == "accepted", outcome
+    assert outcome.status == "accepted" and outcome.alert_id is not None, outcome
     return Alert.objects.get(pk=outcome.alert_id)
 
 

@@ -11,9 +11,12 @@ from tests.alerts.payloads import alert_payload
 pytestmark = pytest.mark.django_db
 
 
-def ingest(*payloads: object, stream: str = "", entry_ids: list[str] | None = None):  # type: ignore[no-untyped-def]
+def ingest(*payloads: object, stream: str = "", entry_ids: list[str] | None = None):
     items = [
-        Incoming(raw=p if isinstance(p, bytes) else json.dumps(p), entry_id=(entry_ids or [""] * len(payloads))[i])
+        Incoming(
+            raw=p if isinstance(p, bytes) else json.dumps(p),
+            entry_id=(entry_ids or [""] * len(payloads))[i],
+        )
         for i, p in enumerate(payloads)
     ]
     return alerts_ingest(items=items, way_in=WayIn.STREAM, stream=stream)
@@ -80,7 +83,7 @@ def test_valid_items_are_kept_when_others_in_the_batch_are_rejected() -> None:
     assert outcomes[2].errors is not None and "severity" in outcomes[2].errors
     assert Alert.objects.count() == 1
     rejected = list(RejectedAlert.objects.order_by("id"))
-    assert [r.raw for r in rejected][0] == "{broken"
+    assert rejected[0].raw == "{broken"
     assert rejected[0].reason == "not JSON"
     assert rejected[1].errors["severity"]
 

@@ -19,23 +19,25 @@ GROUP = "riskdesk-ingest"
 
 
 @pytest.fixture
-def client(redis_url: str) -> "redis.Redis[bytes]":
+def client(redis_url: str) -> redis.Redis:
     return redis.Redis.from_url(redis_url)
 
 
 @pytest.fixture
-def stream(client, settings) -> Iterator[str]:  # type: ignore[no-untyped-def]
+def stream(client, settings) -> Iterator[str]:
     name = f"test:alerts:{uuid.uuid4().hex}"
     settings.ALERT_STREAM = name
     yield name
     client.delete(name)
 
 
-def consumer(client, stream: str, name: str, **kwargs) -> StreamConsumer:  # type: ignore[no-untyped-def]
+def consumer(client, stream: str, name: str, **kwargs) -> StreamConsumer:
     return StreamConsumer(client, stream=stream, group=GROUP, consumer=name, **kwargs)
 
 
-def test_publish_with_redis_puts_each_alert_on_the_stream_as_json(client, stream, settings, redis_url) -> None:
+def test_publish_with_redis_puts_each_alert_on_the_stream_as_json(
+    client, stream, settings, redis_url
+) -> None:
     settings.REDIS_URL = redis_url
     publish([alert_payload(1), alert_payload(2)])
     entries = client.xrange(stream)

@@ -11,6 +11,7 @@ import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import redis
@@ -99,7 +100,8 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_stores_nothing_twice(
         )
 
     def pending() -> int:
-        return int(client.xpending(stream, GROUP)["pending"])
+        summary: Any = client.xpending(stream, GROUP)
+        return int(summary["pending"])
 
     first = workers(stream)
     consume()

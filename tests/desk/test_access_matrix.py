@@ -4,7 +4,9 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from apps.alerts.models import RejectedAlert
 from apps.people.roles import Role
+from tests.alerts.payloads import stored_alert
 from tests.factories import ExchangeAccountFactory, make_person
 from tests.url_walk import desk_routes
 
@@ -14,9 +16,16 @@ ROLES = [role.value for role in Role]
 @pytest.fixture
 def url_kwargs(db: None) -> dict[str, dict[str, str]]:
     account = ExchangeAccountFactory()
+    alert = stored_alert(accounts=[account.account_id])
+    rejected = RejectedAlert.objects.create(raw="{", reason="not JSON", way_in="api")
     return {
         "desk:history": {"key": "account", "pk": account.account_id},
         "accounts:detail": {"account_id": account.account_id},
+        "alerts:detail": {"pk": str(alert.pk)},
+        "alerts:detail_act": {"pk": str(alert.pk)},
+        "alerts:rejected_detail": {"pk": str(rejected.pk)},
+        "alerts:rejected_resubmit": {"pk": str(rejected.pk)},
+        "alerts_api:detail": {"pk": str(alert.pk)},
     }
 
 

@@ -14,7 +14,9 @@ class Command(BaseCommand):
             "--until-idle", action="store_true", help="Stop once the stream has nothing new."
         )
 
-    def handle(self, *args: object, seconds: float, batch: int, until_idle: bool, **_: object) -> None:
+    def handle(
+        self, *args: object, seconds: float, batch: int, until_idle: bool, **_: object
+    ) -> None:
         if not settings.REDIS_URL:
             raise CommandError("REDIS_URL is not set: there is no stream to read.")
         consumer = StreamConsumer(

@@ -1,0 +1,222 @@
+"""REST: systems send alerts (shared/contracts/alerts.md, way in 2); staff read them."""
+
+import json
+from typing import Any
+
+from django.db.models import QuerySet
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers
+from rest_framework.generics import ListAPIView, RetrieveAPIView
+from rest_framework.pagination import CursorPagination
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from apps.alerts import selectors
+from apps.alerts.contract import FIELDS
+from apps.alerts.ingest import ACCEPTED, DUPLICATE, REJECTED, Incoming, alerts_ingest
+from apps.alerts.models import Alert, RejectedAlert, WayIn
+from apps.people.models import User
+from apps.people.roles import STAFF_ROLES, Role
+
+CONTRACT_EXAMPLE = {
+    "dedup_key": "self_trade:U1001:BTCUSDT:2026-11-20",
+    "rule": "self_trade",
+    "category": "self_trade",
+    "severity": "high",
+    "score": 87.5,
+    "accounts": ["U1001"],
+    "symbol": "BTCUSDT",
+    "window_start": "2026-11-20T00:00:00Z",
+    "window_end": "2026-11-21T00:00:00Z",
+    "detected_at": "2026-11-21T00:02:13Z",
+    "summary": "U1001 traded with itself 41 times (3.2% of its volume)",
+    "metrics": {"self_trades": 41, "self_volume_share": 0.032},
+    "evidence": {"trade_ids": ["T1", "T2"], "order_ids": []},
+    "source": "riskdesk.detection/1",
+}
+MAX_BATCH = 1000
+# 1,000 alerts with evidence at its 64 KiB limit, and room for the rest of each alert.
+MAX_BODY_BYTES = MAX_BATCH * 80 * 1024
+
+
+class AlertOut(serializers.ModelSerializer[Alert]):
+    id = serializers.CharField(read_only=True)
+    symbol = serializers.SerializerMethodField()
+    assignee: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(
+        slug_field="username", read_only=True
+    )
+
+    class Meta:
+        model = Alert
+        fields = [
+            "id",
+            *sorted(FIELDS),
+            "first_seen",
+            "last_seen",
+            "repeat_count",
+            "sla_due_at",
+            "status",
+            "assignee",
+            "claimed_at",
+            "decided_at",
+            "dismiss_reason",
+            "note",
+            "case_ref",
+        ]
+
+    def get_symbol(self, alert: Alert) -> str | None:
+        return alert.symbol or None
+
+
+class AlertListOut(AlertOut):
+    class Meta(AlertOut.Meta):
+        fields = [f for f in AlertOut.Meta.fields if f != "evidence"]
+
+
+_ITEM_RESULT = inline_serializer(
+    "AlertSubmitResult",
+    many=True,
+    fields={
+        "index": serializers.IntegerField(),
+        "status": serializers.ChoiceField([ACCEPTED, DUPLICATE, REJECTED]),
+        "id": serializers.CharField(required=False, help_text="Not for rejected items."),
+        "errors": serializers.DictField(
+            child=serializers.ListField(child=serializers.CharField()),
+            required=False,
+            help_text="Per field; rejected items only.",
+        ),
+    },
+)
+_SUBMIT_RESPONSE = inline_serializer(
+    "AlertSubmitResponse",
+    {
+        "accepted": serializers.IntegerField(),
+        "duplicates": serializers.IntegerField(),
+        "rejected": serializers.IntegerField(),
+        "results": _ITEM_RESULT,
+    },
+)
+
+
+class AlertPage(CursorPagination):
+    ordering = "-id"
+    page_size = 100
+
+
+_FILTERS = [
+    OpenApiParameter(
+        "status", str, description="new, claimed, dismissed, escalated, in_case, open"
+    ),
+    OpenApiParameter("severity", str),
+    OpenApiParameter("category", str),
+    OpenApiParameter("rule", str),
+    OpenApiParameter("symbol", str),
+    OpenApiParameter("account", str, description="Alerts naming this exchange account id."),
+    OpenApiParameter("assignee", str, description="A username, `me`, or `none`."),
+    OpenApiParameter("since", OpenApiTypes.DATETIME, description="Detected at or after."),
+    OpenApiParameter("until", OpenApiTypes.DATETIME, description="Detected before."),
+]
+
+
+class AlertCollection(ListAPIView[Alert]):
+    """GET: alerts for the desk's staff, newest first. POST: a detector sends alerts."""
+
+    allowed_roles: tuple[str, ...] = STAFF_ROLES
+    submit_roles = (Role.SYSTEM,)
+    serializer_class = AlertListOut
+    pagination_class = AlertPage
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        # Reading is for staff; sending alerts is for systems only.
+        if request.method == "POST":
+            self.allowed_roles = self.submit_roles
+        super().initial(request, *args, **kwargs)
+
+    def get_queryset(self) -> QuerySet[Alert]:
+        filters = selectors.QueueFilters.from_query(self.request.query_params, self.request.user)
+        return filters.apply(Alert.objects.select_related("assignee").defer("evidence"))
+
+    @extend_schema(parameters=_FILTERS)
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(
+        request={"application/json": OpenApiTypes.OBJECT},
+        responses={200: _SUBMIT_RESPONSE},
+        description=(
+            "One alert (a JSON object per shared/contracts/alerts.md) or a list of at most "
+            f"{MAX_BATCH}. Each item is accepted, reported as a duplicate (same dedup_key: the "
+            "first alert's repeat count goes up), or rejected with its errors; valid items are "
+            "kept even when others are rejected. Needs the Bearer token of a `system` user."
+        ),
+        examples=[OpenApiExample("The contract's example", value=CONTRACT_EXAMPLE)],
+    )
+    def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        body = _read_body(request)
+        if isinstance(body, Response):
+            return body
+        try:
+            data = json.loads(body)
+        except (ValueError, UnicodeDecodeError) as error:
+            _keep_unparseable(body, str(error))
+            return Response({"detail": f"The body is not JSON: {error}."}, status=400)
+        items = data if isinstance(data, list) else [data]
+        if len(items) > MAX_BATCH:
+            return Response(
+                {"detail": f"At most {MAX_BATCH} alerts per request; this one has {len(items)}."},
+                status=400,
+            )
+        user = request.user
+        outcomes = alerts_ingest(
+            items=[Incoming.of(item) for item in items],
+            way_in=WayIn.API,
+            by=user if isinstance(user, User) else None,
+        )
+        results: list[dict[str, Any]] = []
+        for index, outcome in enumerate(outcomes):
+            result: dict[str, Any] = {"index": index, "status": outcome.status}
+            if outcome.status == REJECTED:
+                result["errors"] = outcome.errors
+            else:
+                result["id"] = str(outcome.alert_id)
+            results.append(result)
+        return Response(
+            {
+                "accepted": sum(o.status == ACCEPTED for o in outcomes),
+                "duplicates": sum(o.status == DUPLICATE for o in outcomes),
+                "rejected": sum(o.status == REJECTED for o in outcomes),
+                "results": results,
+            }
+        )
+
+
+class AlertDetail(RetrieveAPIView[Alert]):
+    allowed_roles = STAFF_ROLES
+    serializer_class = AlertOut
+    queryset = Alert.objects.select_related("assignee")
+
+
+def _read_body(request: Request) -> bytes | Response:
+    """The raw body, read here rather than through request.body, whose 2.5 MB cap is meant
+    for forms: a full batch of alerts with evidence is larger."""
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    if length > MAX_BODY_BYTES:
+        return Response(
+            {"detail": f"The body is {length:,} bytes; at most {MAX_BODY_BYTES:,}."}, status=400
+        )
+    return request._request.read(MAX_BODY_BYTES + 1)
+
+
+def _keep_unparseable(body: bytes, error: str) -> None:
+    rejected = RejectedAlert(
+        raw=body.decode("utf-8", errors="backslashreplace"),
+        reason="not JSON",
+        errors={"payload": [f"not JSON: {error}"]},
+        way_in=WayIn.API,
+    )
+    rejected._change_reason = "rejected on the way in (api)"  # type: ignore[attr-defined]
+    rejected.save()

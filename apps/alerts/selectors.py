@@ -1,0 +1,329 @@
+"""Reading alerts: the triage queue, one alert's surroundings, rule quality."""
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+
+from apps.accounts.models import ExchangeAccount
+from apps.alerts.models import (
+    OPEN_STATUSES,
+    Alert,
+    AlertAccount,
+    Category,
+    Severity,
+    Status,
+)
+
+QUEUE_ORDER = ("sla_due_at", "-severity_rank", "id")
+PAGE_SIZE = 50
+# Counting a filter that matches most of a million rows costs more than it tells:
+# past this the queue says "10,000+".
+COUNT_CAP = 10_000
+WITHIN = {"1h": timedelta(hours=1), "24h": timedelta(hours=24), "7d": timedelta(days=7)}
+STATUS_CHOICES = [("open", "Open (new + claimed)"), *Status.choices, ("all", "All")]
+
+
+def _parse_time(value: str) -> datetime | None:
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else timezone.make_aware(moment, timezone.get_current_timezone())
+
+
+@dataclass(frozen=True)
+class QueueFilters:
+    status: str = "open"
+    severity: str = ""
+    category: str = ""
+    symbol: str = ""
+    rule: str = ""
+    account: str = ""
+    assignee: str = ""  # "me", "none", or a username
+    within: str = ""  # one of WITHIN
+    since: datetime | None = None
+    until: datetime | None = None
+    user_id: int | None = None
+    problems: tuple[str, ...] = field(default=(), compare=False)
+
+    @classmethod
+    def from_query(
+        cls, query: Mapping[str, Any], user: Any, *, status: str = "open"
+    ) -> "QueueFilters":
+        problems = []
+
+        def pick(name: str, allowed: list[str] | None = None) -> str:
+            value = str(query.get(name, "") or "").strip()
+            if value and allowed is not None and value not in allowed:
+                problems.append(f"Unknown {name} “{value}” ignored.")
+                return ""
+            return value
+
+        times = {}
+        for name in ("since", "until"):
+            raw = pick(name)
+            times[name] = _parse_time(raw) if raw else None
+            if raw and times[name] is None:
+                problems.append(f"{name} “{raw}” is not an ISO-8601 time; ignored.")
+        return cls(
+            status=pick("status", [v for v, _ in STATUS_CHOICES]) or status,
+            severity=pick("severity", Severity.values),
+            category=pick("category", Category.values),
+            symbol=pick("symbol").upper(),
+            rule=pick("rule"),
+            account=pick("account"),
+            assignee=pick("assignee"),
+            within=pick("within", list(WITHIN)),
+            since=times["since"],
+            until=times["until"],
+            user_id=getattr(user, "pk", None),
+            problems=tuple(problems),
+        )
+
+    def apply(self, alerts: QuerySet[Alert]) -> QuerySet[Alert]:
+        if self.status == "open":
+            alerts = alerts.filter(status__in=OPEN_STATUSES)
+        elif self.status in Status.values:
+            alerts = alerts.filter(status=self.status)
+        exact = {"severity": self.severity, "category": self.category, "symbol": self.symbol}
+        alerts = alerts.filter(**{name: value for name, value in exact.items() if value})
+        if self.rule:
+            alerts = alerts.filter(rule=self.rule)
+        if self.account:
+            alerts = alerts.filter(
+                pk__in=AlertAccount.objects.filter(account_id=self.account).values("alert_id")
+            )
+        if self.assignee == "me":
+            alerts = alerts.filter(assignee_id=self.user_id)
+        elif self.assignee == "none":
+            alerts = alerts.filter(assignee__isnull=True)
+        elif self.assignee:
+            alerts = alerts.filter(assignee__username=self.assignee)
+        if self.within:
+            alerts = alerts.filter(detected_at__gte=timezone.now() - WITHIN[self.within])
+        if self.since:
+            alerts = alerts.filter(detected_at__gte=self.since)
+        if self.until:
+            alerts = alerts.filter(detected_at__lt=self.until)
+        return alerts
+
+    def query_string(self, **changes: str) -> str:
+        from urllib.parse import urlencode
+
+        values = {
+            "status": self.status,
+            "severity": self.severity,
+            "category": self.category,
+            "symbol": self.symbol,
+            "rule": self.rule,
+            "account": self.account,
+            "assignee": self.assignee,
+            "within": self.within,
+        }
+        values.update(changes)
+        return urlencode(
+            {k: v for k, v in values.items() if v and not (k == "status" and v == "open")}
+        )
+
+
+@dataclass(frozen=True)
+class SeverityCount:
+    severity: str
+    label: str
+    count: int
+    capped: bool
+
+
+@dataclass(frozen=True)
+class QueuePage:
+    alerts: list[Alert]
+    filters: QueueFilters
+    counts: list[SeverityCount]
+    breached: int
+    page: int
+    has_next: bool
+    now: datetime
+
+
+def queue_page(filters: QueueFilters, *, page: int = 1, size: int = PAGE_SIZE) -> QueuePage:
+    """One page of the queue, most urgent first; a fixed number of queries whatever the page."""
+    page = max(1, page)
+    base = filters.apply(Alert.objects.all())
+    rows = list(
+        base.select_related("assignee")
+        .defer("evidence", "metrics")
+        .order_by(*QUEUE_ORDER)[(page - 1) * size : page * size + 1]
+    )
+    # Counts per severity ignore the severity filter, so the other severities stay in view.
+    unfiltered = replace(filters, severity="").apply(Alert.objects.all())
+    counts = []
+    for severity in Severity:
+        found = unfiltered.filter(severity=severity)[: COUNT_CAP + 1].count()
+        counts.append(
+            SeverityCount(severity.value, severity.label, min(found, COUNT_CAP), found > COUNT_CAP)
+        )
+    now = timezone.now()
+    return QueuePage(
+        alerts=rows[:size],
+        filters=filters,
+        counts=counts,
+        breached=breached_count(now),
+        page=page,
+        has_next=len(rows) > size,
+        now=now,
+    )
+
+
+def breached_count(now: datetime | None = None) -> int:
+    return Alert.objects.filter(
+        status__in=OPEN_STATUSES, sla_due_at__lte=now or timezone.now()
+    ).count()
+
+
+@dataclass(frozen=True)
+class QueueSummary:
+    open: int
+    unclaimed: int
+    mine: int
+    breached: int
+    my_breached: int
+
+
+def queue_summary(user: Any) -> QueueSummary:
+    """The figures on an operator's or supervisor's home page, in one query."""
+    now = timezone.now()
+    mine = Q(assignee_id=user.pk)
+    late = Q(sla_due_at__lte=now)
+    figures = Alert.objects.filter(status__in=OPEN_STATUSES).aggregate(
+        open=Count("id"),
+        unclaimed=Count("id", filter=Q(status=Status.NEW)),
+        mine=Count("id", filter=mine),
+        breached=Count("id", filter=late),
+        my_breached=Count("id", filter=mine & late),
+    )
+    return QueueSummary(**figures)
+
+
+# --- one alert ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AccountRow:
+    account_id: str
+    account: ExchangeAccount | None  # None: not loaded in the desk (yet)
+    primary: bool
+
+
+def alert_accounts(alert: Alert) -> list[AccountRow]:
+    known = ExchangeAccount.objects.select_related("cluster").in_bulk(alert.accounts)
+    return [
+        AccountRow(account_id, known.get(account_id), position == 0)
+        for position, account_id in enumerate(alert.accounts)
+    ]
+
+
+def alerts_on_same_accounts(alert: Alert, *, limit: int = 20) -> list[Alert]:
+    if not alert.accounts:
+        return []
+    return list(
+        Alert.objects.filter(
+            pk__in=AlertAccount.objects.filter(account_id__in=alert.accounts).values("alert_id")
+        )
+        .exclude(pk=alert.pk)
+        .select_related("assignee")
+        .defer("evidence", "metrics")
+        .order_by("-detected_at", "-id")[:limit]
+    )
+
+
+@dataclass(frozen=True)
+class EvidenceBlock:
+    """One key of the evidence, shaped for reading: ids, a table of rows, or key/values."""
+
+    name: str
+    kind: str  # "ids", "rows", "pairs", "value"
+    ids: list[Any] = field(default_factory=list)
+    columns: list[str] = field(default_factory=list)
+    rows: list[list[Any]] = field(default_factory=list)
+    pairs: list[tuple[str, Any]] = field(default_factory=list)
+    value: Any = None
+
+
+def evidence_blocks(evidence: dict[str, Any]) -> list[EvidenceBlock]:
+    blocks = []
+    for name, value in evidence.items():
+        title = name.replace("_", " ")
+        if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+            columns = list(dict.fromkeys(key for row in value for key in row))
+            rows = [[row.get(column, "") for column in columns] for row in value]
+            blocks.append(EvidenceBlock(title, "rows", columns=columns, rows=rows))
+        elif isinstance(value, list):
+            blocks.append(EvidenceBlock(title, "ids", ids=value))
+        elif isinstance(value, dict):
+            blocks.append(EvidenceBlock(title, "pairs", pairs=list(value.items())))
+        else:
+            blocks.append(EvidenceBlock(title, "value", value=value))
+    return blocks
+
+
+# --- rule quality --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RuleQuality:
+    rule: str
+    category: str
+    raised: int
+    open: int
+    confirmed: int  # escalated or in a case
+    dismissed: int
+    dismissed_by_reason: dict[str, int]
+
+    @property
+    def confirmation_rate(self) -> float | None:
+        decided = self.confirmed + self.dismissed
+        return self.confirmed / decided if decided else None
+
+
+CONFIRMED = (Status.ESCALATED, Status.IN_CASE)
+
+
+def rule_quality(*, since: datetime | None = None) -> list[RuleQuality]:
+    """Per rule: how often operators confirmed what it raised, and why they dismissed it."""
+    alerts = Alert.objects.all()
+    if since:
+        alerts = alerts.filter(detected_at__gte=since)
+    per_rule = (
+        alerts.values("rule", "category")
+        .annotate(
+            raised=Count("id"),
+            open=Count("id", filter=Q(status__in=OPEN_STATUSES)),
+            confirmed=Count("id", filter=Q(status__in=CONFIRMED)),
+            dismissed=Count("id", filter=Q(status=Status.DISMISSED)),
+        )
+        .order_by("rule", "category")
+    )
+    reasons: dict[tuple[str, str], dict[str, int]] = {}
+    for row in (
+        alerts.filter(status=Status.DISMISSED)
+        .values("rule", "category", "dismiss_reason")
+        .annotate(n=Count("id"))
+        .order_by()
+    ):
+        reasons.setdefault((row["rule"], row["category"]), {})[row["dismiss_reason"]] = row["n"]
+    return [
+        RuleQuality(
+            rule=row["rule"],
+            category=row["category"],
+            raised=row["raised"],
+            open=row["open"],
+            confirmed=row["confirmed"],
+            dismissed=row["dismissed"],
+            dismissed_by_reason=reasons.get((row["rule"], row["category"]), {}),
+        )
+        for row in per_rule
+    ]

@@ -1,0 +1,35 @@
+from datetime import datetime
+
+from django import template
+
+register = template.Library()
+
+
+@register.filter
+def sla_left(due: datetime, now: datetime) -> str:
+    """Time left to act as the queue shows it: "14m 05s", "3h 12m", or "-4m 10s" when late."""
+    seconds = int((due - now).total_seconds())
+    sign = "-" if seconds < 0 else ""
+    seconds = abs(seconds)
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours >= 24:
+        return f"{sign}{hours // 24}d {hours % 24}h"
+    if hours:
+        return f"{sign}{hours}h {minutes:02d}m"
+    return f"{sign}{minutes}m {secs:02d}s"
+
+
+@register.filter
+def percent(value: float | None) -> str:
+    return "—" if value is None else f"{value:.0%}"
+
+
+@register.filter
+def get_item(mapping: dict, key: str) -> object:
+    return mapping.get(key, 0)
+
+
+@register.filter
+def sla_late(alert: object, now: datetime) -> bool:
+    return bool(alert.sla_breached(now))  # type: ignore[attr-defined]

@@ -1,0 +1,16 @@
+from django.urls import path
+
+from apps.alerts import views
+
+app_name = "alerts"
+urlpatterns = [
+    path("", views.queue, name="queue"),
+    path("act/", views.queue_act, name="act"),
+    path("claim-next/", views.claim_next, name="claim_next"),
+    path("quality/", views.rule_quality, name="quality"),
+    path("rejected/", views.rejected_list, name="rejected"),
+    path("rejected/<int:pk>/", views.rejected_detail, name="rejected_detail"),
+    path("rejected/<int:pk>/resubmit/", views.rejected_resubmit, name="rejected_resubmit"),
+    path("<int:pk>/", views.alert_detail, name="detail"),
+    path("<int:pk>/act/", views.alert_act, name="detail_act"),
+]

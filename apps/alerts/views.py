@@ -1,0 +1,286 @@
+"""The triage queue, the alert page, rule quality and rejected records (htmx, keyboard-first)."""
+
+import json
+from datetime import timedelta
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.http import HttpResponse, QueryDict
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import HttpResponseClientRedirect
+
+from apps.alerts import selectors, services
+from apps.alerts.models import (
+    Alert,
+    Category,
+    DismissReason,
+    RejectedAlert,
+    Severity,
+    Status,
+)
+from apps.alerts.services import AlertError
+from apps.desk.http import DeskRequest
+from apps.desk.selectors import history_entries
+from apps.people.access import has_role, role_required
+from apps.people.models import User
+from apps.people.roles import STAFF_ROLES, Role
+
+WORKERS = (Role.OPERATOR, Role.SUPERVISOR)
+QUALITY_READERS = (Role.STRATEGY, Role.SUPERVISOR, Role.AUDITOR)
+REJECTS_READERS = (Role.SUPERVISOR, Role.AUDITOR)
+QUALITY_WINDOWS = {"7d": 7, "30d": 30, "90d": 90}
+
+
+def get_alert_for_user(request: DeskRequest, pk: int) -> Alert:
+    """The one way views fetch an alert; roles are checked by the view's decorator."""
+    return get_object_or_404(Alert.objects.select_related("assignee"), pk=pk)
+
+
+def _user(request: DeskRequest) -> User:
+    assert isinstance(request.user, User)
+    return request.user
+
+
+def _page_number(value: str | None) -> int:
+    try:
+        return max(1, int(value or 1))
+    except ValueError:
+        return 1
+
+
+def _queue_context(request: DeskRequest, filters: selectors.QueueFilters, page: int) -> dict:
+    return {
+        "queue": selectors.queue_page(filters, page=page),
+        "query": filters.query_string(),
+        "can_work": has_role(request.user, *WORKERS),
+        "severities": Severity.choices,
+        "categories": Category.choices,
+        "statuses": selectors.STATUS_CHOICES,
+        "within_choices": [("1h", "Last hour"), ("24h", "Last 24 h"), ("7d", "Last 7 days")],
+        "dismiss_reasons": DismissReason.choices,
+    }
+
+
+@role_required(*STAFF_ROLES)
+@require_GET
+def queue(request: DeskRequest) -> HttpResponse:
+    filters = selectors.QueueFilters.from_query(request.GET, request.user)
+    context = _queue_context(request, filters, _page_number(request.GET.get("page")))
+    template = "alerts/queue.html#queue" if request.htmx else "alerts/queue.html"
+    return render(request, template, context)
+
+
+ACTIONS = ("claim", "release", "dismiss", "escalate")
+
+
+@role_required(*WORKERS)
+@require_POST
+def queue_act(request: DeskRequest) -> HttpResponse:
+    """Claim, release, dismiss or escalate the selected alerts, each through its service."""
+    action = request.POST.get("action", "")
+    filters = selectors.QueueFilters.from_query(
+        QueryDict(request.POST.get("filters", "")), request.user
+    )
+    page = _page_number(request.POST.get("page"))
+    ids = [int(i) for i in request.POST.getlist("ids") if i.isdigit()]
+    if action not in ACTIONS:
+        messages.error(request, "Unknown action.")
+    elif not ids:
+        messages.error(request, "Select at least one alert (x), or move to one (j / k).")
+    else:
+        _act_on_many(request, action, ids)
+    if request.htmx:
+        return render(request, "alerts/queue.html#queue", _queue_context(request, filters, page))
+    query = filters.query_string()
+    return redirect(reverse("alerts:queue") + (f"?{query}" if query else ""))
+
+
+def _act_on_many(request: DeskRequest, action: str, ids: list[int]) -> None:
+    by = _user(request)
+    done, refused = [], []
+    for alert in Alert.objects.filter(pk__in=ids).order_by("sla_due_at", "id"):
+        try:
+            _act(request, action, alert, by)
+            done.append(alert.pk)
+        except AlertError as error:
+            refused.append(str(error))
+    past = {"claim": "Claimed", "release": "Released", "dismiss": "Dismissed"}.get(
+        action, "Escalated"
+    )
+    if done:
+        messages.success(
+            request,
+            f"{past} {len(done)} alert{'s' if len(done) != 1 else ''}: "
+            + ", ".join(f"#{pk}" for pk in done)
+            + ".",
+        )
+    for problem in refused:
+        messages.error(request, problem)
+
+
+def _act(request: DeskRequest, action: str, alert: Alert, by: User) -> Alert:
+    note = request.POST.get("note", "")
+    if action == "claim":
+        return services.alert_claim(alert=alert, by=by)
+    if action == "release":
+        return services.alert_release(alert=alert, by=by)
+    if action == "dismiss":
+        return services.alert_dismiss(
+            alert=alert, by=by, reason=request.POST.get("reason", ""), note=note
+        )
+    if action == "escalate":
+        return services.alert_escalate(alert=alert, by=by, note=note)
+    if action == "reopen":
+        return services.alert_reopen(
+            alert=alert, by=by, note=note, claim=request.POST.get("claim") == "1"
+        )
+    raise AlertError("Unknown action.")
+
+
+@role_required(*WORKERS)
+@require_POST
+def claim_next(request: DeskRequest) -> HttpResponse:
+    filters = selectors.QueueFilters.from_query(
+        QueryDict(request.POST.get("filters", "")), request.user
+    )
+    try:
+        alert = services.alert_claim_next(
+            by=_user(request), among=filters.apply(Alert.objects.all())
+        )
+    except AlertError as error:
+        messages.error(request, str(error))
+        alert = None
+    if alert is None:
+        if not list(messages.get_messages(request)):
+            messages.info(request, "Nothing left to claim in this view of the queue.")
+        target = reverse("alerts:queue") + (
+            f"?{filters.query_string()}" if filters.query_string() else ""
+        )
+    else:
+        messages.success(request, f"Claimed alert #{alert.pk}, the most urgent one unclaimed.")
+        target = reverse("alerts:detail", args=[alert.pk])
+    return HttpResponseClientRedirect(target) if request.htmx else redirect(target)
+
+
+@role_required(*STAFF_ROLES)
+@require_GET
+def alert_detail(request: DeskRequest, pk: int) -> HttpResponse:
+    alert = get_alert_for_user(request, pk)
+    return render(
+        request,
+        "alerts/detail.html",
+        {
+            "alert": alert,
+            "now": timezone.now(),
+            "accounts": selectors.alert_accounts(alert),
+            "related": selectors.alerts_on_same_accounts(alert),
+            "evidence": selectors.evidence_blocks(alert.evidence),
+            "history": history_entries(alert)[:8],
+            "can_work": has_role(request.user, *WORKERS),
+            "dismiss_reasons": DismissReason.choices,
+            "Status": Status,
+        },
+    )
+
+
+@role_required(*WORKERS)
+@require_POST
+def alert_act(request: DeskRequest, pk: int) -> HttpResponse:
+    alert = get_alert_for_user(request, pk)
+    action = request.POST.get("action", "")
+    try:
+        alert = _act(request, action, alert, _user(request))
+        messages.success(request, f"Alert #{alert.pk} is now {alert.get_status_display().lower()}.")
+    except AlertError as error:
+        messages.error(request, str(error))
+    return redirect("alerts:detail", pk=pk)
+
+
+@role_required(*QUALITY_READERS)
+@require_GET
+def rule_quality(request: DeskRequest) -> HttpResponse:
+    window = request.GET.get("within", "30d")
+    days = QUALITY_WINDOWS.get(window)
+    since = timezone.now() - timedelta(days=days) if days else None
+    return render(
+        request,
+        "alerts/quality.html",
+        {
+            "rules": selectors.rule_quality(since=since),
+            "reasons": DismissReason.choices,
+            "window": window if days else "all",
+            "windows": [*QUALITY_WINDOWS, "all"],
+        },
+    )
+
+
+@role_required(*REJECTS_READERS)
+@require_GET
+def rejected_list(request: DeskRequest) -> HttpResponse:
+    state = request.GET.get("state", RejectedAlert.State.OPEN)
+    records = RejectedAlert.objects.select_related("alert", "resubmitted_by")
+    if state in RejectedAlert.State.values:
+        records = records.filter(state=state)
+    page = _page_number(request.GET.get("page"))
+    rows = list(records.order_by("-received_at", "-id")[(page - 1) * 100 : page * 100 + 1])
+    return render(
+        request,
+        "alerts/rejected_list.html",
+        {
+            "records": rows[:100],
+            "has_next": len(rows) > 100,
+            "page": page,
+            "state": state,
+            "states": RejectedAlert.State.choices,
+            "next_query": urlencode({"state": state, "page": page + 1}),
+        },
+    )
+
+
+@role_required(*REJECTS_READERS)
+@require_GET
+def rejected_detail(request: DeskRequest, pk: int) -> HttpResponse:
+    record = get_object_or_404(RejectedAlert.objects.select_related("alert"), pk=pk)
+    return _rejected_page(request, record, record.fixed_payload or _pretty(record.raw))
+
+
+def _rejected_page(
+    request: DeskRequest, record: RejectedAlert, text: str, status: int = 200
+) -> HttpResponse:
+    return render(
+        request,
+        "alerts/rejected_detail.html",
+        {
+            "record": record,
+            "text": text,
+            "can_resubmit": has_role(request.user, Role.SUPERVISOR)
+            and record.state == RejectedAlert.State.OPEN,
+            "history": history_entries(record),
+        },
+        status=status,
+    )
+
+
+def _pretty(raw: str) -> str:
+    try:
+        return json.dumps(json.loads(raw), indent=2, ensure_ascii=False)
+    except ValueError:
+        return raw
+
+
+@role_required(Role.SUPERVISOR)
+@require_POST
+def rejected_resubmit(request: DeskRequest, pk: int) -> HttpResponse:
+    record = get_object_or_404(RejectedAlert, pk=pk)
+    text = request.POST.get("payload", "")
+    try:
+        alert = services.rejected_alert_resubmit(rejected=record, by=_user(request), text=text)
+    except AlertError as error:
+        messages.error(request, str(error))
+        record.refresh_from_db()
+        return _rejected_page(request, record, text, status=422)
+    messages.success(request, f"Re-submitted: stored as alert #{alert.pk}.")
+    return redirect("alerts:rejected_detail", pk=pk)

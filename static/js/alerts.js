@@ -1,0 +1,184 @@
+// The triage queue: a cursor row (j/k), selection (x), actions on keys, SLA countdowns,
+// and a list that refreshes itself every few seconds without losing either.
+(function () {
+  "use strict";
+  var keys = (window.riskdesk = window.riskdesk || { keys: {} }).keys;
+  var selected = new Set();
+  var cursorId = null;
+  var offset = 0; // server clock minus ours, so countdowns agree with the server
+
+  function rows() { return Array.prototype.slice.call(document.querySelectorAll("#queue tbody tr[data-id]")); }
+  function bulk() { return document.getElementById("bulk"); }
+  function anyDialogOpen() { return !!document.querySelector("dialog[open]"); }
+
+  function cursorRow() {
+    var all = rows();
+    return all.find(function (r) { return r.dataset.id === cursorId; }) || null;
+  }
+
+  function setCursor(row) {
+    rows().forEach(function (r) { r.classList.remove("cursor"); r.removeAttribute("aria-current"); });
+    if (!row) { cursorId = null; return; }
+    cursorId = row.dataset.id;
+    row.classList.add("cursor");
+    row.setAttribute("aria-current", "true");
+    row.focus({ preventScroll: true });
+    row.scrollIntoView({ block: "nearest" });
+  }
+
+  function move(step) {
+    var all = rows();
+    if (!all.length) { return; }
+    var index = all.indexOf(cursorRow());
+    var next = index < 0 ? 0 : Math.min(all.length - 1, Math.max(0, index + step));
+    setCursor(all[next]);
+  }
+
+  function describeSelection() {
+    var label = document.getElementById("selection");
+    var text = selected.size
+      ? selected.size + " alert" + (selected.size === 1 ? "" : "s") + " selected"
+      : "No alert selected — actions apply to the highlighted row";
+    if (label) { label.textContent = text; }
+    document.querySelectorAll("[data-count]").forEach(function (el) {
+      el.textContent = selected.size ? selected.size + " alert" + (selected.size === 1 ? "" : "s") : "alert #" + (cursorId || "—");
+    });
+  }
+
+  function restore() {
+    rows().forEach(function (row) {
+      var box = row.querySelector("input[name=ids]");
+      if (box) { box.checked = selected.has(row.dataset.id); }
+      row.classList.toggle("picked", selected.has(row.dataset.id));
+    });
+    var row = cursorRow();
+    if (row) { row.classList.add("cursor"); row.setAttribute("aria-current", "true"); }
+    else if (rows().length) { setCursor(rows()[0]); }
+    var queue = document.getElementById("queue");
+    if (queue && queue.dataset.now) { offset = Date.parse(queue.dataset.now) - Date.now(); }
+    describeSelection();
+    tick();
+  }
+
+  function toggle(row) {
+    if (!row) { return; }
+    var id = row.dataset.id;
+    if (selected.has(id)) { selected.delete(id); } else { selected.add(id); }
+    restore();
+  }
+
+  // With nothing selected an action applies to the highlighted row.
+  function targetCursorIfNothingSelected(form) {
+    form.querySelectorAll("input[data-cursor]").forEach(function (el) { el.remove(); });
+    if (!selected.size && cursorId) {
+      var hidden = document.createElement("input");
+      hidden.type = "hidden"; hidden.name = "ids"; hidden.value = cursorId; hidden.dataset.cursor = "1";
+      form.appendChild(hidden);
+    }
+  }
+
+  function submit(buttonId) {
+    var form = bulk();
+    var button = document.getElementById(buttonId);
+    if (!form || !button) { return; }
+    form.requestSubmit(button);
+  }
+
+  function openDialog(id) {
+    var dialog = document.getElementById(id);
+    if (!dialog || !bulk()) { return; }
+    // Only the open dialog's fields are sent.
+    document.querySelectorAll("#bulk dialog").forEach(function (d) {
+      d.querySelectorAll("select, textarea").forEach(function (el) { el.disabled = d !== dialog; });
+    });
+    describeSelection();
+    dialog.showModal();
+    var first = dialog.querySelector("select, textarea");
+    if (first) { first.focus(); }
+  }
+
+  function pad(n) { return (n < 10 ? "0" : "") + n; }
+  function left(ms) {
+    var late = ms < 0;
+    var s = Math.floor(Math.abs(ms) / 1000);
+    var h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60), sec = s % 60;
+    var text = h >= 24 ? Math.floor(h / 24) + "d " + (h % 24) + "h" : h ? h + "h " + pad(m) + "m" : m + "m " + pad(sec) + "s";
+    return (late ? "-" : "") + text;
+  }
+
+  function tick() {
+    var now = Date.now() + offset;
+    var late = 0;
+    document.querySelectorAll("#queue [data-due]").forEach(function (el) {
+      var ms = Date.parse(el.dataset.due) - now;
+      el.textContent = left(ms);
+      var row = el.closest("tr");
+      if (ms <= 0 && row && !row.classList.contains("late")) {
+        row.classList.add("late");
+        var tag = document.createElement("span");
+        tag.className = "tag tag-late"; tag.textContent = "BREACHED";
+        el.after(" ", tag);
+      }
+      if (ms <= 0) { late += 1; }
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    if (!document.getElementById("queue")) { return; }
+    restore();
+    setInterval(tick, 1000);
+
+    document.body.addEventListener("change", function (event) {
+      if (event.target.matches && event.target.matches("#queue input[name=ids]")) {
+        var id = event.target.value;
+        if (event.target.checked) { selected.add(id); } else { selected.delete(id); }
+        restore();
+      }
+    });
+    document.body.addEventListener("click", function (event) {
+      var opener = event.target.closest && event.target.closest("[data-open]");
+      if (opener) { openDialog(opener.dataset.open); return; }
+      var closer = event.target.closest && event.target.closest("[data-close]");
+      if (closer) { closer.closest("dialog").close(); }
+      var row = event.target.closest && event.target.closest("#queue tr[data-id]");
+      if (row && event.target.matches("input[name=ids]")) { cursorId = row.dataset.id; }
+    });
+    var form = bulk();
+    if (form) {
+      form.addEventListener("submit", function () { targetCursorIfNothingSelected(form); });
+    }
+    // A refresh must not pull the list away while someone is deciding in a dialog.
+    document.body.addEventListener("htmx:beforeRequest", function (event) {
+      if (event.detail.elt && event.detail.elt.id === "queue" && event.detail.requestConfig.verb === "get" && anyDialogOpen()) {
+        event.preventDefault();
+      }
+    });
+    document.body.addEventListener("htmx:afterSettle", function () {
+      document.querySelectorAll("#bulk dialog[open]").forEach(function (d) { d.close(); });
+      // Alerts that left the list (claimed by someone else, dismissed) leave the selection too.
+      var present = new Set(rows().map(function (r) { return r.dataset.id; }));
+      selected.forEach(function (id) { if (!present.has(id)) { selected.delete(id); } });
+      restore();
+    });
+    document.body.addEventListener("htmx:beforeSwap", function (event) {
+      // After an action the whole selection is done with.
+      if (event.detail.requestConfig && event.detail.requestConfig.verb === "post") {
+        selected.clear();
+        var dismissNote = document.getElementById("dismiss-note");
+        var escalateNote = document.getElementById("escalate-note");
+        var reason = document.getElementById("dismiss-reason");
+        [dismissNote, escalateNote, reason].forEach(function (el) { if (el) { el.value = ""; } });
+      }
+    });
+
+    keys["j"] = function () { move(1); };
+    keys["k"] = function () { move(-1); };
+    keys["x"] = function () { toggle(cursorRow()); };
+    keys["c"] = function () { submit("do-claim"); };
+    keys["u"] = function () { submit("do-release"); };
+    keys["d"] = function () { openDialog("dismiss-dialog"); };
+    keys["e"] = function () { openDialog("escalate-dialog"); };
+    keys["o"] = function () { var row = cursorRow(); if (row) { window.location = row.dataset.href; } };
+    keys["n"] = function () { var next = document.getElementById("claim-next"); if (next) { next.requestSubmit(); } };
+  });
+})();
