@@ -1,5 +1,6 @@
 """Detection's background work: the drop-folder scan, the parts of a run, backtests."""
 
+from functools import partial
 from pathlib import Path
 
 from celery import shared_task
@@ -32,7 +33,7 @@ def scan_drop_folder() -> int:
                 continue
             parts = detection_run_plan(run=run, parts=settings.DETECTION_PARTS)
             for part in parts:
-                transaction.on_commit(lambda pk=part.pk: run_part.delay(pk))
+                transaction.on_commit(partial(run_part.delay, part.pk))
             started += 1
     return started
 

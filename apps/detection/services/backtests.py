@@ -6,6 +6,7 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 
+from apps.desk.history import save_by
 from apps.detection.engine import detect
 from apps.detection.feed import FeedError, read_feed
 from apps.detection.linking import link_accounts
@@ -32,7 +33,8 @@ def backtest_request(*, version: RuleVersion, window: str, by: User) -> Backtest
         raise DetectionError("Only strategy and supervisors run backtests.")
     if window not in windows_stored():
         raise DetectionError(f"No stored window is called {window!r}.")
-    backtest = Backtest.objects.create(version=version, window=window, requested_by=by)
+    backtest = Backtest(version=version, window=window, requested_by=by)
+    save_by(backtest, by=by)
     from apps.detection.tasks import backtest_run
 
     transaction.on_commit(lambda: backtest_run.delay(backtest.pk))

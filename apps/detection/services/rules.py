@@ -2,7 +2,7 @@ from typing import Any
 
 from django.db import transaction
 
-from apps.desk.history import acting_task
+from apps.desk.history import acting_task, save_by
 from apps.detection.models import DetectionRule, RuleVersion
 from apps.detection.rules import RULES
 from apps.people.access import has_role
@@ -84,13 +84,15 @@ def rule_version_propose(
     rule = DetectionRule.objects.select_for_update().get(pk=rule.pk)
     clean = params_clean(rule.code, params)
     latest = rule.versions.order_by("-number").first()
-    return RuleVersion.objects.create(
+    version = RuleVersion(
         rule=rule,
         number=(latest.number + 1) if latest else 1,
         params=clean,
         note=note.strip()[:300],
         created_by=by,
     )
+    save_by(version, by=by, reason=note)
+    return version
 
 
 @transaction.atomic
@@ -107,11 +109,11 @@ def rule_version_activate(*, version: RuleVersion, by: User) -> RuleVersion:
         )
     for previous in rule.versions.filter(status=RuleVersion.Status.LIVE):
         previous.status = RuleVersion.Status.RETIRED
-        previous.save(update_fields=["status"])
+        save_by(previous, by=by, fields=["status"], reason=f"v{version.number} switched live")
     version.status = RuleVersion.Status.LIVE
-    version.save(update_fields=["status"])
+    save_by(version, by=by, fields=["status"])
     rule.live_version = version
-    rule.save(update_fields=["live_version"])
+    save_by(rule, by=by, fields=["live_version"])
     return version
 
 
@@ -121,7 +123,7 @@ def rule_switch(*, rule: DetectionRule, enabled: bool, by: User) -> DetectionRul
     rule = DetectionRule.objects.select_for_update().get(pk=rule.pk)
     if rule.enabled != enabled:
         rule.enabled = enabled
-        rule.save(update_fields=["enabled"])
+        save_by(rule, by=by, fields=["enabled"])
     return rule
 
 

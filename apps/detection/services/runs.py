@@ -55,7 +55,11 @@ def detection_run_plan(*, run: DetectionRun, parts: int) -> list[DetectionPart]:
     groups: list[list[str]] = [[]]
     if parts > 1:
         feed = read_feed(Path(run.folder), tables=["instruments"])
-        symbols = sorted(str(s) for s in feed.instruments["symbol"]) if feed.instruments is not None else []
+        symbols = (
+            sorted(str(s) for s in feed.instruments["symbol"])
+            if feed.instruments is not None
+            else []
+        )
         share = max(1, parts - 1)
         groups = [symbols[i::share] for i in range(share) if symbols[i::share]] + [[]]
     made = [DetectionPart.objects.create(run=run, index=i, symbols=g) for i, g in enumerate(groups)]
