@@ -121,3 +121,44 @@ def test_a_split_run_raises_what_one_process_raises_and_counts_a_redelivered_par
     assert (run.status, run.parts_done) == ("done", 3)
     assert sorted(a["dedup_key"] for a in published) == sorted(a["dedup_key"] for a in whole)
     assert run.alerts == len(whole)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_schedulers_scanning_at_once_start_each_window_once(
+    window, published, settings, tmp_path
+) -> None:
+    import threading
+
+    from django.db import connection
+
+    drop = tmp_path / "drop"
+    drop.mkdir()
+    for n in range(4):
+        (drop / f"w{n}").symlink_to(window, target_is_directory=True)
+    settings.DETECTION_DROP_DIR = drop
+    settings.DETECTION_PARTS = 2
+    marker = window / tasks.READY_MARKER
+    marker.touch()
+    started: list[int] = []
+    barrier = threading.Barrier(2)
+
+    def scheduler() -> None:
+        try:
+            barrier.wait()
+            started.append(tasks.scan_drop_folder())
+        finally:
+            connection.close()
+
+    try:
+        threads = [threading.Thread(target=scheduler) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        marker.unlink()
+    assert sum(started) == 4
+    assert DetectionRun.objects.count() == 4
+    assert DetectionPart.objects.count() == 4 * 2  # the symbols + the account-level part
+    assert set(DetectionRun.objects.values_list("status", flat=True)) == {"done"}
