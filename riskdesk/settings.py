@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "apps.desk",
     "apps.accounts",
     "apps.alerts",
+    "apps.detection",
 ]
 
 MIDDLEWARE = [
@@ -236,7 +237,16 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "apps.alerts.tasks.forget_old_deliveries",
         "schedule": 3600.0,
     },
+    "detection-scan-drop-folder": {
+        "task": "apps.detection.tasks.scan_drop_folder",
+        "schedule": 30.0,
+    },
 }
+
+# Detection: windows dropped here (each a folder with a READY file) are run once each,
+# split into DETECTION_PARTS shares across the workers (1: one process does it all).
+DETECTION_DROP_DIR = Path(env_str("DETECTION_DROP_DIR") or VAR_DIR / "feed-drop")
+DETECTION_PARTS = env_int("DETECTION_PARTS", 1, minimum=1)
 
 # Alerts: the stream detectors XADD to, and the time to act per severity (minutes).
 ALERT_STREAM = env_str("ALERT_STREAM") or "riskdesk:alerts"

@@ -13,5 +13,6 @@ urlpatterns = [
     path("api/v1/", include("apps.alerts.api_urls")),
     path("api/v1/schema/", ApiSchema.as_view(), name="api-schema"),
     path("api/v1/docs/", ApiDocs.as_view(), name="api-docs"),
+    path("detection/", include("apps.detection.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -7,7 +7,7 @@ from apps.accounts.selectors import desk_overview
 from apps.alerts.selectors import queue_summary
 from apps.desk.history import history_model
 from apps.desk.http import DeskRequest
-from apps.desk.selectors import history_entries
+from apps.desk.selectors import history_entries, recent_changes
 from apps.people.access import has_role, public, role_of, role_required
 from apps.people.roles import EVERY_PERSON, STAFF_ROLES, Role
 
@@ -25,6 +25,9 @@ def home(request: DeskRequest) -> HttpResponse:
             "alert_queue": queue_summary(request.user)
             if has_role(request.user, Role.OPERATOR, Role.SUPERVISOR)
             else None,
+            "changes": recent_changes()
+            if has_role(request.user, Role.AUDITOR, Role.SUPERVISOR)
+            else [],
         },
     )
 

@@ -26,6 +26,11 @@ def url_kwargs(db: None) -> dict[str, dict[str, str]]:
         "alerts:rejected_detail": {"pk": str(rejected.pk)},
         "alerts:rejected_resubmit": {"pk": str(rejected.pk)},
         "alerts_api:detail": {"pk": str(alert.pk)},
+        "detection:rule": {"code": "self_trade"},
+        "detection:rule_propose": {"code": "self_trade"},
+        "detection:rule_activate": {"code": "self_trade", "number": 1},
+        "detection:rule_switch": {"code": "self_trade"},
+        "detection:backtest_request": {"code": "self_trade"},
     }
 
 
