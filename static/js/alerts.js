@@ -67,14 +67,18 @@
     restore();
   }
 
-  // With nothing selected an action applies to the highlighted row.
-  function targetCursorIfNothingSelected(form) {
-    form.querySelectorAll("input[data-cursor]").forEach(function (el) { el.remove(); });
-    if (!selected.size && cursorId) {
-      var hidden = document.createElement("input");
-      hidden.type = "hidden"; hidden.name = "ids"; hidden.value = cursorId; hidden.dataset.cursor = "1";
-      form.appendChild(hidden);
-    }
+  function hidden(form, name, value) {
+    var input = document.createElement("input");
+    input.type = "hidden"; input.name = name; input.value = value; input.dataset.transient = "1";
+    form.appendChild(input);
+  }
+
+  // With nothing selected an action applies to the highlighted row. The action is carried
+  // in a field too: htmx does not send the button of a keyboard-made submit.
+  function prepare(form, submitter) {
+    form.querySelectorAll("input[data-transient]").forEach(function (el) { el.remove(); });
+    if (!selected.size && cursorId) { hidden(form, "ids", cursorId); }
+    if (submitter && submitter.name === "action") { hidden(form, "action", submitter.value); }
   }
 
   function submit(buttonId) {
@@ -143,10 +147,10 @@
       var row = event.target.closest && event.target.closest("#queue tr[data-id]");
       if (row && event.target.matches("input[name=ids]")) { cursorId = row.dataset.id; }
     });
-    var form = bulk();
-    if (form) {
-      form.addEventListener("submit", function () { targetCursorIfNothingSelected(form); });
-    }
+    // Capture phase: runs before htmx reads the form's values.
+    document.addEventListener("submit", function (event) {
+      if (event.target === bulk()) { prepare(event.target, event.submitter); }
+    }, true);
     // A refresh must not pull the list away while someone is deciding in a dialog.
     document.body.addEventListener("htmx:beforeRequest", function (event) {
       if (event.detail.elt && event.detail.elt.id === "queue" && event.detail.requestConfig.verb === "get" && anyDialogOpen()) {
@@ -154,7 +158,6 @@
       }
     });
     document.body.addEventListener("htmx:afterSettle", function () {
-      document.querySelectorAll("#bulk dialog[open]").forEach(function (d) { d.close(); });
       // Alerts that left the list (claimed by someone else, dismissed) leave the selection too.
       var present = new Set(rows().map(function (r) { return r.dataset.id; }));
       selected.forEach(function (id) { if (!present.has(id)) { selected.delete(id); } });
@@ -164,6 +167,7 @@
       // After an action the whole selection is done with.
       if (event.detail.requestConfig && event.detail.requestConfig.verb === "post") {
         selected.clear();
+        document.querySelectorAll("#bulk dialog[open]").forEach(function (d) { d.close(); });
         var dismissNote = document.getElementById("dismiss-note");
         var escalateNote = document.getElementById("escalate-note");
         var reason = document.getElementById("dismiss-reason");
