@@ -20,6 +20,7 @@ import sys
 import time
 import uuid
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlparse, urlunparse
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -98,12 +99,12 @@ def main() -> None:
     django.setup()
     from django.core.management import call_command
     from django.db import connection, transaction
+    from django.utils import timezone
 
     from apps.alerts import ingest
     from apps.alerts.ingest import _row
     from apps.alerts.models import Alert, AlertAccount
     from apps.alerts.stream import StreamConsumer, redis_client
-    from django.utils import timezone
 
     try:
         call_command("migrate", verbosity=0)
@@ -130,7 +131,8 @@ def main() -> None:
         repeats = sum(Alert.objects.values_list("repeat_count", flat=True))
         assert stored == distinct, (stored, distinct)
         assert stored + repeats == len(items), (stored, repeats, len(items))
-        assert client.xpending(stream, "riskdesk-ingest")["pending"] == 0
+        pending: Any = client.xpending(stream, "riskdesk-ingest")
+        assert pending["pending"] == 0
 
         # The floor: the same distinct rows, bare multi-row INSERTs in one transaction each.
         from apps.alerts.contract import parse_alert
@@ -146,7 +148,7 @@ def main() -> None:
                 cursor.execute("TRUNCATE alerts_alert CASCADE")
 
         truncate()
-        names = ", ".join(connection.ops.quote_name(f.column) for f in ingest._COLUMNS)
+        names = ", ".join(connection.ops.quote_name(f.column or "") for f in ingest._COLUMNS)
         started = time.perf_counter()
         for start in range(0, len(rows), options.batch):
             source, params = ingest._rows_source(
@@ -180,7 +182,8 @@ def main() -> None:
             f"(one INSERT … SELECT unnest per {options.batch} rows, nothing else)"
         )
         print(
-            f"COPY, same rows, for scale: {copy_seconds:.2f} s = {distinct / copy_seconds:,.0f} rows/s"
+            f"COPY, same rows, for scale: {copy_seconds:.2f} s = "
+            f"{distinct / copy_seconds:,.0f} rows/s"
         )
         print(f"pipeline / bare INSERT:    {pipeline_rate / bare_rate:.2f}")
         print(f"goal >= 2,000 alerts/s:    {'met' if pipeline_rate >= 2000 else 'NOT met'}")

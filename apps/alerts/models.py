@@ -131,6 +131,10 @@ class Alert(models.Model):
                 name="alert_open_queue",
                 condition=models.Q(status__in=["new", "claimed"]),
             ),
+            # The same order over every status ("all", and statuses with no index of their own).
+            models.Index(
+                "sla_due_at", models.F("severity_rank").desc(), "id", name="alert_urgency"
+            ),
             models.Index(
                 "status", "sla_due_at", models.F("severity_rank").desc(), "id", name="alert_status"
             ),

@@ -5,7 +5,8 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db import connection
+from django.db.models import Count, DateTimeField, ExpressionWrapper, F, Q, QuerySet, Value
 from django.utils import timezone
 
 from apps.accounts.models import ExchangeAccount
@@ -20,9 +21,9 @@ from apps.alerts.models import (
 
 QUEUE_ORDER = ("sla_due_at", "-severity_rank", "id")
 PAGE_SIZE = 50
-# Counting a filter that matches most of a million rows costs more than it tells:
-# past this the queue says "10,000+".
-COUNT_CAP = 10_000
+# Counting a filter that matches most of a million rows costs more than it tells: the
+# counts look at no more than this many alerts, and say "+" when there were more.
+COUNT_CAP = 5_000
 WITHIN = {"1h": timedelta(hours=1), "24h": timedelta(hours=24), "7d": timedelta(days=7)}
 STATUS_CHOICES = [("open", "Open (new + claimed)"), *Status.choices, ("all", "All")]
 
@@ -153,29 +154,47 @@ def queue_page(filters: QueueFilters, *, page: int = 1, size: int = PAGE_SIZE) -
     """One page of the queue, most urgent first; a fixed number of queries whatever the page."""
     page = max(1, page)
     base = filters.apply(Alert.objects.all())
+    order: list[Any] = list(QUEUE_ORDER)
+    if filters.within or filters.since or filters.until:
+        # A time window is best found through the detected_at index and then sorted;
+        # ordering by the bare column tempts the planner to walk the whole urgency index
+        # looking for recent rows (400 ms on a million alerts, against 30 ms).
+        order[0] = ExpressionWrapper(F("sla_due_at") + Value(timedelta(0)), DateTimeField())
     rows = list(
         base.select_related("assignee")
         .defer("evidence", "metrics")
-        .order_by(*QUEUE_ORDER)[(page - 1) * size : page * size + 1]
+        .order_by(*order)[(page - 1) * size : page * size + 1]
     )
-    # Counts per severity ignore the severity filter, so the other severities stay in view.
-    unfiltered = replace(filters, severity="").apply(Alert.objects.all())
-    counts = []
-    for severity in Severity:
-        found = unfiltered.filter(severity=severity)[: COUNT_CAP + 1].count()
-        counts.append(
-            SeverityCount(severity.value, severity.label, min(found, COUNT_CAP), found > COUNT_CAP)
-        )
     now = timezone.now()
     return QueuePage(
         alerts=rows[:size],
         filters=filters,
-        counts=counts,
+        counts=severity_counts(filters),
         breached=breached_count(now),
         page=page,
         has_next=len(rows) > size,
         now=now,
     )
+
+
+def severity_counts(filters: QueueFilters) -> list[SeverityCount]:
+    """Alerts per severity under the filters (but the severity filter, so the other
+    severities stay in view), in one pass over at most COUNT_CAP + 1 of them."""
+    sample = (
+        replace(filters, severity="")
+        .apply(Alert.objects.all())
+        .order_by()
+        .values_list("severity", flat=True)[: COUNT_CAP + 1]
+    )
+    sql, params = sample.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT severity, COUNT(*) FROM ({sql}) sample GROUP BY severity", params)
+        found = dict(cursor.fetchall())
+    capped = sum(found.values()) > COUNT_CAP
+    return [
+        SeverityCount(severity.value, severity.label, found.get(severity.value, 0), capped)
+        for severity in Severity
+    ]
 
 
 def breached_count(now: datetime | None = None) -> int:

@@ -73,9 +73,9 @@ def test_an_operator_claims_dismisses_and_bulk_dismisses_with_the_keyboard(
     page.locator("#do-dismiss").focus()
     page.keyboard.press("Enter")
     page.locator("#queue .msg-success", has_text="Dismissed 3 alerts").wait_for()
-    assert set(
-        Alert.objects.filter(pk__in=picked).values_list("status", "dismiss_reason")
-    ) == {("dismissed", "duplicate")}
+    assert set(Alert.objects.filter(pk__in=picked).values_list("status", "dismiss_reason")) == {
+        ("dismissed", "duplicate")
+    }
     assert sorted(picked) == sorted(a.pk for a in rest if a.severity == "medium")
     assert Alert.objects.filter(pk__in=[a.pk for a in rest], status=Status.NEW).count() == 3
     screenshot(page, "alert-queue-after-dismissals")
