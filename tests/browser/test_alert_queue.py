@@ -93,3 +93,14 @@ def test_an_operator_claims_dismisses_and_bulk_dismisses_with_the_keyboard(
     page.goto("/alerts/")
     page.evaluate("document.documentElement.dataset.theme = 'dark'")
     screenshot(page, "alert-queue-dark")
+
+
+def test_the_api_docs_page_renders_under_the_content_security_policy(new_page, operator) -> None:
+    page = new_page()
+    problems: list[str] = []
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    sign_in(page, "olga", PASSWORD)
+    page.goto("/api/v1/docs/")
+    page.locator(".opblock-summary-path", has_text="/api/v1/alerts/").first.wait_for()
+    assert not [p for p in problems if "Content Security Policy" in p], problems
+    screenshot(page, "api-docs")
