@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "apps.people",
     "apps.desk",
     "apps.accounts",
+    "apps.shifts",
 ]
 
 MIDDLEWARE = [
@@ -83,6 +84,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "apps.desk.context_processors.desk",
+                "apps.shifts.context_processors.on_duty",
             ],
         },
     },
@@ -164,6 +166,10 @@ LANGUAGE_CODE = "en-gb"
 TIME_ZONE = env_time_zone("TIME_ZONE", "UTC")
 USE_I18N = False
 USE_TZ = True
+# The desk's wall clock: shift patterns are written in it (each pattern may name its own).
+DESK_TIME_ZONE = env_time_zone("DESK_TIME_ZONE", TIME_ZONE)
+ROTA_WEEKS_AHEAD = env_int("ROTA_WEEKS_AHEAD", 4, minimum=1)
+HANDOVER_ACK_MINUTES = env_int("HANDOVER_ACK_MINUTES", 30, minimum=1)
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
@@ -216,7 +222,10 @@ CELERY_TASK_TIME_LIMIT = 90
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
-CELERY_BEAT_SCHEDULE: dict[str, dict] = {}
+CELERY_BEAT_SCHEDULE: dict[str, dict] = {
+    "shifts-rota-extend": {"task": "apps.shifts.tasks.rota_extend", "schedule": 3600.0},
+    "shifts-handovers-overdue": {"task": "apps.shifts.tasks.handovers_flag", "schedule": 60.0},
+}
 
 LOGGING = {
     "version": 1,

@@ -6,6 +6,7 @@ from django.urls import reverse
 
 from apps.people.roles import Role
 from tests.factories import ExchangeAccountFactory, make_person
+from tests.shifts.helpers import shifts_url_kwargs
 from tests.url_walk import desk_routes
 
 ROLES = [role.value for role in Role]
@@ -17,6 +18,10 @@ def url_kwargs(db: None) -> dict[str, dict[str, str]]:
     return {
         "desk:history": {"key": "account", "pk": account.account_id},
         "accounts:detail": {"account_id": account.account_id},
+        **shifts_url_kwargs(
+            make_person("walker-shift-op", "operator"),
+            make_person("walker-shift-sup", "supervisor"),
+        ),
     }
 
 
