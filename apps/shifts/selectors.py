@@ -175,7 +175,12 @@ def calendar_week(monday: date, now: datetime | None = None) -> CalendarWeek:
         ]
         uncovered = [g for g in gaps if g.shift is None and g.start.astimezone(zone).date() == day]
         days.append(CalendarDay(day, cards, uncovered, day == today))
-    week_gaps = [g for g in gaps if g.shift is None or g.shift.local_starts.date() >= monday]
+    # The summary flags what can still be fixed; past gaps stay visible on their days.
+    week_gaps = [
+        g
+        for g in gaps
+        if g.end > now and (g.shift is None or g.shift.local_starts.date() >= monday)
+    ]
     return CalendarWeek(monday=monday, days=days, gaps=week_gaps)
 
 

@@ -1,11 +1,12 @@
 """Building rota records for tests: patterns, shifts at chosen instants, crews."""
 
 from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from apps.people.models import User
 from apps.shifts.models import Assignment, Handover, Shift, ShiftChange, ShiftPattern
 
-_counter = iter(range(1, 10_000))
+_counter = iter(range(1, 1_000_000))
 
 
 def make_pattern(
@@ -40,11 +41,14 @@ def make_shift(
     pattern: ShiftPattern | None = None,
     local_date: date | None = None,
 ) -> Shift:
-    """A shift at exact instants, whatever its pattern says (tests of time-relative logic)."""
+    """A shift at exact instants, whatever its pattern's hours (tests of time-relative logic).
+
+    Each call without `pattern` makes its own, so shifts on one day never collide.
+    """
     pattern = pattern or make_pattern()
     shift = Shift.objects.create(
         pattern=pattern,
-        local_date=local_date or starts_at.date() + timedelta(days=next(_counter) * 400),
+        local_date=local_date or starts_at.astimezone(ZoneInfo(pattern.time_zone)).date(),
         starts_at=starts_at,
         ends_at=starts_at + timedelta(hours=hours),
         supervisor=supervisor,

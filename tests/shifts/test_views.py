@@ -28,7 +28,7 @@ def test_the_calendar_flags_a_shift_without_an_operator(operator, supervisor) ->
     page = _client(supervisor).get("/shifts/", {"week": start.date().isoformat()})
     html = page.content.decode()
     assert page.status_code == 200
-    assert "Coverage gaps this week" in html and f"/shifts/{empty.pk}/" in html
+    assert "Coverage gaps ahead this week" in html and f"/shifts/{empty.pk}/" in html
     assert html.count('class="tag tag-warn">no operator') >= 2  # summary and card
 
 
