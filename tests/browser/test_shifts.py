@@ -37,6 +37,7 @@ def test_the_calendar_shows_a_coverage_gap_and_weeks_move_by_keyboard(
     make_person("nikhil", "operator")
     demo_rota_create()  # weekend days have no standing operator: flagged gaps
     gap = Shift.objects.filter(pattern__code="weekend-day", ends_at__gt=now()).first()
+    assert gap is not None
     page = new_page()
     page.emulate_media(color_scheme="dark")
     sign_in(page, "sam", PASSWORD)
