@@ -162,3 +162,44 @@ def test_on_duty_shows_the_cover_once_approved(operator, nikhil, supervisor) -> 
     duty = on_duty()
     assert [p.username for p in duty.operators] == ["nikhil"]
     assert duty.supervisor == supervisor and duty.shift == shift
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_supervisors_approving_two_covers_of_one_seat_move_it_once(
+    operator, nikhil, supervisor
+) -> None:
+    import threading
+
+    from django.db import connection
+
+    sue, priya = make_person("sue", "supervisor"), make_person("priya", "operator")
+    shift = make_shift(starts_at=now() + timedelta(days=1), operators=[operator])
+    changes = [
+        shift_change_request(by=operator, kind=COVER, shift=shift, counterpart=p, reason="x")
+        for p in (nikhil, priya)
+    ]
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def approve(change: ShiftChange, by) -> None:
+        try:
+            barrier.wait()
+            shift_change_approve(change=change, by=by)
+            outcomes.append("approved")
+        except ShiftError as error:
+            outcomes.append(str(error))
+        finally:
+            connection.close()
+
+    threads = [
+        threading.Thread(target=approve, args=(changes[0], supervisor)),
+        threading.Thread(target=approve, args=(changes[1], sue)),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["Olga is not on " + str(shift) + ".", "approved"]
+    assert shift.assignments.count() == 1
+    assert ShiftChange.objects.filter(status=ShiftChange.Status.APPROVED).count() == 1

@@ -87,7 +87,7 @@ def shift_change_request(
 
 
 def _locked(change: ShiftChange) -> ShiftChange:
-    return ShiftChange.objects.select_for_update().select_related("shift").get(pk=change.pk)
+    return ShiftChange.objects.select_for_update().get(pk=change.pk)
 
 
 def _decide(change: ShiftChange, status: str, by: User, note: str) -> ShiftChange:

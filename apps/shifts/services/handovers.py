@@ -62,11 +62,7 @@ def may_acknowledge(handover: Handover, person: User) -> bool:
 
 @transaction.atomic
 def handover_acknowledge(*, handover: Handover, by: User, now: datetime | None = None) -> Handover:
-    handover = (
-        Handover.objects.select_for_update()
-        .select_related("to_shift__supervisor")
-        .get(pk=handover.pk)
-    )
+    handover = Handover.objects.select_for_update().get(pk=handover.pk)
     if handover.status == Status.ACKNOWLEDGED:
         return handover
     if by.pk == handover.written_by_id:
