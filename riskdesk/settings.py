@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "apps.people",
     "apps.desk",
     "apps.accounts",
+    "apps.detection",
     "apps.shifts",
 ]
 
@@ -223,9 +224,18 @@ CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
+    "detection-scan-drop-folder": {
+        "task": "apps.detection.tasks.scan_drop_folder",
+        "schedule": 30.0,
+    },
     "shifts-rota-extend": {"task": "apps.shifts.tasks.rota_extend", "schedule": 3600.0},
     "shifts-handovers-overdue": {"task": "apps.shifts.tasks.handovers_flag", "schedule": 60.0},
 }
+
+# Detection: windows dropped here (each a folder with a READY file) are run once each,
+# split into DETECTION_PARTS shares across the workers (1: one process does it all).
+DETECTION_DROP_DIR = Path(env_str("DETECTION_DROP_DIR") or VAR_DIR / "feed-drop")
+DETECTION_PARTS = env_int("DETECTION_PARTS", 1, minimum=1)
 
 LOGGING = {
     "version": 1,

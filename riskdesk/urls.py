@@ -7,6 +7,7 @@ urlpatterns = [
     path("", include("apps.desk.urls")),
     path("", include("apps.people.urls")),
     path("accounts/", include("apps.accounts.urls")),
+    path("detection/", include("apps.detection.urls")),
     path("shifts/", include("apps.shifts.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -43,7 +43,7 @@ def test_the_calendar_shows_a_coverage_gap_and_weeks_move_by_keyboard(
     sign_in(page, "sam", PASSWORD)
     assert "Supervisor: Sam" in page.locator("#on-duty").inner_text()
     page.keyboard.press("g")
-    page.keyboard.press("r")
+    page.keyboard.press("s")
     page.wait_for_url("**/shifts/**")
     card = page.locator(f'a.shift[href="/shifts/{gap.pk}/"]')
     if not card.count():  # this week's weekend is over: the gap is next week's

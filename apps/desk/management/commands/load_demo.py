@@ -37,10 +37,12 @@ class Command(BaseCommand):
         with acting_task("load_demo"):
             rota = demo_rota_create()
         self.stdout.write(f"demo rota: {rota.created} new shifts, {rota.existing} already there")
-        window = Path(settings.VAR_DIR) / "demo" / f"population-{seed}-{accounts}"
-        if not (window / "accounts.csv").exists():
-            self.stdout.write(f"simulating {accounts} exchange accounts into {window}")
-            simulate(window, seed=seed, accounts=accounts, hours=24, market=False)
+        # One simulated day of the market: the accounts the desk loads and the window
+        # detection runs over (it sits in the drop folder, where backtests find it too).
+        window = Path(settings.DETECTION_DROP_DIR) / f"demo-{seed}-{accounts}"
+        if not (window / "labels.jsonl").exists():
+            self.stdout.write(f"simulating a day of trading by {accounts} accounts into {window}")
+            simulate(window, seed=seed, accounts=accounts, hours=24, fmt="parquet")
         with acting_task("load_demo"):
             run = accounts_load(folder=window, progress=lambda m: self.stdout.write(f"  {m}"))
         self.stdout.write(
