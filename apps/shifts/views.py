@@ -88,7 +88,7 @@ def shift_assign(request: DeskRequest, pk: int) -> HttpResponse:
     form = AssignForm(request.POST)
     if form.is_valid():
         try:
-            services.shift_assign(shift=shift, person=form.cleaned_data["person"], by=request.user)  # type: ignore[arg-type]
+            services.shift_assign(shift=shift, person=form.cleaned_data["person"], by=request.user)
             messages.success(request, f"{form.cleaned_data['person']} is on {shift}.")
         except ShiftError as error:
             _fail(request, error)
@@ -101,7 +101,7 @@ def shift_unassign(request: DeskRequest, pk: int, person_id: int) -> HttpRespons
     shift = get_shift_for_user(request, pk)
     person = get_object_or_404(User, pk=person_id)
     try:
-        services.shift_unassign(shift=shift, person=person, by=request.user)  # type: ignore[arg-type]
+        services.shift_unassign(shift=shift, person=person, by=request.user)
         messages.success(request, f"{person} is off {shift}.")
     except ShiftError as error:
         _fail(request, error)
@@ -118,7 +118,7 @@ def shift_supervisor(request: DeskRequest, pk: int) -> HttpResponse:
             services.shift_supervisor_set(
                 shift=shift,
                 person=form.cleaned_data["person"],
-                by=request.user,  # type: ignore[arg-type]
+                by=request.user,
             )
         except ShiftError as error:
             _fail(request, error)
@@ -177,11 +177,11 @@ def _change_move(request: DeskRequest, pk: int, move: str) -> HttpResponse:
     note = request.POST.get("note", "")
     try:
         if move == "approve":
-            services.shift_change_approve(change=change, by=request.user, note=note)  # type: ignore[arg-type]
+            services.shift_change_approve(change=change, by=request.user, note=note)
         elif move == "reject":
-            services.shift_change_reject(change=change, by=request.user, note=note)  # type: ignore[arg-type]
+            services.shift_change_reject(change=change, by=request.user, note=note)
         else:
-            services.shift_change_withdraw(change=change, by=request.user)  # type: ignore[arg-type]
+            services.shift_change_withdraw(change=change, by=request.user)
         done = {"approve": "approved", "reject": "rejected", "withdraw": "withdrawn"}[move]
         messages.success(request, f"{change}: {done}.")
     except ShiftError as error:
@@ -245,7 +245,7 @@ def handover_write(request: DeskRequest, pk: int) -> HttpResponse:
     try:
         handover = services.handover_write(
             shift=shift,
-            by=request.user,  # type: ignore[arg-type]
+            by=request.user,
             note=form.cleaned_data["note"],
         )
     except ShiftError as error:
@@ -282,7 +282,7 @@ def handover_detail(request: DeskRequest, pk: int) -> HttpResponse:
 def handover_acknowledge(request: DeskRequest, pk: int) -> HttpResponse:
     handover = get_object_or_404(Handover, pk=pk)
     try:
-        services.handover_acknowledge(handover=handover, by=request.user)  # type: ignore[arg-type]
+        services.handover_acknowledge(handover=handover, by=request.user)
         messages.success(request, "Handover acknowledged.")
     except ShiftError as error:
         _fail(request, error)
