@@ -101,10 +101,13 @@ def outs_of(
 
 
 def _first_per_account(findings: list[Finding]) -> list[Finding]:
+    """One alert per theft: the first takeover login of an account, and none for a mule
+    already named in another account's alert (the thief logs into both)."""
     seen: dict[str, Finding] = {}
     for finding in findings:
         seen.setdefault(finding.subject, finding)
-    return list(seen.values())
+    mules = {account for finding in seen.values() for account in finding.accounts[1:]}
+    return [finding for subject, finding in seen.items() if subject not in mules]
 
 
 RULE = Rule(
