@@ -37,6 +37,10 @@ def run(ctx: Context, params: dict[str, Any]) -> list[Finding]:
     moves = transfers.assign(dest=dest)
     outs = moves[moves["kind"].isin(OUT_KINDS)]
     outs = outs[outs["account_id"].isin(set(logins["account_id"]))]
+    # Only accounts with a suspicious login and an outflow afterwards need a closer look.
+    logins = logins[logins["account_id"].isin(set(outs["account_id"]))]
+    mules = set(outs["counterparty_account_id"].dropna())
+    moves = moves[moves["account_id"].isin(set(logins["account_id"]) | mules)]
     after = pd.Timedelta(hours=params["max_hours_after_login"])
     start, end = feed_window(ctx)
     findings = []
