@@ -17,12 +17,12 @@ def run(ctx: Context, params: dict[str, Any]) -> list[Finding]:
         return []
     cancelled = (o["cancelled"] >= 0).to_numpy()
     # Cheap pre-count on a dense integer key (account, symbol, day): a bincount, no sort.
-    day = o["day"].to_numpy() - o["day"].min()
+    offset = o["day"].to_numpy() - o["day"].min()
     key = (o["account"].to_numpy() * (len(ctx.symbols) + 1) + o["symbol"].to_numpy() + 1) * (
-        int(day.max()) + 1
-    ) + day
-    cancels = np.bincount(key, weights=cancelled)
-    suspects = o[cancels[key] >= params["min_cancels"]]
+        int(offset.max()) + 1
+    ) + offset
+    per_key = np.bincount(key, weights=cancelled)
+    suspects = o[per_key[key] >= params["min_cancels"]]
     if params["exempt_market_makers"]:
         suspects = suspects[~ctx.flag("market_maker", suspects["account"].to_numpy())]
     findings = []

@@ -51,7 +51,14 @@ def run(ctx: Context, params: dict[str, Any]) -> list[Finding]:
         return []
     codes = o["account"].to_numpy()
     allowed = ctx.flag("api_trading_allowed", codes) | ctx.flag("market_maker", codes)
-    o = o[~allowed]
+    # Only accounts with enough messages for min_fast_minutes busy minutes, or with API
+    # orders, can qualify: drop everyone else before copying millions of rows.
+    messages = np.bincount(codes) + np.bincount(codes, weights=o["cancelled"].to_numpy() >= 0)
+    floor = params["per_instrument_rate"] * 60 * params["min_fast_minutes"]
+    api_users = np.unique(codes[o["api"].to_numpy() & ~allowed])
+    busy = messages >= floor
+    busy[api_users] = True
+    o = o[busy[codes] & ~allowed]
     fast = _fast_minutes(o, params, len(ctx.symbols))
     per_day = fast.groupby(["account", "day"]).agg(minutes=("minute", "size"), peak=("peak", "max"))
     api = o[o["api"]].groupby(["account", "day"]).size()
