@@ -8,6 +8,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from riskdesk.env import (
     env_bool,
+    env_choice,
     env_database,
     env_int,
     env_list,
@@ -51,6 +52,7 @@ INSTALLED_APPS = [
     "apps.people",
     "apps.desk",
     "apps.accounts",
+    "apps.actions",
 ]
 
 MIDDLEWARE = [
@@ -216,7 +218,21 @@ CELERY_TASK_TIME_LIMIT = 90
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
-CELERY_BEAT_SCHEDULE: dict[str, dict] = {}
+CELERY_BEAT_SCHEDULE: dict[str, dict] = {
+    "actions-timers": {"task": "apps.actions.tasks.run_action_timers", "schedule": 15.0},
+    "actions-reconcile": {"task": "apps.actions.tasks.reconcile_restrictions", "schedule": 300.0},
+}
+
+# Actions: the exchange gateway (shared/contracts/gateway.md) and the approval rules.
+RISKDESK_GATEWAY = env_choice("RISKDESK_GATEWAY", "sandbox", {"sandbox", "http"})
+RISKDESK_GATEWAY_URL = env_str("RISKDESK_GATEWAY_URL", "")
+RISKDESK_GATEWAY_TOKEN = env_str("RISKDESK_GATEWAY_TOKEN", "")
+RISKDESK_GATEWAY_TIMEOUT: float = env_int("RISKDESK_GATEWAY_TIMEOUT", 5, minimum=1)
+RISKDESK_ACTION_MAX_ATTEMPTS = env_int("RISKDESK_ACTION_MAX_ATTEMPTS", 5, minimum=1)
+RISKDESK_ACTION_LEASE_SECONDS = env_int("RISKDESK_ACTION_LEASE_SECONDS", 30, minimum=1)
+RISKDESK_APPROVAL_MINUTES = env_int("RISKDESK_APPROVAL_MINUTES", 60, minimum=1)
+# Raise the two-person rule to more measures; the floor (apps.actions.policy) always holds.
+RISKDESK_APPROVAL_EXTRA_MEASURES = env_list("RISKDESK_APPROVAL_EXTRA_MEASURES", [])
 
 LOGGING = {
     "version": 1,
