@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "apps.people",
     "apps.desk",
     "apps.accounts",
+    "apps.detection",
     "apps.actions",
 ]
 
@@ -219,9 +220,18 @@ CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
+    "detection-scan-drop-folder": {
+        "task": "apps.detection.tasks.scan_drop_folder",
+        "schedule": 30.0,
+    },
     "actions-timers": {"task": "apps.actions.tasks.run_action_timers", "schedule": 15.0},
     "actions-reconcile": {"task": "apps.actions.tasks.reconcile_restrictions", "schedule": 300.0},
 }
+
+# Detection: windows dropped here (each a folder with a READY file) are run once each,
+# split into DETECTION_PARTS shares across the workers (1: one process does it all).
+DETECTION_DROP_DIR = Path(env_str("DETECTION_DROP_DIR") or VAR_DIR / "feed-drop")
+DETECTION_PARTS = env_int("DETECTION_PARTS", 1, minimum=1)
 
 # Actions: the exchange gateway (shared/contracts/gateway.md) and the approval rules.
 RISKDESK_GATEWAY = env_choice("RISKDESK_GATEWAY", "sandbox", {"sandbox", "http"})

@@ -1,0 +1,92 @@
+from __future__ import annotations
+
+import pandas as pd
+
+from apps.detection.linking import link_accounts
+
+T0 = pd.Timestamp("2026-11-20T00:00:00Z")
+
+
+def _logins(*rows: tuple[str, str, str]) -> pd.DataFrame:
+    frame = pd.DataFrame(rows, columns=["account_id", "ip", "device_id"])
+    frame["ts"] = [T0 + pd.Timedelta(minutes=i) for i in range(len(frame))]
+    return frame
+
+
+def _transfers(*rows: tuple[str, str, str | None, str | None]) -> pd.DataFrame:
+    frame = pd.DataFrame(rows, columns=["account_id", "kind", "address", "counterparty_account_id"])
+    frame["transfer_id"] = [f"X{i}" for i in range(len(frame))]
+    frame["ts"] = [T0 + pd.Timedelta(minutes=i) for i in range(len(frame))]
+    return frame
+
+
+def _trades(pairs: list[tuple[str, str]]) -> pd.DataFrame:
+    frame = pd.DataFrame(pairs, columns=["buyer_id", "seller_id"])
+    frame["symbol"] = "BTCUSDT"
+    frame["ts"] = [T0 + pd.Timedelta(seconds=i) for i in range(len(frame))]
+    return frame
+
+
+def test_a_shared_device_links_two_accounts_with_its_evidence() -> None:
+    linkage = link_accounts(_logins(("U2", "1.1.1.1", "D9"), ("U1", "2.2.2.2", "D9")), None)
+    assert linkage.clusters == {"U1": ["U1", "U2"]}
+    link = linkage.links[linkage.links["kind"] == "device"].iloc[0]
+    assert (link["account_a"], link["account_b"], link["values"]) == ("U1", "U2", ["D9"])
+    assert link["events"] == 2 and link["first_seen"] == T0
+    assert linkage.account_cluster.to_dict() == {"U1": "U1", "U2": "U1"}
+
+
+def test_a_household_sharing_one_ip_is_not_a_cluster() -> None:
+    linkage = link_accounts(_logins(("U1", "9.9.9.9", "D1"), ("U2", "9.9.9.9", "D2")), None)
+    assert linkage.clusters == {}
+    assert linkage.links["kind"].tolist() == ["ip"]
+    assert not linkage.links["linked"].any()
+
+
+def test_two_shared_ips_are_two_weak_signals_and_link() -> None:
+    logins = _logins(
+        ("U1", "9.9.9.9", "D1"),
+        ("U2", "9.9.9.9", "D2"),
+        ("U1", "8.8.8.8", "D1"),
+        ("U2", "8.8.8.8", "D2"),
+    )
+    assert link_accounts(logins, None).clusters == {"U1": ["U1", "U2"]}
+
+
+def test_one_ip_plus_repeated_mutual_trading_links() -> None:
+    logins = _logins(("U1", "9.9.9.9", "D1"), ("U2", "9.9.9.9", "D2"))
+    assert link_accounts(logins, None, _trades([("U1", "U2")] * 5)).clusters == {"U1": ["U1", "U2"]}
+    assert link_accounts(logins, None, _trades([("U1", "U2")] * 4)).clusters == {}
+    assert link_accounts(None, None, _trades([("U1", "U2")] * 50)).clusters == {}
+
+
+def test_a_hub_ip_or_wallet_links_nobody() -> None:
+    accounts = [f"U{i:03d}" for i in range(30)]
+    logins = _logins(*[(a, "100.64.0.1", f"D{a}") for a in accounts])
+    transfers = _transfers(*[(a, "deposit", "hot-wallet", None) for a in accounts])
+    linkage = link_accounts(logins, transfers, params={"hub_accounts": 20})
+    assert linkage.clusters == {} and linkage.links.empty
+    assert sorted(linkage.hubs["value"]) == ["100.64.0.1", "hot-wallet"]
+    assert linkage.hubs["accounts"].tolist() == [30, 30]
+
+
+def test_a_funding_address_and_internal_transfers_chain_a_cluster() -> None:
+    transfers = _transfers(
+        ("U3", "deposit", "wallet-x", None),
+        ("U1", "deposit", "wallet-x", None),
+        ("U1", "internal_out", None, "U7"),
+        ("U7", "internal_in", None, "U1"),
+        ("U8", "deposit", "wallet-y", None),
+    )
+    linkage = link_accounts(None, transfers)
+    assert linkage.clusters == {"U1": ["U1", "U3", "U7"]}
+    transfer = linkage.links[linkage.links["kind"] == "transfer"].iloc[0]
+    assert transfer["events"] == 1 and transfer["values"] == ["X2"]
+    assert linkage.cluster_of(pd.Series(["U7", "U8"])).tolist() == ["U1", "U8"]
+
+
+def test_cluster_keys_do_not_depend_on_row_order() -> None:
+    rows = [("U5", "1", "DX"), ("U2", "2", "DX"), ("U9", "3", "DY"), ("U5", "4", "DY")]
+    first = link_accounts(_logins(*rows), None)
+    second = link_accounts(_logins(*reversed(rows)), None)
+    assert first.clusters == second.clusters == {"U2": ["U2", "U5", "U9"]}
