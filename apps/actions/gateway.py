@@ -126,7 +126,6 @@ def gateway() -> Gateway:
     if settings.RISKDESK_GATEWAY == "http":
         if not settings.RISKDESK_GATEWAY_URL:
             raise ImproperlyConfigured("RISKDESK_GATEWAY=http needs RISKDESK_GATEWAY_URL.")
-        return HttpGateway(
-            settings.RISKDESK_GATEWAY_URL, settings.RISKDESK_GATEWAY_TOKEN or "", timeout
-        )
+        token = settings.RISKDESK_GATEWAY_TOKEN or ""
+        return HttpGateway(settings.RISKDESK_GATEWAY_URL, token, timeout)
     return SandboxGateway(timeout)

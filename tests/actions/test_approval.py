@@ -176,7 +176,7 @@ def test_params_are_checked_exactly_with_clear_messages(operator) -> None:
                 by=operator,
                 measure=Measure.LEVERAGE_CAP,
                 scope=Scope.ACCOUNT,
-                account_ids=[account.account_id],
+                account_ids=[str(account.account_id)],
                 params=params,
                 reason_code="other",
                 customer_text="Leverage is limited on your account.",
