@@ -74,7 +74,12 @@ def _claimable(action: Action, now: datetime) -> bool:
 
 @transaction.atomic
 def execution_claim(*, action_id: int) -> Claim | None:
-    action = Action.objects.select_for_update().select_related("lifts").filter(pk=action_id).first()
+    action = (
+        Action.objects.select_for_update(of=("self",))
+        .select_related("lifts")
+        .filter(pk=action_id)
+        .first()
+    )
     now = timezone.now()
     if action is None or not _claimable(action, now):
         return None
@@ -105,7 +110,11 @@ def execution_claim(*, action_id: int) -> Claim | None:
 
 @transaction.atomic
 def execution_record(*, claim: Claim, reply: Reply) -> Action:
-    action = Action.objects.select_for_update().select_related("lifts").get(pk=claim.action_id)
+    action = (
+        Action.objects.select_for_update(of=("self",))
+        .select_related("lifts")
+        .get(pk=claim.action_id)
+    )
     attempt = ActionAttempt.objects.select_for_update().get(pk=claim.attempt_id)
     now = timezone.now()
     attempt.finished_at, attempt.status_code = now, reply.status
