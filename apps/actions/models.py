@@ -79,6 +79,13 @@ class Action(models.Model):
         on_delete=models.PROTECT,
         related_name="actions_approved",
     )
+    rejected_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="actions_rejected",
+    )
     decided_at = models.DateTimeField(null=True, blank=True)
     rejection_reason = models.TextField(blank=True, default="")
 

@@ -49,3 +49,17 @@ def published(monkeypatch: pytest.MonkeyPatch) -> list[dict]:
 def run_on_commit(django_capture_on_commit_callbacks: Callable) -> Callable:
     """Run what services queue after commit (the eager Celery tasks) inside the test."""
     return lambda: django_capture_on_commit_callbacks(execute=True)
+
+
+def action_for_the_walk(account: Any) -> Action:
+    """A waiting freeze for the access matrix (tests/desk/test_access_matrix.py)."""
+    requester = make_person("walk-requester", "operator")
+    (action,) = services.action_request(
+        by=requester,
+        measure=Measure.FREEZE,
+        scope=Scope.ACCOUNT,
+        account_ids=[account.account_id],
+        reason_code=ReasonCode.OTHER,
+        customer_text="Under review.",
+    )
+    return action

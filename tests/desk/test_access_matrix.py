@@ -5,6 +5,7 @@ from django.test import Client
 from django.urls import reverse
 
 from apps.people.roles import Role
+from tests.actions.conftest import action_for_the_walk
 from tests.factories import ExchangeAccountFactory, make_person
 from tests.url_walk import desk_routes
 
@@ -14,9 +15,14 @@ ROLES = [role.value for role in Role]
 @pytest.fixture
 def url_kwargs(db: None) -> dict[str, dict[str, str]]:
     account = ExchangeAccountFactory()
+    action = {"pk": str(action_for_the_walk(account).pk)}
     return {
         "desk:history": {"key": "account", "pk": account.account_id},
         "accounts:detail": {"account_id": account.account_id},
+        "actions:detail": action,
+        "actions:approve": action,
+        "actions:reject": action,
+        "actions:retry": action,
     }
 
 

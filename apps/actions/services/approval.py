@@ -70,8 +70,8 @@ def _reject_locked(action: Action, by: User, reason: str, now: datetime) -> Acti
     _check_decider(action, by, "reject")
     _refuse_if_decided(action)
     move(action, Action.Status.REJECTED, f"rejected: {reason}"[:100])
-    action.approved_by, action.decided_at, action.rejection_reason = None, now, reason
-    save_changed(action, "status", "approved_by", "decided_at", "rejection_reason")
+    action.rejected_by, action.decided_at, action.rejection_reason = by, now, reason
+    save_changed(action, "status", "rejected_by", "decided_at", "rejection_reason")
     return action
 
 

@@ -4,6 +4,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.db import transaction
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
@@ -95,7 +96,7 @@ def action_request(
 
 @transaction.atomic
 def lookup_record(
-    *, by: User, query: str, account: ExchangeAccount | None, restricted: bool
+    *, by: User | AnonymousUser, query: str, account: ExchangeAccount | None, restricted: bool
 ) -> AccountLookup:
     """Customer service looked an account up: kept for the audit, whatever was found."""
     if not by.is_authenticated:
