@@ -1,6 +1,5 @@
 import csv
 import io
-
 from typing import Any
 
 import pytest

@@ -1,3 +1,4 @@
+import json
 from typing import Any
 
 from django import template
@@ -21,6 +22,12 @@ _STATUS_TAGS = {
 @register.filter
 def status_tag(status: str) -> str:
     return _STATUS_TAGS.get(status, "")  # type: ignore[call-overload]
+
+
+@register.filter
+def as_json(value: Any) -> str:
+    """An exchange body as the contract writes it (JSON), not as Python prints it."""
+    return json.dumps(value, indent=1, sort_keys=True, default=str)
 
 
 @register.inclusion_tag("actions/_account_restrictions.html", takes_context=True)
