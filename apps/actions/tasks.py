@@ -7,6 +7,7 @@ fine: execution claims its action (services.execution), the scans skip what is d
 import logging
 
 from celery import shared_task
+from django.db import InterfaceError, OperationalError
 
 from apps.actions import selectors, services
 from apps.desk.history import acting_task
@@ -14,7 +15,16 @@ from apps.desk.history import acting_task
 log = logging.getLogger(__name__)
 
 
-@shared_task(acks_late=True, soft_time_limit=60, time_limit=90)
+# A database hiccup (a lost connection, a full server) retries the task: the claim makes a
+# second run harmless, and the stalled-work scan catches whatever retries cannot.
+@shared_task(
+    acks_late=True,
+    soft_time_limit=60,
+    time_limit=90,
+    autoretry_for=(OperationalError, InterfaceError),
+    retry_backoff=1,
+    max_retries=5,
+)
 def execute_action(action_id: int) -> str:
     with acting_task("actions.execute_action"):
         action = services.action_execute(action_id)

@@ -12,7 +12,7 @@ from socketserver import ThreadingMixIn
 from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
-from django.db import close_old_connections
+from django.db import close_old_connections, connections
 
 from apps.actions.sandbox.exchange import Answer, order_fault, serve
 from apps.actions.sandbox.models import SandboxFault
@@ -36,7 +36,8 @@ def application(token: str | None) -> Callable[..., Iterable[bytes]]:
         try:
             answer = _answer(environ, token)
         finally:
-            close_old_connections()
+            # Each request runs in a thread of its own: its connection must not outlive it.
+            connections.close_all()
         payload = json.dumps(answer.body).encode()
         start_response(
             f"{answer.status} {REASONS.get(answer.status, 'Status')}",
