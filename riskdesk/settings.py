@@ -8,6 +8,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from riskdesk.env import (
     env_bool,
+    env_choice,
     env_database,
     env_int,
     env_list,
@@ -53,6 +54,7 @@ INSTALLED_APPS = [
     "apps.accounts",
     "apps.detection",
     "apps.shifts",
+    "apps.actions",
 ]
 
 MIDDLEWARE = [
@@ -230,12 +232,25 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     },
     "shifts-rota-extend": {"task": "apps.shifts.tasks.rota_extend", "schedule": 3600.0},
     "shifts-handovers-overdue": {"task": "apps.shifts.tasks.handovers_flag", "schedule": 60.0},
+    "actions-timers": {"task": "apps.actions.tasks.run_action_timers", "schedule": 15.0},
+    "actions-reconcile": {"task": "apps.actions.tasks.reconcile_restrictions", "schedule": 300.0},
 }
 
 # Detection: windows dropped here (each a folder with a READY file) are run once each,
 # split into DETECTION_PARTS shares across the workers (1: one process does it all).
 DETECTION_DROP_DIR = Path(env_str("DETECTION_DROP_DIR") or VAR_DIR / "feed-drop")
 DETECTION_PARTS = env_int("DETECTION_PARTS", 1, minimum=1)
+
+# Actions: the exchange gateway (shared/contracts/gateway.md) and the approval rules.
+RISKDESK_GATEWAY = env_choice("RISKDESK_GATEWAY", "sandbox", {"sandbox", "http"})
+RISKDESK_GATEWAY_URL = env_str("RISKDESK_GATEWAY_URL", "")
+RISKDESK_GATEWAY_TOKEN = env_str("RISKDESK_GATEWAY_TOKEN", "")
+RISKDESK_GATEWAY_TIMEOUT: float = env_int("RISKDESK_GATEWAY_TIMEOUT", 5, minimum=1)
+RISKDESK_ACTION_MAX_ATTEMPTS = env_int("RISKDESK_ACTION_MAX_ATTEMPTS", 5, minimum=1)
+RISKDESK_ACTION_LEASE_SECONDS = env_int("RISKDESK_ACTION_LEASE_SECONDS", 30, minimum=1)
+RISKDESK_APPROVAL_MINUTES = env_int("RISKDESK_APPROVAL_MINUTES", 60, minimum=1)
+# Raise the two-person rule to more measures; the floor (apps.actions.policy) always holds.
+RISKDESK_APPROVAL_EXTRA_MEASURES = env_list("RISKDESK_APPROVAL_EXTRA_MEASURES", [])
 
 LOGGING = {
     "version": 1,

@@ -9,5 +9,6 @@ urlpatterns = [
     path("accounts/", include("apps.accounts.urls")),
     path("detection/", include("apps.detection.urls")),
     path("shifts/", include("apps.shifts.urls")),
+    path("actions/", include("apps.actions.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -33,15 +33,16 @@ EVERY_PERSON = (*STAFF_ROLES, Role.CUSTOMER_SERVICE)
 
 # "app_label.action_model" codenames per role; a "*" model means every model of the app.
 ROLE_PERMISSIONS: dict[str, list[str]] = {
-    Role.OPERATOR: ["accounts.view_*", "people.view_user", "shifts.view_*"],
-    Role.SUPERVISOR: ["accounts.view_*", "people.view_user", "shifts.view_*"],
-    Role.STRATEGY: ["accounts.view_*"],
+    Role.OPERATOR: ["accounts.view_*", "people.view_user", "shifts.view_*", "actions.view_*"],
+    Role.SUPERVISOR: ["accounts.view_*", "people.view_user", "shifts.view_*", "actions.view_*"],
+    Role.STRATEGY: ["accounts.view_*", "actions.view_*"],
     Role.CUSTOMER_SERVICE: ["accounts.view_exchangeaccount"],
     Role.AUDITOR: [
         "accounts.view_*",
         "people.view_user",
         "people.view_historicaluser",
         "shifts.view_*",
+        "actions.view_*",
     ],
     Role.SYSTEM: [],
 }

@@ -5,6 +5,7 @@ from django.test import Client
 from django.urls import reverse
 
 from apps.people.roles import Role
+from tests.actions.conftest import action_for_the_walk
 from tests.factories import ExchangeAccountFactory, make_person
 from tests.shifts.helpers import shifts_url_kwargs
 from tests.url_walk import desk_routes
@@ -15,6 +16,7 @@ ROLES = [role.value for role in Role]
 @pytest.fixture
 def url_kwargs(db: None) -> dict[str, dict[str, str]]:
     account = ExchangeAccountFactory()
+    action = {"pk": str(action_for_the_walk(account).pk)}
     return {
         "desk:history": {"key": "account", "pk": account.account_id},
         "accounts:detail": {"account_id": account.account_id},
@@ -27,6 +29,10 @@ def url_kwargs(db: None) -> dict[str, dict[str, str]]:
             make_person("walker-shift-op", "operator"),
             make_person("walker-shift-sup", "supervisor"),
         ),
+        "actions:detail": action,
+        "actions:approve": action,
+        "actions:reject": action,
+        "actions:retry": action,
     }
 
 
