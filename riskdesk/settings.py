@@ -8,6 +8,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from riskdesk.env import (
     env_bool,
+    env_choice,
     env_database,
     env_int,
     env_list,
@@ -54,6 +55,8 @@ INSTALLED_APPS = [
     "apps.accounts",
     "apps.alerts",
     "apps.detection",
+    "apps.shifts",
+    "apps.actions",
 ]
 
 MIDDLEWARE = [
@@ -86,6 +89,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "apps.desk.context_processors.desk",
+                "apps.shifts.context_processors.on_duty",
             ],
         },
     },
@@ -167,6 +171,10 @@ LANGUAGE_CODE = "en-gb"
 TIME_ZONE = env_time_zone("TIME_ZONE", "UTC")
 USE_I18N = False
 USE_TZ = True
+# The desk's wall clock: shift patterns are written in it (each pattern may name its own).
+DESK_TIME_ZONE = env_time_zone("DESK_TIME_ZONE", TIME_ZONE)
+ROTA_WEEKS_AHEAD = env_int("ROTA_WEEKS_AHEAD", 4, minimum=1)
+HANDOVER_ACK_MINUTES = env_int("HANDOVER_ACK_MINUTES", 30, minimum=1)
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
@@ -241,6 +249,10 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "apps.detection.tasks.scan_drop_folder",
         "schedule": 30.0,
     },
+    "shifts-rota-extend": {"task": "apps.shifts.tasks.rota_extend", "schedule": 3600.0},
+    "shifts-handovers-overdue": {"task": "apps.shifts.tasks.handovers_flag", "schedule": 60.0},
+    "actions-timers": {"task": "apps.actions.tasks.run_action_timers", "schedule": 15.0},
+    "actions-reconcile": {"task": "apps.actions.tasks.reconcile_restrictions", "schedule": 300.0},
 }
 
 # Detection: windows dropped here (each a folder with a READY file) are run once each,
@@ -259,6 +271,16 @@ ALERT_SLA_MINUTES = {
     "medium": env_int("ALERT_SLA_MEDIUM_MINUTES", 240, minimum=1),
     "low": env_int("ALERT_SLA_LOW_MINUTES", 1440, minimum=1),
 }
+# Actions: the exchange gateway (shared/contracts/gateway.md) and the approval rules.
+RISKDESK_GATEWAY = env_choice("RISKDESK_GATEWAY", "sandbox", {"sandbox", "http"})
+RISKDESK_GATEWAY_URL = env_str("RISKDESK_GATEWAY_URL", "")
+RISKDESK_GATEWAY_TOKEN = env_str("RISKDESK_GATEWAY_TOKEN", "")
+RISKDESK_GATEWAY_TIMEOUT: float = env_int("RISKDESK_GATEWAY_TIMEOUT", 5, minimum=1)
+RISKDESK_ACTION_MAX_ATTEMPTS = env_int("RISKDESK_ACTION_MAX_ATTEMPTS", 5, minimum=1)
+RISKDESK_ACTION_LEASE_SECONDS = env_int("RISKDESK_ACTION_LEASE_SECONDS", 30, minimum=1)
+RISKDESK_APPROVAL_MINUTES = env_int("RISKDESK_APPROVAL_MINUTES", 60, minimum=1)
+# Raise the two-person rule to more measures; the floor (apps.actions.policy) always holds.
+RISKDESK_APPROVAL_EXTRA_MEASURES = env_list("RISKDESK_APPROVAL_EXTRA_MEASURES", [])
 
 LOGGING = {
     "version": 1,

@@ -14,5 +14,7 @@ urlpatterns = [
     path("api/v1/schema/", ApiSchema.as_view(), name="api-schema"),
     path("api/v1/docs/", ApiDocs.as_view(), name="api-docs"),
     path("detection/", include("apps.detection.urls")),
+    path("shifts/", include("apps.shifts.urls")),
+    path("actions/", include("apps.actions.urls")),
     path("admin/", admin.site.urls),
 ]

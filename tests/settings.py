@@ -12,3 +12,8 @@ STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticF
 ALLOWED_HOSTS = ["*"]
 AXES_ENABLED = True
 LOGGING["root"]["level"] = "WARNING"  # type: ignore[index]  # noqa: F405
+
+# Browser tests drive several sessions at once. An in-memory SQLite database shared between
+# threads answers "table is locked" at once instead of waiting; a file waits (timeout above).
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):  # noqa: F405
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-riskdesk.sqlite3")}  # noqa: F405

@@ -4,6 +4,8 @@ from django.views.decorators.http import require_GET
 
 from apps.accounts import selectors
 from apps.accounts.models import ExchangeAccount
+from apps.actions.selectors import customer_restrictions
+from apps.actions.services import lookup_record
 from apps.desk.http import DeskRequest
 from apps.people.access import role_required
 from apps.people.roles import STAFF_ROLES, Role
@@ -44,4 +46,11 @@ def account_lookup(request: DeskRequest) -> HttpResponse:
     """Customer service's view of an account: only what may be said to the customer."""
     query = request.GET.get("q", "").strip()
     account = ExchangeAccount.objects.filter(pk=query).first() if query else None
-    return render(request, "accounts/lookup.html", {"query": query, "account": account})
+    restrictions = customer_restrictions(account) if account else []
+    if query:  # every lookup is kept: who, when, which account
+        lookup_record(by=request.user, query=query, account=account, restricted=bool(restrictions))
+    return render(
+        request,
+        "accounts/lookup.html",
+        {"query": query, "account": account, "restrictions": restrictions},
+    )

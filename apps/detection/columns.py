@@ -80,22 +80,25 @@ def _parse_category(raw: pd.Series, missing: pd.Series, column: Column, file: st
     if not _is_text(raw):
         raise _type_error(raw, column, file, "strings")
     if isinstance(raw.dtype, pd.CategoricalDtype):
-        return raw.cat.remove_unused_categories()
+        return raw
     return raw.astype("category")
 
 
 def _parse_enum(raw: pd.Series, missing: pd.Series, column: Column, file: str) -> pd.Series:
     if not _is_text(raw):
         raise _type_error(raw, column, file, "one of " + ", ".join(column.values))
+    if isinstance(raw.dtype, pd.CategoricalDtype):
+        # Look at the categories actually used, not at millions of rows.
+        used = np.bincount(raw.cat.codes.to_numpy() + 1, minlength=len(raw.cat.categories) + 1)
+        names = [str(c) for c in raw.cat.categories]
+        if all(name in column.values for name, n in zip(names, used[1:], strict=True) if n):
+            return raw.cat.set_categories(list(column.values))
     bad = ~raw.isin(column.values) & ~missing
     if bad.any():
         row = _first(bad)
         allowed = ", ".join(column.values)
         message = f"{_quote(raw, row)} is not one of {allowed}"
         raise FeedError(file, message, row=row, column=column.name)
-    if isinstance(raw.dtype, pd.CategoricalDtype):
-        # Every used category is allowed (checked above); renaming keeps the codes cheap.
-        return raw.cat.remove_unused_categories().cat.set_categories(list(column.values))
     return raw.mask(missing).astype(pd.CategoricalDtype(list(column.values)))
 
 

@@ -77,6 +77,12 @@ class Context:
         return np.asarray(codes.to_numpy(zero_copy_only=False), dtype=np.int64)
 
     def symbol_codes(self, column: pd.Series) -> np.ndarray:
+        if isinstance(column.dtype, pd.CategoricalDtype):
+            # Recode through the categories only: no per-row strings.
+            names = [str(c) for c in column.cat.categories]
+            lookup = np.array([self.symbols.index(n) if n in self.symbols else -1 for n in names])
+            codes = column.cat.codes.to_numpy()
+            return np.where(codes >= 0, lookup[codes] if len(lookup) else -1, -1).astype(np.int64)
         codes = pd.Categorical(column.astype("str"), categories=self.symbols).codes
         return np.asarray(codes, dtype=np.int64)
 

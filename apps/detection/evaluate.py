@@ -106,3 +106,39 @@ def total(scores: Iterable[Score]) -> dict[str, Score]:
         t.true_alerts += s.true_alerts
         t.hard_negative_hits += s.hard_negative_hits
     return out
+
+
+def main(argv: list[str] | None = None) -> None:
+    """``python -m apps.detection.evaluate --seeds 11 12 13 14 15``: simulate each seed,
+    detect, and print the summed table."""
+    import argparse
+    import tempfile
+    import time
+
+    from .engine import detect
+    from .feed import read_feed
+    from .simulator import simulate
+
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("--seeds", type=int, nargs="+", default=[11, 12, 13, 14, 15])
+    parser.add_argument("--accounts", type=int, default=2000)
+    parser.add_argument("--hours", type=int, default=24)
+    args = parser.parse_args(argv)
+    every: list[Score] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for seed in args.seeds:
+            folder = simulate(Path(tmp) / str(seed), seed, args.accounts, args.hours, "parquet")
+            began = time.perf_counter()
+            alerts = detect(read_feed(folder))
+            scores = evaluate(alerts, read_labels(folder / "labels.jsonl"))
+            every += scores
+            misses = [s.category for s in scores if s.recall < 1 or s.precision < 1]
+            print(
+                f"seed {seed}: {len(alerts)} alerts in {time.perf_counter() - began:.1f}s; "
+                f"imperfect: {', '.join(misses) or 'none'}"
+            )
+    print(table(sorted(total(every).values(), key=lambda s: s.category)))
+
+
+if __name__ == "__main__":
+    main()

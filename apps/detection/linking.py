@@ -157,17 +157,41 @@ def _transfer_pairs(transfers: pd.DataFrame, max_values: int) -> pd.DataFrame:
 
 
 def _trading_pairs(trades: pd.DataFrame, min_trades: int) -> pd.DataFrame:
-    crossed = trades[trades["buyer_id"] != trades["seller_id"]]
-    crossed = _ordered(crossed[["buyer_id", "seller_id", "symbol", "ts"]], "buyer_id", "seller_id")
-    grouped = crossed.groupby(["account_a", "account_b"])
+    """Pairs of accounts that traded with each other at least ``min_trades`` times.
+
+    Counted on integer codes first: only the few frequent pairs are turned back into
+    strings (1M trades have hundreds of thousands of one-off pairs)."""
+    n = len(trades)
+    codes, names = pd.factorize(
+        pd.concat([trades["buyer_id"], trades["seller_id"]], ignore_index=True).astype("str")
+    )
+    buyer, seller = codes[:n].astype(np.int64), codes[n:].astype(np.int64)
+    low, high = np.minimum(buyer, seller), np.maximum(buyer, seller)
+    key = low * max(1, len(names)) + high
+    _, inverse, counts = np.unique(key, return_inverse=True, return_counts=True)
+    rows = np.flatnonzero((counts[inverse] >= min_trades) & (buyer != seller))
+    if len(rows) == 0:
+        return pd.DataFrame(columns=LINK_COLUMNS)
+    names = np.asarray(names, dtype=object)
+    frequent = pd.DataFrame(
+        {
+            "account_a": names[low[rows]],
+            "account_b": names[high[rows]],
+            "symbol": trades["symbol"].astype("str").to_numpy()[rows],
+            "ts": trades["ts"].iloc[rows].to_numpy(),
+        }
+    )
+    grouped = frequent.groupby(["account_a", "account_b"])
     links = grouped.agg(
-        values=("symbol", lambda v: sorted(set(map(str, v)))),
+        values=("symbol", lambda v: sorted(set(v))),
         value_count=("symbol", "nunique"),
         first_seen=("ts", "min"),
         last_seen=("ts", "max"),
         events=("ts", "size"),
     ).reset_index()
-    return links[links["events"] >= min_trades].assign(kind="trades_with")
+    links["first_seen"] = pd.to_datetime(links["first_seen"], utc=True)
+    links["last_seen"] = pd.to_datetime(links["last_seen"], utc=True)
+    return links.assign(kind="trades_with")
 
 
 def _control_links(links: pd.DataFrame) -> pd.Series:

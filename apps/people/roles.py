@@ -33,15 +33,29 @@ EVERY_PERSON = (*STAFF_ROLES, Role.CUSTOMER_SERVICE)
 
 # "app_label.action_model" codenames per role; a "*" model means every model of the app.
 ROLE_PERMISSIONS: dict[str, list[str]] = {
-    Role.OPERATOR: ["accounts.view_*", "people.view_user", "alerts.view_*"],
-    Role.SUPERVISOR: ["accounts.view_*", "people.view_user", "alerts.view_*"],
-    Role.STRATEGY: ["accounts.view_*", "alerts.view_alert"],
+    Role.OPERATOR: [
+        "accounts.view_*",
+        "people.view_user",
+        "shifts.view_*",
+        "actions.view_*",
+        "alerts.view_*",
+    ],
+    Role.SUPERVISOR: [
+        "accounts.view_*",
+        "people.view_user",
+        "shifts.view_*",
+        "actions.view_*",
+        "alerts.view_*",
+    ],
+    Role.STRATEGY: ["accounts.view_*", "actions.view_*", "alerts.view_alert"],
     Role.CUSTOMER_SERVICE: ["accounts.view_exchangeaccount"],
     Role.AUDITOR: [
         "accounts.view_*",
         "people.view_user",
         "people.view_historicaluser",
         "alerts.view_*",
+        "shifts.view_*",
+        "actions.view_*",
     ],
     Role.SYSTEM: [],
 }

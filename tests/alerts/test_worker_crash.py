@@ -97,11 +97,15 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_stores_nothing_twice(
     broken = DISTINCT + REPEATS + BROKEN - sum(sent.values())
 
     def consume() -> None:
-        broker.send_task(
-            "apps.alerts.tasks.consume_alert_stream",
-            kwargs={"seconds": 60, "batch": 100},
-            queue="ingest",
-        )
+        # A connection of its own: kombu's shared pool for this URL may have been closed
+        # by another test's worker helper.
+        with broker.connection_for_write() as connection_to_redis:
+            broker.send_task(
+                "apps.alerts.tasks.consume_alert_stream",
+                kwargs={"seconds": 60, "batch": 100},
+                queue="ingest",
+                connection=connection_to_redis,
+            )
 
     def pending() -> int:
         summary: Any = client.xpending(stream, GROUP)

@@ -6,8 +6,10 @@ from django.urls import reverse
 
 from apps.alerts.models import RejectedAlert
 from apps.people.roles import Role
+from tests.actions.conftest import action_for_the_walk
 from tests.alerts.payloads import stored_alert
 from tests.factories import ExchangeAccountFactory, make_person
+from tests.shifts.helpers import shifts_url_kwargs
 from tests.url_walk import desk_routes
 
 ROLES = [role.value for role in Role]
@@ -18,6 +20,7 @@ def url_kwargs(db: None) -> dict[str, dict[str, str]]:
     account = ExchangeAccountFactory()
     alert = stored_alert(accounts=[account.account_id])
     rejected = RejectedAlert.objects.create(raw="{", reason="not JSON", way_in="api")
+    action = {"pk": str(action_for_the_walk(account).pk)}
     return {
         "desk:history": {"key": "account", "pk": account.account_id},
         "accounts:detail": {"account_id": account.account_id},
@@ -31,6 +34,14 @@ def url_kwargs(db: None) -> dict[str, dict[str, str]]:
         "detection:rule_activate": {"code": "self_trade", "number": 1},
         "detection:rule_switch": {"code": "self_trade"},
         "detection:backtest_request": {"code": "self_trade"},
+        **shifts_url_kwargs(
+            make_person("walker-shift-op", "operator"),
+            make_person("walker-shift-sup", "supervisor"),
+        ),
+        "actions:detail": action,
+        "actions:approve": action,
+        "actions:reject": action,
+        "actions:retry": action,
     }
 
 

@@ -26,8 +26,9 @@ def run(ctx: Context, params: dict[str, Any]) -> list[Finding]:
             )[~t["seller_opens"].to_numpy()],
         ]
     )
+    closes["win"] = closes["pnl"] > 0
     per_day = closes.groupby(["account", "day"]).agg(
-        pnl=("pnl", "sum"), closes=("pnl", "size"), wins=("pnl", lambda v: int((v > 0).sum()))
+        pnl=("pnl", "sum"), closes=("pnl", "size"), wins=("win", "sum")
     )
     per_day["win_rate"] = per_day["wins"] / per_day["closes"]
     hits = per_day[
@@ -36,6 +37,7 @@ def run(ctx: Context, params: dict[str, Any]) -> list[Finding]:
         & (per_day["closes"] >= params["min_closes"])
     ]
     findings = []
+    closes = closes[closes["account"].isin(hits.index.get_level_values("account"))]
     for (account, day), row in hits.iterrows():
         who = str(ctx.accounts[account])
         start, end = day_window(int(day))

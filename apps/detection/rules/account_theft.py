@@ -37,6 +37,10 @@ def run(ctx: Context, params: dict[str, Any]) -> list[Finding]:
     moves = transfers.assign(dest=dest)
     outs = moves[moves["kind"].isin(OUT_KINDS)]
     outs = outs[outs["account_id"].isin(set(logins["account_id"]))]
+    # Only accounts with a suspicious login and an outflow afterwards need a closer look.
+    logins = logins[logins["account_id"].isin(set(outs["account_id"]))]
+    mules = set(outs["counterparty_account_id"].dropna())
+    moves = moves[moves["account_id"].isin(set(logins["account_id"]) | mules)]
     after = pd.Timedelta(hours=params["max_hours_after_login"])
     start, end = feed_window(ctx)
     findings = []
@@ -101,10 +105,13 @@ def outs_of(
 
 
 def _first_per_account(findings: list[Finding]) -> list[Finding]:
+    """One alert per theft: the first takeover login of an account, and none for a mule
+    already named in another account's alert (the thief logs into both)."""
     seen: dict[str, Finding] = {}
     for finding in findings:
         seen.setdefault(finding.subject, finding)
-    return list(seen.values())
+    mules = {account for finding in seen.values() for account in finding.accounts[1:]}
+    return [finding for subject, finding in seen.items() if subject not in mules]
 
 
 RULE = Rule(

@@ -31,6 +31,7 @@ def run(ctx: Context, params: dict[str, Any]) -> list[Finding]:
     ratio = opened["qty"].to_numpy() / limit
     over = opened[np.nan_to_num(ratio) > params["limit_share"]]
     findings = []
+    t = t[t["buyer"].isin(over["account"]) | t["seller"].isin(over["account"])]
     for row in over.itertuples():
         who, sym = str(ctx.accounts[row.account]), ctx.symbols[row.symbol]
         cap = float(ctx.limits("daily_open_limit")[row.symbol])

@@ -16,14 +16,13 @@ def run(ctx: Context, params: dict[str, Any]) -> list[Finding]:
     if o.empty:
         return []
     cancelled = (o["cancelled"] >= 0).to_numpy()
-    # Cheap pre-count on integer keys; only heavy cancellers are looked at closely.
-    key = (o["account"].to_numpy() * 10_000 + o["symbol"].to_numpy()) * 100_000 + o[
-        "day"
-    ].to_numpy()
-    keys, counts = np.unique(key[cancelled], return_counts=True)
-    heavy = keys[counts >= params["min_cancels"]]
-    rows = np.flatnonzero(np.isin(key, heavy))
-    suspects = o.iloc[rows]
+    # Cheap pre-count on a dense integer key (account, symbol, day): a bincount, no sort.
+    offset = o["day"].to_numpy() - o["day"].min()
+    key = (o["account"].to_numpy() * (len(ctx.symbols) + 1) + o["symbol"].to_numpy() + 1) * (
+        int(offset.max()) + 1
+    ) + offset
+    per_key = np.bincount(key, weights=cancelled)
+    suspects = o[per_key[key] >= params["min_cancels"]]
     if params["exempt_market_makers"]:
         suspects = suspects[~ctx.flag("market_maker", suspects["account"].to_numpy())]
     findings = []

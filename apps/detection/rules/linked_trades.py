@@ -11,7 +11,16 @@ from .views import trades
 
 def internal_trades(ctx: Context, *, include_self: bool) -> pd.DataFrame:
     """Trades whose buyer and seller belong to one cluster, with the cluster key and the
-    price's deviation from the mark of that minute."""
+    price's deviation from the mark of that minute (computed once per window)."""
+    store = ctx.__dict__.setdefault("_views", {})
+    if "internal_trades" not in store:
+        store["internal_trades"] = _internal_trades(ctx)
+    found: pd.DataFrame = store["internal_trades"]
+    same = found["buyer"] == found["seller"]
+    return found if include_self else found[~same]
+
+
+def _internal_trades(ctx: Context) -> pd.DataFrame:
     t = trades(ctx)
     if t.empty or not ctx.linkage.clusters:
         inside = np.zeros(len(t), dtype=bool)
@@ -25,10 +34,7 @@ def internal_trades(ctx: Context, *, include_self: bool) -> pd.DataFrame:
             buyer_key = ctx.cluster_keys(t["buyer"].to_numpy()[rows])
             seller_key = ctx.cluster_keys(t["seller"].to_numpy()[rows])
             inside[rows] = buyer_key == seller_key
-    if include_self:
-        inside |= (t["buyer"] == t["seller"]).to_numpy()
-    else:
-        inside &= (t["buyer"] != t["seller"]).to_numpy()
+    inside |= (t["buyer"] == t["seller"]).to_numpy()
     found = t[inside].copy()
     found["cluster"] = ctx.cluster_keys(found["buyer"].to_numpy())
     mark = ctx.mark_at(found["symbol"].to_numpy(), found["ts"].to_numpy())

@@ -43,11 +43,17 @@ def _liquidations(ctx: Context, params: dict[str, Any]) -> pd.DataFrame:
     )
     counts = forced.groupby(["symbol", "minute"])["taker"].nunique().rename("accounts")
     counts = counts.reset_index()
-    normal = counts.groupby("symbol")["accounts"].transform("median")
+    counts["day"] = counts["minute"] * MS_PER_MINUTE // MS_PER_DAY
+    normal = counts.groupby(["symbol", "day"])["accounts"].transform(_median_minute)
     floor = np.maximum(params["min_liquidated_accounts"], params["burst_multiple"] * normal)
     bursts = counts[counts["accounts"] >= floor]
-    bursts = bursts.assign(day=bursts["minute"] * MS_PER_MINUTE // MS_PER_DAY)
     return bursts.merge(forced[["symbol", "minute"]].reset_index(), on=["symbol", "minute"])
+
+
+def _median_minute(active: pd.Series) -> float:
+    """The median over all 1,440 minutes of the day, quiet minutes counting as zero."""
+    ranked = np.sort(active.to_numpy())[::-1]
+    return float(ranked[719]) if len(ranked) > 719 else 0.0
 
 
 def run(ctx: Context, params: dict[str, Any]) -> list[Finding]:

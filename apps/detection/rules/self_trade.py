@@ -12,12 +12,15 @@ from .views import group_rows, trade_ids, trades
 def run(ctx: Context, params: dict[str, Any]) -> list[Finding]:
     t = trades(ctx)
     selfs = t[t["buyer"] == t["seller"]]
+    # The volume share needs only the self-traders' own fills: cut those out once.
+    traders = selfs["buyer"].unique()
+    theirs = t[t["buyer"].isin(traders) | t["seller"].isin(traders)]
     findings = []
     for (account, symbol, day), rows in group_rows(selfs[["buyer", "symbol", "day"]]).items():
         count = len(rows)
         if count < params["min_self_trades"]:
             continue
-        same_day = t[(t["symbol"] == symbol) & (t["day"] == day)]
+        same_day = theirs[(theirs["symbol"] == symbol) & (theirs["day"] == day)]
         mine = same_day[(same_day["buyer"] == account) | (same_day["seller"] == account)]
         share = float(selfs["qty"].iloc[rows].sum() / max(mine["qty"].sum(), 1e-12))
         who, sym = str(ctx.accounts[account]), ctx.symbols[symbol]

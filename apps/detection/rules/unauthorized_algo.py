@@ -12,46 +12,68 @@ from .base import Finding, Rule, day_window, score
 from .views import order_ids, orders
 
 
+def _fast_minutes(o: pd.DataFrame, params: dict[str, Any], n_symbols: int) -> pd.DataFrame:
+    """(account, day, minute) of every minute at or above the HFT message rate."""
+    cancelled = o["cancelled"].to_numpy() >= 0
+    # A message is an order entry or a cancel (MiFID II RTS 6 counts both).
+    account = np.concatenate([o["account"].to_numpy(), o["account"].to_numpy()[cancelled]])
+    symbol = np.concatenate([o["symbol"].to_numpy(), o["symbol"].to_numpy()[cancelled]])
+    ts = np.concatenate([o["created"].to_numpy(), o["cancelled"].to_numpy()[cancelled]])
+    minute = ts // MS_PER_MINUTE
+    first = minute.min() if len(minute) else 0
+    minute -= first
+    span = int(minute.max()) + 1 if len(minute) else 1
+    per_symbol = params["per_instrument_rate"] * 60
+    # Only accounts with enough messages for min_fast_minutes busy minutes can qualify.
+    total = np.bincount(account)
+    busy = total[account] >= per_symbol * params["min_fast_minutes"]
+    account, symbol, minute = account[busy], symbol[busy], minute[busy]
+    every = account * span + minute
+    keys, inverse, counts = np.unique(every, return_inverse=True, return_counts=True)
+    fast_all = keys[counts >= params["all_instruments_rate"] * 60]
+    peak = pd.Series(counts, index=keys // span).groupby(level=0).max()
+    # A minute can only be fast in one instrument if it is that fast in all of them.
+    hot = counts[inverse] >= per_symbol
+    one = (account[hot] * (n_symbols + 1) + symbol[hot] + 1) * span + minute[hot]
+    keys, counts = np.unique(one, return_counts=True)
+    fast = keys[counts >= per_symbol]
+    fast_one = fast // span // (n_symbols + 1) * span + fast % span
+    both = np.union1d(fast_one, fast_all)
+    frame = pd.DataFrame({"account": both // span, "minute": both % span + first})
+    frame["day"] = frame["minute"] * MS_PER_MINUTE // MS_PER_DAY
+    frame["peak"] = peak.reindex(frame["account"]).to_numpy()
+    return frame
+
+
 def run(ctx: Context, params: dict[str, Any]) -> list[Finding]:
     o = orders(ctx)
     if o.empty:
         return []
-    allowed = ctx.flag("api_trading_allowed", o["account"].to_numpy()) | ctx.flag(
-        "market_maker", o["account"].to_numpy()
-    )
-    o = o[~allowed]
-    # A message is an order entry or a cancel (MiFID II RTS 6 counts both).
-    messages = pd.DataFrame(
-        {
-            "account": np.concatenate([o["account"], o["account"][o["cancelled"] >= 0]]),
-            "symbol": np.concatenate([o["symbol"], o["symbol"][o["cancelled"] >= 0]]),
-            "ts": np.concatenate([o["created"], o["cancelled"][o["cancelled"] >= 0]]),
-        }
-    )
-    messages["minute"] = messages["ts"] // MS_PER_MINUTE
-    per_minute = params["per_instrument_rate"] * 60
-    busy = messages.groupby("account").size()
-    messages = messages[messages["account"].isin(busy.index[busy >= per_minute])]
-    one = messages.groupby(["account", "symbol", "minute"]).size()
-    fast_one = one[one >= per_minute].reset_index()[["account", "minute"]]
-    every = messages.groupby(["account", "minute"]).size()
-    fast_all = every[every >= params["all_instruments_rate"] * 60].reset_index()[
-        ["account", "minute"]
-    ]
-    fast = pd.concat([fast_one, fast_all]).drop_duplicates()
-    fast["day"] = fast["minute"] * MS_PER_MINUTE // MS_PER_DAY
+    codes = o["account"].to_numpy()
+    allowed = ctx.flag("api_trading_allowed", codes) | ctx.flag("market_maker", codes)
+    # Only accounts with enough messages for min_fast_minutes busy minutes, or with API
+    # orders, can qualify: drop everyone else before copying millions of rows.
+    messages = np.bincount(codes) + np.bincount(codes, weights=o["cancelled"].to_numpy() >= 0)
+    floor = params["per_instrument_rate"] * 60 * params["min_fast_minutes"]
+    api_users = np.unique(codes[o["api"].to_numpy() & ~allowed])
+    busy = messages >= floor
+    busy[api_users] = True
+    o = o[busy[codes] & ~allowed]
+    fast = _fast_minutes(o, params, len(ctx.symbols))
+    per_day = fast.groupby(["account", "day"]).agg(minutes=("minute", "size"), peak=("peak", "max"))
     api = o[o["api"]].groupby(["account", "day"]).size()
+    candidates = per_day.index.union(api.index)
     findings = []
-    candidates = set(fast.groupby(["account", "day"]).size().index) | set(api.index)
-    for account, day in sorted(candidates):
-        minutes = int(((fast["account"] == account) & (fast["day"] == day)).sum())
+    suspects = o[o["account"].isin(candidates.get_level_values(0))]
+    for account, day in candidates:
+        minutes = int(per_day["minutes"].get((account, day), 0))
         api_orders = int(api.get((account, day), 0))
         if minutes < params["min_fast_minutes"] and api_orders < params["min_api_orders"]:
             continue
-        peak = int(every.loc[account].max()) if account in every.index else 0
+        peak = int(per_day["peak"].get((account, day), 0))
         who = str(ctx.accounts[account])
         start, end = day_window(int(day))
-        mine = o[(o["account"] == account) & (o["day"] == day)]
+        mine = suspects[(suspects["account"] == account) & (suspects["day"] == day)]
         ratio = max(minutes / params["min_fast_minutes"], api_orders / params["min_api_orders"])
         findings.append(
             Finding(

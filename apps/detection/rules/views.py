@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from ..context import MS_PER_DAY, Context, epoch_ms
 
@@ -72,14 +73,27 @@ def _orders(ctx: Context) -> pd.DataFrame:
     )
 
 
+def _ids(ctx: Context, table: str, column: str, rows: np.ndarray | pd.Index) -> list[str]:
+    """Ids of some rows, at most 200. Only those rows become Python strings (converting
+    a whole Arrow column costs a second at 1M rows), taken from one contiguous copy of
+    the column made once per window (a take across dozens of chunks is slow too)."""
+    store = ctx.__dict__.setdefault("_views", {})
+    name = f"{table}.{column}"
+    if name not in store:
+        frame = ctx.feed.table(table)
+        assert frame is not None
+        values = pa.array(frame[column])
+        store[name] = values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
+    picked = store[name].take(pa.array(np.asarray(rows)[:200], type=pa.int64()))
+    return [str(v) for v in picked.to_pylist()]
+
+
 def trade_ids(ctx: Context, rows: np.ndarray | pd.Index) -> list[str]:
-    assert ctx.feed.trades is not None
-    return [str(v) for v in ctx.feed.trades["trade_id"].to_numpy()[np.asarray(rows)[:200]]]
+    return _ids(ctx, "trades", "trade_id", rows)
 
 
 def order_ids(ctx: Context, rows: np.ndarray | pd.Index) -> list[str]:
-    assert ctx.feed.orders is not None
-    return [str(v) for v in ctx.feed.orders["order_id"].to_numpy()[np.asarray(rows)[:200]]]
+    return _ids(ctx, "orders", "order_id", rows)
 
 
 def group_rows(keys: pd.DataFrame) -> dict[tuple[Any, ...], np.ndarray]:

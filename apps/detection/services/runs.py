@@ -8,6 +8,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from apps.accounts.clustering import clusters_rebuild, links_store
 from apps.detection.engine import ACCOUNT_LEVEL, detect, detect_part
 from apps.detection.feed import Feed, FeedError, read_feed
 from apps.detection.linking import Linkage, link_accounts
@@ -92,10 +93,15 @@ def detection_part_execute(*, part: DetectionPart) -> int:
         linkage = _linkage(feed)
         if part.symbols:
             alerts = detect_part(feed, list(part.symbols), linkage, params, enabled)
-        elif run.parts_total == 1:
-            alerts = detect(feed, params, enabled, linkage=linkage)
         else:
-            alerts = detect_part(feed, ACCOUNT_LEVEL, linkage, params, enabled)
+            if run.parts_total == 1:
+                alerts = detect(feed, params, enabled, linkage=linkage)
+            else:
+                alerts = detect_part(feed, ACCOUNT_LEVEL, linkage, params, enabled)
+            # The account pages show the window's evidence of common control too
+            # (trading with each other is only seen here, not when accounts are loaded).
+            links_store(linkage=linkage)
+            clusters_rebuild()
     except FeedError as error:
         DetectionPart.objects.filter(pk=part.pk).update(status=DetectionPart.Status.FAILED)
         _run_failed(run.pk, str(error))

@@ -7,6 +7,7 @@ from apps.accounts.loading import accounts_load
 from apps.desk.history import acting_task
 from apps.detection.simulator import simulate
 from apps.people.demo import DEMO_PASSWORD, demo_people_create
+from apps.shifts.demo import demo_rota_create
 
 
 class Command(BaseCommand):
@@ -33,6 +34,9 @@ class Command(BaseCommand):
         self.stdout.write(
             f"demo people: {', '.join(p.username for p in people)} (password {DEMO_PASSWORD!r})"
         )
+        with acting_task("load_demo"):
+            rota = demo_rota_create()
+        self.stdout.write(f"demo rota: {rota.created} new shifts, {rota.existing} already there")
         # One simulated day of the market: the accounts the desk loads and the window
         # detection runs over (it sits in the drop folder, where backtests find it too).
         window = Path(settings.DETECTION_DROP_DIR) / f"demo-{seed}-{accounts}"

@@ -1,0 +1,186 @@
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from apps.accounts.models import ExchangeAccount
+from apps.actions.measures import Measure
+from apps.actions.models import Action, ActionAttempt, Restriction
+
+# An approved action nobody picked up for this long lost its message.
+STALL_AFTER = timedelta(seconds=20)
+
+
+def stalled_action_ids(*, now: datetime | None = None) -> list[int]:
+    now = now or timezone.now()
+    before = now - STALL_AFTER
+    return list(
+        Action.objects.filter(
+            Q(status=Action.Status.APPROVED, decided_at__lte=before)
+            | Q(status=Action.Status.APPROVED, decided_at__isnull=True, requested_at__lte=before)
+            | Q(
+                status=Action.Status.EXECUTING,
+                claim_token__isnull=True,
+                next_attempt_at__lte=before,
+            )
+            | Q(status=Action.Status.EXECUTING, lease_until__lte=now)
+        ).values_list("pk", flat=True)[:500]
+    )
+
+
+def _actions() -> QuerySet[Action]:
+    return Action.objects.select_related("account__cluster", "requested_by", "approved_by", "lifts")
+
+
+def action_for_page(pk: int) -> Action | None:
+    return (
+        _actions()
+        .prefetch_related(
+            Prefetch("attempt_log", queryset=ActionAttempt.objects.order_by("number"))
+        )
+        .filter(pk=pk)
+        .first()
+    )
+
+
+@dataclass(frozen=True)
+class InboxItem:
+    """One decision: a single action, or every action of one request (a whole cluster)."""
+
+    lead: Action
+    actions: list[Action]
+
+    @property
+    def is_batch(self) -> bool:
+        return len(self.actions) > 1
+
+    @property
+    def account_ids(self) -> list[str]:
+        return [a.account_id for a in self.actions if a.account_id]
+
+
+def approval_inbox() -> list[InboxItem]:
+    waiting = (
+        _actions().filter(status=Action.Status.AWAITING_APPROVAL).order_by("requested_at", "pk")
+    )
+    items: dict[Any, InboxItem] = {}
+    for action in waiting[:2000]:
+        key = action.batch or action.pk
+        if key in items:
+            items[key].actions.append(action)
+        else:
+            items[key] = InboxItem(action, [action])
+    return list(items.values())
+
+
+def recent_failures(*, days: int = 3) -> list[Action]:
+    since = timezone.now() - timedelta(days=days)
+    return list(
+        _actions()
+        .filter(status=Action.Status.FAILED, failed_at__gte=since)
+        .order_by("-failed_at")[:50]
+    )
+
+
+def waiting_count() -> int:
+    return Action.objects.filter(status=Action.Status.AWAITING_APPROVAL).count()
+
+
+def active_restrictions_q(now: datetime | None = None) -> Q:
+    now = now or timezone.now()
+    return Q(status=Restriction.Status.ACTIVE) & (
+        Q(expires_at__isnull=True) | Q(expires_at__gt=now)
+    )
+
+
+@dataclass(frozen=True)
+class AccountRestrictions:
+    own: list[Restriction]  # placed on this account (all symbols or one)
+    everyone: list[Restriction]  # symbol-wide and platform-wide ones, which bind it too
+    open_actions: list[Action]
+
+
+def account_restrictions(account: ExchangeAccount) -> AccountRestrictions:
+    active = Restriction.objects.filter(active_restrictions_q()).select_related(
+        "action__requested_by", "action__approved_by"
+    )
+    return AccountRestrictions(
+        own=list(active.filter(account=account).order_by("-applied_at")),
+        everyone=list(active.filter(account__isnull=True).order_by("-applied_at")),
+        open_actions=list(
+            Action.objects.filter(account=account, status__in=Action.OPEN).order_by("-requested_at")
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class CustomerRestriction:
+    """Only what customer service may say: never the internal note or any evidence."""
+
+    measure: str
+    applies_to: str
+    since: datetime
+    until: datetime | None
+    customer_text: str
+    reference: str
+
+
+def customer_restrictions(account: ExchangeAccount) -> list[CustomerRestriction]:
+    view = account_restrictions(account)
+    return [
+        CustomerRestriction(
+            measure=r.get_measure_display(),
+            applies_to=(f"contract {r.symbol}" if r.symbol else "the whole account")
+            if r.account_id
+            else ("every account on " + r.symbol if r.symbol else "every account (platform-wide)"),
+            since=r.applied_at,
+            until=r.expires_at,
+            customer_text=r.action.customer_text,
+            reference=r.action.reference,
+        )
+        for r in [*view.own, *view.everyone]
+    ]
+
+
+@dataclass(frozen=True)
+class ActionFilter:
+    status: str = ""
+    measure: str = ""
+    requested_by: str = ""
+    approved_by: str = ""
+    since: datetime | None = None
+    until: datetime | None = None
+    account: str = ""
+
+    def apply(self, actions: QuerySet[Action]) -> QuerySet[Action]:
+        if self.status:
+            actions = actions.filter(status=self.status)
+        if self.measure:
+            actions = actions.filter(measure=self.measure)
+        if self.requested_by:
+            actions = actions.filter(requested_by__username=self.requested_by)
+        if self.approved_by:
+            actions = actions.filter(approved_by__username=self.approved_by)
+        if self.since:
+            actions = actions.filter(requested_at__gte=self.since)
+        if self.until:
+            actions = actions.filter(requested_at__lt=self.until)
+        if self.account:
+            actions = actions.filter(account_id=self.account)
+        return actions
+
+
+def action_list(choice: ActionFilter, *, limit: int = 200) -> list[Action]:
+    return list(choice.apply(_actions()).order_by("-requested_at", "-pk")[:limit])
+
+
+def export_rows(choice: ActionFilter) -> QuerySet[Action]:
+    return (
+        choice.apply(_actions()).annotate(tries=Count("attempt_log")).order_by("requested_at", "pk")
+    )
+
+
+def measure_label(code: str) -> str:
+    return Measure(code).label if code in Measure.values else code

@@ -1,0 +1,135 @@
+import uuid
+from datetime import datetime
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from apps.actions.models import Action
+from apps.actions.services.common import ActionError, enqueue_execution, move, save_changed
+from apps.people.access import has_role
+from apps.people.models import User
+from apps.people.roles import Role
+
+
+def _check_decider(action: Action, by: User, verb: str) -> None:
+    if not has_role(by, Role.SUPERVISOR):
+        raise ActionError(f"Only a supervisor can {verb} {action.reference}.")
+    # The two-person rule; the database refuses it too (action_approver_is_not_requester).
+    if action.requested_by_id == by.pk:
+        raise ActionError(f"You requested {action.reference}: another supervisor must {verb} it.")
+
+
+def _refuse_if_decided(action: Action) -> None:
+    if action.status != Action.Status.AWAITING_APPROVAL:
+        who = f" by {action.approved_by}" if action.approved_by_id else ""
+        raise ActionError(
+            f"{action.reference} is already {action.get_status_display().lower()}{who}."
+        )
+    if action.approval_deadline and action.approval_deadline <= timezone.now():
+        raise ActionError(f"{action.reference} waited past its deadline; request it again.")
+
+
+def _approve_locked(action: Action, by: User, now: datetime) -> Action:
+    if action.approved_by_id == by.pk and action.status != Action.Status.AWAITING_APPROVAL:
+        return action  # the same supervisor clicked twice
+    _check_decider(action, by, "approve")
+    _refuse_if_decided(action)
+    move(action, Action.Status.APPROVED, "approved")
+    action.approved_by, action.decided_at = by, now
+    action.attempt_limit = action.attempts + settings.RISKDESK_ACTION_MAX_ATTEMPTS
+    save_changed(action, "status", "approved_by", "decided_at", "attempt_limit")
+    enqueue_execution(action.pk)
+    return action
+
+
+@transaction.atomic
+def action_approve(*, action: Action, by: User) -> Action:
+    action = Action.objects.select_for_update().get(pk=action.pk)
+    return _approve_locked(action, by, timezone.now())
+
+
+@transaction.atomic
+def batch_approve(*, batch: uuid.UUID, by: User) -> list[Action]:
+    """Approve every waiting action of one request (a whole cluster) in one decision."""
+    actions = list(
+        Action.objects.select_for_update()
+        .filter(batch=batch, status=Action.Status.AWAITING_APPROVAL)
+        .order_by("pk")
+    )
+    if not actions:
+        raise ActionError("Nothing in this request is waiting for approval.")
+    now = timezone.now()
+    return [_approve_locked(action, by, now) for action in actions]
+
+
+def _reject_locked(action: Action, by: User, reason: str, now: datetime) -> Action:
+    reason = reason.strip()
+    if not reason:
+        raise ActionError("Say why you reject it: the requester reads the reason.")
+    _check_decider(action, by, "reject")
+    _refuse_if_decided(action)
+    move(action, Action.Status.REJECTED, f"rejected: {reason}"[:100])
+    action.rejected_by, action.decided_at, action.rejection_reason = by, now, reason
+    save_changed(action, "status", "rejected_by", "decided_at", "rejection_reason")
+    return action
+
+
+@transaction.atomic
+def action_reject(*, action: Action, by: User, reason: str) -> Action:
+    action = Action.objects.select_for_update().get(pk=action.pk)
+    if action.status == Action.Status.REJECTED and action.rejection_reason == reason.strip():
+        return action
+    return _reject_locked(action, by, reason, timezone.now())
+
+
+@transaction.atomic
+def batch_reject(*, batch: uuid.UUID, by: User, reason: str) -> list[Action]:
+    actions = list(
+        Action.objects.select_for_update()
+        .filter(batch=batch, status=Action.Status.AWAITING_APPROVAL)
+        .order_by("pk")
+    )
+    if not actions:
+        raise ActionError("Nothing in this request is waiting for approval.")
+    now = timezone.now()
+    return [_reject_locked(action, by, reason, now) for action in actions]
+
+
+@transaction.atomic
+def action_retry(*, action: Action, by: User) -> Action:
+    """Send a failed action again under the same id: a supervisor's call after a failure."""
+    action = Action.objects.select_for_update().get(pk=action.pk)
+    if action.status in (Action.Status.APPROVED, Action.Status.EXECUTING):
+        return action
+    if not has_role(by, Role.SUPERVISOR):
+        raise ActionError("Only a supervisor can send a failed action again.")
+    move(action, Action.Status.APPROVED, f"sent again by {by}")
+    action.attempt_limit = action.attempts + settings.RISKDESK_ACTION_MAX_ATTEMPTS
+    action.failed_at, action.failure_message = None, ""
+    save_changed(action, "status", "attempt_limit", "failed_at", "failure_message")
+    enqueue_execution(action.pk)
+    return action
+
+
+def actions_expire_unanswered(*, now: datetime | None = None) -> int:
+    """The periodic scan: requests nobody answered in time expire, one at a time."""
+    now = now or timezone.now()
+    due = Action.objects.filter(
+        status=Action.Status.AWAITING_APPROVAL, approval_deadline__lte=now
+    ).values_list("pk", flat=True)
+    expired = 0
+    for pk in list(due[:1000]):
+        with transaction.atomic():
+            action = (
+                Action.objects.select_for_update(skip_locked=True)
+                .filter(pk=pk, status=Action.Status.AWAITING_APPROVAL)
+                .first()
+            )
+            if action is None:  # decided meanwhile, or a supervisor holds it right now
+                continue
+            move(action, Action.Status.EXPIRED, "expired unanswered")
+            action.decided_at = now
+            save_changed(action, "status", "decided_at")
+            expired += 1
+    return expired

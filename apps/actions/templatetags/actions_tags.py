@@ -1,0 +1,53 @@
+import json
+from typing import Any
+
+from django import template
+
+from apps.accounts.models import ExchangeAccount
+from apps.actions import selectors
+from apps.actions.models import Action
+from apps.people.access import has_role
+from apps.people.roles import STAFF_ROLES, Role
+
+register = template.Library()
+
+_STATUS_TAGS = {
+    Action.Status.AWAITING_APPROVAL: "tag-warn",
+    Action.Status.EXECUTED: "tag-ok",
+    Action.Status.FAILED: "tag-crit",
+    Action.Status.REJECTED: "tag-crit",
+}
+
+
+@register.filter
+def status_tag(status: str) -> str:
+    return _STATUS_TAGS.get(status, "")  # type: ignore[call-overload]
+
+
+@register.filter
+def as_json(value: Any) -> str:
+    """An exchange body as the contract writes it (JSON), not as Python prints it."""
+    return json.dumps(value, indent=1, sort_keys=True, default=str)
+
+
+@register.inclusion_tag("actions/_account_restrictions.html", takes_context=True)
+def account_restrictions(context: dict[str, Any], account: ExchangeAccount) -> dict[str, Any]:
+    user = context["request"].user
+    return {
+        "account": account,
+        "view": selectors.account_restrictions(account),
+        "can_request": has_role(user, Role.OPERATOR, Role.SUPERVISOR),
+    }
+
+
+@register.inclusion_tag("actions/_home.html", takes_context=True)
+def actions_home(context: dict[str, Any]) -> dict[str, Any]:
+    user = context["request"].user
+    if not has_role(user, *STAFF_ROLES):
+        return {"show": False}
+    return {
+        "show": True,
+        "is_supervisor": has_role(user, Role.SUPERVISOR),
+        "waiting": selectors.waiting_count(),
+        "failures": selectors.recent_failures(),
+    }

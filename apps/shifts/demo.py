@@ -1,0 +1,50 @@
+"""Demo rota: day, night and weekend-day patterns, a week back to four weeks ahead."""
+
+from datetime import UTC, datetime, time, timedelta
+
+from django.db import transaction
+
+from apps.people.models import User
+from apps.shifts.clock import desk_zone, local_today
+from apps.shifts.models import PatternMember, PersonSkill, ShiftPattern, Skill
+from apps.shifts.services import RotaRun, rota_generate
+
+# code, name, starts, ends, weekdays, operators. Weekend days have no standing operator:
+# the demo calendar shows those gaps flagged, as a supervisor would see them ahead.
+DEMO_PATTERNS = [
+    ("day", "Day", time(8), time(20), "01234", ["olga"]),
+    ("night", "Night", time(20), time(8), "0123456", ["nikhil"]),
+    ("weekend-day", "Weekend day", time(8), time(20), "56", []),
+]
+DEMO_SKILLS = [("promo", "Promotion abuse"), ("market_stress", "Market stress")]
+DEMO_HOLDINGS = [("olga", "promo"), ("nikhil", "market_stress"), ("olga", "market_stress")]
+
+
+@transaction.atomic
+def demo_rota_create(now: datetime | None = None) -> RotaRun:
+    people = {u.username: u for u in User.objects.filter(username__in=["olga", "nikhil", "sam"])}
+    zone = desk_zone().key
+    for code, name, starts, ends, weekdays, crew in DEMO_PATTERNS:
+        pattern, _ = ShiftPattern.objects.get_or_create(
+            code=code,
+            defaults={
+                "name": name,
+                "time_zone": zone,
+                "starts": starts,
+                "ends": ends,
+                "weekdays": weekdays,
+                "default_supervisor": people.get("sam"),
+            },
+        )
+        for username in crew:
+            if username in people:
+                PatternMember.objects.get_or_create(pattern=pattern, person=people[username])
+    skills = {
+        code: Skill.objects.get_or_create(code=code, defaults={"label": label})[0]
+        for code, label in DEMO_SKILLS
+    }
+    for username, code in DEMO_HOLDINGS:
+        if username in people:
+            PersonSkill.objects.get_or_create(person=people[username], skill=skills[code])
+    today = local_today(now or datetime.now(UTC))
+    return rota_generate(start=today - timedelta(weeks=1), end=today + timedelta(weeks=4))

@@ -1,0 +1,39 @@
+"""Every change to the rota, the covers and swaps, and the handovers: one function each."""
+
+from apps.shifts.services.changes import (
+    shift_change_approve,
+    shift_change_reject,
+    shift_change_request,
+    shift_change_withdraw,
+)
+from apps.shifts.services.handovers import (
+    handover_acknowledge,
+    handover_write,
+    handovers_flag_overdue,
+    may_acknowledge,
+)
+from apps.shifts.services.rota import (
+    RotaRun,
+    rota_extend,
+    rota_generate,
+    shift_assign,
+    shift_supervisor_set,
+    shift_unassign,
+)
+
+__all__ = [
+    "RotaRun",
+    "handover_acknowledge",
+    "handover_write",
+    "handovers_flag_overdue",
+    "may_acknowledge",
+    "rota_extend",
+    "rota_generate",
+    "shift_assign",
+    "shift_change_approve",
+    "shift_change_reject",
+    "shift_change_request",
+    "shift_change_withdraw",
+    "shift_supervisor_set",
+    "shift_unassign",
+]

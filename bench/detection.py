@@ -1,0 +1,163 @@
+"""Benchmark the detection layer on a scaled window.
+
+    python bench/detection.py [--accounts 50000] [--hours 24] [--activity 1.2] [--repeat 1]
+
+Generates (or reuses) a Parquet window under var/bench/ with >= 5M orders and >= 1M
+trades, then measures in separate child processes, so each gets a clean peak RSS:
+  1. the bare read: pd.read_parquet of every table, nothing else;
+  2. the whole detection run: read_feed (strict validation) + linking + every rule.
+Peak memory is the child's ru_maxrss from os.wait4, not tracemalloc, which misses
+Arrow and numpy buffers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+MIN_ORDERS, MIN_TRADES = 5_000_000, 1_000_000
+
+
+def ensure_window(args: argparse.Namespace) -> Path:
+    """The window folder, generated in a child process when missing: the parent stays
+    small, because on Linux a child's ru_maxrss starts from its parent's at fork."""
+    name = f"a{args.accounts}-h{args.hours}-x{args.activity}-s{args.seed}"
+    folder = ROOT / "var" / "bench" / name
+    if not (folder / "labels.jsonl").exists():
+        print(f"generating {folder.relative_to(ROOT)} ...", flush=True)
+        began = time.perf_counter()
+        command = [
+            sys.executable,
+            __file__,
+            "--child",
+            "generate",
+            "--folder",
+            str(folder),
+            "--accounts",
+            str(args.accounts),
+            "--hours",
+            str(args.hours),
+            "--activity",
+            str(args.activity),
+            "--seed",
+            str(args.seed),
+        ]
+        subprocess.run(command, check=True)
+        print(f"  generated in {time.perf_counter() - began:.1f}s", flush=True)
+    return folder
+
+
+def child_generate(args: argparse.Namespace) -> dict[str, float]:
+    from apps.detection.simulator import simulate
+
+    simulate(args.folder, args.seed, args.accounts, args.hours, "parquet", activity=args.activity)
+    return {}
+
+
+def child_read(folder: Path) -> dict[str, float]:
+    import pandas as pd
+
+    began = time.perf_counter()
+    for path in sorted(folder.glob("*.parquet")):
+        pd.read_parquet(path)
+    return {"seconds": time.perf_counter() - began}
+
+
+def child_detect(folder: Path) -> dict[str, float]:
+    from apps.detection.engine import detect
+    from apps.detection.feed import read_feed
+
+    began = time.perf_counter()
+    feed = read_feed(folder)
+    read = time.perf_counter()
+    alerts = detect(feed)
+    end = time.perf_counter()
+    assert feed.orders is not None and feed.trades is not None
+    return {
+        "seconds": end - began,
+        "read_feed": read - began,
+        "link_and_rules": end - read,
+        "alerts": len(alerts),
+        "orders": len(feed.orders),
+        "trades": len(feed.trades),
+    }
+
+
+def measure(mode: str, folder: Path) -> dict[str, float]:
+    """Run one measurement in a fresh interpreter; return its figures and peak RSS."""
+    process = subprocess.Popen(
+        [sys.executable, __file__, "--child", mode, "--folder", str(folder)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stdout is not None
+    output = process.stdout.read()
+    _, status, usage = os.wait4(process.pid, 0)
+    if status != 0:
+        sys.exit(f"{mode} child failed with status {status}")
+    figures = json.loads(output.strip().splitlines()[-1])
+    figures["peak_rss_gib"] = usage.ru_maxrss / 2**20  # Linux reports KiB
+    return figures
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
+    parser.add_argument("--accounts", type=int, default=50_000)
+    parser.add_argument("--hours", type=int, default=24)
+    parser.add_argument("--activity", type=float, default=1.2)
+    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--repeat", type=int, default=1, help="best of N runs")
+    parser.add_argument("--child", choices=["generate", "read", "detect"], help=argparse.SUPPRESS)
+    parser.add_argument("--folder", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child == "generate":
+        print(json.dumps(child_generate(args)))
+        return
+    if args.child:
+        run = child_read if args.child == "read" else child_detect
+        print(json.dumps(run(args.folder)))
+        return
+    folder = ensure_window(args)
+    bare = min((measure("read", folder) for _ in range(args.repeat)), key=lambda r: r["seconds"])
+    whole = min((measure("detect", folder) for _ in range(args.repeat)), key=lambda r: r["seconds"])
+    if whole["orders"] < MIN_ORDERS or whole["trades"] < MIN_TRADES:
+        sys.exit("window too small for the bench: raise --activity or --accounts")
+    ratio = whole["seconds"] / bare["seconds"]
+    load = os.getloadavg()[0]
+    print()
+    print(
+        f"window: {folder.relative_to(ROOT)}  ({int(whole['orders']):,} orders, "
+        f"{int(whole['trades']):,} trades)   load average {load:.1f} on {os.cpu_count()} cores"
+    )
+    print(f"{'measurement':<42} {'seconds':>8} {'peak RSS':>10}")
+    print(
+        f"{'bare read (pd.read_parquet of each table)':<42} {bare['seconds']:>8.2f} "
+        f"{bare['peak_rss_gib']:>8.2f} GiB"
+    )
+    print(
+        f"{'detection run (read_feed+link+all rules)':<42} {whole['seconds']:>8.2f} "
+        f"{whole['peak_rss_gib']:>8.2f} GiB"
+    )
+    print(f"{'  of which read_feed (validated)':<42} {whole['read_feed']:>8.2f}")
+    print(f"{'  of which linking + 13 rules':<42} {whole['link_and_rules']:>8.2f}")
+    print(f"alerts: {int(whole['alerts'])}")
+    print(
+        f"ratio detection / bare read: {ratio:.1f}x   "
+        f"goals: < 60 s {'OK' if whole['seconds'] < 60 else 'MISSED'}, "
+        f"< 4 GiB {'OK' if whole['peak_rss_gib'] < 4 else 'MISSED'}, "
+        f"<= 10x {'OK' if ratio <= 10 else 'MISSED'}"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,65 @@
+import sys
+import types
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from apps.actions import services
+from apps.actions.measures import Measure, ReasonCode, Scope
+from apps.actions.models import Action
+from apps.people.models import User
+from tests.factories import ExchangeAccountFactory, make_person
+
+
+@pytest.fixture
+def second_supervisor(db: None) -> User:
+    return make_person("vera", "supervisor")
+
+
+@pytest.fixture
+def account(db: None):
+    return ExchangeAccountFactory(account_id="U777001")
+
+
+def request_one(by: User, measure: str = Measure.FREEZE, **fields: Any) -> Action:
+    fields.setdefault("scope", Scope.ACCOUNT)
+    if fields["scope"] in (Scope.ACCOUNT, Scope.ACCOUNT_SYMBOL) and "account_ids" not in fields:
+        fields["account_ids"] = [ExchangeAccountFactory().account_id]
+    fields.setdefault("reason_code", ReasonCode.SELF_TRADE)
+    fields.setdefault("customer_text", "Your account is under review for unusual trading.")
+    (action,) = services.action_request(by=by, measure=measure, **fields)
+    return action
+
+
+@pytest.fixture
+def published(monkeypatch: pytest.MonkeyPatch) -> list[dict]:
+    """Stand in for apps.alerts.pipeline.publish (the alerts branch lands it)."""
+    sent: list[dict] = []
+    package = types.ModuleType("apps.alerts")
+    pipeline = types.ModuleType("apps.alerts.pipeline")
+    pipeline.publish = lambda payloads: sent.extend(payloads)
+    package.pipeline = pipeline
+    monkeypatch.setitem(sys.modules, "apps.alerts", package)
+    monkeypatch.setitem(sys.modules, "apps.alerts.pipeline", pipeline)
+    return sent
+
+
+@pytest.fixture
+def run_on_commit(django_capture_on_commit_callbacks: Callable) -> Callable:
+    """Run what services queue after commit (the eager Celery tasks) inside the test."""
+    return lambda: django_capture_on_commit_callbacks(execute=True)
+
+
+def action_for_the_walk(account: Any) -> Action:
+    """A waiting freeze for the access matrix (tests/desk/test_access_matrix.py)."""
+    requester = make_person("walk-requester", "operator")
+    (action,) = services.action_request(
+        by=requester,
+        measure=Measure.FREEZE,
+        scope=Scope.ACCOUNT,
+        account_ids=[account.account_id],
+        reason_code=ReasonCode.OTHER,
+        customer_text="Under review.",
+    )
+    return action

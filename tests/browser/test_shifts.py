@@ -1,0 +1,98 @@
+"""The rota in a real browser: a week with a coverage gap, and a handover between two sessions."""
+
+from datetime import timedelta
+
+import pytest
+from playwright.sync_api import expect
+
+from apps.shifts.demo import demo_rota_create
+from apps.shifts.models import Handover, Shift
+from tests.browser.conftest import screenshot, sign_in
+from tests.factories import PASSWORD, make_person
+from tests.shifts.helpers import make_pattern, make_shift, now
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def _rota(operator, nikhil, supervisor):
+    """Olga's day ends in an hour, Nikhil's night follows; the next day nobody is on."""
+    day, night = make_pattern("day"), make_pattern("night")
+    outgoing = make_shift(starts_at=now() - timedelta(hours=11), operators=[operator],
+                          supervisor=supervisor, pattern=day)  # fmt: skip
+    incoming = make_shift(starts_at=outgoing.ends_at, operators=[nikhil], supervisor=supervisor,
+                          pattern=night)  # fmt: skip
+    gap = make_shift(starts_at=incoming.ends_at, supervisor=supervisor, pattern=day)
+    for offset in range(1, 6):
+        start = gap.ends_at + timedelta(hours=24 * (offset - 1))
+        make_shift(starts_at=start, operators=[nikhil], supervisor=supervisor, pattern=night)
+        make_shift(starts_at=start + timedelta(hours=12), operators=[operator],
+                   supervisor=supervisor, pattern=day)  # fmt: skip
+    return outgoing, incoming, gap
+
+
+def test_the_calendar_shows_a_coverage_gap_and_weeks_move_by_keyboard(
+    new_page, operator, supervisor, settings
+) -> None:
+    settings.DESK_TIME_ZONE = "Europe/London"
+    make_person("nikhil", "operator")
+    demo_rota_create()  # weekend days have no standing operator: flagged gaps
+    gap = Shift.objects.filter(pattern__code="weekend-day", ends_at__gt=now()).first()
+    assert gap is not None
+    page = new_page()
+    page.emulate_media(color_scheme="dark")
+    sign_in(page, "sam", PASSWORD)
+    assert "Supervisor: Sam" in page.locator("#on-duty").inner_text()
+    page.keyboard.press("g")
+    page.keyboard.press("s")
+    page.wait_for_url("**/shifts/**")
+    card = page.locator(f'a.shift[href="/shifts/{gap.pk}/"]')
+    if not card.count():  # this week's weekend is over: the gap is next week's
+        page.keyboard.press("n")
+        card.wait_for()
+    assert "no operator" in card.inner_text()
+    assert page.locator(".gaps").is_visible()
+    screenshot(page, "shifts-calendar")
+    heading = page.locator("h1").inner_text()
+    page.keyboard.press("n")
+    expect(page.locator("h1")).not_to_have_text(heading)
+    assert "/shifts/?week=" in page.url  # htmx pushed the week into the address
+    page.keyboard.press("p")
+    expect(page.locator("h1")).to_have_text(heading)
+    page.keyboard.press("t")
+    expect(page.locator("html")).to_have_attribute("data-theme", "light")
+    screenshot(page, "shifts-calendar-light")
+
+
+def test_the_outgoing_operator_writes_a_handover_the_incoming_one_acknowledges(
+    new_page, operator, supervisor
+) -> None:
+    nikhil = make_person("nikhil", "operator")
+    _rota(operator, nikhil, supervisor)
+    olga = new_page()
+    sign_in(olga, "olga", PASSWORD)
+    olga.goto("/shifts/handovers/")
+    note = "BTC-PERP: two spoofing alerts still open.\nCall Sam if funding spikes."
+    olga.fill("textarea[name=note]", note)
+    olga.click("text=Write the handover")
+    olga.wait_for_url("**/shifts/handovers/*/")
+    assert olga.locator("#handover-status").inner_text() == "awaiting acknowledgement"
+    assert olga.locator("#acknowledge").count() == 0  # the writer cannot acknowledge
+    screenshot(olga, "shifts-handover-written")
+
+    nik = new_page()
+    sign_in(nik, "nikhil", PASSWORD)
+    nik.goto("/shifts/handovers/")
+    nik.locator("text=Handed to you").wait_for()
+    nik.locator(".attention tr[data-href]").first.focus()
+    nik.keyboard.press("Enter")
+    nik.wait_for_url("**/shifts/handovers/*/")
+    assert "two spoofing alerts" in nik.locator(".note").inner_text()
+    nik.locator("#acknowledge").focus()
+    nik.keyboard.press("Enter")
+    nik.locator("text=Handover acknowledged.").wait_for()
+    assert nik.locator("#handover-status").inner_text() == "acknowledged"
+    screenshot(nik, "shifts-handover-acknowledged")
+
+    olga.reload()
+    assert olga.locator("#handover-status").inner_text() == "acknowledged"
+    assert Handover.objects.get().acknowledged_by == nikhil

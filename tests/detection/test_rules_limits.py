@@ -1,0 +1,76 @@
+"""Limits and machine-speed trading: positive and negative cases."""
+
+from __future__ import annotations
+
+from .builder import Window, at
+from .conftest import run_rule
+
+MARK = 100_000.0
+
+
+def test_linked_accounts_over_the_position_limit_together_are_an_alert() -> None:
+    w = Window()
+    for account in ("U1", "U2"):
+        w.login(account, at(0), f"ip-{account}", "shared-phone")
+        w.position(account, 600, at(60))
+    [alert] = run_rule(w, "combined_position_limit")
+    assert alert["accounts"] == ["U1", "U2"]
+    assert alert["metrics"]["ratio"] == 1.2 and alert["symbol"] == "BTCUSDT"
+
+
+def test_unlinked_accounts_or_opposite_positions_stay_under_the_limit() -> None:
+    w = Window()
+    w.position("U1", 600, at(60))
+    w.position("U2", 600, at(60))  # strangers
+    for account, qty in (("U3", 700), ("U4", -500)):  # one controller, netted
+        w.login(account, at(0), f"ip-{account}", "phone-34")
+        w.position(account, qty, at(60))
+    assert run_rule(w, "combined_position_limit") == []
+
+
+def test_opening_more_than_the_daily_limit_is_an_alert() -> None:
+    w = Window()
+    w.trade("U1", "U2", 3000, MARK, at(1))
+    w.trade("U1", "U3", 2001, MARK, at(2))
+    w.trade(
+        "U1", "U4", 9000, MARK, at(3), buyer_effect="close", seller_effect="close"
+    )  # closing does not count
+    [alert] = run_rule(w, "daily_open_limit")
+    assert alert["accounts"] == ["U1"] and alert["metrics"]["opened"] == 5001
+
+
+def test_opening_exactly_the_daily_limit_is_allowed() -> None:
+    w = Window()
+    w.trade("U1", "U2", 5000, MARK, at(1), seller_effect="close")
+    assert run_rule(w, "daily_open_limit") == []
+
+
+def _machine_speed(w: Window, account: str, minutes: int, per_minute: int, **kw: object) -> None:
+    for m in range(minutes):
+        for i in range(per_minute):
+            w.order(account, "buy", 1, MARK, at(10 + m, i * 60 / per_minute), **kw)  # type: ignore[arg-type]
+
+
+def test_machine_speed_orders_without_authorisation_are_an_alert() -> None:
+    w = Window()
+    _machine_speed(w, "U1", 3, 120)  # 2 messages/s in one instrument, 3 minutes
+    [alert] = run_rule(w, "unauthorized_algo")
+    assert alert["accounts"] == ["U1"] and alert["symbol"] is None
+    assert alert["metrics"]["fast_minutes"] == 3
+
+
+def test_authorised_api_traders_and_short_bursts_stay_quiet() -> None:
+    w = Window()
+    w.account("API", api_trading_allowed=True)
+    _machine_speed(w, "API", 10, 300, channel="api")
+    _machine_speed(w, "U1", 2, 120)
+    _machine_speed(w, "U2", 5, 100)
+    assert run_rule(w, "unauthorized_algo") == []
+
+
+def test_api_orders_from_an_account_without_authorisation_are_an_alert() -> None:
+    w = Window()
+    for i in range(10):
+        w.order("U1", "buy", 1, MARK, at(i), channel="api")
+    [alert] = run_rule(w, "unauthorized_algo")
+    assert alert["metrics"]["api_orders"] == 10

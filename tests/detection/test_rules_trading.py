@@ -1,0 +1,136 @@
+"""Self-trades, linked trading and cancels: each rule's positive and negative case."""
+
+from __future__ import annotations
+
+from .builder import Window, at
+from .conftest import run_rule
+
+MARK = 100_000.0
+
+
+def _linked(window: Window, *accounts: str) -> None:
+    for account in accounts:
+        window.login(account, at(0), f"ip-{account}", "shared-phone")
+
+
+def test_five_self_trades_in_a_contract_in_a_day_are_an_alert() -> None:
+    w = Window()
+    w.marks()
+    for i in range(5):
+        w.trade("U1", "U1", 2, MARK, at(i + 1))
+    w.trade("U1", "U2", 10, MARK, at(7))
+    [alert] = run_rule(w, "self_trade")
+    assert alert["accounts"] == ["U1"] and alert["symbol"] == "BTCUSDT"
+    assert alert["metrics"] == {"self_trades": 5, "self_volume_share": 0.5}
+    assert alert["evidence"]["trade_ids"] == ["T1", "T2", "T3", "T4", "T5"]
+    assert alert["dedup_key"] == "self_trade:U1:BTCUSDT:2026-11-20"
+
+
+def test_four_self_trades_are_incidental() -> None:
+    w = Window()
+    for i in range(4):
+        w.trade("U1", "U1", 2, MARK, at(i + 1))
+    assert run_rule(w, "self_trade") == []
+
+
+def test_linked_accounts_trading_with_each_other_are_an_alert() -> None:
+    w = Window()
+    w.marks()
+    _linked(w, "U1", "U2")
+    for i in range(5):
+        w.trade("U1" if i % 2 else "U2", "U2" if i % 2 else "U1", 1, MARK, at(i + 1))
+    [alert] = run_rule(w, "linked_mutual_trade")
+    assert alert["accounts"] == ["U1", "U2"] and alert["metrics"]["mutual_trades"] == 5
+
+
+def test_a_household_trading_with_the_same_stranger_is_not_linked_trading() -> None:
+    w = Window()
+    w.marks()
+    w.login("U1", at(0), "10.0.0.1", "D1")  # one shared home IP: a household
+    w.login("U2", at(0), "10.0.0.1", "D2")
+    for i in range(6):
+        w.trade("U1", "U3", 1, MARK, at(i + 1))
+        w.trade("U3", "U2", 1, MARK, at(i + 1))
+    assert run_rule(w, "linked_mutual_trade") == []
+    assert run_rule(w, "common_control") == []
+
+
+def test_accounts_on_one_ip_that_trade_together_repeatedly_are_linked() -> None:
+    w = Window()
+    w.marks()
+    w.login("U1", at(0), "10.0.0.1", "D1")
+    w.login("U2", at(0), "10.0.0.1", "D2")
+    for i in range(5):  # a second, independent weak signal
+        w.trade("U1", "U2", 1, MARK, at(i + 1))
+    assert [a["accounts"] for a in run_rule(w, "linked_mutual_trade")] == [["U1", "U2"]]
+
+
+def test_linked_trades_far_from_the_mark_are_matched_price_trades() -> None:
+    w = Window()
+    w.marks()
+    _linked(w, "U1", "U2")
+    for i, away in enumerate([0.006, 0.012, 0.02]):
+        w.trade("U1", "U2", 1, MARK * (1 + away), at(i + 1))
+    [alert] = run_rule(w, "matched_trade_price")
+    assert alert["accounts"] == ["U1", "U2"]
+    assert alert["metrics"]["max_deviation"] == 0.02
+    assert run_rule(w, "linked_mutual_trade") == []  # off-market prints are not counted twice
+
+
+def test_linked_trades_at_the_mark_do_not_move_the_price() -> None:
+    w = Window()
+    w.marks()
+    _linked(w, "U1", "U2")
+    for i in range(3):
+        w.trade("U1", "U2", 1, MARK * 1.001, at(i + 1))
+    assert run_rule(w, "matched_trade_price") == []
+
+
+def _cancels(w: Window, account: str, count: int, **kwargs: object) -> None:
+    for i in range(count):
+        w.order(account, "buy", 1, MARK, at(i * 0.1), cancelled=at(i * 0.1, 1), **kwargs)  # type: ignore[arg-type]
+
+
+def test_500_cancels_in_a_contract_in_a_day_are_frequent_cancelling() -> None:
+    w = Window()
+    _cancels(w, "U1", 500)
+    [alert] = run_rule(w, "frequent_cancel")
+    assert alert["metrics"]["cancels"] == 500 and alert["metrics"]["fill_ratio"] == 0.0
+    assert len(alert["evidence"]["order_ids"]) == 200  # capped
+
+
+def test_499_cancels_or_a_market_maker_or_a_trading_api_client_stay_quiet() -> None:
+    w = Window()
+    _cancels(w, "U1", 499)
+    w.account("MM", market_maker=True, api_trading_allowed=True)
+    _cancels(w, "MM", 3000, channel="api")
+    _cancels(w, "API", 600)
+    for i in range(100):  # a quarter of its orders trade: real intent to trade
+        w.trade("API", "U9", 1, MARK, at(i))
+    assert run_rule(w, "frequent_cancel") == []
+
+
+def _book(w: Window) -> None:
+    for i in range(50):  # the contract's ordinary order size: 1 contract
+        w.trade(f"B{i}", f"S{i}", 1, MARK, at(i))
+
+
+def test_repeated_large_orders_pulled_within_seconds_are_spoofing() -> None:
+    w = Window()
+    _book(w)
+    for i in range(10):
+        w.order("U1", "sell", 5000, MARK, at(60 + i), cancelled=at(60 + i, 5))
+    [alert] = run_rule(w, "large_cancel")
+    assert alert["accounts"] == ["U1"] and alert["metrics"]["large_cancels"] == 10
+
+
+def test_a_whale_whose_large_orders_fill_is_not_spoofing() -> None:
+    w = Window()
+    _book(w)
+    for i in range(12):
+        w.trade("WHALE", f"S{i}", 5000, MARK, at(60 + i))
+    for i in range(2):
+        w.order("WHALE", "sell", 5000, MARK, at(80 + i), cancelled=at(80 + i, 5))
+    for i in range(9):  # nine pulls: one short of the pattern
+        w.order("U1", "sell", 5000, MARK, at(90 + i), cancelled=at(90 + i, 5))
+    assert run_rule(w, "large_cancel") == []
