@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "apps.people",
     "apps.desk",
     "apps.accounts",
+    "apps.detection",
     "apps.alerts",
 ]
 
@@ -222,6 +223,10 @@ CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
+    "detection-scan-drop-folder": {
+        "task": "apps.detection.tasks.scan_drop_folder",
+        "schedule": 30.0,
+    },
     # Each run drains the alert stream for a while; a lost run costs seconds, not alerts.
     "alerts-consume-stream": {
         "task": "apps.alerts.tasks.consume_alert_stream",
@@ -245,6 +250,11 @@ ALERT_SLA_MINUTES = {
     "medium": env_int("ALERT_SLA_MEDIUM_MINUTES", 240, minimum=1),
     "low": env_int("ALERT_SLA_LOW_MINUTES", 1440, minimum=1),
 }
+
+# Detection: windows dropped here (each a folder with a READY file) are run once each,
+# split into DETECTION_PARTS shares across the workers (1: one process does it all).
+DETECTION_DROP_DIR = Path(env_str("DETECTION_DROP_DIR") or VAR_DIR / "feed-drop")
+DETECTION_PARTS = env_int("DETECTION_PARTS", 1, minimum=1)
 
 LOGGING = {
     "version": 1,

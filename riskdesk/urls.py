@@ -7,5 +7,6 @@ urlpatterns = [
     path("", include("apps.desk.urls")),
     path("", include("apps.people.urls")),
     path("accounts/", include("apps.accounts.urls")),
+    path("detection/", include("apps.detection.urls")),
     path("admin/", admin.site.urls),
 ]

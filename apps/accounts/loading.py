@@ -15,9 +15,11 @@ from django.db import transaction
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
+from apps.accounts.clustering import clusters_rebuild, links_store
 from apps.accounts.models import ExchangeAccount, FeedLoad, Identifier
 from apps.desk.history import current_task
 from apps.detection.feed import read_feed
+from apps.detection.linking import link_accounts
 
 Progress = Callable[[str], None]
 CHUNK = 2_000
@@ -163,10 +165,15 @@ def _load_identifiers(sightings: pd.DataFrame, counts: LoadCounts, progress: Pro
 def accounts_load(*, folder: Path, progress: Progress = lambda message: None) -> FeedLoad:
     """Read accounts, logins and transfers of a feed window into the desk."""
     feed = read_feed(folder, tables=["accounts", "logins", "transfers"])
+    assert feed.accounts is not None and feed.logins is not None and feed.transfers is not None
     run = FeedLoad.objects.create(folder=str(folder))
     counts = LoadCounts()
     _load_accounts(feed.accounts, counts, progress)
     _load_identifiers(identifier_sightings(feed.logins, feed.transfers), counts, progress)
+    linkage = link_accounts(feed.logins, feed.transfers)
+    run.links = links_store(linkage=linkage)
+    run.clusters = clusters_rebuild()
+    progress(f"links: {run.links} of common control; clusters: {run.clusters}")
     run.accounts_created = counts.accounts_created
     run.accounts_updated = counts.accounts_updated
     run.identifiers_seen = counts.identifiers_seen

@@ -62,3 +62,17 @@ def history_model(key: str) -> tuple[type[models.Model], frozenset[str]] | None:
 
 def history_keys() -> list[str]:
     return sorted(_HISTORY_MODELS)
+
+
+def save_by(
+    instance: models.Model, *, by: Any, fields: list[str] | None = None, reason: str = ""
+) -> None:
+    """Save `instance` with its history row naming `by` (and why), whether or not a request
+    is in flight: services are called from pages, the API, tasks and the shell alike."""
+    instance._history_user = by  # type: ignore[attr-defined]
+    if reason:
+        instance._change_reason = reason  # type: ignore[attr-defined]
+    if fields is None:
+        instance.save()
+    else:
+        instance.save(update_fields=fields)

@@ -59,3 +59,40 @@ def history_entries(instance: models.Model) -> list[HistoryEntry]:
         )
         previous = record
     return list(reversed(entries))
+
+
+@dataclass(frozen=True)
+class RecentChange:
+    at: datetime
+    actor: str
+    kind: str
+    key: str  # the history key of the record (apps.desk.history.register_history)
+    pk: str
+    label: str
+
+
+def recent_changes(limit: int = 15) -> list[RecentChange]:
+    """The newest history rows across every registered kind of record."""
+    from apps.desk.history import history_keys, history_model
+
+    rows: list[RecentChange] = []
+    for key in history_keys():
+        registered = history_model(key)
+        assert registered is not None
+        model = registered[0]
+        records = model.history.select_related("history_user")  # type: ignore[attr-defined]
+        for record in records.order_by("-history_date")[:limit]:
+            actor = (
+                str(record.history_user) if record.history_user else f"task {record.history_task}"
+            )
+            rows.append(
+                RecentChange(
+                    record.history_date,
+                    actor,
+                    _KINDS.get(record.history_type, "changed"),
+                    key,
+                    str(getattr(record, model._meta.pk.attname)),
+                    f"{model._meta.verbose_name} {getattr(record, model._meta.pk.attname)}",
+                )
+            )
+    return sorted(rows, key=lambda row: row.at, reverse=True)[:limit]

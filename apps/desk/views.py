@@ -6,9 +6,9 @@ from django.views.decorators.http import require_GET
 from apps.accounts.selectors import desk_overview
 from apps.desk.history import history_model
 from apps.desk.http import DeskRequest
-from apps.desk.selectors import history_entries
+from apps.desk.selectors import history_entries, recent_changes
 from apps.people.access import has_role, public, role_of, role_required
-from apps.people.roles import EVERY_PERSON, STAFF_ROLES
+from apps.people.roles import EVERY_PERSON, STAFF_ROLES, Role
 
 
 @role_required(*EVERY_PERSON)
@@ -21,6 +21,9 @@ def home(request: DeskRequest) -> HttpResponse:
         {
             "role": role,
             "overview": desk_overview() if has_role(request.user, *STAFF_ROLES) else None,
+            "changes": recent_changes()
+            if has_role(request.user, Role.AUDITOR, Role.SUPERVISOR)
+            else [],
         },
     )
 

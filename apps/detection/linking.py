@@ -206,3 +206,7 @@ def _components(links: pd.DataFrame) -> dict[str, list[str]]:
     # With sort=True the smallest code is the smallest account id: a stable cluster key.
     members = pd.Series(np.asarray(accounts)).groupby(label).agg(sorted)
     return {group[0]: list(group) for group in members}
+
+
+# The public name the desk's account store uses to rebuild clusters from stored links.
+components = _components

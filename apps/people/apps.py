@@ -9,7 +9,11 @@ class PeopleConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_migrate
 
-        from apps.people.roles import grant_role_permissions
+        from apps.desk.history import register_history
+        from apps.people.models import User
+        from apps.people.roles import Role, grant_role_permissions
+
+        register_history("person", User, (Role.SUPERVISOR, Role.AUDITOR))
 
         # Later apps add models; their permissions join the roles after every migrate.
         post_migrate.connect(grant_role_permissions, dispatch_uid="people.grant_role_permissions")

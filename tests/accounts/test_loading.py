@@ -3,7 +3,7 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
-from apps.accounts.models import ExchangeAccount, Identifier
+from apps.accounts.models import AccountLink, ControlCluster, ExchangeAccount, Identifier
 
 ACCOUNTS = """\
 account_id,registered_at,kyc_level,vip_tier,api_trading_allowed,market_maker,referrer_id
@@ -74,3 +74,27 @@ def test_a_broken_feed_stops_with_the_file_row_and_column_and_loads_nothing(tmp_
     message = str(error.value)
     assert "accounts.csv" in message and "registered_at" in message and "3" in message
     assert ExchangeAccount.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_an_internal_transfer_links_two_accounts_into_one_cluster(tmp_path) -> None:
+    call_command("load_accounts", write_window(tmp_path / "w1"))
+    links = {
+        (link.account_a_id, link.account_b_id, link.kind): link
+        for link in AccountLink.objects.all()
+    }
+    # The transfer is the strong evidence; the shared IP is kept beside it as more evidence.
+    assert set(links) == {("U1", "U2", "transfer"), ("U1", "U2", "ip")}
+    assert links["U1", "U2", "transfer"].evidence["events"] == 1
+    u1, u2, u3 = ExchangeAccount.objects.order_by("pk")
+    assert u1.cluster == u2.cluster and u1.cluster is not None and u3.cluster is None
+    assert u1.cluster.key == "U1" and u1.cluster.size == 2
+
+
+@pytest.mark.django_db
+def test_a_shared_home_ip_alone_makes_no_cluster(tmp_path) -> None:
+    window = write_window(tmp_path / "w1")
+    (window / "transfers.csv").write_text(TRANSFERS.splitlines()[0] + "\n")
+    call_command("load_accounts", window)  # U1 and U2 share 198.51.100.4 only
+    assert AccountLink.objects.count() == 0
+    assert ControlCluster.objects.count() == 0

@@ -42,11 +42,11 @@ def browser() -> Iterator["object"]:
 
 
 @pytest.fixture
-def new_page(browser, live_server):  # type: ignore[no-untyped-def]
+def new_page(browser, live_server):
     """Open a fresh browser session (its own cookies) at 1366x768, the desk's smallest screen."""
     contexts = []
 
-    def open_page():  # type: ignore[no-untyped-def]
+    def open_page():
         context = browser.new_context(
             viewport={"width": 1366, "height": 768}, base_url=live_server.url
         )
@@ -59,7 +59,7 @@ def new_page(browser, live_server):  # type: ignore[no-untyped-def]
         context.close()
 
 
-def sign_in(page, username: str, password: str) -> None:  # type: ignore[no-untyped-def]
+def sign_in(page, username: str, password: str) -> None:
     page.goto("/sign-in/")
     page.fill("#id_username", username)
     page.fill("#id_password", password)
@@ -67,7 +67,7 @@ def sign_in(page, username: str, password: str) -> None:  # type: ignore[no-unty
     page.wait_for_url("**/")
 
 
-def screenshot(page, name: str) -> Path:  # type: ignore[no-untyped-def]
+def screenshot(page, name: str) -> Path:
     """Save a screenshot into docs/screenshots/ (checked in, shown in the README)."""
     DOCS.mkdir(parents=True, exist_ok=True)
     path = DOCS / f"{name}.png"

@@ -17,6 +17,11 @@ def url_kwargs(db: None) -> dict[str, dict[str, str]]:
     return {
         "desk:history": {"key": "account", "pk": account.account_id},
         "accounts:detail": {"account_id": account.account_id},
+        "detection:rule": {"code": "self_trade"},
+        "detection:rule_propose": {"code": "self_trade"},
+        "detection:rule_activate": {"code": "self_trade", "number": 1},
+        "detection:rule_switch": {"code": "self_trade"},
+        "detection:backtest_request": {"code": "self_trade"},
     }
 
 

@@ -12,33 +12,96 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from . import incidents_trading as trading
+from .background import (
+    background_positions,
+    background_promotions,
+    background_trades,
+    positions_frame,
+)
 from .clusters import plant_cluster, plant_households
+from .incidents_accounts import (
+    plant_bonus_farm,
+    plant_combined_position,
+    plant_liquidations,
+    plant_market_stress,
+    plant_theft,
+)
+from .market import build_market, instruments_frame, mark_prices_frame
+from .negatives import plant_api_traders, plant_market_makers, plant_whales
 from .population import accounts_frame, background_logins, background_transfers, build_accounts
+from .tape import Tape
 from .world import World
 from .writer import serial_ids, write_labels, write_table
 
-__all__ = ["simulate", "simulate_population"]
+__all__ = ["simulate"]
+
+TRADING_PLANTERS = [
+    trading.plant_self_trades,
+    trading.plant_mutual_trades,
+    trading.plant_matched_trades,
+    trading.plant_frequent_cancels,
+    trading.plant_large_cancels,
+    trading.plant_daily_open,
+    trading.plant_unauthorized_algo,
+    trading.plant_abnormal_pnl,
+]
 
 
 def simulate_population(world: World) -> None:
-    """Accounts, logins and transfers: background, hubs, households, controlled clusters."""
+    """Accounts, households and plain controlled clusters (logins/transfers come later,
+    once every planted account is known)."""
     n = world.n_accounts
     build_accounts(world)
     plant_households(world, max(4, n // 150))
-    for _ in range(max(3, n // 400)):
+    for _ in range(min(30, max(3, n // 400))):
         plant_cluster(world, int(world.rng.integers(3, 16)), "cluster")
-    everyone = np.arange(n)
-    background_logins(world, everyone)
-    background_transfers(world, everyone)
 
 
 def population_tables(world: World) -> dict[str, pd.DataFrame]:
+    everyone = np.arange(world.n_accounts)
+    background_logins(world, everyone)
+    background_transfers(world, everyone)
     logins = pd.concat(world.tables.pop("logins"), ignore_index=True)
     logins = logins.sort_values(["ts", "account_id"], kind="stable", ignore_index=True)
     transfers = pd.concat(world.tables.pop("transfers"), ignore_index=True)
     transfers = transfers.sort_values(["ts", "account_id"], kind="stable", ignore_index=True)
     transfers.insert(0, "transfer_id", serial_ids("X", len(transfers)).to_pandas())
     return {"accounts": accounts_frame(world), "logins": logins, "transfers": transfers}
+
+
+def simulate_market(world: World, activity: float) -> dict[str, pd.DataFrame]:
+    rng, n = world.rng, world.n_accounts
+    incidents = min(40, max(3, n // 300))
+    market = build_market(world)
+    stressed = rng.choice(len(market.symbols), size=min(incidents, 6), replace=False)
+    episodes = [plant_market_stress(world, market, int(s)) for s in stressed]
+    tape = Tape(world, market)
+    plant_market_makers(world, tape, min(20, max(3, n // 400)))
+    plant_api_traders(world, tape, min(30, max(4, n // 150)))
+    plant_whales(world, tape, market, min(30, max(3, n // 300)))
+    for planter in TRADING_PLANTERS:
+        for _ in range(incidents):
+            planter(world, tape)
+    for k in range(incidents):
+        plant_theft(world)
+        plant_bonus_farm(world, campaign=100 + k)
+        plant_combined_position(world, market)
+    background_trades(world, tape, activity)
+    for episode in episodes:
+        plant_liquidations(world, tape, episode)
+    background_positions(world, market)
+    background_promotions(world)
+    orders, trades = tape.frames()
+    promotions = pd.concat(world.tables.pop("promotions"), ignore_index=True)
+    return {
+        "instruments": instruments_frame(market),
+        "mark_prices": mark_prices_frame(market),
+        "orders": orders,
+        "trades": trades,
+        "positions": positions_frame(world),
+        "promotions": promotions.sort_values("joined_at", kind="stable", ignore_index=True),
+    }
 
 
 def simulate(
@@ -49,13 +112,19 @@ def simulate(
     fmt: Literal["csv", "parquet"] = "csv",
     *,
     market: bool = True,
+    activity: float = 1.2,
 ) -> Path:
-    """Write one window into ``out``; the same arguments always write the same files."""
+    """Write one window into ``out``; the same arguments always write the same files.
+
+    ``activity`` is background trades per account-hour: the scale knob (the bench uses
+    ~1.2 with 50,000 accounts over 24 hours for >1M trades and >5M orders).
+    """
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     world = World(rng=np.random.default_rng(seed), n_accounts=accounts, hours=hours)
     simulate_population(world)
-    tables = population_tables(world)
+    tables = simulate_market(world, activity) if market else {}
+    tables.update(population_tables(world))
     for name, frame in tables.items():
         write_table(out, name, frame, fmt)
     write_labels(out, world.labels)

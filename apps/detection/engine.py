@@ -1,0 +1,137 @@
+"""Run the rules over a window and emit alerts exactly per shared/contracts/alerts.md."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from typing import Any
+
+import pandas as pd
+
+from .context import Context
+from .feed import Feed
+from .linking import Linkage
+from .rules import RULES
+from .rules.base import Finding, Rule, fit_evidence, severity
+
+SOURCE = "riskdesk.detection/1"
+ACCOUNT_LEVEL = "accounts"  # the partition that runs the rules not split by symbol
+
+
+def _iso(moment: pd.Timestamp) -> str:
+    return moment.tz_convert("UTC").strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def dedup_key(rule: Rule, finding: Finding) -> str:
+    """``<rule>:<subject>:<symbol>:<window date>``: the same finding in a re-run, a retry
+    or an overlapping window gets the same key. Over 200 chars, the subject is hashed."""
+    date = finding.window_start.strftime("%Y-%m-%d")
+    symbol = finding.symbol or "-"
+    key = f"{rule.code}:{finding.subject}:{symbol}:{date}"
+    if len(key) > 200:
+        digest = hashlib.sha256(finding.subject.encode()).hexdigest()[:32]
+        key = f"{rule.code}:{digest}:{symbol}:{date}"
+    return key
+
+
+def to_alert(rule: Rule, finding: Finding, detected_at: str, source: str) -> dict[str, Any]:
+    return {
+        "dedup_key": dedup_key(rule, finding),
+        "rule": rule.code,
+        "category": rule.category,
+        "severity": severity(finding.score),
+        "score": finding.score,
+        "accounts": list(finding.accounts),
+        "symbol": finding.symbol,
+        "window_start": _iso(finding.window_start),
+        "window_end": _iso(finding.window_end),
+        "detected_at": detected_at,
+        "summary": finding.summary,
+        "metrics": finding.metrics,
+        "evidence": fit_evidence(dict(finding.evidence)),
+        "source": source,
+    }
+
+
+def detect(
+    feed: Feed,
+    params: dict[str, dict[str, Any]] | None = None,
+    enabled: set[str] | None = None,
+    source: str = SOURCE,
+    *,
+    symbols: Iterable[str] | None = None,
+    linkage: Linkage | None = None,
+    detected_at: pd.Timestamp | None = None,
+) -> list[dict[str, Any]]:
+    """Every enabled rule over ``feed``; alerts sorted by dedup_key.
+
+    With ``symbols``, only the per-symbol rules run, on those symbols' rows: one part of
+    a window split across workers. ``detect_part(feed, ACCOUNT_LEVEL)`` runs the rest; the
+    union of the parts equals the whole run (pass the whole window's ``linkage`` to
+    every part so all parts agree on the clusters).
+    """
+    chosen = [r for code, r in RULES.items() if enabled is None or code in enabled]
+    if symbols is not None:
+        wanted = set(symbols)
+        feed = restrict(feed, wanted)
+        chosen = [rule for rule in chosen if rule.per_symbol]
+    ctx = Context.build(feed, linkage=linkage)
+    moment = detected_at or pd.Timestamp.now(tz="UTC")
+    stamp = _iso(moment)
+    alerts = []
+    for rule in chosen:
+        settings = {**rule.default_params, **((params or {}).get(rule.code) or {})}
+        for finding in rule.run(ctx, settings):
+            if symbols is None or finding.symbol in wanted:
+                alerts.append(to_alert(rule, finding, stamp, source))
+    return sorted(alerts, key=lambda alert: alert["dedup_key"])
+
+
+def detect_part(
+    feed: Feed,
+    part: str | list[str],
+    linkage: Linkage,
+    params: dict[str, dict[str, Any]] | None = None,
+    enabled: set[str] | None = None,
+    detected_at: pd.Timestamp | None = None,
+) -> list[dict[str, Any]]:
+    """One worker's share: a list of symbols, or ACCOUNT_LEVEL for the unsplit rules."""
+    if part == ACCOUNT_LEVEL:
+        account_rules = {code for code, rule in RULES.items() if not rule.per_symbol}
+        chosen = account_rules if enabled is None else account_rules & enabled
+        return detect(feed, params, chosen, linkage=linkage, detected_at=detected_at)
+    return detect(feed, params, enabled, symbols=part, linkage=linkage, detected_at=detected_at)
+
+
+def split_symbols(feed: Feed, parts: int) -> list[list[str]]:
+    """Symbols dealt into ``parts`` groups of similar trade counts (largest first)."""
+    trades = feed.trades
+    counts = trades["symbol"].value_counts() if trades is not None else pd.Series(dtype=int)
+    groups: list[list[str]] = [[] for _ in range(max(1, parts))]
+    loads = [0] * len(groups)
+    for symbol, count in sorted(counts.items(), key=lambda kv: (-kv[1], str(kv[0]))):
+        lightest = loads.index(min(loads))
+        groups[lightest].append(str(symbol))
+        loads[lightest] += int(count)
+    return [sorted(group) for group in groups if group]
+
+
+def restrict(feed: Feed, symbols: set[str]) -> Feed:
+    """The window cut down to some symbols (instruments, orders, trades, positions, marks)."""
+    cut = Feed(folder=feed.folder, files=feed.files)
+    for name in (
+        "instruments",
+        "accounts",
+        "logins",
+        "transfers",
+        "orders",
+        "trades",
+        "positions",
+        "mark_prices",
+        "promotions",
+    ):
+        frame = feed.table(name)
+        if frame is not None and "symbol" in frame.columns:
+            frame = frame[frame["symbol"].astype("str").isin(symbols)].reset_index(drop=True)
+        setattr(cut, name, frame)
+    return cut

@@ -1,0 +1,74 @@
+"""Frequent order-and-cancel in one contract within a day."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..context import Context
+from .base import Finding, Rule, day_window, score
+from .views import group_rows, order_ids, orders
+
+
+def run(ctx: Context, params: dict[str, Any]) -> list[Finding]:
+    o = orders(ctx)
+    if o.empty:
+        return []
+    cancelled = (o["cancelled"] >= 0).to_numpy()
+    # Cheap pre-count on integer keys; only heavy cancellers are looked at closely.
+    key = (o["account"].to_numpy() * 10_000 + o["symbol"].to_numpy()) * 100_000 + o[
+        "day"
+    ].to_numpy()
+    keys, counts = np.unique(key[cancelled], return_counts=True)
+    heavy = keys[counts >= params["min_cancels"]]
+    rows = np.flatnonzero(np.isin(key, heavy))
+    suspects = o.iloc[rows]
+    if params["exempt_market_makers"]:
+        suspects = suspects[~ctx.flag("market_maker", suspects["account"].to_numpy())]
+    findings = []
+    for (account, symbol, day), where in group_rows(suspects[["account", "symbol", "day"]]).items():
+        part = suspects.iloc[where]
+        cancels = int((part["cancelled"] >= 0).sum())
+        fill_ratio = float((part["filled"] > 0).mean())
+        if fill_ratio > params["max_fill_ratio"]:
+            continue  # a busy trader whose orders do trade is not misleading anyone
+        who, sym = str(ctx.accounts[account]), ctx.symbols[symbol]
+        start, end = day_window(int(day))
+        findings.append(
+            Finding(
+                subject=who,
+                accounts=[who],
+                symbol=sym,
+                window_start=start,
+                window_end=end,
+                score=score(cancels / params["min_cancels"]),
+                summary=f"{who} cancelled {cancels} orders in {sym} in a day; "
+                f"{fill_ratio:.1%} of its orders filled",
+                metrics={
+                    "cancels": cancels,
+                    "orders": len(part),
+                    "fill_ratio": round(fill_ratio, 4),
+                },
+                evidence={
+                    "order_ids": order_ids(ctx, part.index[part["cancelled"] >= 0]),
+                    "trade_ids": [],
+                },
+            )
+        )
+    return findings
+
+
+RULE = Rule(
+    code="frequent_cancel",
+    category="frequent_cancel",
+    description=(
+        "Hundreds of orders placed and withdrawn in one contract in a day, almost none of "
+        "which trade, fill the book with liquidity that is not there. Chinese futures "
+        "exchanges (CFFEX, SHFE) treat 500 or more cancels per contract per day as "
+        "abnormal; market makers on the programme are exempt, and a high fill ratio shows "
+        "genuine trading intent."
+    ),
+    default_params={"min_cancels": 500, "max_fill_ratio": 0.1, "exempt_market_makers": True},
+    run=run,
+)

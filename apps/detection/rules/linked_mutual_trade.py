@@ -1,0 +1,55 @@
+"""Mutual trading between accounts under one actual controller."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..context import Context
+from .base import Finding, Rule, day_window, score
+from .linked_trades import internal_trades, participants
+from .views import group_rows, trade_ids
+
+
+def run(ctx: Context, params: dict[str, Any]) -> list[Finding]:
+    t = internal_trades(ctx, include_self=False)
+    # Off-market prints belong to matched_trade_price; here the trades look ordinary.
+    t = t[np.abs(t["deviation"].fillna(0.0)) < params["off_market"]]
+    findings = []
+    for (cluster, symbol, day), rows in group_rows(t[["cluster", "symbol", "day"]]).items():
+        count = len(rows)
+        if count < params["min_trades"]:
+            continue
+        part = t.iloc[rows]
+        who, sym = participants(ctx, part), ctx.symbols[symbol]
+        start, end = day_window(int(day))
+        volume = float((part["qty"] * part["price"]).sum())
+        findings.append(
+            Finding(
+                subject=str(cluster),
+                accounts=who,
+                symbol=sym,
+                window_start=start,
+                window_end=end,
+                score=score(count / params["min_trades"]),
+                summary=f"{len(who)} linked accounts ({', '.join(who[:4])}) traded with "
+                f"each other {count} times in {sym}",
+                metrics={"mutual_trades": count, "accounts": len(who), "notional": volume},
+                evidence={"trade_ids": trade_ids(ctx, part.index), "cluster": str(cluster)},
+            )
+        )
+    return findings
+
+
+RULE = Rule(
+    code="linked_mutual_trade",
+    category="linked_mutual_trade",
+    description=(
+        "Accounts of one controller that act as each other's counterparty move money and "
+        "print volume without market risk: a wash trade spread over accounts. The same "
+        "5-a-day count as self-trading applies once the accounts are linked."
+    ),
+    default_params={"min_trades": 5, "off_market": 0.005},
+    run=run,
+)

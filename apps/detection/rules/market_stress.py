@@ -1,0 +1,124 @@
+"""Platform-level stress in one contract: torn mark price, sudden moves, liquidations."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..context import MS_PER_DAY, MS_PER_MINUTE, Context
+from .base import Finding, Rule, day_window, score
+from .views import trade_ids, trades
+
+
+def _price_signals(ctx: Context, params: dict[str, Any]) -> pd.DataFrame:
+    """Per (symbol, day): the worst sustained mark/index gap and the largest move."""
+    marks = ctx.mark_table
+    if marks is None:
+        return pd.DataFrame(columns=["symbol", "day", "gap", "move"])
+    marks = marks.assign(day=marks["minute"] * MS_PER_MINUTE // MS_PER_DAY)
+    gap = np.abs(marks["mark"] / marks["index"] - 1.0)
+    by_symbol = marks.assign(gap=gap).groupby("symbol", group_keys=False)
+    # Sustained: the smallest gap over N consecutive minutes, so one bad tick is ignored.
+    marks["gap"] = by_symbol["gap"].transform(
+        lambda g: g.rolling(params["gap_minutes"], min_periods=params["gap_minutes"]).min()
+    )
+    lag = params["move_minutes"]
+    marks["move"] = by_symbol["mark"].transform(lambda m: np.abs(np.log(m / m.shift(lag))))
+    return marks.groupby(["symbol", "day"]).agg(gap=("gap", "max"), move=("move", "max"))
+
+
+def _liquidations(ctx: Context, params: dict[str, Any]) -> pd.DataFrame:
+    """Takers closing at a loss, per (symbol, minute): the footprint of forced closes."""
+    t = trades(ctx)
+    if t.empty:
+        return pd.DataFrame(columns=["symbol", "minute", "accounts"])
+    taker_buys = t["taker_buys"].to_numpy()
+    closing = np.where(taker_buys, ~t["buyer_opens"], ~t["seller_opens"])
+    losing = np.where(taker_buys, t["buyer_pnl"], t["seller_pnl"]) < 0
+    forced = t[closing & losing].assign(
+        taker=np.where(taker_buys, t["buyer"], t["seller"])[closing & losing],
+        minute=lambda f: f["ts"] // MS_PER_MINUTE,
+    )
+    counts = forced.groupby(["symbol", "minute"])["taker"].nunique().rename("accounts")
+    counts = counts.reset_index()
+    normal = counts.groupby("symbol")["accounts"].transform("median")
+    floor = np.maximum(params["min_liquidated_accounts"], params["burst_multiple"] * normal)
+    bursts = counts[counts["accounts"] >= floor]
+    bursts = bursts.assign(day=bursts["minute"] * MS_PER_MINUTE // MS_PER_DAY)
+    return bursts.merge(forced[["symbol", "minute"]].reset_index(), on=["symbol", "minute"])
+
+
+def run(ctx: Context, params: dict[str, Any]) -> list[Finding]:
+    prices = _price_signals(ctx, params)
+    bursts = _liquidations(ctx, params)
+    burst_days = bursts.groupby(["symbol", "day"]) if len(bursts) else None
+    keys = set(prices.index) | (set(burst_days.groups) if burst_days is not None else set())
+    findings = []
+    for symbol, day in sorted(keys):
+        gap = float(prices["gap"].get((symbol, day), 0.0) or 0.0)
+        move = float(prices["move"].get((symbol, day), 0.0) or 0.0)
+        mine = (
+            burst_days.get_group((symbol, day))
+            if burst_days is not None and (symbol, day) in burst_days.groups
+            else bursts.iloc[0:0]
+        )
+        liquidated = int(mine.groupby("minute")["accounts"].first().max()) if len(mine) else 0
+        ratios = {
+            "mark_index_gap": gap / params["max_mark_gap"],
+            "sudden_move": move / params["max_move"],
+            "liquidation_burst": liquidated / params["min_liquidated_accounts"],
+        }
+        signals = [name for name, ratio in ratios.items() if ratio >= 1.0]
+        if not signals:
+            continue
+        sym = ctx.symbols[symbol]
+        start, end = day_window(int(day))
+        findings.append(
+            Finding(
+                subject="platform",
+                accounts=[],
+                symbol=sym,
+                window_start=start,
+                window_end=end,
+                score=score(max(ratios.values()) * len(signals)),
+                summary=f"{sym} under stress: "
+                + ", ".join(signals).replace("_", " ")
+                + f" (gap {gap:.2%}, {params['move_minutes']}-min move {move:.1%}, "
+                f"{liquidated} accounts force-closed in a minute)",
+                metrics={
+                    "mark_index_gap": round(gap, 5),
+                    "max_move": round(move, 5),
+                    "liquidated_accounts": liquidated,
+                    "signals": signals,
+                },
+                evidence={
+                    "trade_ids": trade_ids(ctx, mine["index"].to_numpy()) if len(mine) else [],
+                    "order_ids": [],
+                },
+            )
+        )
+    return findings
+
+
+RULE = Rule(
+    code="market_stress",
+    category="market_stress",
+    description=(
+        "Platform-level: a mark price torn from the index for minutes, a sudden large move, "
+        "or a burst of forced closes are the moments the emergency plans are for (mark "
+        "price protects against manipulation of the last price; liquidation cascades lead "
+        "to ADL). Signals: sustained mark/index gap >= 1%, a 5-minute move >= 5%, >= 20 "
+        "accounts force-closed at a loss in one minute (and 5x the usual)."
+    ),
+    default_params={
+        "max_mark_gap": 0.01,
+        "gap_minutes": 3,
+        "max_move": 0.05,
+        "move_minutes": 5,
+        "min_liquidated_accounts": 20,
+        "burst_multiple": 5.0,
+    },
+    run=run,
+)

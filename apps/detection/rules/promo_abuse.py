@@ -1,0 +1,64 @@
+"""Bonus farming: new accounts of one controller in one campaign."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from ..context import Context, epoch_ms
+from .base import Finding, Rule, feed_window, score
+
+
+def run(ctx: Context, params: dict[str, Any]) -> list[Finding]:
+    promos = ctx.feed.promotions
+    if promos is None or promos.empty or not ctx.linkage.clusters:
+        return []
+    codes = ctx.account_codes(promos["account_id"])
+    age_days = (
+        epoch_ms(promos["joined_at"]) - ctx.flags["registered_ms"].to_numpy()[codes]
+    ) / 8.64e7
+    frame = pd.DataFrame(
+        {
+            "campaign": promos["campaign_id"].astype("str").to_numpy(),
+            "account": promos["account_id"].astype("str").to_numpy(),
+            "cluster": ctx.cluster_keys(codes),
+            "fresh": age_days <= params["max_account_age_days"],
+            "reward": promos["reward"].to_numpy(),
+        }
+    )
+    frame = frame[frame["fresh"] & frame["cluster"].isin(list(ctx.linkage.clusters))]
+    start, end = feed_window(ctx)
+    findings = []
+    for (campaign, cluster), part in frame.groupby(["campaign", "cluster"]):
+        if len(part) < params["min_accounts"]:
+            continue
+        who = sorted(part["account"])
+        findings.append(
+            Finding(
+                subject=f"{campaign}/{cluster}",
+                accounts=who,
+                symbol=None,
+                window_start=start,
+                window_end=end,
+                score=score(len(part) / params["min_accounts"]),
+                summary=f"{len(who)} new linked accounts joined campaign {campaign} "
+                f"({float(part['reward'].sum()):,.0f} USDT in rewards)",
+                metrics={"accounts": len(who), "rewards": float(part["reward"].sum())},
+                evidence={"campaign_id": campaign, "cluster": cluster, "accounts": who[:200]},
+            )
+        )
+    return findings
+
+
+RULE = Rule(
+    code="promo_abuse",
+    category="promo_abuse",
+    description=(
+        "Several freshly registered accounts under one controller joining the same "
+        "campaign are one person collecting a once-per-person reward many times."
+    ),
+    default_params={"min_accounts": 3, "max_account_age_days": 7},
+    run=run,
+    per_symbol=False,
+)

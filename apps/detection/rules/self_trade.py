@@ -1,0 +1,53 @@
+"""Self-trading: one account on both sides of its own fills."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..context import Context
+from .base import Finding, Rule, day_window, score
+from .views import group_rows, trade_ids, trades
+
+
+def run(ctx: Context, params: dict[str, Any]) -> list[Finding]:
+    t = trades(ctx)
+    selfs = t[t["buyer"] == t["seller"]]
+    findings = []
+    for (account, symbol, day), rows in group_rows(selfs[["buyer", "symbol", "day"]]).items():
+        count = len(rows)
+        if count < params["min_self_trades"]:
+            continue
+        same_day = t[(t["symbol"] == symbol) & (t["day"] == day)]
+        mine = same_day[(same_day["buyer"] == account) | (same_day["seller"] == account)]
+        share = float(selfs["qty"].iloc[rows].sum() / max(mine["qty"].sum(), 1e-12))
+        who, sym = str(ctx.accounts[account]), ctx.symbols[symbol]
+        start, end = day_window(int(day))
+        findings.append(
+            Finding(
+                subject=who,
+                accounts=[who],
+                symbol=sym,
+                window_start=start,
+                window_end=end,
+                score=score(count / params["min_self_trades"]),
+                summary=f"{who} traded with itself {count} times in {sym} "
+                f"({share:.1%} of its volume there)",
+                metrics={"self_trades": count, "self_volume_share": round(share, 4)},
+                evidence={"trade_ids": trade_ids(ctx, selfs.index[rows]), "order_ids": []},
+            )
+        )
+    return findings
+
+
+RULE = Rule(
+    code="self_trade",
+    category="self_trade",
+    description=(
+        "An account that is both buyer and seller of a fill transfers nothing and prints "
+        "fake volume and prices. Futures exchanges treat 5 or more self-trades in one "
+        "contract in one day as abnormal; fewer are incidental (e.g. a market maker's "
+        "quotes crossing)."
+    ),
+    default_params={"min_self_trades": 5},
+    run=run,
+)

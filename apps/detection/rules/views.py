@@ -1,0 +1,90 @@
+"""Coded, numpy-friendly views of the trades and orders, built once per context."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..context import MS_PER_DAY, Context, epoch_ms
+
+
+def _cached(ctx: Context, name: str, build: Any) -> pd.DataFrame:
+    store = ctx.__dict__.setdefault("_views", {})
+    if name not in store:
+        store[name] = build(ctx)
+    frame: pd.DataFrame = store[name]
+    return frame
+
+
+def trades(ctx: Context) -> pd.DataFrame:
+    """One row per trade, same order as feed.trades: integer account / symbol codes."""
+    return _cached(ctx, "trades", _trades)
+
+
+def orders(ctx: Context) -> pd.DataFrame:
+    return _cached(ctx, "orders", _orders)
+
+
+def _trades(ctx: Context) -> pd.DataFrame:
+    t = ctx.feed.trades
+    if t is None:
+        t = pd.DataFrame({c: [] for c in ("buyer_id", "seller_id", "symbol", "ts")})
+    ts = epoch_ms(t["ts"]) if len(t) else np.zeros(0, dtype=np.int64)
+    view = pd.DataFrame(
+        {
+            "buyer": ctx.account_codes(t["buyer_id"]),
+            "seller": ctx.account_codes(t["seller_id"]),
+            "symbol": ctx.symbol_codes(t["symbol"]),
+            "ts": ts,
+            "day": ts // MS_PER_DAY,
+        }
+    )
+    if len(t):
+        view["price"] = t["price"].to_numpy()
+        view["qty"] = t["qty"].to_numpy()
+        view["taker_buys"] = (t["taker_side"] == "buy").to_numpy()
+        view["buyer_opens"] = (t["buyer_effect"] == "open").to_numpy()
+        view["seller_opens"] = (t["seller_effect"] == "open").to_numpy()
+        view["buyer_pnl"] = t["buyer_realized_pnl"].to_numpy()
+        view["seller_pnl"] = t["seller_realized_pnl"].to_numpy()
+    return view
+
+
+def _orders(ctx: Context) -> pd.DataFrame:
+    o = ctx.feed.orders
+    if o is None or o.empty:
+        return pd.DataFrame(columns=["account", "symbol", "created", "cancelled", "day", "qty"])
+    created = epoch_ms(o["created_at"])
+    return pd.DataFrame(
+        {
+            "account": ctx.account_codes(o["account_id"]),
+            "symbol": ctx.symbol_codes(o["symbol"]),
+            "created": created,
+            "cancelled": epoch_ms(o["cancelled_at"]),
+            "day": created // MS_PER_DAY,
+            "qty": o["qty"].to_numpy(),
+            "filled": o["filled_qty"].to_numpy(),
+            "price": o["price"].to_numpy(),
+            "api": (o["channel"] == "api").to_numpy(),
+        }
+    )
+
+
+def trade_ids(ctx: Context, rows: np.ndarray | pd.Index) -> list[str]:
+    assert ctx.feed.trades is not None
+    return [str(v) for v in ctx.feed.trades["trade_id"].to_numpy()[np.asarray(rows)[:200]]]
+
+
+def order_ids(ctx: Context, rows: np.ndarray | pd.Index) -> list[str]:
+    assert ctx.feed.orders is not None
+    return [str(v) for v in ctx.feed.orders["order_id"].to_numpy()[np.asarray(rows)[:200]]]
+
+
+def group_rows(keys: pd.DataFrame) -> dict[tuple[Any, ...], np.ndarray]:
+    """Row positions per distinct key tuple (only call on small, pre-filtered frames)."""
+    return {
+        (k if isinstance(k, tuple) else (k,)): np.asarray(v)
+        for k, v in keys.groupby(list(keys.columns)).indices.items()
+    }

@@ -1,0 +1,67 @@
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import QuerySet
+
+from apps.detection.models import Backtest, DetectionRule, DetectionRun, RuleVersion
+
+
+def rules() -> QuerySet[DetectionRule]:
+    return DetectionRule.objects.select_related("live_version").order_by("category", "code")
+
+
+def rule_versions(rule: DetectionRule) -> QuerySet[RuleVersion]:
+    return rule.versions.select_related("created_by").order_by("-number")
+
+
+def rule_backtests(rule: DetectionRule, limit: int = 10) -> list[Backtest]:
+    return list(
+        Backtest.objects.filter(version__rule=rule)
+        .select_related("version", "requested_by")
+        .order_by("-requested_at")[:limit]
+    )
+
+
+def recent_runs(limit: int = 30) -> list[DetectionRun]:
+    return list(DetectionRun.objects.order_by("-queued_at")[:limit])
+
+
+@dataclass(frozen=True)
+class ParamField:
+    name: str
+    kind: str  # int, float, bool
+    value: Any
+    live: Any
+    error: str
+
+
+def param_fields(
+    rule: DetectionRule, typed: dict[str, Any] | None = None, errors: dict[str, str] | None = None
+) -> list[ParamField]:
+    """The form for a new version: every threshold with its live value and what was typed."""
+    live = rule.live_version.params if rule.live_version else {}
+    fields = []
+    for name, value in live.items():
+        kind = "bool" if isinstance(value, bool) else "int" if isinstance(value, int) else "float"
+        shown = (typed or {}).get(name, value)
+        fields.append(ParamField(name, kind, shown, value, (errors or {}).get(name, "")))
+    return fields
+
+
+@dataclass(frozen=True)
+class BacktestDiff:
+    backtest: Backtest
+    only_live: list[dict[str, Any]]
+    only_proposed: list[dict[str, Any]]
+    both: int
+
+
+def backtest_diff(backtest: Backtest) -> BacktestDiff:
+    live = {a["dedup_key"]: a for a in backtest.live_alerts}
+    proposed = {a["dedup_key"]: a for a in backtest.proposed_alerts}
+    return BacktestDiff(
+        backtest,
+        [a for k, a in live.items() if k not in proposed],
+        [a for k, a in proposed.items() if k not in live],
+        len(live.keys() & proposed.keys()),
+    )

@@ -1,0 +1,32 @@
+"""Every change the desk makes to detection: rules and their versions, runs, backtests."""
+
+from apps.detection.services.backtests import backtest_execute, backtest_request
+from apps.detection.services.rules import (
+    DetectionError,
+    live_settings,
+    rule_switch,
+    rule_version_activate,
+    rule_version_propose,
+    rules_sync,
+)
+from apps.detection.services.runs import (
+    detection_part_execute,
+    detection_run_claim,
+    detection_run_plan,
+    window_detect,
+)
+
+__all__ = [
+    "DetectionError",
+    "backtest_execute",
+    "backtest_request",
+    "detection_part_execute",
+    "detection_run_claim",
+    "detection_run_plan",
+    "live_settings",
+    "rule_switch",
+    "rule_version_activate",
+    "rule_version_propose",
+    "rules_sync",
+    "window_detect",
+]

@@ -1,0 +1,137 @@
+from typing import Any
+
+from django.db import transaction
+
+from apps.desk.history import acting_task, save_by
+from apps.detection.models import DetectionRule, RuleVersion
+from apps.detection.rules import RULES
+from apps.people.access import has_role
+from apps.people.models import User
+from apps.people.roles import Role
+
+
+class DetectionError(Exception):
+    """A change to detection that the desk refuses; the message says why, for a person."""
+
+    def __init__(self, message: str, errors: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.errors = errors or {}
+
+
+def rules_sync() -> None:
+    """A row for every rule in the code, its defaults as live version 1 when it has none."""
+    with acting_task("rules_sync"), transaction.atomic():
+        for code, rule in RULES.items():
+            row, _ = DetectionRule.objects.update_or_create(
+                code=code, defaults={"category": rule.category, "description": rule.description}
+            )
+            if row.live_version_id is None and not row.versions.exists():
+                first = RuleVersion.objects.create(
+                    rule=row,
+                    number=1,
+                    params=dict(rule.default_params),
+                    status=RuleVersion.Status.LIVE,
+                    note="defaults from the code",
+                )
+                row.live_version = first
+                row.save(update_fields=["live_version"])
+
+
+def params_clean(code: str, params: dict[str, Any]) -> dict[str, Any]:
+    """The thresholds of `code` as given, checked against the rule's own parameters."""
+    defaults = RULES[code].default_params
+    errors: dict[str, str] = {}
+    clean: dict[str, Any] = {}
+    for name in params:
+        if name not in defaults:
+            errors[name] = "is not a parameter of this rule"
+    for name, default in defaults.items():
+        if name not in params:
+            errors[name] = "is missing"
+            continue
+        value = params[name]
+        if isinstance(default, bool):
+            ok = isinstance(value, bool)
+        elif isinstance(default, int):
+            ok = isinstance(value, int) and not isinstance(value, bool)
+        elif isinstance(default, float):
+            ok = isinstance(value, int | float) and not isinstance(value, bool)
+            value = float(value) if ok else value
+        else:
+            ok = type(value) is type(default)
+        if not ok:
+            errors[name] = f"must be {type(default).__name__}, like the default {default!r}"
+        elif isinstance(value, int | float) and not isinstance(value, bool) and value < 0:
+            errors[name] = "cannot be negative"
+        else:
+            clean[name] = value
+    if errors:
+        raise DetectionError("The thresholds are not valid for this rule.", errors)
+    return clean
+
+
+def _require_strategy(by: User) -> None:
+    if not has_role(by, Role.STRATEGY):
+        raise DetectionError("Only the strategy team changes detection rules.")
+
+
+@transaction.atomic
+def rule_version_propose(
+    *, rule: DetectionRule, params: dict[str, Any], note: str, by: User
+) -> RuleVersion:
+    """A new draft version of a rule's thresholds; nothing changes until it is switched live."""
+    _require_strategy(by)
+    rule = DetectionRule.objects.select_for_update().get(pk=rule.pk)
+    clean = params_clean(rule.code, params)
+    latest = rule.versions.order_by("-number").first()
+    version = RuleVersion(
+        rule=rule,
+        number=(latest.number + 1) if latest else 1,
+        params=clean,
+        note=note.strip()[:300],
+        created_by=by,
+    )
+    save_by(version, by=by, reason=note)
+    return version
+
+
+@transaction.atomic
+def rule_version_activate(*, version: RuleVersion, by: User) -> RuleVersion:
+    """Make `version` the one detection runs with; the previous live one is retired."""
+    _require_strategy(by)
+    rule = DetectionRule.objects.select_for_update().get(pk=version.rule_id)
+    version = RuleVersion.objects.get(pk=version.pk)
+    if version.status == RuleVersion.Status.LIVE:
+        return version
+    if version.status == RuleVersion.Status.RETIRED:
+        raise DetectionError(
+            f"v{version.number} was retired; propose its thresholds again as a new version."
+        )
+    for previous in rule.versions.filter(status=RuleVersion.Status.LIVE):
+        previous.status = RuleVersion.Status.RETIRED
+        save_by(previous, by=by, fields=["status"], reason=f"v{version.number} switched live")
+    version.status = RuleVersion.Status.LIVE
+    save_by(version, by=by, fields=["status"])
+    rule.live_version = version
+    save_by(rule, by=by, fields=["live_version"])
+    return version
+
+
+@transaction.atomic
+def rule_switch(*, rule: DetectionRule, enabled: bool, by: User) -> DetectionRule:
+    _require_strategy(by)
+    rule = DetectionRule.objects.select_for_update().get(pk=rule.pk)
+    if rule.enabled != enabled:
+        rule.enabled = enabled
+        save_by(rule, by=by, fields=["enabled"])
+    return rule
+
+
+def live_settings() -> tuple[dict[str, dict[str, Any]], set[str]]:
+    """The live thresholds of every rule and the codes switched on, as the engine takes them."""
+    if DetectionRule.objects.filter(code__in=list(RULES)).count() < len(RULES):
+        rules_sync()  # a fresh database, or a rule added to the code since the last migrate
+    rows = DetectionRule.objects.select_related("live_version")
+    params = {r.code: r.live_version.params for r in rows if r.live_version is not None}
+    enabled = {r.code for r in rows if r.enabled and r.code in RULES}
+    return params, enabled

@@ -1,0 +1,56 @@
+"""Detection's background work: the drop-folder scan, the parts of a run, backtests."""
+
+from functools import partial
+from pathlib import Path
+
+from celery import shared_task
+from django.conf import settings
+from django.db import transaction
+
+from apps.desk.history import acting_task
+from apps.detection.models import Backtest, DetectionPart
+from apps.detection.services import (
+    backtest_execute,
+    detection_part_execute,
+    detection_run_claim,
+    detection_run_plan,
+)
+
+READY_MARKER = "READY"  # written last by whoever drops a window, so half a copy is never read
+
+
+@shared_task(soft_time_limit=60, time_limit=90)
+def scan_drop_folder() -> int:
+    """Start every complete window in the drop folder that no run has taken yet."""
+    drop = Path(settings.DETECTION_DROP_DIR)
+    if not drop.is_dir():
+        return 0
+    started = 0
+    with acting_task("detection.scan_drop_folder"):
+        for folder in sorted(p for p in drop.iterdir() if (p / READY_MARKER).is_file()):
+            run = detection_run_claim(folder=folder)
+            if run is None:
+                continue
+            parts = detection_run_plan(run=run, parts=settings.DETECTION_PARTS)
+            for part in parts:
+                transaction.on_commit(partial(run_part.delay, part.pk))
+            started += 1
+    return started
+
+
+@shared_task(soft_time_limit=1800, time_limit=1900, acks_late=True)
+def run_part(part_id: int) -> int:
+    part = DetectionPart.objects.select_related("run").filter(pk=part_id).first()
+    if part is None:
+        return 0
+    with acting_task("detection.run_part"):
+        return detection_part_execute(part=part)
+
+
+@shared_task(soft_time_limit=1800, time_limit=1900)
+def backtest_run(backtest_id: int) -> None:
+    backtest = Backtest.objects.select_related("version__rule").filter(pk=backtest_id).first()
+    if backtest is None:
+        return
+    with acting_task("detection.backtest_run"):
+        backtest_execute(backtest=backtest)

@@ -1,0 +1,137 @@
+from typing import Any
+
+from django.contrib import messages
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from apps.desk.http import DeskRequest
+from apps.detection import selectors, services
+from apps.detection.models import DetectionRule, RuleVersion
+from apps.detection.services.backtests import windows_stored
+from apps.people.access import has_role, role_required
+from apps.people.roles import STAFF_ROLES, Role
+
+
+def get_rule(code: str) -> DetectionRule:
+    return get_object_or_404(DetectionRule.objects.select_related("live_version"), code=code)
+
+
+@role_required(*STAFF_ROLES)
+@require_GET
+def rule_list(request: DeskRequest) -> HttpResponse:
+    return render(request, "detection/rules.html", {"rules": selectors.rules()})
+
+
+def _rule_page(
+    request: DeskRequest,
+    rule: DetectionRule,
+    typed: dict[str, Any] | None = None,
+    errors: dict[str, str] | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    context = {
+        "rule": rule,
+        "versions": selectors.rule_versions(rule),
+        "fields": selectors.param_fields(rule, typed, errors),
+        "backtests": [selectors.backtest_diff(b) for b in selectors.rule_backtests(rule)],
+        "windows": windows_stored(),
+        "can_edit": has_role(request.user, Role.STRATEGY),
+        "can_backtest": has_role(request.user, Role.STRATEGY, Role.SUPERVISOR),
+    }
+    return render(request, "detection/rule.html", context, status=status)
+
+
+@role_required(*STAFF_ROLES)
+@require_GET
+def rule_detail(request: DeskRequest, code: str) -> HttpResponse:
+    return _rule_page(request, get_rule(code))
+
+
+def _typed_params(rule: DetectionRule, form: Any) -> tuple[dict[str, Any], dict[str, str]]:
+    """Read the thresholds a person typed, keeping each as typed when it does not parse."""
+    live = rule.live_version.params if rule.live_version else {}
+    typed: dict[str, Any] = {}
+    errors: dict[str, str] = {}
+    for name, default in live.items():
+        raw = form.get(f"p:{name}", "")
+        if isinstance(default, bool):
+            typed[name] = raw == "on"
+            continue
+        try:
+            typed[name] = int(raw) if isinstance(default, int) else float(raw)
+        except ValueError:
+            typed[name] = raw
+            kind = "a whole number" if isinstance(default, int) else "a number"
+            errors[name] = f"must be {kind}"
+    return typed, errors
+
+
+@role_required(Role.STRATEGY)
+@require_POST
+def rule_propose(request: DeskRequest, code: str) -> HttpResponse:
+    rule = get_rule(code)
+    typed, errors = _typed_params(rule, request.POST)
+    if errors:
+        messages.error(request, "Nothing was saved: fix the marked thresholds.")
+        return _rule_page(request, rule, typed, errors, status=400)
+    try:
+        version = services.rule_version_propose(
+            rule=rule, params=typed, note=request.POST.get("note", ""), by=request.user
+        )
+    except services.DetectionError as error:
+        messages.error(request, f"Nothing was saved: {error}")
+        return _rule_page(request, rule, typed, error.errors, status=400)
+    messages.success(
+        request, f"Saved as draft v{version.number}. Backtest it, then switch it live."
+    )
+    return redirect("detection:rule", code=code)
+
+
+@role_required(Role.STRATEGY)
+@require_POST
+def rule_activate(request: DeskRequest, code: str, number: int) -> HttpResponse:
+    version = get_object_or_404(RuleVersion, rule__code=code, number=number)
+    try:
+        services.rule_version_activate(version=version, by=request.user)
+        messages.success(request, f"v{number} is live: detection runs with it from now on.")
+    except services.DetectionError as error:
+        messages.error(request, str(error))
+    return redirect("detection:rule", code=code)
+
+
+@role_required(Role.STRATEGY)
+@require_POST
+def rule_switch(request: DeskRequest, code: str) -> HttpResponse:
+    enabled = request.POST.get("enabled") == "on"
+    services.rule_switch(rule=get_rule(code), enabled=enabled, by=request.user)
+    messages.success(request, f"{code} is {'on' if enabled else 'off'}.")
+    return redirect("detection:rule", code=code)
+
+
+@role_required(Role.STRATEGY, Role.SUPERVISOR)
+@require_POST
+def backtest_request(request: DeskRequest, code: str) -> HttpResponse:
+    rule = get_rule(code)
+    number = request.POST.get("version", "")
+    version = rule.versions.filter(number=number).first() if number.isdigit() else None
+    if version is None:
+        messages.error(request, "Choose a version to backtest.")
+        return redirect("detection:rule", code=code)
+    try:
+        services.backtest_request(
+            version=version, window=request.POST.get("window", ""), by=request.user
+        )
+        messages.success(request, f"Backtest of v{version.number} started.")
+    except services.DetectionError as error:
+        messages.error(request, str(error))
+    return redirect("detection:rule", code=code)
+
+
+@role_required(*STAFF_ROLES)
+@require_GET
+def run_list(request: DeskRequest) -> HttpResponse:
+    runs = selectors.recent_runs()
+    template = "detection/runs.html#runs" if request.htmx else "detection/runs.html"
+    active = any(run.status in ("queued", "running") for run in runs)
+    return render(request, template, {"runs": runs, "active": active})

@@ -1,0 +1,123 @@
+"""Running detection from the desk: the detect command, the drop folder, split runs."""
+
+import json
+from pathlib import Path
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from apps.detection import tasks
+from apps.detection.models import DetectionPart, DetectionRun
+from apps.detection.services import detection_part_execute, detection_run_claim, detection_run_plan
+from apps.detection.services import runs as run_services
+from apps.detection.simulator import simulate
+
+
+@pytest.fixture(scope="module")
+def window(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return simulate(tmp_path_factory.mktemp("feed") / "w-2026-11-20", seed=5, accounts=300, hours=2)
+
+
+@pytest.fixture
+def published(monkeypatch: pytest.MonkeyPatch) -> list[dict]:
+    """What detection hands to the alert pipeline."""
+    seen: list[dict] = []
+    monkeypatch.setattr(run_services, "alerts_publish", seen.extend)
+    return seen
+
+
+@pytest.mark.django_db
+def test_detect_writes_one_alert_per_line_in_the_contract_shape(window, tmp_path) -> None:
+    out = tmp_path / "alerts.jsonl"
+    call_command("detect", window, out=out)
+    alerts = [json.loads(line) for line in out.read_text().splitlines()]
+    assert alerts
+    assert set(alerts[0]) == {
+        "dedup_key",
+        "rule",
+        "category",
+        "severity",
+        "score",
+        "accounts",
+        "symbol",
+        "window_start",
+        "window_end",
+        "detected_at",
+        "summary",
+        "metrics",
+        "evidence",
+        "source",
+    }
+
+
+@pytest.mark.django_db
+def test_a_window_run_twice_gives_the_same_dedup_keys(window, tmp_path) -> None:
+    call_command("detect", window, out=tmp_path / "a.jsonl")
+    call_command("detect", window, out=tmp_path / "b.jsonl")
+    keys = [
+        [json.loads(line)["dedup_key"] for line in (tmp_path / f).read_text().splitlines()]
+        for f in ("a.jsonl", "b.jsonl")
+    ]
+    assert keys[0] == keys[1] and len(set(keys[0])) == len(keys[0])
+
+
+@pytest.mark.django_db
+def test_a_feed_error_exits_non_zero_and_writes_nothing(window, tmp_path) -> None:
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    for file in window.iterdir():
+        (broken / file.name).write_bytes(file.read_bytes())
+    lines = (broken / "orders.csv").read_text().splitlines()
+    lines[3] = lines[3].replace("buy", "sideways", 1).replace("sell", "sideways", 1)
+    (broken / "orders.csv").write_text("\n".join(lines) + "\n")
+    out = tmp_path / "alerts.jsonl"
+    with pytest.raises(CommandError, match=r"orders\.csv, row 3"):
+        call_command("detect", broken, out=out)
+    assert not out.exists() and not list(tmp_path.glob(".alerts.jsonl*"))
+
+
+@pytest.mark.django_db
+def test_a_window_is_claimed_once_however_many_scans_see_it(window) -> None:
+    assert detection_run_claim(folder=window) is not None
+    assert detection_run_claim(folder=window) is None
+    assert DetectionRun.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_drop_folder_scan_runs_each_ready_window_once(
+    window, published, settings, tmp_path
+) -> None:
+    drop = tmp_path / "drop"
+    drop.mkdir()
+    ready = drop / window.name
+    ready.symlink_to(window, target_is_directory=True)
+    (drop / "half-copied").mkdir()  # no READY file yet: left alone
+    settings.DETECTION_DROP_DIR = drop
+    marker = window / tasks.READY_MARKER
+    marker.touch()
+    try:
+        assert tasks.scan_drop_folder() == 1
+        assert tasks.scan_drop_folder() == 0
+    finally:
+        marker.unlink()
+    run = DetectionRun.objects.get()
+    assert (run.status, run.parts_done, run.parts_total) == ("done", 1, 1)
+    assert run.alerts == len(published) > 0
+
+
+@pytest.mark.django_db
+def test_a_split_run_raises_what_one_process_raises_and_counts_a_redelivered_part_once(
+    window, published
+) -> None:
+    whole = run_services.window_detect(folder=window)
+    run = detection_run_claim(folder=window)
+    assert run is not None
+    parts = detection_run_plan(run=run, parts=3)
+    assert len(parts) == 3 and parts[-1].symbols == []
+    for part in parts:
+        detection_part_execute(part=part)
+    detection_part_execute(part=DetectionPart.objects.get(pk=parts[0].pk))  # delivered again
+    run.refresh_from_db()
+    assert (run.status, run.parts_done) == ("done", 3)
+    assert sorted(a["dedup_key"] for a in published) == sorted(a["dedup_key"] for a in whole)
+    assert run.alerts == len(whole)
