@@ -8,5 +8,7 @@ urlpatterns = [
     path("", include("apps.people.urls")),
     path("accounts/", include("apps.accounts.urls")),
     path("detection/", include("apps.detection.urls")),
+    path("cases/", include("apps.cases.urls")),
+    path("notifications/", include("apps.notifications.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -33,11 +33,22 @@ EVERY_PERSON = (*STAFF_ROLES, Role.CUSTOMER_SERVICE)
 
 # "app_label.action_model" codenames per role; a "*" model means every model of the app.
 ROLE_PERMISSIONS: dict[str, list[str]] = {
-    Role.OPERATOR: ["accounts.view_*", "people.view_user"],
-    Role.SUPERVISOR: ["accounts.view_*", "people.view_user"],
-    Role.STRATEGY: ["accounts.view_*"],
+    Role.OPERATOR: ["accounts.view_*", "people.view_user", "cases.view_*", "cases.add_case"],
+    Role.SUPERVISOR: [
+        "accounts.view_*",
+        "people.view_user",
+        "cases.view_*",
+        "cases.add_case",
+        "cases.change_case",
+    ],
+    Role.STRATEGY: ["accounts.view_*", "cases.view_*"],
     Role.CUSTOMER_SERVICE: ["accounts.view_exchangeaccount"],
-    Role.AUDITOR: ["accounts.view_*", "people.view_user", "people.view_historicaluser"],
+    Role.AUDITOR: [
+        "accounts.view_*",
+        "people.view_user",
+        "people.view_historicaluser",
+        "cases.view_*",
+    ],
     Role.SYSTEM: [],
 }
 

@@ -5,6 +5,7 @@ from django.test import Client
 from django.urls import reverse
 
 from apps.people.roles import Role
+from tests.cases.helpers import case_objects
 from tests.factories import ExchangeAccountFactory, make_person
 from tests.url_walk import desk_routes
 
@@ -14,7 +15,19 @@ ROLES = [role.value for role in Role]
 @pytest.fixture
 def url_kwargs(db: None) -> dict[str, dict[str, str]]:
     account = ExchangeAccountFactory()
+    case, escalation, alert, notification = case_objects()
     return {
+        "cases:detail": {"pk": case.pk},
+        "cases:move": {"pk": case.pk},
+        "cases:note": {"pk": case.pk},
+        "cases:assign": {"pk": case.pk},
+        "cases:watch": {"pk": case.pk},
+        "cases:reason": {"pk": case.pk},
+        "cases:escalate": {"pk": case.pk},
+        "cases:acknowledge": {"pk": escalation.pk},
+        "cases:reply": {"pk": escalation.pk},
+        "cases:alert_escalate": {"alert_id": alert.pk},
+        "notifications:open": {"pk": notification.pk},
         "desk:history": {"key": "account", "pk": account.account_id},
         "accounts:detail": {"account_id": account.account_id},
         "detection:rule": {"code": "self_trade"},
