@@ -38,21 +38,38 @@ def linked_cluster(key: str = "C00042", size: int = 3) -> Cluster:
     return Cluster(cluster, accounts)
 
 
+def more_links(ids: list[str]) -> None:
+    """A funding address, a transfer and a shared IP with an account outside the cluster:
+    a graph that is more than a chain."""
+    seen = datetime(2026, 11, 20, tzinfo=UTC)
+    outsider = ExchangeAccountFactory.create(account_id="U200001")
+    pairs = [
+        (ids[0], ids[3], AccountLink.Kind.ADDRESS),
+        (ids[1], ids[4], AccountLink.Kind.TRANSFER),
+        (ids[0], ids[2], AccountLink.Kind.DEVICE),
+        (ids[2], outsider.account_id, AccountLink.Kind.IP),
+    ]
+    for one, two, kind in pairs:
+        a, b = sorted([one, two])
+        AccountLink.objects.create(
+            account_a_id=a, account_b_id=b, kind=kind, first_seen=seen, last_seen=seen
+        )
+
+
 _n = iter(range(10_000, 99_999))
 
 
 def alert_on(accounts: list[str], severity: str = "high", **overrides: object) -> Alert:
     n = next(_n)
-    return stored_alert(
-        n,
-        accounts=accounts,
-        severity=severity,
-        dedup_key=f"linked_mutual_trade:{n}",
-        rule="linked_mutual_trade",
-        category="linked_mutual_trade",
-        summary=f"{' & '.join(accounts)} traded with each other ({n})",
-        **overrides,
-    )
+    fields: dict[str, object] = {
+        "accounts": accounts,
+        "severity": severity,
+        "dedup_key": f"linked_mutual_trade:{n}",
+        "rule": "linked_mutual_trade",
+        "category": "linked_mutual_trade",
+        "summary": f"{' & '.join(accounts)} traded with each other ({n})",
+    }
+    return stored_alert(n, **(fields | overrides))
 
 
 def case_objects() -> tuple[Case, Escalation, Alert, Notification]:
