@@ -20,6 +20,7 @@ app.conf.task_routes = {
     "apps.cases.tasks.*": {"queue": "timers"},
     "apps.shifts.tasks.*": {"queue": "timers"},
     "apps.desk.tasks.*": {"queue": "notify"},
+    "apps.notifications.tasks.*": {"queue": "notify"},
     "apps.reports.tasks.*": {"queue": "reports"},
 }
 app.autodiscover_tasks()

@@ -57,6 +57,8 @@ INSTALLED_APPS = [
     "apps.detection",
     "apps.shifts",
     "apps.actions",
+    "apps.notifications",
+    "apps.cases",
 ]
 
 MIDDLEWARE = [
@@ -253,6 +255,13 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "shifts-handovers-overdue": {"task": "apps.shifts.tasks.handovers_flag", "schedule": 60.0},
     "actions-timers": {"task": "apps.actions.tasks.run_action_timers", "schedule": 15.0},
     "actions-reconcile": {"task": "apps.actions.tasks.reconcile_restrictions", "schedule": 300.0},
+    # Timers are found in the database each run: a lost run delays, never loses, one.
+    "cases-scan-timers": {"task": "apps.cases.tasks.scan_timers", "schedule": 30.0},
+    "cases-attach-new-alerts": {"task": "apps.cases.tasks.attach_new_alerts", "schedule": 10.0},
+    "notifications-deliver-due": {
+        "task": "apps.notifications.tasks.deliver_due",
+        "schedule": 30.0,
+    },
 }
 
 # Detection: windows dropped here (each a folder with a READY file) are run once each,
@@ -281,6 +290,29 @@ RISKDESK_ACTION_LEASE_SECONDS = env_int("RISKDESK_ACTION_LEASE_SECONDS", 30, min
 RISKDESK_APPROVAL_MINUTES = env_int("RISKDESK_APPROVAL_MINUTES", 60, minimum=1)
 # Raise the two-person rule to more measures; the floor (apps.actions.policy) always holds.
 RISKDESK_APPROVAL_EXTRA_MEASURES = env_list("RISKDESK_APPROVAL_EXTRA_MEASURES", [])
+
+# Cases: time to close per severity (hours); a timer escalates one level per step once due.
+CASE_DUE_HOURS = {
+    "critical": env_int("CASE_DUE_CRITICAL_HOURS", 4, minimum=1),
+    "high": env_int("CASE_DUE_HIGH_HOURS", 24, minimum=1),
+    "medium": env_int("CASE_DUE_MEDIUM_HOURS", 72, minimum=1),
+    "low": env_int("CASE_DUE_LOW_HOURS", 168, minimum=1),
+}
+ESCALATION_STEP_MINUTES = env_int("ESCALATION_STEP_MINUTES", 30, minimum=1)
+# The username of the head of risk (level 2 of a timer); unset: every supervisor.
+HEAD_OF_RISK = env_str("HEAD_OF_RISK") or ""
+
+# Notifications: outbound by Django's mail backend and a signed webhook (when a URL is set).
+EMAIL_BACKEND = env_str("EMAIL_BACKEND") or "django.core.mail.backends.console.EmailBackend"
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL") or "riskdesk@localhost"
+NOTIFY_SITE_URL = env_str("NOTIFY_SITE_URL") or ""
+NOTIFY_WEBHOOK_URL = env_str("NOTIFY_WEBHOOK_URL") or ""
+NOTIFY_WEBHOOK_SECRET = env_str("NOTIFY_WEBHOOK_SECRET") or ""
+if NOTIFY_WEBHOOK_URL and not NOTIFY_WEBHOOK_SECRET:
+    raise ImproperlyConfigured("NOTIFY_WEBHOOK_SECRET must be set with NOTIFY_WEBHOOK_URL.")
+NOTIFY_RETRY_SECONDS = env_int("NOTIFY_RETRY_SECONDS", 30, minimum=1)
+NOTIFY_MAX_ATTEMPTS = env_int("NOTIFY_MAX_ATTEMPTS", 6, minimum=1)
+
 
 LOGGING = {
     "version": 1,

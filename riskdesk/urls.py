@@ -16,5 +16,7 @@ urlpatterns = [
     path("detection/", include("apps.detection.urls")),
     path("shifts/", include("apps.shifts.urls")),
     path("actions/", include("apps.actions.urls")),
+    path("cases/", include("apps.cases.urls")),
+    path("notifications/", include("apps.notifications.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -39,6 +39,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "shifts.view_*",
         "actions.view_*",
         "alerts.view_*",
+        "cases.view_*",
+        "cases.add_case",
     ],
     Role.SUPERVISOR: [
         "accounts.view_*",
@@ -46,8 +48,11 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "shifts.view_*",
         "actions.view_*",
         "alerts.view_*",
+        "cases.view_*",
+        "cases.add_case",
+        "cases.change_case",
     ],
-    Role.STRATEGY: ["accounts.view_*", "actions.view_*", "alerts.view_alert"],
+    Role.STRATEGY: ["accounts.view_*", "actions.view_*", "alerts.view_alert", "cases.view_*"],
     Role.CUSTOMER_SERVICE: ["accounts.view_exchangeaccount"],
     Role.AUDITOR: [
         "accounts.view_*",
@@ -56,6 +61,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "alerts.view_*",
         "shifts.view_*",
         "actions.view_*",
+        "cases.view_*",
     ],
     Role.SYSTEM: [],
 }

@@ -8,6 +8,7 @@ from apps.alerts.models import RejectedAlert
 from apps.people.roles import Role
 from tests.actions.conftest import action_for_the_walk
 from tests.alerts.payloads import stored_alert
+from tests.cases.helpers import case_objects
 from tests.factories import ExchangeAccountFactory, make_person
 from tests.shifts.helpers import shifts_url_kwargs
 from tests.url_walk import desk_routes
@@ -21,7 +22,19 @@ def url_kwargs(db: None) -> dict[str, dict[str, str]]:
     alert = stored_alert(accounts=[account.account_id])
     rejected = RejectedAlert.objects.create(raw="{", reason="not JSON", way_in="api")
     action = {"pk": str(action_for_the_walk(account).pk)}
+    case, escalation, _, notification = case_objects()
     return {
+        "cases:detail": {"pk": case.pk},
+        "cases:move": {"pk": case.pk},
+        "cases:note": {"pk": case.pk},
+        "cases:assign": {"pk": case.pk},
+        "cases:watch": {"pk": case.pk},
+        "cases:reason": {"pk": case.pk},
+        "cases:escalate": {"pk": case.pk},
+        "cases:acknowledge": {"pk": escalation.pk},
+        "cases:reply": {"pk": escalation.pk},
+        "cases:alert_escalate": {"alert_id": alert.pk},
+        "notifications:open": {"pk": notification.pk},
         "desk:history": {"key": "account", "pk": account.account_id},
         "accounts:detail": {"account_id": account.account_id},
         "alerts:detail": {"pk": str(alert.pk)},

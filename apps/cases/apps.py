@@ -1,0 +1,15 @@
+from django.apps import AppConfig
+
+
+class CasesConfig(AppConfig):
+    name = "apps.cases"
+    label = "cases"
+    verbose_name = "Cases: investigations, timeline, escalation"
+
+    def ready(self) -> None:
+        from apps.cases.models import Case, Escalation
+        from apps.desk.history import register_history
+        from apps.people.roles import STAFF_ROLES
+
+        register_history("case", Case, STAFF_ROLES)
+        register_history("escalation", Escalation, STAFF_ROLES)

@@ -1,0 +1,119 @@
+"""Reads for the case pages and the escalation inbox."""
+
+from dataclasses import dataclass
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+
+from apps.alerts.models import Alert
+from apps.cases.evidence import Evidence, case_evidence
+from apps.cases.graph import Graph, case_graph, render_svg
+from apps.cases.models import (
+    OPEN_STATUSES,
+    Case,
+    CaseEvent,
+    Escalation,
+    EscalationReply,
+    Status,
+    Target,
+)
+from apps.cases.services.cases import JOINABLE
+from apps.people.access import has_role
+from apps.people.models import User
+from apps.people.roles import Role
+
+LIST_LIMIT = 200
+
+
+def case_list(*, status: str = "open", mine: User | None = None) -> QuerySet[Case]:
+    cases = Case.objects.select_related("assignee", "cluster").annotate(
+        alert_count=Count("alert_rows", distinct=True)
+    )
+    if status == "open":
+        cases = cases.filter(status__in=OPEN_STATUSES)
+    elif status in Status.values:
+        cases = cases.filter(status=status)
+    if mine is not None:
+        cases = cases.filter(assignee=mine)
+    return cases.order_by("-priority", "due_at", "id")[:LIST_LIMIT]
+
+
+def alert_url(alert_id: int) -> str:
+    """The alert's page, once the alerts app serves one."""
+    try:
+        return reverse("alerts:detail", args=[alert_id])
+    except NoReverseMatch:
+        return ""
+
+
+@dataclass
+class CasePage:
+    case: Case
+    events: list[CaseEvent]
+    alerts: list[Alert]
+    accounts: list[str]
+    watchers: list[User]
+    escalations: list[Escalation]
+    graph: Graph
+    graph_svg: str
+    evidence: Evidence
+    overdue: bool
+
+
+def case_page(case: Case) -> CasePage:
+    accounts = list(case.account_rows.values_list("account_id", flat=True))
+    alerts = list(
+        Alert.objects.filter(case_row__case=case).order_by("-severity_rank", "detected_at")
+    )
+    graph = case_graph(accounts)
+    links = {a: reverse("accounts:detail", args=[a]) for a in graph.nodes}
+    return CasePage(
+        case=case,
+        events=list(case.events.select_related("actor").order_by("at", "id")),
+        alerts=alerts,
+        accounts=accounts,
+        watchers=list(case.watchers.order_by("username")),
+        escalations=list(
+            case.escalations.select_related("to_user", "raised_by", "acknowledged_by")
+            .prefetch_related("replies__by")
+            .order_by("-raised_at")
+        ),
+        graph=graph,
+        graph_svg=render_svg(graph, link_for=links),
+        evidence=case_evidence(alerts, accounts),
+        overdue=case.overdue(timezone.now()),
+    )
+
+
+def joinable_alerts(*, chosen: list[int], limit: int = 200) -> list[Alert]:
+    """Undecided alerts to open a case from: the chosen ones first, then the most urgent."""
+    alerts = list(Alert.objects.filter(pk__in=chosen, status__in=JOINABLE).defer("evidence"))
+    more = (
+        Alert.objects.filter(status__in=JOINABLE)
+        .exclude(pk__in=chosen)
+        .defer("evidence")
+        .order_by("sla_due_at", "-severity_rank", "id")[: max(limit - len(alerts), 0)]
+    )
+    return alerts + list(more)
+
+
+def inbox(user: User, *, state: str = "open") -> QuerySet[Escalation]:
+    """The escalations addressed to `user`'s role (or to them by name); auditors see all."""
+    escalations = Escalation.objects.select_related(
+        "case", "alert", "to_user", "raised_by", "acknowledged_by"
+    ).prefetch_related(
+        Prefetch(
+            "replies", queryset=EscalationReply.objects.select_related("by"), to_attr="reply_list"
+        )
+    )
+    if not has_role(user, Role.AUDITOR):
+        addressed = Q(to_user=user)
+        if has_role(user, Role.SUPERVISOR):
+            addressed |= Q(target__in=[Target.SUPERVISOR, Target.HEAD_OF_RISK])
+        if has_role(user, Role.STRATEGY):
+            addressed |= Q(target=Target.STRATEGY)
+        escalations = escalations.filter(addressed)
+    if state in Escalation.State.values:
+        escalations = escalations.filter(state=state)
+    return escalations.order_by("-raised_at", "-id")[:LIST_LIMIT]

@@ -1,0 +1,37 @@
+"""Every state change of a case or an escalation: one function each (STYLE.md)."""
+
+from apps.cases.services.cases import (
+    Opened,
+    case_assign,
+    case_attach_new_alerts,
+    case_move,
+    case_open,
+)
+from apps.cases.services.common import CaseError, case_timeline_add
+from apps.cases.services.details import case_note, case_set_customer_reason, case_watch
+from apps.cases.services.escalations import (
+    alert_escalate_to,
+    case_escalate,
+    escalation_acknowledge,
+    escalation_reply,
+)
+from apps.cases.services.timers import ScanResult, timers_scan
+
+__all__ = [
+    "CaseError",
+    "Opened",
+    "ScanResult",
+    "alert_escalate_to",
+    "case_assign",
+    "case_attach_new_alerts",
+    "case_escalate",
+    "case_move",
+    "case_note",
+    "case_open",
+    "case_set_customer_reason",
+    "case_timeline_add",
+    "case_watch",
+    "escalation_acknowledge",
+    "escalation_reply",
+    "timers_scan",
+]

@@ -1,0 +1,302 @@
+"""Case pages, escalation, the inbox. Each view names its roles; objects come through one
+fetch-and-authorise helper per type; every change goes through a service."""
+
+from collections.abc import Callable
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_POST
+
+from apps.alerts.models import Alert
+from apps.cases import selectors, services
+from apps.cases.models import Case, Escalation, Outcome, Status, Target
+from apps.cases.permissions import (
+    can_answer_escalation,
+    can_change_case,
+    can_follow_case,
+    can_open_case,
+    can_read_case,
+)
+from apps.cases.services import CaseError
+from apps.desk.http import DeskRequest
+from apps.people.access import role_required
+from apps.people.models import User
+from apps.people.roles import STAFF_ROLES, Role
+
+WORKING = (Role.OPERATOR, Role.SUPERVISOR)
+INBOX_ROLES = (Role.SUPERVISOR, Role.STRATEGY, Role.AUDITOR)
+FOLLOWING = (Role.OPERATOR, Role.SUPERVISOR, Role.STRATEGY)
+
+
+def case_for(request: DeskRequest, pk: int, *, change: bool = False) -> Case:
+    """The one way views fetch a case: 404 if there is none, 403 if this person may not
+    read it (or, with `change`, change it)."""
+    case = get_object_or_404(Case.objects.select_related("assignee", "cluster", "opened_by"), pk=pk)
+    if not can_read_case(request.user):
+        raise PermissionDenied("Your role does not read cases.")
+    if change and not can_change_case(request.user, case):
+        raise PermissionDenied(f"Only the assignee of {case.ref} or a supervisor changes it.")
+    return case
+
+
+def escalation_for(request: DeskRequest, pk: int) -> Escalation:
+    """The one way views fetch an escalation: only its addressees (and its raiser) act."""
+    escalation = get_object_or_404(Escalation.objects.select_related("case", "alert"), pk=pk)
+    if not (
+        escalation.raised_by_id == request.user.pk
+        or can_answer_escalation(request.user, escalation)
+    ):
+        raise PermissionDenied("This escalation is not addressed to you.")
+    return escalation
+
+
+def _attempt(request: DeskRequest, work: Callable[[], object], done: str) -> bool:
+    try:
+        work()
+    except CaseError as error:
+        messages.error(request, str(error))
+        return False
+    if done:
+        messages.success(request, done)
+    return True
+
+
+@role_required(*STAFF_ROLES)
+@require_GET
+def case_list(request: DeskRequest) -> HttpResponse:
+    status = request.GET.get("status", "open")
+    mine = request.GET.get("mine") == "1"
+    return render(
+        request,
+        "cases/list.html",
+        {
+            "cases": selectors.case_list(status=status, mine=request.user if mine else None),
+            "status": status,
+            "mine": mine,
+            "statuses": Status.choices,
+            "can_open": can_open_case(request.user),
+            "now": timezone.now(),
+        },
+    )
+
+
+@role_required(*WORKING)
+def case_new(request: DeskRequest) -> HttpResponse:
+    """Pick alerts and open a case on their accounts (or join their cluster's open case)."""
+    if not can_open_case(request.user):
+        raise PermissionDenied("Your role does not open cases.")
+    if request.method == "POST":
+        ids = [int(v) for v in request.POST.getlist("alert") if v.isdigit()]
+        alerts = list(Alert.objects.filter(pk__in=ids))
+        try:
+            opened = services.case_open(
+                alerts=alerts, by=request.user, title=request.POST.get("title", "")
+            )
+        except CaseError as error:
+            messages.error(request, str(error))
+        else:
+            case = opened.case
+            if opened.created:
+                messages.success(request, f"Opened {case.ref} with {len(alerts)} alert(s).")
+            else:
+                messages.success(
+                    request, f"The cluster already had {case.ref}; the alerts joined it."
+                )
+            return redirect("cases:detail", pk=case.pk)
+        chosen = ids
+    else:
+        chosen = [int(v) for v in request.GET.getlist("alert") if v.isdigit()]
+    return render(
+        request,
+        "cases/new.html",
+        {"alerts": selectors.joinable_alerts(chosen=chosen), "chosen": set(chosen)},
+    )
+
+
+@role_required(*STAFF_ROLES)
+@require_GET
+def case_detail(request: DeskRequest, pk: int) -> HttpResponse:
+    case = case_for(request, pk)
+    page = selectors.case_page(case)
+    user = request.user
+    return render(
+        request,
+        "cases/detail.html",
+        {
+            "page": page,
+            "case": case,
+            "can_change": can_change_case(user, case),
+            "can_follow": can_follow_case(user),
+            "watching": any(w.pk == user.pk for w in page.watchers),
+            "moves": [(s, Status(s).label) for s in Status.values if case.can_move_to(s)],
+            "outcomes": Outcome.choices,
+            "targets": [(t, Target(t).label) for t in (Target.SUPERVISOR, Target.STRATEGY)],
+            "assignable": User.objects.filter(groups__name__in=WORKING, is_active=True)
+            .distinct()
+            .order_by("username"),
+            "alert_urls": {a.pk: selectors.alert_url(a.pk) for a in page.alerts},
+        },
+    )
+
+
+@role_required(*WORKING)
+@require_POST
+def case_move(request: DeskRequest, pk: int) -> HttpResponse:
+    case = case_for(request, pk, change=True)
+    to = request.POST.get("to", "")
+    _attempt(
+        request,
+        lambda: services.case_move(
+            case=case,
+            to=to,
+            by=request.user,
+            note=request.POST.get("note", ""),
+            outcome=request.POST.get("outcome", ""),
+        ),
+        f"{case.ref} is now {Status(to).label.lower()}." if to in Status.values else "",
+    )
+    return redirect("cases:detail", pk=case.pk)
+
+
+@role_required(*WORKING)
+@require_POST
+def case_note(request: DeskRequest, pk: int) -> HttpResponse:
+    case = case_for(request, pk, change=True)
+    _attempt(
+        request,
+        lambda: services.case_note(case=case, by=request.user, text=request.POST.get("text", "")),
+        "",
+    )
+    return redirect(reverse("cases:detail", args=[case.pk]) + "#timeline-end")
+
+
+@role_required(*WORKING)
+@require_POST
+def case_assign(request: DeskRequest, pk: int) -> HttpResponse:
+    case = case_for(request, pk)
+    to = get_object_or_404(User, pk=request.POST.get("to") or request.user.pk)
+    _attempt(
+        request,
+        lambda: services.case_assign(case=case, to=to, by=request.user),
+        f"{case.ref} is assigned to {to}.",
+    )
+    return redirect("cases:detail", pk=case.pk)
+
+
+@role_required(*FOLLOWING)
+@require_POST
+def case_watch(request: DeskRequest, pk: int) -> HttpResponse:
+    case = case_for(request, pk)
+    watching = request.POST.get("watch") == "1"
+    _attempt(
+        request, lambda: services.case_watch(case=case, by=request.user, watching=watching), ""
+    )
+    return redirect("cases:detail", pk=case.pk)
+
+
+@role_required(*WORKING)
+@require_POST
+def case_reason(request: DeskRequest, pk: int) -> HttpResponse:
+    case = case_for(request, pk, change=True)
+    _attempt(
+        request,
+        lambda: services.case_set_customer_reason(
+            case=case, by=request.user, text=request.POST.get("text", "")
+        ),
+        "Customer-safe reason saved.",
+    )
+    return redirect("cases:detail", pk=case.pk)
+
+
+@role_required(*WORKING)
+@require_POST
+def case_escalate(request: DeskRequest, pk: int) -> HttpResponse:
+    case = case_for(request, pk, change=True)
+    target = request.POST.get("target", "")
+    _attempt(
+        request,
+        lambda: services.case_escalate(
+            case=case, by=request.user, target=target, reason=request.POST.get("reason", "")
+        ),
+        f"{case.ref} escalated to the {Target(target).label.lower()}."
+        if target in Target.values
+        else "",
+    )
+    return redirect("cases:detail", pk=case.pk)
+
+
+@role_required(*WORKING)
+def alert_escalate(request: DeskRequest, alert_id: int) -> HttpResponse:
+    """Escalate one alert (the queue and the alert page link here)."""
+    alert = get_object_or_404(Alert.objects.defer("evidence"), pk=alert_id)
+    if request.method == "POST":
+        target = request.POST.get("target", "")
+        ok = _attempt(
+            request,
+            lambda: services.alert_escalate_to(
+                alert=alert, by=request.user, target=target, reason=request.POST.get("reason", "")
+            ),
+            f"Alert {alert.pk} escalated.",
+        )
+        if ok:
+            return redirect("cases:list")
+    return render(
+        request,
+        "cases/alert_escalate.html",
+        {
+            "alert": alert,
+            "targets": [(t, Target(t).label) for t in (Target.SUPERVISOR, Target.STRATEGY)],
+        },
+    )
+
+
+@role_required(*INBOX_ROLES)
+@require_GET
+def escalation_inbox(request: DeskRequest) -> HttpResponse:
+    state = request.GET.get("state", "open")
+    escalations = list(selectors.inbox(request.user, state=state))
+    return render(
+        request,
+        "cases/inbox.html",
+        {
+            "escalations": escalations,
+            "state": state,
+            "answerable": {e.pk for e in escalations if can_answer_escalation(request.user, e)},
+        },
+    )
+
+
+@role_required(Role.SUPERVISOR, Role.STRATEGY)
+@require_POST
+def escalation_acknowledge(request: DeskRequest, pk: int) -> HttpResponse:
+    escalation = escalation_for(request, pk)
+    _attempt(
+        request,
+        lambda: services.escalation_acknowledge(escalation=escalation, by=request.user),
+        "Acknowledged.",
+    )
+    back = request.POST.get("next", "")
+    if back and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        return redirect(back)
+    return redirect("cases:inbox")
+
+
+@role_required(*WORKING, Role.STRATEGY)
+@require_POST
+def escalation_reply(request: DeskRequest, pk: int) -> HttpResponse:
+    escalation = escalation_for(request, pk)
+    _attempt(
+        request,
+        lambda: services.escalation_reply(
+            escalation=escalation, by=request.user, text=request.POST.get("text", "")
+        ),
+        "Reply sent.",
+    )
+    if escalation.case_id:
+        return redirect("cases:detail", pk=escalation.case_id)
+    return redirect("cases:inbox")

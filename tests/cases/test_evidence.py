@@ -1,0 +1,54 @@
+"""Evidence drawn from a case's alerts: trade and order tables, PnL and volume charts."""
+
+import pytest
+
+from apps.cases.graph import case_graph, layout, render_svg
+from apps.cases.selectors import case_page
+from apps.cases.services import case_open
+from tests.cases.feed import feed_window
+from tests.cases.helpers import alert_on, linked_cluster
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_case_page_reads_its_alerts_trades_and_orders_from_the_window(
+    operator, tmp_path
+) -> None:
+    members = linked_cluster(size=4)
+    trade_ids, order_ids = feed_window(tmp_path / "window-1", members.ids)
+    alert = alert_on(members.ids[:2], evidence={"trade_ids": trade_ids, "order_ids": order_ids[:3]})
+    case = case_open(alerts=[alert], by=operator).case
+
+    evidence = case_page(case).evidence
+
+    assert evidence.window == "window-1"
+    assert [t["trade_id"] for t in evidence.trades] == trade_ids
+    assert [o["order_id"] for o in evidence.orders] == order_ids[:3]
+    assert "<polyline" in evidence.pnl_chart and members.ids[0] in evidence.pnl_chart
+    assert evidence.volume_chart.count("<rect") >= 24  # one bar an hour
+    for chart in (evidence.pnl_chart, evidence.volume_chart):
+        assert "style=" not in chart and "<script" not in chart  # CSP-safe
+
+
+def test_without_a_window_on_disk_the_page_says_so(operator) -> None:
+    members = linked_cluster()
+    case = case_open(alerts=[alert_on(members.ids[:1])], by=operator).case
+    evidence = case_page(case).evidence
+    assert evidence.trades == [] and "No feed window" in evidence.note
+
+
+def test_the_graph_draws_every_link_labelled_and_the_same_way_each_time() -> None:
+    members = linked_cluster(size=4)
+    graph = case_graph(members.ids)
+    assert sorted(graph.edges.values()) == [["IP"], ["device"], ["trades-with"]]
+    assert render_svg(graph) == render_svg(case_graph(members.ids))
+    assert "style=" not in render_svg(graph)
+
+
+def test_the_layout_keeps_every_node_inside_the_picture() -> None:
+    nodes = [f"U{n}" for n in range(30)]
+    edges = [(nodes[i], nodes[(i * 7) % 30]) for i in range(30) if i != (i * 7) % 30]
+    positions = layout(nodes, edges, 560, 360)
+    assert all(20 <= x <= 540 and 20 <= y <= 340 for x, y in positions.values())
+    distinct = {(round(x), round(y)) for x, y in positions.values()}
+    assert len(distinct) == 30
