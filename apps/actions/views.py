@@ -98,7 +98,7 @@ def _plan(request: DeskRequest, values: dict[str, Any]) -> Plan:
     lifts = Action.objects.filter(pk=values["lifts"]).first() if values["lifts"] else None
     span = _SPANS.get(values["expires_in"])
     return plan_request(
-        by=request.user,  # type: ignore[arg-type]
+        by=request.user,
         measure=values["measure"],
         scope=values["scope"],
         account_ids=values["accounts"].replace(",", " ").split(),
@@ -153,7 +153,7 @@ def action_new(request: DeskRequest) -> HttpResponse:
             span = _SPANS.get(values["expires_in"])
             lifts = Action.objects.filter(pk=values["lifts"]).first() if values["lifts"] else None
             actions = services.action_request(
-                by=request.user,  # type: ignore[arg-type]
+                by=request.user,
                 measure=Measure.LIFT if lifts else values["measure"],
                 scope=values["scope"],
                 account_ids=values["accounts"].replace(",", " ").split(),
@@ -231,9 +231,9 @@ def action_approve(request: DeskRequest, pk: int) -> HttpResponse:
     action = get_action_for_user(request, pk)
     try:
         if request.POST.get("whole_batch") and action.batch:
-            services.batch_approve(batch=action.batch, by=request.user)  # type: ignore[arg-type]
+            services.batch_approve(batch=action.batch, by=request.user)
         else:
-            services.action_approve(action=action, by=request.user)  # type: ignore[arg-type]
+            services.action_approve(action=action, by=request.user)
     except services.ActionError as error:
         return _decided(request, action, str(error))
     return _decided(request, action)
@@ -246,9 +246,9 @@ def action_reject(request: DeskRequest, pk: int) -> HttpResponse:
     reason = request.POST.get("reason", "")
     try:
         if request.POST.get("whole_batch") and action.batch:
-            services.batch_reject(batch=action.batch, by=request.user, reason=reason)  # type: ignore[arg-type]
+            services.batch_reject(batch=action.batch, by=request.user, reason=reason)
         else:
-            services.action_reject(action=action, by=request.user, reason=reason)  # type: ignore[arg-type]
+            services.action_reject(action=action, by=request.user, reason=reason)
     except services.ActionError as error:
         return _decided(request, action, str(error))
     return _decided(request, action)
@@ -259,7 +259,7 @@ def action_reject(request: DeskRequest, pk: int) -> HttpResponse:
 def action_retry(request: DeskRequest, pk: int) -> HttpResponse:
     action = get_action_for_user(request, pk)
     try:
-        services.action_retry(action=action, by=request.user)  # type: ignore[arg-type]
+        services.action_retry(action=action, by=request.user)
     except services.ActionError as error:
         messages.error(request, str(error))
     return redirect("actions:detail", pk=action.pk)

@@ -74,5 +74,5 @@ def test_search_page_runs_a_constant_number_of_queries(
 ) -> None:
     for _ in range(60):
         IdentifierFactory(value="172.16.5.5")
-    with django_assert_max_num_queries(10):
+    with django_assert_max_num_queries(11):
         signed_in.get(reverse("accounts:search"), {"q": "172.16.5.5"})
