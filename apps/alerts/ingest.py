@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from apps.alerts.contract import AlertIn, ContractError, Errors, parse_alert, parse_json
 from apps.alerts.models import SEVERITY_RANK, Alert, AlertAccount, RejectedAlert, sla_for
+from apps.alerts.signals import alerts_arrived
 from apps.desk.history import current_task
 from apps.people.models import User
 
@@ -147,6 +148,9 @@ def _store(
             for position, account_id in enumerate(alert.accounts)
         ],
     )
+    if created:
+        new_ids = [alert.pk for alert in created]
+        transaction.on_commit(lambda: alerts_arrived.send(sender=Alert, alert_ids=new_ids))
     history = _history_rows(created, "+", f"received ({way_in})", by, now)
     if repeated:
         again = list(Alert.objects.filter(pk__in=repeated).defer("evidence"))
