@@ -113,6 +113,7 @@ def test_an_approval_free_measure_moves_the_case_to_actioned_when_it_executes(
 def test_a_rejection_sends_the_waiting_case_back_to_investigation(operator, supervisor) -> None:
     case, _, _ = opened(operator, size=2)
     first = freeze_for(case, operator)
+    assert first[0].batch is not None
     services.batch_reject(batch=first[0].batch, by=supervisor, reason="not enough evidence")
     case.refresh_from_db()
     assert case.status == CaseStatus.INVESTIGATING

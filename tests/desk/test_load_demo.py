@@ -1,5 +1,6 @@
 """load_demo leaves a desk with something true on every page, and adds nothing the second time."""
 
+import io
 import time
 from pathlib import Path
 
@@ -23,14 +24,14 @@ def counts() -> dict[str, int]:
 
 @pytest.mark.django_db(transaction=True)
 def test_load_demo_shows_alerts_cases_and_measures_and_runs_twice_to_the_same_counts(
-    tmp_path: Path, django_capture_on_commit_callbacks
+    tmp_path: Path,
 ) -> None:
     with override_settings(DETECTION_DROP_DIR=str(tmp_path)):
         started = time.monotonic()
-        call_command("load_demo", "--accounts", "400", "--force", stdout=open("/dev/null", "w"))
+        call_command("load_demo", "--accounts", "400", "--force", stdout=io.StringIO())
         first_took = time.monotonic() - started
         first = counts()
-        call_command("load_demo", "--accounts", "400", "--force", stdout=open("/dev/null", "w"))
+        call_command("load_demo", "--accounts", "400", "--force", stdout=io.StringIO())
     assert counts() == first
     assert first["Alert"] > 0 and first["Case"] == 2
     assert Action.objects.filter(status=Action.Status.AWAITING_APPROVAL, measure="freeze").exists()

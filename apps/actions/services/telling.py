@@ -71,11 +71,11 @@ def told_requested(actions: Sequence[Action], *, by: User) -> None:
             )
     if actions and actions[0].requires_approval:
         lead = actions[0]
-        case = f" for {lead.case.ref}" if lead.case is not None else ""
+        for_case = f" for {lead.case.ref}" if lead.case is not None else ""
         notify(
             recipients=_supervisors(),
             kind="action.awaiting_approval",
-            title=f"{by} asks for approval: {_what(actions)}{case}",
+            title=f"{by} asks for approval: {_what(actions)}{for_case}",
             body=lead.customer_text,
             url=reverse("actions:inbox"),
             skip=by,
@@ -174,11 +174,11 @@ def told_failed(action: Action) -> None:
             text=f"{_what([action])}: {action.failure_message}",
             data=_data([action]),
         )
-    case = f" ({action.case.ref})" if action.case is not None else ""
+    of_case = f" ({action.case.ref})" if action.case is not None else ""
     notify(
         recipients=[*_supervisors(), action.requested_by],
         kind="action.failed",
-        title=f"{action.reference} failed{case}: {action.get_measure_display()} on {action.target}",
+        title=f"{action.reference} failed{of_case}: {action.get_measure_display()} on {action.target}",
         body=action.failure_message,
         url=action_url(action),
     )
