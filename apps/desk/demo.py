@@ -35,21 +35,19 @@ def detect_window(window: Path) -> str:
     run = detection_run_claim(folder=window)
     if run is None:
         return "already run"
-    raised = sum(
-        detection_part_execute(part=part) for part in detection_run_plan(run=run, parts=1)
-    )
+    raised = sum(detection_part_execute(part=part) for part in detection_run_plan(run=run, parts=1))
     if settings.REDIS_URL:
-        _drain_alert_stream()
+        _drain_alert_stream(settings.REDIS_URL)
     return f"{raised} alerts raised"
 
 
-def _drain_alert_stream() -> None:
+def _drain_alert_stream(url: str) -> None:
     """With Redis the alerts travel by the stream: store them now rather than wait for the
     ingest worker, so the cases below can start from them."""
     from apps.alerts.stream import StreamConsumer, redis_client
 
     StreamConsumer(
-        redis_client(settings.REDIS_URL),
+        redis_client(url),
         stream=settings.ALERT_STREAM,
         group=settings.ALERT_STREAM_GROUP,
         batch=500,

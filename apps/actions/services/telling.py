@@ -178,7 +178,8 @@ def told_failed(action: Action) -> None:
     notify(
         recipients=[*_supervisors(), action.requested_by],
         kind="action.failed",
-        title=f"{action.reference} failed{of_case}: {action.get_measure_display()} on {action.target}",
+        title=f"{action.reference} failed{of_case}: "
+        f"{action.get_measure_display()} on {action.target}",
         body=action.failure_message,
         url=action_url(action),
     )
