@@ -61,12 +61,16 @@ def _alerts_to_open() -> list[Alert]:
     chosen: list[Alert] = []
     taken: set[object] = set()
     new = Alert.objects.filter(status=AlertStatus.NEW).defer("evidence")
+    candidates = []
     for alert in new.order_by("-severity_rank", "sla_due_at", "pk")[:500]:
         known = list(
             ExchangeAccount.objects.filter(pk__in=alert.accounts).values_list("pk", "cluster_id")
         )
-        if not known or len(known) != len(alert.accounts):
-            continue
+        if known and len(known) == len(alert.accounts):
+            candidates.append((alert, known))
+    # Alerts on a linked cluster first: their case page has a graph worth showing.
+    candidates.sort(key=lambda pair: any(cluster is None for _, cluster in pair[1]))
+    for alert, known in candidates:
         clusters = {cluster for _, cluster in known}
         if len(clusters) > 1:
             continue  # one case per cluster: such an alert needs a person to split it
