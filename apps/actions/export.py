@@ -4,14 +4,17 @@ import csv
 import json
 from collections.abc import Iterator
 
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.http import StreamingHttpResponse
 from django.utils import timezone
 
 from apps.actions.models import Action
+from apps.alerts.models import Alert
 
 COLUMNS = [
     "reference",
+    "case",
+    "alerts",
     "batch",
     "measure",
     "lifts",
@@ -46,6 +49,8 @@ def _when(value: object) -> str:
 def _row(a: Action) -> list[str]:
     return [
         a.reference,
+        a.case.ref if a.case else "",
+        " ".join(str(alert.pk) for alert in a.alerts.all()),
         str(a.batch or ""),
         a.measure,
         a.lifts.reference if a.lifts else "",
@@ -83,7 +88,10 @@ def actions_csv(actions: QuerySet[Action]) -> StreamingHttpResponse:
 
     def lines() -> Iterator[str]:
         yield writer.writerow(COLUMNS)
-        for action in actions.select_related("rejected_by").iterator(chunk_size=500):
+        chosen = actions.select_related("rejected_by", "case").prefetch_related(
+            Prefetch("alerts", queryset=Alert.objects.only("pk"))
+        )
+        for action in chosen.iterator(chunk_size=500):
             yield writer.writerow(_row(action))
 
     response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")

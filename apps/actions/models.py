@@ -64,6 +64,12 @@ class Action(models.Model):
     lifted_measure = models.CharField(
         max_length=20, choices=Measure.choices, blank=True, default=""
     )
+    # What the measure answers: the investigation and the findings behind it, so an auditor
+    # follows any action back to its alerts, its case, who asked and who approved.
+    case = models.ForeignKey(
+        "cases.Case", null=True, blank=True, on_delete=models.PROTECT, related_name="actions"
+    )
+    alerts = models.ManyToManyField("alerts.Alert", blank=True, related_name="actions")
 
     requires_approval = models.BooleanField()
     status = models.CharField(max_length=20, choices=Status.choices, db_index=True)

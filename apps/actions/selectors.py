@@ -8,6 +8,7 @@ from django.utils import timezone
 from apps.accounts.models import ExchangeAccount
 from apps.actions.measures import Measure
 from apps.actions.models import Action, ActionAttempt, Restriction
+from apps.alerts.models import Alert
 
 # An approved action nobody picked up for this long lost its message.
 STALL_AFTER = timedelta(seconds=20)
@@ -37,8 +38,10 @@ def _actions() -> QuerySet[Action]:
 def action_for_page(pk: int) -> Action | None:
     return (
         _actions()
+        .select_related("case")
         .prefetch_related(
-            Prefetch("attempt_log", queryset=ActionAttempt.objects.order_by("number"))
+            Prefetch("attempt_log", queryset=ActionAttempt.objects.order_by("number")),
+            Prefetch("alerts", queryset=Alert.objects.defer("evidence").order_by("pk")),
         )
         .filter(pk=pk)
         .first()
@@ -104,7 +107,7 @@ class AccountRestrictions:
 
 def account_restrictions(account: ExchangeAccount) -> AccountRestrictions:
     active = Restriction.objects.filter(active_restrictions_q()).select_related(
-        "action__requested_by", "action__approved_by"
+        "action__requested_by", "action__approved_by", "action__case"
     )
     return AccountRestrictions(
         own=list(active.filter(account=account).order_by("-applied_at")),
@@ -125,6 +128,7 @@ class CustomerRestriction:
     until: datetime | None
     customer_text: str
     reference: str
+    case_reference: str  # the case behind the measure, for the customer's follow-up
 
 
 def customer_restrictions(account: ExchangeAccount) -> list[CustomerRestriction]:
@@ -139,6 +143,7 @@ def customer_restrictions(account: ExchangeAccount) -> list[CustomerRestriction]
             until=r.expires_at,
             customer_text=r.action.customer_text,
             reference=r.action.reference,
+            case_reference=r.action.case.ref if r.action.case else "",
         )
         for r in [*view.own, *view.everyone]
     ]
@@ -184,3 +189,8 @@ def export_rows(choice: ActionFilter) -> QuerySet[Action]:
 
 def measure_label(code: str) -> str:
     return Measure(code).label if code in Measure.values else code
+
+
+def case_actions(case_id: int) -> list[Action]:
+    """The measures requested for one case, newest first (the case page lists them)."""
+    return list(_actions().filter(case_id=case_id).order_by("-requested_at", "-pk")[:100])

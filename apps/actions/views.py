@@ -2,6 +2,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -15,6 +16,9 @@ from apps.actions.measures import PARAMS, Measure, ReasonCode, Scope, parse_para
 from apps.actions.models import Action
 from apps.actions.planning import Plan, plan_request
 from apps.actions.services.execution import contract_call
+from apps.alerts.models import Alert
+from apps.cases.models import Case
+from apps.cases.permissions import can_read_case
 from apps.desk.http import DeskRequest
 from apps.people.access import role_required
 from apps.people.roles import STAFF_ROLES, Role
@@ -91,7 +95,63 @@ def _form_values(data: Any) -> dict[str, Any]:
         "customer_text": data.get("customer_text", ""),
         "internal_note": data.get("internal_note", ""),
         "lifts": lifts_id if str(lifts_id).isdigit() else "",
+        "case": str(data.get("case", "")) if str(data.get("case", "")).isdigit() else "",
+        "alerts": [int(v) for v in data.getlist("alert") if str(v).isdigit()][:50],
     }
+
+
+def _answers(values: dict[str, Any]) -> tuple[Case | None, list[Alert]]:
+    """The case and alerts a request answers (hidden fields of the form)."""
+    case = Case.objects.filter(pk=values["case"]).first() if values["case"] else None
+    alerts = list(Alert.objects.filter(pk__in=values["alerts"]).defer("evidence").order_by("pk"))
+    return case, alerts
+
+
+# What an alert's category most likely calls for, as the reason a request starts from.
+_REASON_FOR_CATEGORY = {
+    "self_trade": ReasonCode.SELF_TRADE,
+    "linked_mutual_trade": ReasonCode.LINKED_ACCOUNTS,
+    "common_control": ReasonCode.LINKED_ACCOUNTS,
+    "matched_trade_price": ReasonCode.PRICE_MANIPULATION,
+    "frequent_cancel": ReasonCode.ORDER_CANCEL_ABUSE,
+    "large_cancel": ReasonCode.ORDER_CANCEL_ABUSE,
+    "combined_position_limit": ReasonCode.POSITION_LIMIT_BREACH,
+    "daily_open_limit": ReasonCode.POSITION_LIMIT_BREACH,
+    "unauthorized_algo": ReasonCode.UNAUTHORIZED_ALGO,
+    "account_theft": ReasonCode.ACCOUNT_SECURITY,
+    "abnormal_pnl": ReasonCode.ABNORMAL_PNL,
+    "promo_abuse": ReasonCode.PROMO_ABUSE,
+    "market_stress": ReasonCode.MARKET_EMERGENCY,
+}
+
+
+def _prefill(request: DeskRequest, values: dict[str, Any]) -> None:
+    """A request started from a case or an alert: its accounts, reason and wording."""
+    case, alerts = _answers(values)
+    if case is not None:
+        if not can_read_case(request.user):
+            raise PermissionDenied("Your role does not read cases.")
+        accounts = list(case.account_rows.values_list("account_id", flat=True))
+        if not accounts and case.cluster_id:
+            accounts = list(case.cluster.members.values_list("account_id", flat=True))  # type: ignore[union-attr]
+        values["accounts"] = "\n".join(sorted(accounts))
+        values["reason_code"] = values["reason_code"] or ReasonCode.INVESTIGATION
+        values["customer_text"] = values["customer_text"] or case.customer_reason
+        values["internal_note"] = values["internal_note"] or f"{case.ref}: {case.title}"
+        if not values["alerts"]:
+            values["alerts"] = list(
+                case.alert_rows.order_by("alert_id").values_list("alert_id", flat=True)[:50]
+            )
+    elif alerts:
+        values["accounts"] = "\n".join(dict.fromkeys(a for alert in alerts for a in alert.accounts))
+        values["reason_code"] = values["reason_code"] or _REASON_FOR_CATEGORY.get(
+            alerts[0].category, ReasonCode.INVESTIGATION
+        )
+        values["internal_note"] = values["internal_note"] or "; ".join(
+            f"alert {a.pk}: {a.summary}" for a in alerts
+        )
+        if alerts[0].symbol and values["scope"] == Scope.ACCOUNT_SYMBOL:
+            values["symbol"] = alerts[0].symbol
 
 
 def _plan(request: DeskRequest, values: dict[str, Any]) -> Plan:
@@ -141,6 +201,7 @@ def _new_context(request: DeskRequest, values: dict[str, Any], plan: Plan | None
         "expiries": EXPIRY_CHOICES,
         "params": [(measure, spec) for measure, spec in PARAMS.items()],
         "lifts": Action.objects.filter(pk=values["lifts"]).first() if values["lifts"] else None,
+        "answers": _answers(values),
     }
 
 
@@ -149,6 +210,7 @@ def _new_context(request: DeskRequest, values: dict[str, Any], plan: Plan | None
 def action_new(request: DeskRequest) -> HttpResponse:
     if request.method == "POST":
         values = _form_values(request.POST)
+        case, alerts = _answers(values)
         try:
             span = _SPANS.get(values["expires_in"])
             lifts = Action.objects.filter(pk=values["lifts"]).first() if values["lifts"] else None
@@ -164,6 +226,8 @@ def action_new(request: DeskRequest) -> HttpResponse:
                 customer_text=values["customer_text"],
                 internal_note=values["internal_note"],
                 lifts=lifts,
+                case=case,
+                alerts=alerts,
             )
         except services.ActionError as error:
             messages.error(request, str(error))
@@ -184,6 +248,8 @@ def action_new(request: DeskRequest) -> HttpResponse:
             values["accounts"] = "\n".join(members)
     elif request.GET.get("account"):
         values["accounts"] = request.GET["account"]
+    else:
+        _prefill(request, values)
     if values["lifts"]:
         values["measure"] = Measure.LIFT
     plan = _plan(request, values) if values["lifts"] else None

@@ -7,6 +7,7 @@ from django.utils import timezone
 from apps.alerts.contract import ContractError, parse_alert, parse_json
 from apps.alerts.ingest import Incoming, alerts_ingest
 from apps.alerts.models import Alert, DismissReason, RejectedAlert, Status, WayIn
+from apps.desk.history import current_task
 from apps.people.access import has_role
 from apps.people.models import User
 from apps.people.roles import Role
@@ -54,7 +55,7 @@ def _check_not_someone_elses(alert: Alert, by: User, verb: str) -> None:
         )
 
 
-def _save(alert: Alert, by: User, reason: str, fields: list[str]) -> Alert:
+def _save(alert: Alert, by: User | None, reason: str, fields: list[str]) -> Alert:
     alert._history_user = by  # type: ignore[attr-defined]
     alert._change_reason = reason  # type: ignore[attr-defined]
     alert.save(update_fields=fields)
@@ -150,9 +151,14 @@ def alert_escalate(*, alert: Alert, by: User, note: str = "") -> Alert:
 
 
 @transaction.atomic
-def alert_mark_in_case(*, alert: Alert, by: User, case_ref: str) -> Alert:
-    """For the cases app: the alert now belongs to case `case_ref`."""
-    _check_actor(by)
+def alert_mark_in_case(*, alert: Alert, by: User | None, case_ref: str) -> Alert:
+    """For the cases app: the alert now belongs to case `case_ref`. `by` None: a task joins
+    it (a new alert on an open case's accounts); the history row names that task."""
+    if by is None:
+        if not current_task():
+            raise AlertError("Only a person or a named task (acting_task) puts alerts in cases.")
+    else:
+        _check_actor(by)
     if not case_ref:
         raise AlertError("Name the case the alert joins.")
     alert = _locked(alert)

@@ -169,6 +169,8 @@ class EventKind(models.TextChoices):
     ACTION_APPROVED = "action_approved", "Action approved"
     ACTION_REJECTED = "action_rejected", "Action rejected"
     ACTION_EXECUTED = "action_executed", "Action executed"
+    ACTION_FAILED = "action_failed", "Action failed"
+    ACTION_EXPIRED = "action_expired", "Request expired unanswered"
     RESTRICTION = "restriction", "Restriction changed"
 
 

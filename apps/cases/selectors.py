@@ -50,7 +50,6 @@ def alert_url(alert_id: int) -> str:
 @dataclass
 class CasePage:
     case: Case
-    events: list[CaseEvent]
     alerts: list[Alert]
     accounts: list[str]
     watchers: list[User]
@@ -59,6 +58,10 @@ class CasePage:
     graph_svg: str
     evidence: Evidence
     overdue: bool
+
+
+def case_events(case: Case) -> list[CaseEvent]:
+    return list(case.events.select_related("actor").order_by("at", "id"))
 
 
 def case_page(case: Case) -> CasePage:
@@ -70,7 +73,6 @@ def case_page(case: Case) -> CasePage:
     links = {a: reverse("accounts:detail", args=[a]) for a in graph.nodes}
     return CasePage(
         case=case,
-        events=list(case.events.select_related("actor").order_by("at", "id")),
         alerts=alerts,
         accounts=accounts,
         watchers=list(case.watchers.order_by("username")),

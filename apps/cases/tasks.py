@@ -14,7 +14,7 @@ def scan_timers() -> int:
 
 @shared_task(ignore_result=True, soft_time_limit=50, time_limit=60)
 def attach_new_alerts() -> int:
-    """Alerts that arrive on an account of an open case join it (alerts are ingested in
-    bulk without signals, so the case side looks for them)."""
+    """Alerts that arrive on an account of an open case join it: enqueued when alerts
+    arrive (apps.alerts.signals.alerts_arrived), and by beat every 10 s as the net."""
     with acting_task("cases.attach_new_alerts"):
         return case_attach_new_alerts()

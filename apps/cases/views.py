@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
+from apps.actions.selectors import case_actions
 from apps.alerts.models import Alert
 from apps.cases import selectors, services
 from apps.cases.models import Case, Escalation, Outcome, Status, Target
@@ -122,12 +123,18 @@ def case_new(request: DeskRequest) -> HttpResponse:
 @require_GET
 def case_detail(request: DeskRequest, pk: int) -> HttpResponse:
     case = case_for(request, pk)
+    live = {"events": selectors.case_events(case), "actions": case_actions(case.pk)}
+    if request.htmx and request.GET.get("part") == "live":
+        # The timeline, status and measures, polled: a measure decided or carried out
+        # elsewhere shows here without a reload.
+        return render(request, "cases/detail.html#live", {"case": case, **live})
     page = selectors.case_page(case)
     user = request.user
     return render(
         request,
         "cases/detail.html",
         {
+            **live,
             "page": page,
             "case": case,
             "can_change": can_change_case(user, case),

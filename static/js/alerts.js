@@ -142,6 +142,13 @@
     document.body.addEventListener("click", function (event) {
       var opener = event.target.closest && event.target.closest("[data-open]");
       if (opener) { openDialog(opener.dataset.open); return; }
+      // Open a case (a page of the cases app) from the selection, or the highlighted row.
+      var caser = event.target.closest && event.target.closest("[data-open-case]");
+      if (caser) {
+        var ids = selected.size ? Array.from(selected) : (cursorId ? [cursorId] : []);
+        window.location.href = caser.dataset.openCase + "?" + ids.map(function (id) { return "alert=" + encodeURIComponent(id); }).join("&");
+        return;
+      }
       var closer = event.target.closest && event.target.closest("[data-close]");
       if (closer) { closer.closest("dialog").close(); }
       var row = event.target.closest && event.target.closest("#queue tr[data-id]");

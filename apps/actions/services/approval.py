@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from apps.actions.models import Action
 from apps.actions.services.common import ActionError, enqueue_execution, move, save_changed
+from apps.actions.services.telling import told_decided, told_expired
 from apps.people.access import has_role
 from apps.people.models import User
 from apps.people.roles import Role
@@ -30,9 +31,9 @@ def _refuse_if_decided(action: Action) -> None:
         raise ActionError(f"{action.reference} waited past its deadline; request it again.")
 
 
-def _approve_locked(action: Action, by: User, now: datetime) -> Action:
+def _approve_locked(action: Action, by: User, now: datetime) -> bool:
     if action.approved_by_id == by.pk and action.status != Action.Status.AWAITING_APPROVAL:
-        return action  # the same supervisor clicked twice
+        return False  # the same supervisor clicked twice
     _check_decider(action, by, "approve")
     _refuse_if_decided(action)
     move(action, Action.Status.APPROVED, "approved")
@@ -40,13 +41,15 @@ def _approve_locked(action: Action, by: User, now: datetime) -> Action:
     action.attempt_limit = action.attempts + settings.RISKDESK_ACTION_MAX_ATTEMPTS
     save_changed(action, "status", "approved_by", "decided_at", "attempt_limit")
     enqueue_execution(action.pk)
-    return action
+    return True
 
 
 @transaction.atomic
 def action_approve(*, action: Action, by: User) -> Action:
     action = Action.objects.select_for_update().get(pk=action.pk)
-    return _approve_locked(action, by, timezone.now())
+    if _approve_locked(action, by, timezone.now()):
+        told_decided([action], by=by, approved=True)
+    return action
 
 
 @transaction.atomic
@@ -60,7 +63,9 @@ def batch_approve(*, batch: uuid.UUID, by: User) -> list[Action]:
     if not actions:
         raise ActionError("Nothing in this request is waiting for approval.")
     now = timezone.now()
-    return [_approve_locked(action, by, now) for action in actions]
+    decided = [action for action in actions if _approve_locked(action, by, now)]
+    told_decided(decided, by=by, approved=True)
+    return actions
 
 
 def _reject_locked(action: Action, by: User, reason: str, now: datetime) -> Action:
@@ -80,7 +85,9 @@ def action_reject(*, action: Action, by: User, reason: str) -> Action:
     action = Action.objects.select_for_update().get(pk=action.pk)
     if action.status == Action.Status.REJECTED and action.rejection_reason == reason.strip():
         return action
-    return _reject_locked(action, by, reason, timezone.now())
+    _reject_locked(action, by, reason, timezone.now())
+    told_decided([action], by=by, approved=False)
+    return action
 
 
 @transaction.atomic
@@ -93,7 +100,9 @@ def batch_reject(*, batch: uuid.UUID, by: User, reason: str) -> list[Action]:
     if not actions:
         raise ActionError("Nothing in this request is waiting for approval.")
     now = timezone.now()
-    return [_reject_locked(action, by, reason, now) for action in actions]
+    rejected = [_reject_locked(action, by, reason, now) for action in actions]
+    told_decided(rejected, by=by, approved=False)
+    return rejected
 
 
 @transaction.atomic
@@ -131,5 +140,6 @@ def actions_expire_unanswered(*, now: datetime | None = None) -> int:
             move(action, Action.Status.EXPIRED, "expired unanswered")
             action.decided_at = now
             save_changed(action, "status", "decided_at")
+            told_expired(action)
             expired += 1
     return expired

@@ -21,6 +21,7 @@ from apps.actions.gateway import Reply, gateway
 from apps.actions.measures import Measure, contract_scope
 from apps.actions.models import Action, ActionAttempt, Restriction
 from apps.actions.services.common import enqueue_execution, move, save_changed
+from apps.actions.services.telling import told_executed, told_failed, told_restriction
 
 Outcome = ActionAttempt.Outcome
 
@@ -147,6 +148,7 @@ def execution_record(*, claim: Claim, reply: Reply) -> Action:
         )
         action.claim_token, action.lease_until = None, None
         save_changed(action, "status", "failed_at", "failure_message", "claim_token", "lease_until")
+        told_failed(action)
     attempt.save()
     return action
 
@@ -156,11 +158,12 @@ def _executed(action: Action, reply: Reply, now: datetime) -> None:
     action.executed_at, action.result = now, reply.body
     action.claim_token, action.lease_until = None, None
     save_changed(action, "status", "executed_at", "result", "claim_token", "lease_until")
+    restriction = None
     if action.measure == Measure.LIFT:
         _lifted(action, now)
     elif action.measure != Measure.LIQUIDATE:
         applied = parse_datetime(str((reply.body or {}).get("applied_at", ""))) or now
-        Restriction.objects.create(
+        restriction = Restriction.objects.create(
             action=action,
             exchange_id=action.reference,
             measure=action.measure,
@@ -171,6 +174,7 @@ def _executed(action: Action, reply: Reply, now: datetime) -> None:
             applied_at=applied,
             expires_at=action.expires_at,
         )
+    told_executed(action, restriction)
 
 
 def _lifted(lift: Action, now: datetime) -> None:
@@ -180,6 +184,7 @@ def _lifted(lift: Action, now: datetime) -> None:
         move(restriction, Restriction.Status.LIFTED, f"lifted by {lift.reference}")
         restriction.ended_at, restriction.lifted_by = now, lift
         save_changed(restriction, "status", "ended_at", "lifted_by")
+        told_restriction(restriction, change="lifted")
     lifted = Action.objects.select_for_update().get(pk=lift.lifts_id)
     if lifted.status == Action.Status.EXECUTED:
         move(lifted, Action.Status.LIFTED, f"lifted by {lift.reference}")

@@ -14,6 +14,9 @@ from apps.actions.measures import ACCOUNT_SCOPES
 from apps.actions.models import AccountLookup, Action
 from apps.actions.planning import plan_request
 from apps.actions.services.common import ActionError, enqueue_execution
+from apps.actions.services.telling import told_requested
+from apps.alerts.models import Alert
+from apps.cases.models import Case, CaseAlert
 from apps.desk.history import current_task
 from apps.people.models import User
 
@@ -32,11 +35,18 @@ def action_request(
     customer_text: str,
     internal_note: str = "",
     lifts: Action | None = None,
+    case: Case | None = None,
+    alerts: Sequence[Alert] = (),
 ) -> list[Action]:
     """Request a measure: one action per account named (a whole cluster at once), or one for
-    a symbol or the platform. Approval-free ones go to the exchange at once."""
+    a symbol or the platform. Approval-free ones go to the exchange at once. `case` and
+    `alerts` say what it answers; a lift answers its action's case unless told otherwise."""
     if lifts is not None:
         lifts = Action.objects.select_for_update().get(pk=lifts.pk)
+        if case is None and lifts.case_id is not None:
+            case = lifts.case
+    alerts = list(Alert.objects.filter(pk__in=[a.pk for a in alerts]).order_by("pk"))
+    case = _check_case(case, alerts, by)
     plan = plan_request(
         by=by,
         measure=measure,
@@ -71,6 +81,7 @@ def action_request(
             batch=batch,
             lifts=plan.lifts,
             lifted_measure=plan.lifted_measure,
+            case=case,
             requires_approval=plan.requires_approval,
             status=status,
             requested_by=by,
@@ -88,10 +99,38 @@ def action_request(
     )
     if current_task():
         Action.history.filter(id__in=[a.pk for a in created]).update(history_task=current_task())
+    if alerts:
+        through = Action.alerts.through
+        through.objects.bulk_create(
+            [through(action_id=a.pk, alert_id=alert.pk) for a in created for alert in alerts]
+        )
+    told_requested(created, by=by)
     if not plan.requires_approval:
         for action in created:
             enqueue_execution(action.pk)
     return created
+
+
+def _check_case(case: Case | None, alerts: list[Alert], by: User) -> Case | None:
+    """The case a request answers: the one named, or the one its alerts are in. Linking a
+    measure moves the case, so only who may change the case links one to it."""
+    from apps.cases.permissions import can_change_case
+
+    if case is None:
+        joined = set(CaseAlert.objects.filter(alert__in=alerts).values_list("case_id", flat=True))
+        if len(joined) == 1:
+            case = Case.objects.get(pk=joined.pop())
+    if case is None:
+        return None
+    case = Case.objects.select_for_update().get(pk=case.pk)
+    if not case.is_open:
+        raise ActionError(f"{case.ref} is closed; reopen it before requesting a measure for it.")
+    if not can_change_case(by, case):
+        raise ActionError(
+            f"{case.ref} is assigned to {case.assignee or 'nobody'}: only they or a supervisor "
+            "request measures for it."
+        )
+    return case
 
 
 @transaction.atomic

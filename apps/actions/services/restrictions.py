@@ -13,6 +13,7 @@ from apps.actions.gateway import Gateway, gateway
 from apps.actions.measures import contract_scope
 from apps.actions.models import Action, Restriction
 from apps.actions.services.common import ActionError, move, save_changed
+from apps.actions.services.telling import told_restriction
 
 
 def restrictions_expire(*, now: datetime | None = None) -> int:
@@ -33,6 +34,7 @@ def restrictions_expire(*, now: datetime | None = None) -> int:
             move(restriction, Restriction.Status.EXPIRED, "expired")
             restriction.ended_at = now
             save_changed(restriction, "status", "ended_at")
+            told_restriction(restriction, change="expired")
             action = Action.objects.select_for_update().get(pk=restriction.action_id)
             if action.status == Action.Status.EXECUTED:
                 move(action, Action.Status.LIFTED, "its restriction expired")

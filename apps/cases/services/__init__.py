@@ -4,6 +4,7 @@ from apps.cases.services.cases import (
     Opened,
     case_assign,
     case_attach_new_alerts,
+    case_follow_action,
     case_move,
     case_open,
 )
@@ -25,6 +26,7 @@ __all__ = [
     "case_assign",
     "case_attach_new_alerts",
     "case_escalate",
+    "case_follow_action",
     "case_move",
     "case_note",
     "case_open",

@@ -32,6 +32,7 @@ from apps.cases.services.common import (
     locked,
     save_case,
 )
+from apps.desk.history import acting_task, current_task
 from apps.notifications.services import notify
 from apps.people.models import User
 
@@ -153,7 +154,7 @@ def _create(
     return case
 
 
-def _join(case: Case, alert: Alert, *, by: User, automatic: bool = False) -> bool:
+def _join(case: Case, alert: Alert, *, by: User | None, automatic: bool = False) -> bool:
     """Put `alert` into the locked `case`; False if it already is. Raises the case's
     severity, priority and due time as the alert demands."""
     if CaseAlert.objects.filter(alert=alert).exists():
@@ -227,8 +228,11 @@ def case_attach_new_alerts(*, limit: int = 500) -> int:
     for alert_id, account_id in rows:
         wanted.setdefault(by_account[account_id], set()).add(alert_id)
     joined = 0
-    for case_id, alert_ids in sorted(wanted.items()):
-        joined += _attach(case_id, sorted(alert_ids))
+    # The join is the desk's own doing: named by the calling task, or by this service when
+    # called from a shell or a test.
+    with acting_task(current_task() or "cases.attach_new_alerts"):
+        for case_id, alert_ids in sorted(wanted.items()):
+            joined += _attach(case_id, sorted(alert_ids))
     return joined
 
 
@@ -237,14 +241,13 @@ def _attach(case_id: int, alert_ids: list[int]) -> int:
     case = Case.objects.select_for_update().filter(pk=case_id, status__in=OPEN_STATUSES).first()
     if case is None:
         return 0
-    # The alert service wants a person; the case's own people stand behind the join, and
-    # the history rows name the task (apps.desk.history.acting_task).
-    by = case.assignee or case.opened_by
+    # No person acts: the rows (alert history, case history, timeline) name the task that
+    # runs this (apps.desk.history.acting_task), not a borrowed operator.
     joined = 0
     for alert in Alert.objects.filter(pk__in=alert_ids, status__in=JOINABLE):
         try:
             with transaction.atomic():
-                joined += _join(case, alert, by=by, automatic=True)
+                joined += _join(case, alert, by=None, automatic=True)
         except (AlertError, IntegrityError):
             continue  # decided or taken by another case meanwhile: leave it
     return joined
@@ -341,4 +344,46 @@ def case_assign(*, case: Case, to: User, by: User) -> Case:
         url=case_url(case),
         skip=by,
     )
+    return case
+
+
+def _route(start: str, goal: str) -> list[str]:
+    """The shortest walk from `start` to `goal` through the table of moves, never through
+    closed (a case an action follows stays open)."""
+    paths: dict[str, list[str]] = {start: []}
+    todo = [start]
+    while todo:
+        status = todo.pop(0)
+        for step in sorted(ALLOWED_MOVES[status]):
+            if step in paths or step == Status.CLOSED:
+                continue
+            paths[step] = [*paths[status], step]
+            if step == goal:
+                return paths[step]
+            todo.append(step)
+    return []
+
+
+@transaction.atomic
+def case_follow_action(*, case: Case, to: str, by: User | None, note: str) -> Case:
+    """The case moves as its measures do (apps.actions calls this): to awaiting approval
+    when one needing approval is requested, to actioned when one executes, back when a
+    request is rejected. Each step is a move of the table, on the timeline; a closed case
+    stays closed. `by` None: a worker (named by acting_task) carried the measure out."""
+    case = locked(case)
+    if by is not None:
+        _check_can_change(case, by)
+    if case.status == to or case.status == Status.CLOSED:
+        return case
+    for step in _route(case.status, to):
+        old = case.status
+        case.status = step
+        save_case(case, by=by, reason=f"moved to {step}: {note}"[:100], fields=["status"])
+        case_timeline_add(
+            case=case,
+            kind=EventKind.STATUS,
+            by=by,
+            text=note,
+            data={"from": old, "to": step, "outcome": ""},
+        )
     return case

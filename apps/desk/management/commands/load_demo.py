@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from apps.accounts.loading import accounts_load
+from apps.desk.demo import demo_work_create, detect_window
 from apps.desk.history import acting_task
 from apps.detection.simulator import simulate
 from apps.people.demo import DEMO_PASSWORD, demo_people_create
@@ -12,8 +13,9 @@ from apps.shifts.demo import demo_rota_create
 
 class Command(BaseCommand):
     help = (
-        "Fill a local desk with demo data: one person per role and a simulated population of "
-        "exchange accounts (shared IPs, devices, addresses, real clusters). Safe to run again."
+        "Fill a local desk with demo data: one person per role, a simulated population of "
+        "exchange accounts (shared IPs, devices, addresses, real clusters), detection over the "
+        "simulated day, cases opened from its alerts and measures on them. Safe to run again."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -46,8 +48,11 @@ class Command(BaseCommand):
         with acting_task("load_demo"):
             run = accounts_load(folder=window, progress=lambda m: self.stdout.write(f"  {m}"))
         self.stdout.write(
-            self.style.SUCCESS(
-                f"demo desk ready: {run.accounts_created} new accounts, {run.links} links, "
-                f"{run.clusters} clusters"
-            )
+            f"accounts: {run.accounts_created} new, {run.links} links, {run.clusters} clusters"
         )
+        with acting_task("load_demo"):
+            raised = detect_window(window)
+        self.stdout.write(f"detection over {window.name}: {raised}")
+        for line in demo_work_create():
+            self.stdout.write(f"  {line}")
+        self.stdout.write(self.style.SUCCESS("demo desk ready"))

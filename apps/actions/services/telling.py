@@ -1,0 +1,210 @@
+"""What an action's moves tell the rest of the desk: its case's timeline and status, and the
+supervisors. Called inside the service that makes the move, so a line is written exactly when
+the move commits (and never when it rolls back); outbound notifications leave after the
+commit (apps.notifications.notify queues them with transaction.on_commit).
+"""
+
+from collections import defaultdict
+from collections.abc import Sequence
+
+from django.urls import reverse
+
+from apps.actions.models import Action, Restriction
+from apps.cases.models import Case, EventKind
+from apps.cases.models import Status as CaseStatus
+from apps.cases.services import case_follow_action, case_timeline_add
+from apps.notifications.services import notify
+from apps.people.models import User
+from apps.people.roles import Role
+
+
+def _by_case(actions: Sequence[Action]) -> dict[int, list[Action]]:
+    grouped: dict[int, list[Action]] = defaultdict(list)
+    for action in actions:
+        if action.case_id is not None:
+            grouped[action.case_id].append(action)
+    return grouped
+
+
+def _refs(actions: Sequence[Action]) -> str:
+    refs = [a.reference for a in actions]
+    return ", ".join(refs[:5]) + (f" and {len(refs) - 5} more" if len(refs) > 5 else "")
+
+
+def _what(actions: Sequence[Action]) -> str:
+    lead = actions[0]
+    where = f"{len(actions)} accounts" if len(actions) > 1 else lead.target
+    return f"{lead.get_measure_display()} on {where} ({_refs(actions)})"
+
+
+def _data(actions: Sequence[Action], **more: object) -> dict[str, object]:
+    return {"actions": [a.pk for a in actions], "measure": actions[0].measure, **more}
+
+
+def _supervisors() -> list[User]:
+    return list(User.objects.filter(groups__name=Role.SUPERVISOR, is_active=True).distinct())
+
+
+def action_url(action: Action) -> str:
+    return reverse("actions:detail", args=[action.pk])
+
+
+def told_requested(actions: Sequence[Action], *, by: User) -> None:
+    """A request: its case's timeline, the case waits for approval if the measure needs it,
+    and the supervisors (not the requester) hear that a decision waits for them."""
+    for case_id, mine in _by_case(actions).items():
+        case = Case.objects.get(pk=case_id)
+        needs = mine[0].requires_approval
+        case_timeline_add(
+            case=case,
+            kind=EventKind.ACTION_REQUESTED,
+            by=by,
+            text=_what(mine) + (" — needs a supervisor's approval" if needs else ""),
+            data=_data(mine, requires_approval=needs),
+        )
+        if needs:
+            case_follow_action(
+                case=case,
+                to=CaseStatus.AWAITING_APPROVAL,
+                by=by,
+                note=f"{_refs(mine)} waits for approval",
+            )
+    if actions and actions[0].requires_approval:
+        lead = actions[0]
+        for_case = f" for {lead.case.ref}" if lead.case is not None else ""
+        notify(
+            recipients=_supervisors(),
+            kind="action.awaiting_approval",
+            title=f"{by} asks for approval: {_what(actions)}{for_case}",
+            body=lead.customer_text,
+            url=reverse("actions:inbox"),
+            skip=by,
+        )
+
+
+def told_decided(actions: Sequence[Action], *, by: User, approved: bool) -> None:
+    for case_id, mine in _by_case(actions).items():
+        case = Case.objects.get(pk=case_id)
+        if approved:
+            case_timeline_add(
+                case=case,
+                kind=EventKind.ACTION_APPROVED,
+                by=by,
+                text=_what(mine),
+                data=_data(mine),
+            )
+        else:
+            case_timeline_add(
+                case=case,
+                kind=EventKind.ACTION_REJECTED,
+                by=by,
+                text=f"{_what(mine)}: {mine[0].rejection_reason}",
+                data=_data(mine),
+                tell_followers=True,
+            )
+            _settle_after_no(case, by=by, note=f"{_refs(mine)} rejected")
+
+
+def told_expired(action: Action) -> None:
+    """An unanswered request expired (the timer scan: no person). A cluster's request says
+    so once, when its last action expires."""
+    if action.case_id is None:
+        return
+    if (
+        action.batch
+        and Action.objects.filter(batch=action.batch, status=Action.Status.AWAITING_APPROVAL)
+        .exclude(pk=action.pk)
+        .exists()
+    ):
+        return
+    mine = list(Action.objects.filter(batch=action.batch)) if action.batch else [action]
+    case = Case.objects.get(pk=action.case_id)
+    case_timeline_add(
+        case=case,
+        kind=EventKind.ACTION_EXPIRED,
+        by=None,
+        text=f"{_what(mine)}: nobody approved it in time",
+        data=_data(mine),
+        tell_followers=True,
+    )
+    _settle_after_no(case, by=None, note=f"{_refs(mine)} expired unanswered")
+
+
+def _settle_after_no(case: Case, *, by: User | None, note: str) -> None:
+    """A request was turned down: the case stops waiting once nothing else of it waits —
+    back to actioned if a measure of it already stands, else to investigating."""
+    if case.status != CaseStatus.AWAITING_APPROVAL:
+        return
+    if case.actions.filter(status=Action.Status.AWAITING_APPROVAL).exists():
+        return
+    done = case.actions.filter(status__in=[Action.Status.EXECUTED, Action.Status.LIFTED]).exists()
+    to = CaseStatus.ACTIONED if done else CaseStatus.INVESTIGATING
+    case_follow_action(case=case, to=to, by=by, note=note)
+
+
+def told_executed(action: Action, restriction: Restriction | None) -> None:
+    """A worker carried the action out (no person: the task is named by acting_task)."""
+    if action.case_id is None:
+        return
+    case = Case.objects.get(pk=action.case_id)
+    case_timeline_add(
+        case=case,
+        kind=EventKind.ACTION_EXECUTED,
+        by=None,
+        text=f"{_what([action])} done on the exchange",
+        data=_data([action]),
+        tell_followers=True,
+    )
+    if restriction is not None:
+        told_restriction(restriction, change="applied")
+    if action.measure != "lift":
+        case_follow_action(
+            case=case, to=CaseStatus.ACTIONED, by=None, note=f"{action.reference} executed"
+        )
+
+
+def told_failed(action: Action) -> None:
+    """Supervisors (and the requester) are told once: this runs in the transaction that
+    moves the action to failed, which happens once per failure under the action's lock."""
+    if action.case_id is not None:
+        case_timeline_add(
+            case=Case.objects.get(pk=action.case_id),
+            kind=EventKind.ACTION_FAILED,
+            by=None,
+            text=f"{_what([action])}: {action.failure_message}",
+            data=_data([action]),
+        )
+    of_case = f" ({action.case.ref})" if action.case is not None else ""
+    notify(
+        recipients=[*_supervisors(), action.requested_by],
+        kind="action.failed",
+        title=f"{action.reference} failed{of_case}: "
+        f"{action.get_measure_display()} on {action.target}",
+        body=action.failure_message,
+        url=action_url(action),
+    )
+
+
+def told_restriction(restriction: Restriction, *, change: str) -> None:
+    """A restriction was applied, lifted or expired: on the timeline of the case behind it
+    (and, for a lift, of the case behind the lift too)."""
+    placed = restriction.action
+    lift = restriction.lifted_by if change == "lifted" else None
+    cases = {c for c in (placed.case_id, lift.case_id if lift else None) if c is not None}
+    words = {"applied": "now stands", "lifted": "lifted", "expired": "expired"}[change]
+    by_lift = f" by {lift.reference}" if lift else ""
+    for case_id in sorted(cases):
+        case_timeline_add(
+            case=Case.objects.get(pk=case_id),
+            kind=EventKind.RESTRICTION,
+            by=None,
+            text=f"{restriction.get_measure_display()} on {placed.target} ({placed.reference}) "
+            f"{words}{by_lift}",
+            data={
+                "restriction": restriction.pk,
+                "action": placed.pk,
+                "change": change,
+                "lift": lift.pk if lift else None,
+            },
+            tell_followers=change != "applied",
+        )

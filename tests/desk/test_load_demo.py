@@ -1,0 +1,42 @@
+"""load_demo leaves a desk with something true on every page, and adds nothing the second time."""
+
+import io
+import time
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.test import override_settings
+
+from apps.accounts.models import ExchangeAccount
+from apps.actions.models import Action, Restriction
+from apps.alerts.models import Alert
+from apps.cases.models import Case, CaseEvent
+from apps.detection.models import DetectionRun
+from apps.notifications.models import Notification
+
+MODELS = [ExchangeAccount, DetectionRun, Alert, Case, CaseEvent, Action, Restriction, Notification]
+
+
+def counts() -> dict[str, int]:
+    return {model.__name__: model.objects.count() for model in MODELS}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_load_demo_shows_alerts_cases_and_measures_and_runs_twice_to_the_same_counts(
+    tmp_path: Path,
+) -> None:
+    with override_settings(DETECTION_DROP_DIR=str(tmp_path)):
+        started = time.monotonic()
+        call_command("load_demo", "--accounts", "400", "--force", stdout=io.StringIO())
+        first_took = time.monotonic() - started
+        first = counts()
+        call_command("load_demo", "--accounts", "400", "--force", stdout=io.StringIO())
+    assert counts() == first
+    assert first["Alert"] > 0 and first["Case"] == 2
+    assert Action.objects.filter(status=Action.Status.AWAITING_APPROVAL, measure="freeze").exists()
+    assert Action.objects.filter(status=Action.Status.EXECUTED).exists()
+    assert Restriction.objects.filter(action__case__isnull=False).exists()
+    assert set(Case.objects.values_list("status", flat=True)) == {"awaiting_approval", "actioned"}
+    assert (tmp_path / "demo-20261121-400" / "READY").exists()
+    print(f"load_demo --accounts 400: first run {first_took:.1f} s, counts {first}")
