@@ -185,10 +185,10 @@ def stressed_symbols(start: datetime, end: datetime, limit: int = 500) -> list[S
     found: dict[str, dict[str, Any]] = {}
     rows = (
         Alert.objects.filter(
-            category=Category.MARKET_STRESS, detected_at__gte=start, detected_at__lt=end
+            category=Category.MARKET_STRESS, first_seen__gte=start, first_seen__lt=end
         )
         .values_list("symbol", "severity", "metrics", "detected_at")
-        .order_by("-detected_at")[:limit]
+        .order_by("-first_seen")[:limit]
     )
     for symbol, severity, metrics, at in rows:
         seen = found.setdefault(

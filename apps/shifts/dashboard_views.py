@@ -3,6 +3,7 @@
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
@@ -20,7 +21,7 @@ from apps.shifts.selectors import on_duty
 READERS = (Role.OPERATOR, Role.SUPERVISOR, Role.AUDITOR)
 # With no shift on the rota now, the dashboard reads this far back.
 NO_SHIFT_WINDOW = timedelta(hours=12)
-POLL_SECONDS = 30
+POLL_SECONDS = 30  # settings.SHIFT_DASHBOARD_POLL_SECONDS overrides
 
 
 def _charts(reading: ShiftReading) -> dict[str, Any]:
@@ -65,7 +66,7 @@ def dashboard(request: DeskRequest) -> HttpResponse:
         "duty": duty,
         "reading": reading,
         "charts": _charts(reading),
-        "poll": POLL_SECONDS,
+        "poll": getattr(settings, "SHIFT_DASHBOARD_POLL_SECONDS", POLL_SECONDS),
         "now": now,
     }
     template = "shifts/dashboard.html#board" if request.htmx else "shifts/dashboard.html"
