@@ -253,6 +253,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     },
     "shifts-rota-extend": {"task": "apps.shifts.tasks.rota_extend", "schedule": 3600.0},
     "shifts-handovers-overdue": {"task": "apps.shifts.tasks.handovers_flag", "schedule": 60.0},
+    "shifts-return-unclaimed": {"task": "apps.shifts.tasks.return_unclaimed", "schedule": 60.0},
+    "shifts-reports": {"task": "apps.shifts.tasks.shift_reports_make", "schedule": 60.0},
     "actions-timers": {"task": "apps.actions.tasks.run_action_timers", "schedule": 15.0},
     "actions-reconcile": {"task": "apps.actions.tasks.reconcile_restrictions", "schedule": 300.0},
     # Timers are found in the database each run: a lost run delays, never loses, one.

@@ -109,6 +109,16 @@ class Alert(models.Model):
         related_name="claimed_alerts",
     )
     claimed_at = models.DateTimeField(null=True, blank=True)
+    # Routing (apps.shifts) offers a new alert to one person on duty; claiming stays
+    # first-come, so this is a suggestion the queue shows, not a lock.
+    offered_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="offered_alerts",
+    )
+    offered_at = models.DateTimeField(null=True, blank=True)
     decided_at = models.DateTimeField(null=True, blank=True)
     dismiss_reason = models.CharField(
         max_length=20, choices=DismissReason.choices, blank=True, default=""

@@ -44,7 +44,7 @@ class QueueFilters:
     symbol: str = ""
     rule: str = ""
     account: str = ""
-    assignee: str = ""  # "me", "none", or a username
+    assignee: str = ""  # "me", "offered" (to me), "none", or a username
     within: str = ""  # one of WITHIN
     since: datetime | None = None
     until: datetime | None = None
@@ -100,6 +100,8 @@ class QueueFilters:
             )
         if self.assignee == "me":
             alerts = alerts.filter(assignee_id=self.user_id)
+        elif self.assignee == "offered":  # routed to me (apps.shifts), not yet taken
+            alerts = alerts.filter(status=Status.NEW, offered_to_id=self.user_id)
         elif self.assignee == "none":
             alerts = alerts.filter(assignee__isnull=True)
         elif self.assignee:

@@ -7,9 +7,10 @@ class ShiftsConfig(AppConfig):
     verbose_name = "Shifts: rota, on duty, handover"
 
     def ready(self) -> None:
+        from apps.alerts.signals import alerts_arrived
         from apps.desk.history import register_history
         from apps.people.roles import Role
-        from apps.shifts import handover_items
+        from apps.shifts import collectors, handover_items
         from apps.shifts.models import Handover, Shift, ShiftChange, ShiftPattern
 
         readers = (Role.OPERATOR, Role.SUPERVISOR, Role.AUDITOR)
@@ -18,3 +19,13 @@ class ShiftsConfig(AppConfig):
         register_history("shift-change", ShiftChange, readers)
         register_history("handover", Handover, readers)
         handover_items.register_builtin_collectors()
+        collectors.register()
+        alerts_arrived.connect(_route_arrivals, dispatch_uid="shifts.route_arrivals")
+
+
+def _route_arrivals(sender: object, alert_ids: list[int], **kwargs: object) -> None:
+    """Sent after the ingest commit: only enqueue, ingest is not to wait on routing."""
+    from apps.shifts.tasks import route_alerts
+
+    if alert_ids:
+        route_alerts.delay(list(alert_ids))

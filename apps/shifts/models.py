@@ -108,7 +108,10 @@ class Shift(models.Model):
         related_name="supervised_shifts",
     )
     created_at = models.DateTimeField(auto_now_add=True)
-    history = HistoricalRecords(bases=[HistoryStamp])
+    # Set once, by the end-of-shift scan, in the transaction that returns the work the
+    # shift left unclaimed (services.offers.shift_return_unclaimed).
+    work_returned_at = models.DateTimeField(null=True, blank=True)
+    history = HistoricalRecords(bases=[HistoryStamp], excluded_fields=["work_returned_at"])
 
     class Meta:
         ordering = ["starts_at", "pattern__starts"]
@@ -324,3 +327,21 @@ class PersonSkill(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person}: {self.skill.code}"
+
+
+class ShiftReport(models.Model):
+    """What a shift saw and did, made once when it ends (tasks.shift_reports_make).
+
+    `figures` is the shift dashboard's reading of [starts_at, ends_at), frozen: what came
+    in, what was done, what was still open at the end.
+    """
+
+    shift = models.OneToOneField(Shift, on_delete=models.PROTECT, related_name="report")
+    made_at = models.DateTimeField()
+    figures = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["-made_at"]
+
+    def __str__(self) -> str:
+        return f"report of {self.shift}"

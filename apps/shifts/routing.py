@@ -40,3 +40,20 @@ def pick_operator(candidates: list[OperatorLoad], skills_needed: set[str]) -> Op
     needed = frozenset(skills_needed)
     skilled = [c for c in candidates if needed <= c.skills]
     return min(skilled or candidates, key=_order).operator
+
+
+# Which skill an alert's category asks for; settings.SHIFTS_SKILLS_BY_CATEGORY replaces it.
+DEFAULT_SKILLS_BY_CATEGORY: dict[str, str] = {
+    "promo_abuse": "promo",
+    "market_stress": "market_stress",
+    "unauthorized_algo": "algo",
+    "account_theft": "fraud",
+}
+
+
+def skills_needed(category: str) -> set[str]:
+    from django.conf import settings
+
+    mapping = getattr(settings, "SHIFTS_SKILLS_BY_CATEGORY", DEFAULT_SKILLS_BY_CATEGORY)
+    skill = mapping.get(category)
+    return {skill} if skill else set()

@@ -1,4 +1,4 @@
-"""Beat's clock for the rota: thin, idempotent, each calling one service."""
+"""Beat's clock for the rota, and routing: thin, idempotent, each calling one service."""
 
 from celery import shared_task
 
@@ -17,3 +17,24 @@ def rota_extend() -> dict[str, int]:
 def handovers_flag() -> int:
     with acting_task("handovers_flag"):
         return services.handovers_flag_overdue()
+
+
+@shared_task
+def route_alerts(alert_ids: list[int]) -> int:
+    """Offer new alerts to whoever is on duty; alerts already offered are left alone."""
+    with acting_task("route_alerts"):
+        return len(services.alerts_route(alert_ids=alert_ids).offered)
+
+
+@shared_task
+def return_unclaimed() -> int:
+    """Ended shifts give back the work offered to them and left unclaimed (once each)."""
+    with acting_task("return_unclaimed"):
+        returned = services.shifts_return_due()
+    return sum(len(ids) for ids in returned.values())
+
+
+@shared_task
+def shift_reports_make() -> int:
+    with acting_task("shift_reports_make"):
+        return len(services.shift_reports_make_due())

@@ -20,7 +20,7 @@ from apps.shifts.forms import (
     ShiftChangeForm,
     SupervisorForm,
 )
-from apps.shifts.models import Handover, Shift, ShiftChange, ShiftError
+from apps.shifts.models import Handover, Shift, ShiftChange, ShiftError, ShiftReport
 
 DESK = (Role.OPERATOR, Role.SUPERVISOR)
 READERS = (Role.OPERATOR, Role.SUPERVISOR, Role.AUDITOR)
@@ -271,6 +271,7 @@ def handover_detail(request: DeskRequest, pk: int) -> HttpResponse:
         "shifts/handover.html",
         {
             "handover": handover,
+            "report": ShiftReport.objects.filter(shift_id=handover.from_shift_id).first(),
             "may_acknowledge": handover.status != Handover.Status.ACKNOWLEDGED
             and services.may_acknowledge(handover, user),
         },

@@ -5,8 +5,10 @@ from datetime import timedelta
 import pytest
 from playwright.sync_api import expect
 
+from apps.alerts.services import alert_claim
 from apps.shifts.demo import demo_rota_create
-from apps.shifts.models import Handover, Shift
+from apps.shifts.models import Assignment, Handover, Shift
+from tests.alerts.payloads import stored_alert
 from tests.browser.conftest import screenshot, sign_in
 from tests.factories import PASSWORD, make_person
 from tests.shifts.helpers import make_pattern, make_shift, now
@@ -68,6 +70,9 @@ def test_the_outgoing_operator_writes_a_handover_the_incoming_one_acknowledges(
 ) -> None:
     nikhil = make_person("nikhil", "operator")
     _rota(operator, nikhil, supervisor)
+    # Open work riskdesk must list by itself: two unclaimed alerts, one Olga still holds.
+    spoofs = [stored_alert(n, rule="large_cancel", category="large_cancel") for n in (1, 2)]
+    held = alert_claim(alert=stored_alert(3), by=operator)
     olga = new_page()
     sign_in(olga, "olga", PASSWORD)
     olga.goto("/shifts/handovers/")
@@ -77,6 +82,12 @@ def test_the_outgoing_operator_writes_a_handover_the_incoming_one_acknowledges(
     olga.wait_for_url("**/shifts/handovers/*/")
     assert olga.locator("#handover-status").inner_text() == "awaiting acknowledgement"
     assert olga.locator("#acknowledge").count() == 0  # the writer cannot acknowledge
+    unclaimed = olga.locator("section.handover-section", has_text="Unclaimed alerts")
+    for alert in spoofs:
+        expect(unclaimed.locator(f'a[href="/alerts/{alert.pk}/"]')).to_be_visible()
+    claimed = olga.locator("section.handover-section", has_text="Claimed alerts still open")
+    expect(claimed).to_contain_text(f"held by {operator}")
+    expect(claimed.locator(f'a[href="/alerts/{held.pk}/"]')).to_be_visible()
     screenshot(olga, "shifts-handover-written")
 
     nik = new_page()
@@ -87,6 +98,8 @@ def test_the_outgoing_operator_writes_a_handover_the_incoming_one_acknowledges(
     nik.keyboard.press("Enter")
     nik.wait_for_url("**/shifts/handovers/*/")
     assert "two spoofing alerts" in nik.locator(".note").inner_text()
+    items = nik.locator("section.handover-section", has_text="Unclaimed alerts")
+    expect(items.locator("h3")).to_contain_text("(2)")
     nik.locator("#acknowledge").focus()
     nik.keyboard.press("Enter")
     nik.locator("text=Handover acknowledged.").wait_for()
@@ -96,3 +109,35 @@ def test_the_outgoing_operator_writes_a_handover_the_incoming_one_acknowledges(
     olga.reload()
     assert olga.locator("#handover-status").inner_text() == "acknowledged"
     assert Handover.objects.get().acknowledged_by == nikhil
+
+
+def test_the_shift_dashboard_shows_the_shifts_indicators_and_refreshes(
+    new_page, operator, supervisor, settings
+) -> None:
+    settings.SHIFT_DASHBOARD_POLL_SECONDS = 2
+    from tests.shifts.test_dashboard import shift_with_work
+
+    nikhil = make_person("nikhil", "operator")
+    shift = shift_with_work(operator, supervisor)
+    for n, (category, severity) in enumerate(
+        [("promo_abuse", "medium")] * 6 + [("large_cancel", "high")] * 3 + [("other", "low")] * 4
+    ):
+        stored_alert(200 + n, category=category, rule=category, severity=severity)
+    stress = {"mark_index_gap": 0.004, "max_move": 0.052, "liquidated_accounts": 21}
+    stored_alert(300, category="market_stress", rule="market_stress", accounts=[],
+                 symbol="BTCUSDT", severity="high", metrics=stress)  # fmt: skip
+    Assignment.objects.create(shift=shift, person=nikhil)
+    page = new_page()
+    sign_in(page, "sam", PASSWORD)
+    page.locator("#home-dashboard").click()
+    page.wait_for_url("**/shifts/dashboard/")
+    expect(page.locator("#platform")).to_contain_text("ETHUSDT")
+    expect(page.locator("#platform")).to_contain_text("BTCUSDT")
+    expect(page.locator("#board svg.hbar").first).to_be_visible()
+    stored_alert(400, severity="critical")  # arrives while the page is open
+    # The board polls by itself (every 2 s here): the new alert shows without a reload.
+    expect(page.locator("#board .kri .figure").first).to_have_text("21", timeout=6_000)
+    screenshot(page, "shift-dashboard")
+    page.keyboard.press("t")
+    expect(page.locator("html")).to_have_attribute("data-theme", "dark")
+    screenshot(page, "shift-dashboard-dark")

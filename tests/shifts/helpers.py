@@ -4,7 +4,14 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from apps.people.models import User
-from apps.shifts.models import Assignment, Handover, Shift, ShiftChange, ShiftPattern
+from apps.shifts.models import (
+    Assignment,
+    Handover,
+    Shift,
+    ShiftChange,
+    ShiftPattern,
+    ShiftReport,
+)
 
 _counter = iter(range(1, 1_000_000))
 
@@ -76,6 +83,10 @@ def shifts_url_kwargs(operator: User, supervisor: User) -> dict[str, dict[str, i
     handover = Handover.objects.create(
         from_shift=shift, to_shift=later, note="n", written_by=operator, written_at=start
     )
+    from apps.shifts.dashboard import read_shift
+
+    figures = read_shift(start, start + timedelta(hours=1)).as_figures()
+    report = ShiftReport.objects.create(shift=shift, made_at=start, figures=figures)
     by_shift = {"pk": shift.pk}
     return {
         "shifts:detail": by_shift,
@@ -89,4 +100,5 @@ def shifts_url_kwargs(operator: User, supervisor: User) -> dict[str, dict[str, i
         "shifts:change_withdraw": {"pk": change.pk},
         "shifts:handover": {"pk": handover.pk},
         "shifts:handover_acknowledge": {"pk": handover.pk},
+        "shifts:report": {"pk": report.pk},
     }

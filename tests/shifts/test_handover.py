@@ -134,3 +134,36 @@ def test_an_unacknowledged_handover_is_flagged_overdue(
     handover_acknowledge(handover=handover, by=nikhil)  # late, but still read
     handover.refresh_from_db()
     assert handover.status == Handover.Status.ACKNOWLEDGED
+
+
+def test_an_overdue_handover_escalates_to_the_incoming_shifts_supervisor_once(
+    operator, supervisor, nikhil, change_of_shift
+) -> None:
+    from apps.notifications.models import Notification
+
+    outgoing, incoming = change_of_shift
+    vera = make_person("vera", "supervisor")
+    incoming.supervisor = vera
+    incoming.save()
+    handover = handover_write(shift=outgoing, by=operator, note="n")
+    late = incoming.starts_at + timedelta(minutes=45)
+    handovers_flag_overdue(now=late)
+    handovers_flag_overdue(now=late + timedelta(minutes=1))
+    [told] = Notification.objects.filter(kind="handover_overdue")
+    assert told.recipient == vera and told.url == f"/shifts/handovers/{handover.pk}/"
+    assert told.title.startswith(f"Handover of {outgoing} not acknowledged")
+
+
+def test_an_overdue_handover_with_nobody_supervising_tells_every_supervisor(
+    operator, supervisor, change_of_shift
+) -> None:
+    from apps.notifications.models import Notification
+
+    outgoing, incoming = change_of_shift
+    outgoing.supervisor = None
+    outgoing.save()
+    vera = make_person("vera", "supervisor")
+    handover_write(shift=outgoing, by=operator, note="n")
+    handovers_flag_overdue(now=incoming.starts_at + timedelta(hours=1))
+    told = Notification.objects.filter(kind="handover_overdue")
+    assert {n.recipient for n in told} == {supervisor, vera}

@@ -12,6 +12,12 @@ from apps.shifts.services.handovers import (
     handovers_flag_overdue,
     may_acknowledge,
 )
+from apps.shifts.services.offers import (
+    alerts_route,
+    shift_return_unclaimed,
+    shifts_return_due,
+)
+from apps.shifts.services.reports import shift_report_make, shift_reports_make_due
 from apps.shifts.services.rota import (
     RotaRun,
     rota_extend,
@@ -23,6 +29,7 @@ from apps.shifts.services.rota import (
 
 __all__ = [
     "RotaRun",
+    "alerts_route",
     "handover_acknowledge",
     "handover_write",
     "handovers_flag_overdue",
@@ -34,6 +41,10 @@ __all__ = [
     "shift_change_reject",
     "shift_change_request",
     "shift_change_withdraw",
+    "shift_report_make",
+    "shift_reports_make_due",
+    "shift_return_unclaimed",
     "shift_supervisor_set",
     "shift_unassign",
+    "shifts_return_due",
 ]

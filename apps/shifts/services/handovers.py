@@ -100,5 +100,31 @@ def handovers_flag_overdue(*, now: datetime | None = None) -> int:
                 f"not acknowledged within {settings.HANDOVER_ACK_MINUTES} minutes"
             )
             handover.save(update_fields=["status"])
+            _escalate(handover)
             flagged += 1
     return flagged
+
+
+def _escalate(handover: Handover) -> None:
+    """Tell the supervisor who covers the incoming shift (else the outgoing one's, else
+    every supervisor) that nobody has read the handover; inside the flagging transaction,
+    so a handover is flagged and told of exactly once."""
+    from django.urls import reverse
+
+    from apps.notifications.services import notify
+
+    shifts = [s for s in (handover.to_shift, handover.from_shift) if s is not None]
+    supervisor = next((s.supervisor for s in shifts if s.supervisor_id), None)
+    recipients = (
+        [supervisor]
+        if supervisor is not None and supervisor.is_active
+        else list(User.objects.filter(groups__name=Role.SUPERVISOR, is_active=True))
+    )
+    notify(
+        recipients=recipients,
+        kind="handover_overdue",
+        title=f"Handover of {handover.from_shift} not acknowledged "
+        f"after {settings.HANDOVER_ACK_MINUTES} minutes",
+        body=f"Written by {handover.written_by}; the incoming shift has not read it.",
+        url=reverse("shifts:handover", args=[handover.pk]),
+    )

@@ -34,3 +34,21 @@ def shifts_home_panel(context: template.Context) -> dict[str, Any]:
             "incoming": selectors.handovers_to_acknowledge(user),
         }
     return {"panel": panel, "desk_time_zone": context.get("desk_time_zone", "UTC")}
+
+
+@register.filter
+def minutes(value: float | None) -> str:
+    """A duration in minutes as a person reads it: 42 s, 7.5 min, 2 h 05 min, —."""
+    if value is None:
+        return "—"
+    if value < 1:
+        return f"{round(value * 60)} s"
+    if value < 60:
+        return f"{value:.1f} min"
+    whole = round(value)
+    return f"{whole // 60} h {whole % 60:02d} min"
+
+
+@register.filter
+def percent(value: float | None) -> str:
+    return "—" if value is None else f"{value * 100:.2f} %"
