@@ -92,7 +92,7 @@ def recent_changes(limit: int = 15) -> list[RecentChange]:
                     _KINDS.get(record.history_type, "changed"),
                     key,
                     str(getattr(record, model._meta.pk.attname)),
-                    f"{model._meta.verbose_name} {getattr(record, model._meta.pk.attname)}",
+                    f"{model._meta.verbose_name} {str(record.instance)[:60]}",
                 )
             )
     return sorted(rows, key=lambda row: row.at, reverse=True)[:limit]

@@ -112,3 +112,11 @@ def test_a_backtest_shows_what_a_stricter_version_would_stop_raising(
     assert backtest.proposed_alerts == []
     with pytest.raises(DetectionError, match="No stored window"):
         backtest_request(version=draft, window="../etc", by=strategist)
+
+
+def test_syncing_the_rules_again_writes_no_history(self_trade) -> None:
+    from apps.detection.services import rules_sync
+
+    rows = DetectionRule.history.count()
+    rules_sync()
+    assert DetectionRule.history.count() == rows

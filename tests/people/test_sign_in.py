@@ -63,3 +63,12 @@ def test_pages_carry_security_headers_and_a_content_security_policy(operator) ->
     assert response["X-Content-Type-Options"] == "nosniff"
     # htmx is served by the console itself, with the page's nonce.
     assert b"/static/django-htmx/" in response.content or b"htmx" in response.content
+
+
+@pytest.mark.django_db
+def test_signing_in_records_the_time_but_writes_no_history_row(operator) -> None:
+    rows = operator.history.count()
+    Client().post(reverse("people:sign_in"), {"username": "olga", "password": PASSWORD})
+    operator.refresh_from_db()
+    assert operator.last_login is not None
+    assert operator.history.count() == rows

@@ -22,9 +22,13 @@ def rules_sync() -> None:
     """A row for every rule in the code, its defaults as live version 1 when it has none."""
     with acting_task("rules_sync"), transaction.atomic():
         for code, rule in RULES.items():
-            row, _ = DetectionRule.objects.update_or_create(
+            row, created = DetectionRule.objects.get_or_create(
                 code=code, defaults={"category": rule.category, "description": rule.description}
             )
+            if not created and (row.category, row.description) != (rule.category, rule.description):
+                # Only a real change of the code writes a history row, not every migrate.
+                row.category, row.description = rule.category, rule.description
+                row.save(update_fields=["category", "description"])
             if row.live_version_id is None and not row.versions.exists():
                 first = RuleVersion.objects.create(
                     rule=row,
