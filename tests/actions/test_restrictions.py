@@ -7,24 +7,11 @@ from apps.actions import services, tasks
 from apps.actions.measures import Measure, Scope
 from apps.actions.models import Action, Restriction
 from apps.actions.sandbox.models import SandboxRestriction
+from apps.alerts.contract import FIELDS
 from tests.actions.conftest import request_one
 
 pytestmark = pytest.mark.django_db
-ALERT_FIELDS = {
-    "dedup_key",
-    "rule",
-    "category",
-    "severity",
-    "accounts",
-    "symbol",
-    "window_start",
-    "window_end",
-    "detected_at",
-    "summary",
-    "metrics",
-    "evidence",
-    "source",
-}
+ALERT_FIELDS = FIELDS - {"score"}  # score is the one optional field
 
 
 def test_an_expiry_lifts_the_restriction_on_the_scan(operator, run_on_commit) -> None:

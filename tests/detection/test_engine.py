@@ -6,6 +6,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from apps.alerts.contract import FIELDS
+from apps.alerts.models import Category
 from apps.detection.engine import ACCOUNT_LEVEL, detect, detect_part, split_symbols
 from apps.detection.evaluate import evaluate, read_labels, table
 from apps.detection.feed import Feed, read_feed
@@ -13,37 +15,9 @@ from apps.detection.linking import link_accounts
 from apps.detection.rules import RULES
 from apps.detection.simulator import simulate
 
-ALERT_FIELDS = {
-    "dedup_key",
-    "rule",
-    "category",
-    "severity",
-    "score",
-    "accounts",
-    "symbol",
-    "window_start",
-    "window_end",
-    "detected_at",
-    "summary",
-    "metrics",
-    "evidence",
-    "source",
-}
-CATEGORIES = {
-    "self_trade",
-    "linked_mutual_trade",
-    "matched_trade_price",
-    "common_control",
-    "frequent_cancel",
-    "large_cancel",
-    "combined_position_limit",
-    "daily_open_limit",
-    "unauthorized_algo",
-    "account_theft",
-    "abnormal_pnl",
-    "promo_abuse",
-    "market_stress",
-}
+ALERT_FIELDS = FIELDS
+# Every category of the alert contract has a rule, except "other".
+CATEGORIES = set(Category.values) - {Category.OTHER}
 NOW = pd.Timestamp("2026-11-21T00:02:13Z")
 
 

@@ -52,9 +52,8 @@ def action_approve(*, action: Action, by: User) -> Action:
     return action
 
 
-@transaction.atomic
-def batch_approve(*, batch: uuid.UUID, by: User) -> list[Action]:
-    """Approve every waiting action of one request (a whole cluster) in one decision."""
+def _waiting_in_batch(batch: uuid.UUID) -> list[Action]:
+    """Lock, in id order, every action of one request still waiting for a decision."""
     actions = list(
         Action.objects.select_for_update()
         .filter(batch=batch, status=Action.Status.AWAITING_APPROVAL)
@@ -62,6 +61,13 @@ def batch_approve(*, batch: uuid.UUID, by: User) -> list[Action]:
     )
     if not actions:
         raise ActionError("Nothing in this request is waiting for approval.")
+    return actions
+
+
+@transaction.atomic
+def batch_approve(*, batch: uuid.UUID, by: User) -> list[Action]:
+    """Approve every waiting action of one request (a whole cluster) in one decision."""
+    actions = _waiting_in_batch(batch)
     now = timezone.now()
     decided = [action for action in actions if _approve_locked(action, by, now)]
     told_decided(decided, by=by, approved=True)
@@ -92,13 +98,7 @@ def action_reject(*, action: Action, by: User, reason: str) -> Action:
 
 @transaction.atomic
 def batch_reject(*, batch: uuid.UUID, by: User, reason: str) -> list[Action]:
-    actions = list(
-        Action.objects.select_for_update()
-        .filter(batch=batch, status=Action.Status.AWAITING_APPROVAL)
-        .order_by("pk")
-    )
-    if not actions:
-        raise ActionError("Nothing in this request is waiting for approval.")
+    actions = _waiting_in_batch(batch)
     now = timezone.now()
     rejected = [_reject_locked(action, by, reason, now) for action in actions]
     told_decided(rejected, by=by, approved=False)

@@ -80,6 +80,31 @@ def day_window(day: int) -> tuple[pd.Timestamp, pd.Timestamp]:
     return day_start(day), day_start(day) + pd.Timedelta(milliseconds=MS_PER_DAY)
 
 
+def account_day_finding(
+    who: str,
+    sym: str,
+    day: int,
+    *,
+    strength: float,
+    summary: str,
+    metrics: dict[str, Any],
+    evidence: dict[str, Any],
+) -> Finding:
+    """What one account did in one contract over one UTC day; the account is the subject."""
+    start, end = day_window(day)
+    return Finding(
+        subject=who,
+        accounts=[who],
+        symbol=sym,
+        window_start=start,
+        window_end=end,
+        score=strength,
+        summary=summary,
+        metrics=metrics,
+        evidence=evidence,
+    )
+
+
 def feed_window(ctx: Context) -> tuple[pd.Timestamp, pd.Timestamp]:
     """The whole window: from the first to the last event, widened to whole days."""
     stamps = [

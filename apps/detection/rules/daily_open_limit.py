@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from ..context import Context
-from .base import Finding, Rule, day_window, score
+from .base import Finding, Rule, account_day_finding, score
 from .views import trade_ids, trades
 
 
@@ -43,15 +43,12 @@ def run(ctx: Context, params: dict[str, Any]) -> list[Finding]:
             & (t["symbol"] == row.symbol)
             & (t["day"] == row.day)
         ]
-        start, end = day_window(int(row.day))
         findings.append(
-            Finding(
-                subject=who,
-                accounts=[who],
-                symbol=sym,
-                window_start=start,
-                window_end=end,
-                score=score(row.qty / cap),
+            account_day_finding(
+                who,
+                sym,
+                int(row.day),
+                strength=score(row.qty / cap),
                 summary=f"{who} opened {row.qty:,.0f} contracts of {sym} in a day, "
                 f"{row.qty / cap:.0%} of the {cap:,.0f} limit",
                 metrics={"opened": float(row.qty), "limit": cap, "ratio": round(row.qty / cap, 3)},

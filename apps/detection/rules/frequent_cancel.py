@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from ..context import Context
-from .base import Finding, Rule, day_window, score
+from .base import Finding, Rule, account_day_finding, score
 from .views import group_rows, order_ids, orders
 
 
@@ -33,15 +33,12 @@ def run(ctx: Context, params: dict[str, Any]) -> list[Finding]:
         if fill_ratio > params["max_fill_ratio"]:
             continue  # a busy trader whose orders do trade is not misleading anyone
         who, sym = str(ctx.accounts[account]), ctx.symbols[symbol]
-        start, end = day_window(int(day))
         findings.append(
-            Finding(
-                subject=who,
-                accounts=[who],
-                symbol=sym,
-                window_start=start,
-                window_end=end,
-                score=score(cancels / params["min_cancels"]),
+            account_day_finding(
+                who,
+                sym,
+                int(day),
+                strength=score(cancels / params["min_cancels"]),
                 summary=f"{who} cancelled {cancels} orders in {sym} in a day; "
                 f"{fill_ratio:.1%} of its orders filled",
                 metrics={

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from ..context import Context
-from .base import Finding, Rule, day_window, score
+from .base import Finding, Rule, account_day_finding, score
 from .views import group_rows, order_ids, orders
 
 
@@ -40,16 +40,13 @@ def run(ctx: Context, params: dict[str, Any]) -> list[Finding]:
         if count < params["min_large_cancels"] or share < params["min_cancel_share"]:
             continue
         who, sym = str(ctx.accounts[account]), ctx.symbols[sym_code]
-        start, end = day_window(int(day))
         shown = float(notional[part.index[part["pulled"]]].sum())
         findings.append(
-            Finding(
-                subject=who,
-                accounts=[who],
-                symbol=sym,
-                window_start=start,
-                window_end=end,
-                score=score(count / params["min_large_cancels"]),
+            account_day_finding(
+                who,
+                sym,
+                int(day),
+                strength=score(count / params["min_large_cancels"]),
                 summary=f"{who} placed and pulled {count} large orders in {sym} "
                 f"({shown:,.0f} USDT shown, {share:.0%} of its large orders)",
                 metrics={"large_cancels": count, "large_orders": len(part), "notional": shown},

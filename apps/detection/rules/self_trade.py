@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..context import Context
-from .base import Finding, Rule, day_window, score
+from .base import Finding, Rule, account_day_finding, score
 from .views import group_rows, trade_ids, trades
 
 
@@ -24,15 +24,12 @@ def run(ctx: Context, params: dict[str, Any]) -> list[Finding]:
         mine = same_day[(same_day["buyer"] == account) | (same_day["seller"] == account)]
         share = float(selfs["qty"].iloc[rows].sum() / max(mine["qty"].sum(), 1e-12))
         who, sym = str(ctx.accounts[account]), ctx.symbols[symbol]
-        start, end = day_window(int(day))
         findings.append(
-            Finding(
-                subject=who,
-                accounts=[who],
-                symbol=sym,
-                window_start=start,
-                window_end=end,
-                score=score(count / params["min_self_trades"]),
+            account_day_finding(
+                who,
+                sym,
+                int(day),
+                strength=score(count / params["min_self_trades"]),
                 summary=f"{who} traded with itself {count} times in {sym} "
                 f"({share:.1%} of its volume there)",
                 metrics={"self_trades": count, "self_volume_share": round(share, 4)},
