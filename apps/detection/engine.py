@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from .context import Context
-from .feed import Feed
+from .feed import Feed, keys_checked, read_feed
 from .linking import Linkage
 from .rules import RULES
 from .rules.base import Finding, Rule, fit_evidence, severity
@@ -85,6 +86,19 @@ def detect(
             if symbols is None or finding.symbol in wanted:
                 alerts.append(to_alert(rule, finding, stamp, source))
     return sorted(alerts, key=lambda alert: alert["dedup_key"])
+
+
+def detect_window(
+    folder: Path,
+    params: dict[str, dict[str, Any]] | None = None,
+    enabled: set[str] | None = None,
+    source: str = SOURCE,
+) -> list[dict[str, Any]]:
+    """Read the window in ``folder`` and run every enabled rule over it, in this process.
+    The ids are checked on a second thread meanwhile; a breach raises FeedError."""
+    feed = read_feed(folder, checking_keys=False)
+    with keys_checked(feed):
+        return detect(feed, params, enabled, source)
 
 
 def detect_part(

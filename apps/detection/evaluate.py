@@ -115,8 +115,7 @@ def main(argv: list[str] | None = None) -> None:
     import tempfile
     import time
 
-    from .engine import detect
-    from .feed import read_feed
+    from .engine import detect_window
     from .simulator import simulate
 
     parser = argparse.ArgumentParser(description=main.__doc__)
@@ -129,7 +128,7 @@ def main(argv: list[str] | None = None) -> None:
         for seed in args.seeds:
             folder = simulate(Path(tmp) / str(seed), seed, args.accounts, args.hours, "parquet")
             began = time.perf_counter()
-            alerts = detect(read_feed(folder))
+            alerts = detect_window(folder)
             scores = evaluate(alerts, read_labels(folder / "labels.jsonl"))
             every += scores
             misses = [s.category for s in scores if s.recall < 1 or s.precision < 1]

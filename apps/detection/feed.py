@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import csv
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -20,7 +21,7 @@ from .columns import parse_column
 from .errors import FeedError
 from .schema import TABLES, Table
 
-__all__ = ["Feed", "FeedError", "read_feed", "read_table"]
+__all__ = ["Feed", "FeedError", "check_keys", "keys_checked", "read_feed", "read_table"]
 
 
 @dataclass
@@ -46,11 +47,15 @@ class Feed:
         return frame
 
 
-def read_feed(folder: Path, tables: Iterable[str] | None = None) -> Feed:
+def read_feed(
+    folder: Path, tables: Iterable[str] | None = None, *, checking_keys: bool = True
+) -> Feed:
     """Read the window in ``folder``; every table, or only ``tables``.
 
     Trades are checked against orders, so asking for trades reads orders too.
-    Raises FeedError on the first breach of the contract.
+    Raises FeedError on the first breach of the contract. With ``checking_keys=False``
+    the ids (duplicates, trades naming unknown orders) are left unchecked: the caller
+    checks them itself, with ``keys_checked`` or ``check_keys``.
     """
     folder = Path(folder)
     if not folder.is_dir():
@@ -70,11 +75,32 @@ def read_feed(folder: Path, tables: Iterable[str] | None = None) -> Feed:
             continue
         setattr(feed, name, read_table(path, TABLES[name], check_unique=False))
         feed.files[name] = path
-    _check_keys(feed)
+    if checking_keys:
+        check_keys(feed)
     return feed
 
 
-def _check_keys(feed: Feed) -> None:
+@contextmanager
+def keys_checked(feed: Feed) -> Iterator[None]:
+    """Check the window's ids on a second thread while the body works on the window.
+
+    The check is hashing in pyarrow, which releases the GIL, so it costs the body almost
+    nothing on a second core. Whatever the body made is only good once the check passes:
+    on a breach FeedError is raised at the end, in place of anything the body raised
+    (a duplicate id can trip a rule before the check has named it)."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pending = pool.submit(check_keys, feed)
+        try:
+            yield
+        except Exception:
+            breach = pending.exception()
+            if breach is not None:
+                raise breach from None
+            raise
+        pending.result()
+
+
+def check_keys(feed: Feed) -> None:
     """Duplicate ids and unknown orders. Each check is a hash pass over strings in
     pyarrow, which releases the GIL, so they run side by side; the error reported is
     the first in table order, whichever thread finds it first."""

@@ -13,6 +13,7 @@ exchange hot wallet — is a hub and links nothing; it is reported in ``Linkage.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -54,9 +55,15 @@ class Linkage:
         return keys.fillna(accounts.astype("str")).astype("str")
 
     def evidence(self, key: str) -> pd.DataFrame:
-        members = self.clusters.get(key, [])
-        inside = self.links["account_a"].isin(members) & self.links["account_b"].isin(members)
-        return self.links[inside & self.links["linked"]]
+        """The links that hold the cluster ``key`` together."""
+        return self._evidence.get(key, self.links.iloc[0:0])
+
+    @cached_property
+    def _evidence(self) -> dict[str, pd.DataFrame]:
+        # Both ends of a link that counts are in one cluster, so account_a names it.
+        linked = self.links[self.links["linked"]]
+        keys = linked["account_a"].map(self.account_cluster)
+        return {str(key): frame for key, frame in linked.groupby(keys, sort=False)}
 
 
 def link_accounts(
@@ -167,9 +174,10 @@ def _trading_pairs(trades: pd.DataFrame, min_trades: int) -> pd.DataFrame:
     )
     buyer, seller = codes[:n].astype(np.int64), codes[n:].astype(np.int64)
     low, high = np.minimum(buyer, seller), np.maximum(buyer, seller)
-    key = low * max(1, len(names)) + high
-    _, inverse, counts = np.unique(key, return_inverse=True, return_counts=True)
-    rows = np.flatnonzero((counts[inverse] >= min_trades) & (buyer != seller))
+    # A hash pass, not a sort: np.unique(return_inverse) sorts 1M keys.
+    pair, _ = pd.factorize(low * max(1, len(names)) + high)
+    counts = np.bincount(pair)
+    rows = np.flatnonzero((counts[pair] >= min_trades) & (buyer != seller))
     if len(rows) == 0:
         return pd.DataFrame(columns=LINK_COLUMNS)
     names = np.asarray(names, dtype=object)
@@ -177,7 +185,8 @@ def _trading_pairs(trades: pd.DataFrame, min_trades: int) -> pd.DataFrame:
         {
             "account_a": names[low[rows]],
             "account_b": names[high[rows]],
-            "symbol": trades["symbol"].astype("str").to_numpy()[rows],
+            # Only the frequent rows become strings: not a million symbols.
+            "symbol": trades["symbol"].iloc[rows].astype("str").to_numpy(),
             "ts": trades["ts"].iloc[rows].to_numpy(),
         }
     )

@@ -6,7 +6,8 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from apps.detection.feed import FeedError, read_feed
+from apps.detection.engine import detect_window
+from apps.detection.feed import FeedError, keys_checked, read_feed
 
 from .files import valid_tables, write_csv, write_window
 
@@ -208,3 +209,30 @@ def test_a_broken_csv_line_is_an_error_naming_the_file(tmp_path: Path) -> None:
     with (folder / "logins.csv").open("a") as handle:
         handle.write("U2,2026-11-20T00:00:00Z\n")
     assert _error(folder, tables=["logins"]).file == "logins.csv"
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_a_run_checking_ids_beside_the_rules_still_stops_on_a_duplicate(
+    tmp_path: Path, fmt: str
+) -> None:
+    orders = _with("orders", order_id=["O1", "O1"])
+    with pytest.raises(FeedError) as caught:
+        detect_window(_window(tmp_path, fmt, orders=orders))
+    assert (caught.value.file, caught.value.row, caught.value.column) == (
+        f"orders.{fmt}",
+        2,
+        "order_id",
+    )
+
+
+def test_a_breach_found_beside_the_body_replaces_what_the_body_raised(tmp_path: Path) -> None:
+    trades = _with("trades", buy_order_id=["O9"])
+    feed = read_feed(_window(tmp_path, "csv", trades=trades), checking_keys=False)
+    with pytest.raises(FeedError, match="O9"), keys_checked(feed):
+        raise KeyError("a rule tripped over the bad id first")
+
+
+def test_a_body_error_on_a_sound_window_is_raised_as_it_is(tmp_path: Path) -> None:
+    feed = read_feed(_window(tmp_path, "csv"), checking_keys=False)
+    with pytest.raises(KeyError), keys_checked(feed):
+        raise KeyError("a bug, not the feed")

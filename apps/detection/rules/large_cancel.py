@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from ..context import Context
 from .base import Finding, Rule, account_day_finding, score
@@ -33,6 +34,19 @@ def run(ctx: Context, params: dict[str, Any]) -> list[Finding]:
         & (big["filled"] < params["max_fill_share"] * big["qty"])
     )
     big = big.assign(pulled=pulled.to_numpy())
+    # Count per (account, symbol, day) first, so only the groups past both thresholds are
+    # looked at one by one (a busy window has thousands of accounts with large orders).
+    days = big["day"].to_numpy() - (big["day"].min() if len(big) else 0)
+    group, _ = pd.factorize(
+        (big["account"].to_numpy() * (len(ctx.symbols) + 1) + big["symbol"].to_numpy())
+        * (int(days.max(initial=0)) + 1)
+        + days
+    )
+    pulled_count = np.bincount(group, weights=big["pulled"].to_numpy())
+    group_share = pulled_count / np.bincount(group)
+    enough = pulled_count >= params["min_large_cancels"]
+    passing = enough & (group_share >= params["min_cancel_share"])
+    big = big[passing[group]]
     findings = []
     for (account, sym_code, day), where in group_rows(big[["account", "symbol", "day"]]).items():
         part = big.iloc[where]

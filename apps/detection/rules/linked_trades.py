@@ -26,7 +26,7 @@ def _internal_trades(ctx: Context) -> pd.DataFrame:
         inside = np.zeros(len(t), dtype=bool)
     else:
         clustered = ctx.linkage.account_cluster
-        in_cluster = np.isin(ctx.accounts, clustered.index.to_numpy())
+        in_cluster = pd.Index(ctx.accounts).isin(clustered.index)
         both = in_cluster[t["buyer"].to_numpy()] & in_cluster[t["seller"].to_numpy()]
         inside = both.copy()
         if both.any():

@@ -9,7 +9,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from apps.accounts.clustering import clusters_rebuild, links_store
-from apps.detection.engine import ACCOUNT_LEVEL, detect, detect_part
+from apps.detection.engine import ACCOUNT_LEVEL, detect, detect_part, detect_window
 from apps.detection.feed import Feed, FeedError, read_feed
 from apps.detection.linking import Linkage, link_accounts
 from apps.detection.models import DetectionPart, DetectionRun
@@ -25,8 +25,7 @@ def _linkage(feed: Feed) -> Linkage:
 def window_detect(*, folder: Path) -> list[dict[str, Any]]:
     """Every switched-on rule, with its live thresholds, over one window (one process)."""
     params, enabled = live_settings()
-    feed = read_feed(folder)
-    return detect(feed, params, enabled, linkage=_linkage(feed))
+    return detect_window(folder, params, enabled)
 
 
 def alerts_publish(alerts: list[dict[str, Any]]) -> None:
