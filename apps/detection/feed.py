@@ -6,7 +6,7 @@ import csv
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
 
@@ -47,24 +47,41 @@ class Feed:
         return frame
 
 
+# What check_keys looks at: each table's unique columns, and the orders a trade names.
+KEY_COLUMNS = {
+    name: [*table.unique, *(["buy_order_id", "sell_order_id"] if name == "trades" else [])]
+    for name, table in TABLES.items()
+    if table.unique
+}
+
+
 def read_feed(
-    folder: Path, tables: Iterable[str] | None = None, *, checking_keys: bool = True
+    folder: Path,
+    tables: Iterable[str] | None = None,
+    *,
+    checking_keys: bool = True,
+    keys_only: bool = False,
 ) -> Feed:
     """Read the window in ``folder``; every table, or only ``tables``.
 
-    Trades are checked against orders, so asking for trades reads orders too.
+    Trades are checked against orders, so asking for trades reads orders too (unless
+    the ids are left unchecked).
     Raises FeedError on the first breach of the contract. With ``checking_keys=False``
     the ids (duplicates, trades naming unknown orders) are left unchecked: the caller
-    checks them itself, with ``keys_checked`` or ``check_keys``.
+    checks them itself, with ``keys_checked`` or ``check_keys``. With ``keys_only``,
+    each table is read down to the columns ``check_keys`` needs (tables without ids are
+    skipped): a worker checking a window's ids while others read the rest.
     """
     folder = Path(folder)
     if not folder.is_dir():
         raise FeedError(str(folder), "is not a folder")
     wanted = list(TABLES) if tables is None else list(dict.fromkeys(tables))
+    if keys_only:
+        wanted = [name for name in wanted if name in KEY_COLUMNS]
     unknown = [name for name in wanted if name not in TABLES]
     if unknown:
         raise ValueError(f"unknown feed table(s): {', '.join(unknown)}")
-    if "trades" in wanted and "orders" not in wanted:
+    if "trades" in wanted and "orders" not in wanted and checking_keys:
         wanted.append("orders")
     feed = Feed(folder=folder)
     for name in wanted:
@@ -73,7 +90,11 @@ def read_feed(
             if not TABLES[name].optional:
                 raise FeedError(f"{name}.csv", f"required table {name} is missing in {folder}")
             continue
-        setattr(feed, name, read_table(path, TABLES[name], check_unique=False))
+        table = TABLES[name]
+        if keys_only:
+            kept = tuple(c for c in table.columns if c.name in KEY_COLUMNS[name])
+            table = replace(table, columns=kept)
+        setattr(feed, name, read_table(path, table, check_unique=False))
         feed.files[name] = path
     if checking_keys:
         check_keys(feed)
@@ -121,6 +142,30 @@ def check_keys(feed: Feed) -> None:
             raise error
 
 
+def value_counts(folder: Path, name: str, column: str) -> pd.Series:
+    """How often each value of one column occurs, reading that column alone: for planning
+    how to share a window out, not validated (the parts that read it do that)."""
+    path = table_path(folder, name)
+    if path is None:
+        return pd.Series(dtype="int64")
+    try:
+        if path.suffix == ".parquet":
+            values = pq.read_table(path, columns=[column]).column(0)
+        else:
+            options = pa_csv.ConvertOptions(
+                column_types={column: pa.string()}, include_columns=[column]
+            )
+            values = pa_csv.read_csv(path, convert_options=options).column(0)
+    except (pa.ArrowInvalid, KeyError, OSError):
+        return pd.Series(dtype="int64")  # the part that reads the table reports it
+    counts = pc.value_counts(values)
+    return pd.Series(
+        counts.field("counts").to_numpy(zero_copy_only=False),
+        index=[str(v) for v in counts.field("values").to_pylist()],
+        dtype="int64",
+    )
+
+
 def table_path(folder: Path, name: str) -> Path | None:
     for suffix in (".parquet", ".csv"):  # Parquet wins when both exist.
         path = folder / f"{name}{suffix}"
@@ -133,7 +178,11 @@ def read_table(path: Path, table: Table, *, check_unique: bool = True) -> pd.Dat
     """Read and parse one table file; the result has exactly the contract's columns."""
     raw = _read_parquet(path, table) if path.suffix == ".parquet" else _read_csv(path, table)
     frame = pd.DataFrame(
-        {column.name: parse_column(raw[column.name], column, path.name) for column in table.columns}
+        {
+            column.name: parse_column(raw[column.name], column, path.name)
+            for column in table.columns
+        },
+        copy=False,  # the parsed columns are new: no need to copy them into 2-D blocks
     )
     if check_unique:
         _check_unique(frame, table, path.name)

@@ -12,6 +12,7 @@ exchange hot wallet — is a hub and links nothing; it is reported in ``Linkage.
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -84,12 +85,34 @@ def link_accounts(
     links = pd.concat(found, ignore_index=True) if found else pd.DataFrame(columns=LINK_COLUMNS)
     links = links.sort_values(["account_a", "account_b", "kind"], ignore_index=True)
     links["linked"] = _control_links(links)
+    return linkage_of(links, hubs)
+
+
+def linkage_of(links: pd.DataFrame, hubs: pd.DataFrame | None = None) -> Linkage:
+    """The clusters that the window's links (with their ``linked`` verdicts) make."""
     clusters = _components(links[links["linked"]])
     account_cluster = pd.Series(
         {account: key for key, members in clusters.items() for account in members},
         dtype="str",
     )
-    return Linkage(links, clusters, account_cluster, hubs)
+    return Linkage(links, clusters, account_cluster, pd.DataFrame() if hubs is None else hubs)
+
+
+def links_to_bytes(linkage: Linkage) -> bytes:
+    """The links as one Parquet file, for the workers that share one window's linkage."""
+    sink = io.BytesIO()
+    linkage.links.to_parquet(sink, index=False)
+    return sink.getvalue()
+
+
+def linkage_from_bytes(data: bytes) -> Linkage:
+    links = pd.read_parquet(io.BytesIO(data))
+    if links.empty:
+        links = pd.DataFrame(columns=[*LINK_COLUMNS, "linked"]).astype({"linked": bool})
+    for column in ("account_a", "account_b", "kind"):
+        links[column] = links[column].astype("str")
+    links["values"] = links["values"].map(list)
+    return linkage_of(links)
 
 
 def _identifier_uses(logins: pd.DataFrame | None, transfers: pd.DataFrame | None) -> pd.DataFrame:

@@ -78,6 +78,9 @@ class DetectionRun(models.Model):
     parts_done = models.PositiveIntegerField(default=0)
     alerts = models.PositiveIntegerField(default=0)
     error = models.TextField(blank=True)
+    links = models.BinaryField(
+        null=True, editable=False, help_text="The window's account links (Parquet), for every part."
+    )
     queued_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
@@ -94,8 +97,18 @@ class DetectionRun(models.Model):
 
 
 class DetectionPart(models.Model):
-    """One worker's share of a run: some symbols, or the account-level rules. Finishing a
-    part is a conditional update, so a task delivered twice counts once."""
+    """One worker's share of a run. A split run links the window's accounts and checks its
+    ids first, side by side; then the rules run in shares: the account-level rules, and
+    the per-symbol rules over groups of symbols. What a share raises is held here until
+    every part is done, so a window that breaks the contract publishes nothing. Finishing
+    a part is a conditional update, so a task delivered twice counts once."""
+
+    class Kind(models.TextChoices):
+        WHOLE = "whole", "Whole window"
+        LINK = "link", "Link accounts"
+        KEYS = "keys", "Check ids"
+        ACCOUNTS = "accounts", "Account-level rules"
+        SYMBOLS = "symbols", "Per-symbol rules"
 
     class Status(models.TextChoices):
         PENDING = "pending", "Pending"
@@ -104,9 +117,13 @@ class DetectionPart(models.Model):
 
     run = models.ForeignKey(DetectionRun, on_delete=models.CASCADE, related_name="parts")
     index = models.PositiveIntegerField()
-    symbols = models.JSONField(default=list, help_text="Empty: the account-level rules.")
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.WHOLE)
+    symbols = models.JSONField(default=list, help_text="The symbols of a per-symbol share.")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     alerts = models.PositiveIntegerField(default=0)
+    found = models.JSONField(
+        default=list, help_text="The alerts raised, held until the whole run is done."
+    )
     seconds = models.FloatField(null=True, blank=True)
 
     class Meta:

@@ -12,6 +12,7 @@ from apps.detection.models import Backtest, DetectionPart
 from apps.detection.services import (
     backtest_execute,
     detection_part_execute,
+    detection_rule_parts,
     detection_run_claim,
     detection_run_plan,
 )
@@ -31,9 +32,7 @@ def scan_drop_folder() -> int:
             run = detection_run_claim(folder=folder)
             if run is None:
                 continue
-            parts = detection_run_plan(run=run, parts=settings.DETECTION_PARTS)
-            for part in parts:
-                transaction.on_commit(partial(run_part.delay, part.pk))
+            _start(detection_run_plan(run=run, parts=settings.DETECTION_PARTS))
             started += 1
     return started
 
@@ -44,7 +43,15 @@ def run_part(part_id: int) -> int:
     if part is None:
         return 0
     with acting_task("detection.run_part"):
-        return detection_part_execute(part=part)
+        alerts = detection_part_execute(part=part)
+        if part.kind == DetectionPart.Kind.LINK:  # the linkage is stored: the rules can go
+            _start(detection_rule_parts(run=part.run))
+        return alerts
+
+
+def _start(parts: list[DetectionPart]) -> None:
+    for part in parts:
+        transaction.on_commit(partial(run_part.delay, part.pk))
 
 
 @shared_task(soft_time_limit=1800, time_limit=1900)

@@ -3,13 +3,19 @@
 import json
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from django.core.management import CommandError, call_command
 
 from apps.alerts.contract import FIELDS, parse_alert
 from apps.detection import tasks
 from apps.detection.models import DetectionPart, DetectionRun
-from apps.detection.services import detection_part_execute, detection_run_claim, detection_run_plan
+from apps.detection.services import (
+    detection_part_execute,
+    detection_rule_parts,
+    detection_run_claim,
+    detection_run_plan,
+)
 from apps.detection.services import runs as run_services
 from apps.detection.simulator import simulate
 
@@ -93,22 +99,55 @@ def test_the_drop_folder_scan_runs_each_ready_window_once(
     assert run.alerts == len(published) > 0
 
 
+def _split_run(window: Path, parts: int) -> tuple[DetectionRun, list[DetectionPart]]:
+    run = detection_run_claim(folder=window)
+    assert run is not None
+    return run, detection_run_plan(run=run, parts=parts)
+
+
 @pytest.mark.django_db
 def test_a_split_run_raises_what_one_process_raises_and_counts_a_redelivered_part_once(
     window, published
 ) -> None:
     whole = run_services.window_detect(folder=window)
-    run = detection_run_claim(folder=window)
-    assert run is not None
-    parts = detection_run_plan(run=run, parts=3)
-    assert len(parts) == 3 and parts[-1].symbols == []
-    for part in parts:
+    run, first = _split_run(window, parts=3)
+    assert [p.kind for p in first] == ["link", "keys"]
+    assert detection_rule_parts(run=run) == []  # nothing to share before the linkage
+    for part in first:
         detection_part_execute(part=part)
-    detection_part_execute(part=DetectionPart.objects.get(pk=parts[0].pk))  # delivered again
+    rules = detection_rule_parts(run=run)
+    assert [p.kind for p in rules] == ["accounts", "symbols", "symbols"]
+    traded = set(pd.read_csv(window / "orders.csv")["symbol"])
+    assert sorted(s for p in rules for s in p.symbols) == sorted(traded)  # each once
+    for part in rules:
+        detection_part_execute(part=part)
+        assert published == [] or part == rules[-1]  # held until the last part is in
+    detection_part_execute(part=DetectionPart.objects.get(pk=rules[0].pk))  # delivered again
     run.refresh_from_db()
-    assert (run.status, run.parts_done) == ("done", 3)
+    assert (run.status, run.parts_done, run.parts_total) == ("done", 5, 5)
     assert sorted(a["dedup_key"] for a in published) == sorted(a["dedup_key"] for a in whole)
-    assert run.alerts == len(whole)
+    assert run.alerts == len(whole) and run.links is None
+    assert not any(DetectionPart.objects.values_list("found", flat=True))
+
+
+@pytest.mark.django_db
+def test_a_split_run_on_a_window_with_a_duplicate_id_publishes_nothing(
+    window, published, tmp_path
+) -> None:
+    broken = tmp_path / window.name
+    broken.mkdir()
+    for file in window.iterdir():
+        (broken / file.name).write_bytes(file.read_bytes())
+    with (broken / "orders.csv").open() as handle:
+        lines = handle.read().splitlines()
+    (broken / "orders.csv").write_text("\n".join([*lines, lines[1]]) + "\n")
+    run, first = _split_run(broken, parts=2)
+    for part in [*first, *detection_rule_parts(run=run)]:
+        detection_part_execute(part=part)
+    run.refresh_from_db()
+    assert run.status == "failed" and "duplicate order_id" in run.error
+    assert f"row {len(lines)}" in run.error
+    assert published == []
 
 
 @pytest.mark.postgres
@@ -148,7 +187,8 @@ def test_two_schedulers_scanning_at_once_start_each_window_once(
         marker.unlink()
     assert sum(started) == 4
     assert DetectionRun.objects.count() == 4
-    assert DetectionPart.objects.count() == 4 * 2  # the symbols + the account-level part
+    # link, check ids, account-level rules, one group of symbols
+    assert DetectionPart.objects.count() == 4 * 4
     assert set(DetectionRun.objects.values_list("status", flat=True)) == {"done"}
 
 

@@ -71,7 +71,9 @@ def test_a_window_split_by_symbol_merges_into_the_same_alerts(
     feed: Feed, alerts: list[dict[str, object]]
 ) -> None:
     linkage = link_accounts(feed.logins, feed.transfers, feed.trades)
-    parts: list[str | list[str]] = [ACCOUNT_LEVEL, *split_symbols(feed, 3)]
+    assert feed.trades is not None
+    groups = split_symbols(feed.trades["symbol"].value_counts(), 3)
+    parts: list[str | list[str]] = [ACCOUNT_LEVEL, *groups]
     merged = [a for part in parts for a in detect_part(feed, part, linkage, detected_at=NOW)]
     assert sorted(merged, key=lambda a: str(a["dedup_key"])) == alerts
 

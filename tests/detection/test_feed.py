@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from apps.detection.engine import detect_window
-from apps.detection.feed import FeedError, keys_checked, read_feed
+from apps.detection.feed import FeedError, check_keys, keys_checked, read_feed
 
 from .files import valid_tables, write_csv, write_window
 
@@ -236,3 +236,18 @@ def test_a_body_error_on_a_sound_window_is_raised_as_it_is(tmp_path: Path) -> No
     feed = read_feed(_window(tmp_path, "csv"), checking_keys=False)
     with pytest.raises(KeyError), keys_checked(feed):
         raise KeyError("a bug, not the feed")
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_reading_only_the_ids_finds_the_same_breaches(tmp_path: Path, fmt: str) -> None:
+    trades = _with("trades", sell_order_id=["O9"])
+    feed = read_feed(_window(tmp_path, fmt, trades=trades), checking_keys=False, keys_only=True)
+    assert feed.logins is None and feed.orders is not None
+    assert list(feed.orders.columns) == ["order_id"]
+    with pytest.raises(FeedError) as caught:
+        check_keys(feed)
+    assert (caught.value.file, caught.value.row, caught.value.column) == (
+        f"trades.{fmt}",
+        1,
+        "sell_order_id",
+    )

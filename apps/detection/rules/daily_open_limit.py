@@ -19,10 +19,12 @@ def run(ctx: Context, params: dict[str, Any]) -> list[Finding]:
     opens = pd.concat(
         [
             pd.DataFrame(
-                {"account": t["buyer"], "symbol": t["symbol"], "day": t["day"], "qty": t["qty"]}
+                {"account": t["buyer"], "symbol": t["symbol"], "day": t["day"], "qty": t["qty"]},
+                copy=False,
             )[t["buyer_opens"].to_numpy()],
             pd.DataFrame(
-                {"account": t["seller"], "symbol": t["symbol"], "day": t["day"], "qty": t["qty"]}
+                {"account": t["seller"], "symbol": t["symbol"], "day": t["day"], "qty": t["qty"]},
+                copy=False,
             )[t["seller_opens"].to_numpy()],
         ]
     )

@@ -22,9 +22,16 @@ def run(ctx: Context, params: dict[str, Any]) -> list[Finding]:
         int(offset.max()) + 1
     ) + offset
     per_key = np.bincount(key, weights=cancelled)
-    suspects = o[per_key[key] >= params["min_cancels"]]
+    filled_share = np.bincount(key, weights=(o["filled"] > 0).to_numpy()) / np.maximum(
+        np.bincount(key), 1
+    )
+    # Only the (account, symbol, day) groups past both thresholds are looked at one by one.
+    wanted = (per_key[key] >= params["min_cancels"]) & (
+        filled_share[key] <= params["max_fill_ratio"]
+    )
     if params["exempt_market_makers"]:
-        suspects = suspects[~ctx.flag("market_maker", suspects["account"].to_numpy())]
+        wanted &= ~ctx.flag("market_maker", o["account"].to_numpy())
+    suspects = o[wanted]
     findings = []
     for (account, symbol, day), where in group_rows(suspects[["account", "symbol", "day"]]).items():
         part = suspects.iloc[where]

@@ -33,6 +33,8 @@ def _trades(ctx: Context) -> pd.DataFrame:
     if t is None:
         t = pd.DataFrame({c: [] for c in ("buyer_id", "seller_id", "symbol", "ts")})
     ts = epoch_ms(t["ts"]) if len(t) else np.zeros(0, dtype=np.int64)
+    # copy=False: one block per column, no copy into a 2-D block (a second at 5M rows),
+    # and row filters on the view get cheaper too.
     view = pd.DataFrame(
         {
             "buyer": ctx.account_codes(t["buyer_id"]),
@@ -40,7 +42,8 @@ def _trades(ctx: Context) -> pd.DataFrame:
             "symbol": ctx.symbol_codes(t["symbol"]),
             "ts": ts,
             "day": ts // MS_PER_DAY,
-        }
+        },
+        copy=False,
     )
     if len(t):
         view["price"] = t["price"].to_numpy()
@@ -69,7 +72,8 @@ def _orders(ctx: Context) -> pd.DataFrame:
             "filled": o["filled_qty"].to_numpy(),
             "price": o["price"].to_numpy(),
             "api": (o["channel"] == "api").to_numpy(),
-        }
+        },
+        copy=False,
     )
 
 

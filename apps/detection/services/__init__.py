@@ -11,6 +11,7 @@ from apps.detection.services.rules import (
 )
 from apps.detection.services.runs import (
     detection_part_execute,
+    detection_rule_parts,
     detection_run_claim,
     detection_run_plan,
     window_detect,
@@ -21,6 +22,7 @@ __all__ = [
     "backtest_execute",
     "backtest_request",
     "detection_part_execute",
+    "detection_rule_parts",
     "detection_run_claim",
     "detection_run_plan",
     "live_settings",

@@ -1,4 +1,12 @@
-"""Running detection over feed windows: in one process, or split across workers."""
+"""Running detection over feed windows: in one process, or split across workers.
+
+A split run goes in two steps. First two parts side by side: one links the window's
+accounts (once, for every later part), one checks the window's ids. When the linkage is
+stored, the rule parts start: the account-level rules, and the per-symbol rules over
+groups of symbols, each reading only what it needs. Each part holds what it raised; the
+part that finishes the run publishes it all, so a window that breaks the contract
+anywhere publishes nothing.
+"""
 
 import time
 from pathlib import Path
@@ -9,17 +17,21 @@ from django.db.models import F
 from django.utils import timezone
 
 from apps.accounts.clustering import clusters_rebuild, links_store
-from apps.detection.engine import ACCOUNT_LEVEL, detect, detect_part, detect_window
-from apps.detection.feed import Feed, FeedError, read_feed
-from apps.detection.linking import Linkage, link_accounts
+from apps.detection.engine import (
+    ACCOUNT_LEVEL,
+    detect,
+    detect_part,
+    detect_window,
+    split_symbols,
+)
+from apps.detection.feed import FeedError, check_keys, keys_checked, read_feed, value_counts
+from apps.detection.linking import Linkage, link_accounts, linkage_from_bytes, links_to_bytes
 from apps.detection.models import DetectionPart, DetectionRun
 from apps.detection.services.rules import live_settings
 
 PUBLISH_CHUNK = 500
-
-
-def _linkage(feed: Feed) -> Linkage:
-    return link_accounts(feed.logins, feed.transfers, feed.trades)
+Kind = DetectionPart.Kind
+LINK_TABLES = ["logins", "transfers", "trades"]
 
 
 def window_detect(*, folder: Path) -> list[dict[str, Any]]:
@@ -48,26 +60,34 @@ def detection_run_claim(*, folder: Path) -> DetectionRun | None:
 
 @transaction.atomic
 def detection_run_plan(*, run: DetectionRun, parts: int) -> list[DetectionPart]:
-    """Split a run into `parts` shares: symbol groups, plus one for the account-level rules."""
+    """Split a run for `parts` rule shares (1: one part does the whole window). Returns
+    the parts to start now; the rule parts start when the linkage is stored."""
     run = DetectionRun.objects.select_for_update().get(pk=run.pk)
-    if run.parts.exists():
-        return list(run.parts.all())
-    groups: list[list[str]] = [[]]
-    if parts > 1:
-        feed = read_feed(Path(run.folder), tables=["instruments"])
-        symbols = (
-            sorted(str(s) for s in feed.instruments["symbol"])
-            if feed.instruments is not None
-            else []
+    if not run.parts.exists():
+        shares: list[tuple[str, list[str]]] = [(Kind.WHOLE, [])]
+        if parts > 1:
+            counts = value_counts(Path(run.folder), "orders", "symbol")
+            groups = split_symbols(counts, parts - 1)
+            shares = [(Kind.LINK, []), (Kind.KEYS, []), (Kind.ACCOUNTS, [])]
+            shares += [(Kind.SYMBOLS, group) for group in groups]
+        for index, (kind, symbols) in enumerate(shares):
+            DetectionPart.objects.create(run=run, index=index, kind=kind, symbols=symbols)
+        run.parts_total = len(shares)
+        run.status = DetectionRun.Status.RUNNING
+        run.started_at = timezone.now()
+        run.save(update_fields=["parts_total", "status", "started_at"])
+    return list(run.parts.filter(kind__in=[Kind.WHOLE, Kind.LINK, Kind.KEYS]))
+
+
+def detection_rule_parts(*, run: DetectionRun) -> list[DetectionPart]:
+    """The rule parts still to do, once the run's linkage is stored."""
+    if not DetectionRun.objects.filter(pk=run.pk, links__isnull=False).exists():
+        return []
+    return list(
+        run.parts.filter(
+            kind__in=[Kind.ACCOUNTS, Kind.SYMBOLS], status=DetectionPart.Status.PENDING
         )
-        share = max(1, parts - 1)
-        groups = [symbols[i::share] for i in range(share) if symbols[i::share]] + [[]]
-    made = [DetectionPart.objects.create(run=run, index=i, symbols=g) for i, g in enumerate(groups)]
-    run.parts_total = len(made)
-    run.status = DetectionRun.Status.RUNNING
-    run.started_at = timezone.now()
-    run.save(update_fields=["parts_total", "status", "started_at"])
-    return made
+    )
 
 
 def _run_failed(run_id: int, message: str) -> None:
@@ -76,49 +96,82 @@ def _run_failed(run_id: int, message: str) -> None:
     )
 
 
-def detection_part_execute(*, part: DetectionPart) -> int:
-    """Detect one share of a window and publish what it finds. Returns the alerts raised.
+def _accounts_linked(run: DetectionRun, linkage: Linkage) -> None:
+    """The account pages show the window's evidence of common control too (trading with
+    each other is only seen here, not when accounts are loaded)."""
+    links_store(linkage=linkage)
+    clusters_rebuild()
+    if run.parts_total > 1:
+        DetectionRun.objects.filter(pk=run.pk).update(links=links_to_bytes(linkage))
 
-    Safe to deliver twice: publishing is idempotent by dedup key, and the part is finished
-    by a conditional update, so the run's counters move once.
+
+def _part_work(part: DetectionPart) -> list[dict[str, Any]]:
+    """What one part does; the alerts it raised. Raises FeedError on a broken window."""
+    run, folder = part.run, Path(part.run.folder)
+    if part.kind == Kind.KEYS:
+        check_keys(read_feed(folder, checking_keys=False, keys_only=True))
+        return []
+    if part.kind == Kind.LINK:
+        feed = read_feed(folder, LINK_TABLES, checking_keys=False)
+        _accounts_linked(run, link_accounts(feed.logins, feed.transfers, feed.trades))
+        return []
+    params, enabled = live_settings()
+    if part.kind == Kind.WHOLE:
+        feed = read_feed(folder, checking_keys=False)
+        with keys_checked(feed):
+            linkage = link_accounts(feed.logins, feed.transfers, feed.trades)
+            alerts = detect(feed, params, enabled, linkage=linkage)
+        _accounts_linked(run, linkage)
+        return alerts
+    links = DetectionRun.objects.values_list("links", flat=True).get(pk=run.pk)
+    assert links is not None, "rule parts start once the linkage is stored"
+    linkage = linkage_from_bytes(bytes(links))
+    share = ACCOUNT_LEVEL if part.kind == Kind.ACCOUNTS else list(part.symbols)
+    return detect_part(read_feed(folder, checking_keys=False), share, linkage, params, enabled)
+
+
+def detection_part_execute(*, part: DetectionPart) -> int:
+    """Do one share of a window. Returns the alerts it raised.
+
+    Safe to deliver twice: the part is finished by a conditional update, so the run's
+    counters move once, and publishing is idempotent by dedup key anyway.
     """
     if part.status != DetectionPart.Status.PENDING:
         return part.alerts
     started = time.monotonic()
-    run = part.run
     try:
-        params, enabled = live_settings()
-        feed = read_feed(Path(run.folder))
-        linkage = _linkage(feed)
-        if part.symbols:
-            alerts = detect_part(feed, list(part.symbols), linkage, params, enabled)
-        else:
-            if run.parts_total == 1:
-                alerts = detect(feed, params, enabled, linkage=linkage)
-            else:
-                alerts = detect_part(feed, ACCOUNT_LEVEL, linkage, params, enabled)
-            # The account pages show the window's evidence of common control too
-            # (trading with each other is only seen here, not when accounts are loaded).
-            links_store(linkage=linkage)
-            clusters_rebuild()
+        alerts = _part_work(part)
     except FeedError as error:
         DetectionPart.objects.filter(pk=part.pk).update(status=DetectionPart.Status.FAILED)
-        _run_failed(run.pk, str(error))
+        _run_failed(part.run_id, str(error))
         return 0
-    alerts_publish(alerts)
     with transaction.atomic():
         finished = DetectionPart.objects.filter(
             pk=part.pk, status=DetectionPart.Status.PENDING
         ).update(
             status=DetectionPart.Status.DONE,
             alerts=len(alerts),
+            found=alerts,
             seconds=round(time.monotonic() - started, 2),
         )
         if finished:
-            DetectionRun.objects.filter(pk=run.pk).update(
-                parts_done=F("parts_done") + 1, alerts=F("alerts") + len(alerts)
-            )
-            DetectionRun.objects.filter(
-                pk=run.pk, parts_done=F("parts_total"), status=DetectionRun.Status.RUNNING
-            ).update(status=DetectionRun.Status.DONE, finished_at=timezone.now())
+            DetectionRun.objects.filter(pk=part.run_id).update(parts_done=F("parts_done") + 1)
+            _run_finish(part.run_id)
     return len(alerts)
+
+
+def _run_finish(run_id: int) -> None:
+    """When the last part is in (and nothing failed), publish what every part raised.
+    Inside the last part's transaction: if publishing fails, the part is not done and
+    its redelivery publishes again (the pipeline drops repeats by dedup key)."""
+    last = DetectionRun.objects.filter(
+        pk=run_id, parts_done=F("parts_total"), status=DetectionRun.Status.RUNNING
+    ).update(status=DetectionRun.Status.DONE, finished_at=timezone.now())
+    if not last:
+        return
+    parts = DetectionPart.objects.filter(run_id=run_id)
+    alerts = [alert for found in parts.values_list("found", flat=True) for alert in found]
+    alerts.sort(key=lambda alert: alert["dedup_key"])
+    alerts_publish(alerts)
+    parts.update(found=[])  # the alerts live in the alerts app from here on
+    DetectionRun.objects.filter(pk=run_id).update(alerts=len(alerts), links=None)
