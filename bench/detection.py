@@ -78,7 +78,7 @@ def child_detect(folder: Path) -> dict[str, float]:
     from apps.detection.engine import detect_window
 
     began = time.perf_counter()
-    alerts = detect_window(folder)
+    alerts, _ = detect_window(folder)
     end = time.perf_counter()
     return {
         "seconds": end - began,

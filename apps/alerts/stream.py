@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 import redis
+from django.conf import settings
 from django.db import DataError, IntegrityError
 
 from apps.alerts.ingest import REJECTED, Incoming, Outcome, alerts_ingest
@@ -200,6 +201,18 @@ class StreamConsumer:
                 problem="the stream entry has no `alert` field",
             )
         return Incoming(raw=raw, entry_id=entry)
+
+
+def desk_consumer(*, batch: int) -> StreamConsumer:
+    """A consumer of the desk's own alert stream, as the settings name it."""
+    assert settings.REDIS_URL, "the alert stream lives in Redis: REDIS_URL is not set"
+    return StreamConsumer(
+        redis_client(settings.REDIS_URL),
+        stream=settings.ALERT_STREAM,
+        group=settings.ALERT_STREAM_GROUP,
+        batch=batch,
+        reclaim_idle_ms=settings.ALERT_RECLAIM_IDLE_SECONDS * 1000,
+    )
 
 
 def _text(value: bytes | str) -> str:

@@ -7,7 +7,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from apps.alerts.models import StreamDelivery
-from apps.alerts.stream import StreamConsumer, redis_client
+from apps.alerts.stream import desk_consumer
 
 # An entry pending longer than this is re-delivered long before its record is forgotten.
 DELIVERY_MEMORY = timedelta(days=3)
@@ -19,13 +19,7 @@ def consume_alert_stream(seconds: float = 10.0, batch: int = 500) -> dict[str, i
     crashed run costs a few seconds of delay, never an alert."""
     if not settings.REDIS_URL:
         return {}
-    consumer = StreamConsumer(
-        redis_client(settings.REDIS_URL),
-        stream=settings.ALERT_STREAM,
-        group=settings.ALERT_STREAM_GROUP,
-        batch=batch,
-        reclaim_idle_ms=settings.ALERT_RECLAIM_IDLE_SECONDS * 1000,
-    )
+    consumer = desk_consumer(batch=batch)
     consumer.run(seconds=seconds)
     return vars(consumer.stats)
 

@@ -11,7 +11,7 @@ import pandas as pd
 
 from .context import Context
 from .feed import Feed, keys_checked, read_feed
-from .linking import Linkage
+from .linking import Linkage, link_accounts
 from .rules import RULES
 from .rules.base import Finding, Rule, fit_evidence, severity
 
@@ -93,12 +93,14 @@ def detect_window(
     params: dict[str, dict[str, Any]] | None = None,
     enabled: set[str] | None = None,
     source: str = SOURCE,
-) -> list[dict[str, Any]]:
-    """Read the window in ``folder`` and run every enabled rule over it, in this process.
-    The ids are checked on a second thread meanwhile; a breach raises FeedError."""
+) -> tuple[list[dict[str, Any]], Linkage]:
+    """Read the window in ``folder`` and run every enabled rule over it, in this process:
+    the alerts, and the linkage they were found with. The ids are checked on a second
+    thread meanwhile; a breach raises FeedError."""
     feed = read_feed(folder, checking_keys=False)
     with keys_checked(feed):
-        return detect(feed, params, enabled, source)
+        linkage = link_accounts(feed.logins, feed.transfers, feed.trades)
+        return detect(feed, params, enabled, source, linkage=linkage), linkage
 
 
 def detect_part(

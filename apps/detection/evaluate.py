@@ -128,7 +128,7 @@ def main(argv: list[str] | None = None) -> None:
         for seed in args.seeds:
             folder = simulate(Path(tmp) / str(seed), seed, args.accounts, args.hours, "parquet")
             began = time.perf_counter()
-            alerts = detect_window(folder)
+            alerts, _ = detect_window(folder)
             scores = evaluate(alerts, read_labels(folder / "labels.jsonl"))
             every += scores
             misses = [s.category for s in scores if s.recall < 1 or s.precision < 1]

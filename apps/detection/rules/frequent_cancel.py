@@ -25,7 +25,8 @@ def run(ctx: Context, params: dict[str, Any]) -> list[Finding]:
     filled_share = np.bincount(key, weights=(o["filled"] > 0).to_numpy()) / np.maximum(
         np.bincount(key), 1
     )
-    # Only the (account, symbol, day) groups past both thresholds are looked at one by one.
+    # Only the (account, symbol, day) groups past both thresholds are looked at one by one;
+    # a busy trader whose orders do trade (a high fill share) is not misleading anyone.
     wanted = (per_key[key] >= params["min_cancels"]) & (
         filled_share[key] <= params["max_fill_ratio"]
     )
@@ -37,8 +38,6 @@ def run(ctx: Context, params: dict[str, Any]) -> list[Finding]:
         part = suspects.iloc[where]
         cancels = int((part["cancelled"] >= 0).sum())
         fill_ratio = float((part["filled"] > 0).mean())
-        if fill_ratio > params["max_fill_ratio"]:
-            continue  # a busy trader whose orders do trade is not misleading anyone
         who, sym = str(ctx.accounts[account]), ctx.symbols[symbol]
         findings.append(
             account_day_finding(

@@ -51,8 +51,6 @@ def run(ctx: Context, params: dict[str, Any]) -> list[Finding]:
     for (account, sym_code, day), where in group_rows(big[["account", "symbol", "day"]]).items():
         part = big.iloc[where]
         count, share = int(part["pulled"].sum()), float(part["pulled"].mean())
-        if count < params["min_large_cancels"] or share < params["min_cancel_share"]:
-            continue
         who, sym = str(ctx.accounts[account]), ctx.symbols[sym_code]
         shown = float(notional[part.index[part["pulled"]]].sum())
         findings.append(

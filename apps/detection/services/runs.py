@@ -19,12 +19,11 @@ from django.utils import timezone
 from apps.accounts.clustering import clusters_rebuild, links_store
 from apps.detection.engine import (
     ACCOUNT_LEVEL,
-    detect,
     detect_part,
     detect_window,
     split_symbols,
 )
-from apps.detection.feed import FeedError, check_keys, keys_checked, read_feed, value_counts
+from apps.detection.feed import FeedError, check_keys, read_feed, value_counts
 from apps.detection.linking import Linkage, link_accounts, linkage_from_bytes, links_to_bytes
 from apps.detection.models import DetectionPart, DetectionRun
 from apps.detection.services.rules import live_settings
@@ -37,7 +36,8 @@ LINK_TABLES = ["logins", "transfers", "trades"]
 def window_detect(*, folder: Path) -> list[dict[str, Any]]:
     """Every switched-on rule, with its live thresholds, over one window (one process)."""
     params, enabled = live_settings()
-    return detect_window(folder, params, enabled)
+    alerts, _ = detect_window(folder, params, enabled)
+    return alerts
 
 
 def alerts_publish(alerts: list[dict[str, Any]]) -> None:
@@ -96,13 +96,11 @@ def _run_failed(run_id: int, message: str) -> None:
     )
 
 
-def _accounts_linked(run: DetectionRun, linkage: Linkage) -> None:
+def _accounts_linked(linkage: Linkage) -> None:
     """The account pages show the window's evidence of common control too (trading with
     each other is only seen here, not when accounts are loaded)."""
     links_store(linkage=linkage)
     clusters_rebuild()
-    if run.parts_total > 1:
-        DetectionRun.objects.filter(pk=run.pk).update(links=links_to_bytes(linkage))
 
 
 def _part_work(part: DetectionPart) -> list[dict[str, Any]]:
@@ -113,15 +111,14 @@ def _part_work(part: DetectionPart) -> list[dict[str, Any]]:
         return []
     if part.kind == Kind.LINK:
         feed = read_feed(folder, LINK_TABLES, checking_keys=False)
-        _accounts_linked(run, link_accounts(feed.logins, feed.transfers, feed.trades))
+        linkage = link_accounts(feed.logins, feed.transfers, feed.trades)
+        _accounts_linked(linkage)
+        DetectionRun.objects.filter(pk=run.pk).update(links=links_to_bytes(linkage))
         return []
     params, enabled = live_settings()
     if part.kind == Kind.WHOLE:
-        feed = read_feed(folder, checking_keys=False)
-        with keys_checked(feed):
-            linkage = link_accounts(feed.logins, feed.transfers, feed.trades)
-            alerts = detect(feed, params, enabled, linkage=linkage)
-        _accounts_linked(run, linkage)
+        alerts, linkage = detect_window(folder, params, enabled)
+        _accounts_linked(linkage)
         return alerts
     links = DetectionRun.objects.values_list("links", flat=True).get(pk=run.pk)
     assert links is not None, "rule parts start once the linkage is stored"

@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from apps.alerts.stream import StreamConsumer, redis_client
+from apps.alerts.stream import desk_consumer
 
 
 class Command(BaseCommand):
@@ -19,12 +19,6 @@ class Command(BaseCommand):
     ) -> None:
         if not settings.REDIS_URL:
             raise CommandError("REDIS_URL is not set: there is no stream to read.")
-        consumer = StreamConsumer(
-            redis_client(settings.REDIS_URL),
-            stream=settings.ALERT_STREAM,
-            group=settings.ALERT_STREAM_GROUP,
-            batch=batch,
-            reclaim_idle_ms=settings.ALERT_RECLAIM_IDLE_SECONDS * 1000,
-        )
+        consumer = desk_consumer(batch=batch)
         consumer.run(seconds=seconds, stop_when_idle=until_idle)
         self.stdout.write(" ".join(f"{k}={v}" for k, v in vars(consumer.stats).items()))
