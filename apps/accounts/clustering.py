@@ -18,7 +18,13 @@ from apps.detection.linking import Linkage, components
 
 def _evidence(row: Any) -> dict[str, Any]:
     values = [str(v) for v in row.values] if isinstance(row.values, list | tuple) else []
-    return {"values": values, "value_count": int(row.value_count), "events": int(row.events)}
+    return {
+        "values": values,
+        "value_count": int(row.value_count),
+        "events": int(row.events),
+        # How strongly the pair's evidence says one controller (0-1), for the pages.
+        "strength": round(float(getattr(row, "strength", 0.0)), 2),
+    }
 
 
 @transaction.atomic

@@ -19,7 +19,7 @@ from apps.accounts.clustering import clusters_rebuild, links_store
 from apps.accounts.models import ExchangeAccount, FeedLoad, Identifier
 from apps.desk.history import current_task
 from apps.detection.feed import read_feed
-from apps.detection.linking import link_accounts
+from apps.detection.linking import link_window
 
 Progress = Callable[[str], None]
 CHUNK = 2_000
@@ -170,7 +170,7 @@ def accounts_load(*, folder: Path, progress: Progress = lambda message: None) ->
     counts = LoadCounts()
     _load_accounts(feed.accounts, counts, progress)
     _load_identifiers(identifier_sightings(feed.logins, feed.transfers), counts, progress)
-    linkage = link_accounts(feed.logins, feed.transfers)
+    linkage = link_window(feed, trades=False)
     run.links = links_store(linkage=linkage)
     run.clusters = clusters_rebuild()
     progress(f"links: {run.links} of common control; clusters: {run.clusters}")

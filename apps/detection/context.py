@@ -16,7 +16,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .feed import Feed
-from .linking import Linkage, link_accounts
+from .linking import Linkage, link_window
 
 MS_PER_DAY = 86_400_000
 MS_PER_MINUTE = 60_000
@@ -61,7 +61,7 @@ class Context:
         linkage: Linkage | None = None,
     ) -> Context:
         if linkage is None:
-            linkage = link_accounts(feed.logins, feed.transfers, feed.trades, link_params)
+            linkage = link_window(feed, link_params)
         return cls(feed, linkage)
 
     def account_codes(self, column: pd.Series) -> np.ndarray:

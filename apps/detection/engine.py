@@ -11,7 +11,7 @@ import pandas as pd
 
 from .context import Context
 from .feed import Feed, keys_checked, read_feed
-from .linking import Linkage, link_accounts
+from .linking import Linkage, link_window
 from .rules import RULES
 from .rules.base import Finding, Rule, fit_evidence, severity
 
@@ -99,7 +99,7 @@ def detect_window(
     thread meanwhile; a breach raises FeedError."""
     feed = read_feed(folder, checking_keys=False)
     with keys_checked(feed):
-        linkage = link_accounts(feed.logins, feed.transfers, feed.trades)
+        linkage = link_window(feed)
         return detect(feed, params, enabled, source, linkage=linkage), linkage
 
 

@@ -53,11 +53,20 @@ def test_two_shared_ips_are_two_weak_signals_and_link() -> None:
     assert link_accounts(logins, None).clusters == {"U1": ["U1", "U2"]}
 
 
-def test_one_ip_plus_repeated_mutual_trading_links() -> None:
-    logins = _logins(("U1", "9.9.9.9", "D1"), ("U2", "9.9.9.9", "D2"))
-    assert link_accounts(logins, None, _trades([("U1", "U2")] * 5)).clusters == {"U1": ["U1", "U2"]}
-    assert link_accounts(logins, None, _trades([("U1", "U2")] * 4)).clusters == {}
+def test_one_shared_ip_or_repeated_trading_links_nobody_but_two_shared_ips_do() -> None:
+    # A home router or a market maker's book is shared innocently; two IPs are not.
+    one_ip = _logins(("U1", "9.9.9.9", "D1"), ("U2", "9.9.9.9", "D2"))
+    assert link_accounts(one_ip, None, _trades([("U1", "U2")] * 5)).clusters == {}
     assert link_accounts(None, None, _trades([("U1", "U2")] * 50)).clusters == {}
+    two_ips = _logins(
+        ("U1", "9.9.9.9", "D1"),
+        ("U2", "9.9.9.9", "D2"),
+        ("U1", "8.8.4.4", "D1"),
+        ("U2", "8.8.4.4", "D2"),
+    )
+    linkage = link_accounts(two_ips, None, _trades([("U1", "U2")] * 5))
+    assert linkage.clusters == {"U1": ["U1", "U2"]}
+    assert set(linkage.links["kind"]) == {"ip", "trades_with"}
 
 
 def test_a_hub_ip_or_wallet_links_nobody() -> None:
@@ -90,3 +99,29 @@ def test_cluster_keys_do_not_depend_on_row_order() -> None:
     first = link_accounts(_logins(*rows), None)
     second = link_accounts(_logins(*reversed(rows)), None)
     assert first.clusters == second.clusters == {"U2": ["U2", "U5", "U9"]}
+
+
+def test_a_link_carries_its_strength_and_weak_pairs_are_kept_unlinked() -> None:
+    # Two wallets that only ever fund each other are one; a customer with many other
+    # counterparties who once paid a stranger is weakly tied to them and stays apart.
+    busy = [("U1", "withdrawal", f"shop-{i}", None) for i in range(12)]
+    transfers = _transfers(
+        ("U1", "internal_out", None, "U2"),
+        ("U2", "internal_in", None, "U1"),
+        *busy,
+        ("U8", "internal_out", None, "U9"),
+        ("U9", "internal_in", None, "U8"),
+        ("U8", "deposit", "wallet-q", None),
+        ("U9", "deposit", "wallet-q", None),
+    )
+    linkage = link_accounts(None, transfers)
+    assert linkage.clusters == {"U8": ["U8", "U9"]}
+    strength = linkage.links.groupby(["account_a", "account_b"])["strength"].first()
+    assert strength[("U8", "U9")] > 0.5 > strength[("U1", "U2")]
+
+
+def test_one_transfer_between_two_people_is_not_common_control_by_itself() -> None:
+    transfers = _transfers(("U1", "internal_out", None, "U2"), ("U2", "internal_in", None, "U1"))
+    linkage = link_accounts(None, transfers)
+    assert linkage.clusters == {}
+    assert linkage.links["kind"].tolist() == ["transfer"] and not linkage.links["linked"].any()

@@ -55,12 +55,13 @@ def test_a_household_trading_with_the_same_stranger_is_not_linked_trading() -> N
     assert run_rule(w, "common_control") == []
 
 
-def test_accounts_on_one_ip_that_trade_together_repeatedly_are_linked() -> None:
+def test_accounts_on_two_ips_that_trade_together_repeatedly_are_linked() -> None:
     w = Window()
     w.marks()
-    w.login("U1", at(0), "10.0.0.1", "D1")
-    w.login("U2", at(0), "10.0.0.1", "D2")
-    for i in range(5):  # a second, independent weak signal
+    for ip in ("10.0.0.1", "10.0.0.2"):  # one shared IP alone could be a household
+        w.login("U1", at(0), ip, "D1")
+        w.login("U2", at(0), ip, "D2")
+    for i in range(5):
         w.trade("U1", "U2", 1, MARK, at(i + 1))
     assert [a["accounts"] for a in run_rule(w, "linked_mutual_trade")] == [["U1", "U2"]]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..context import Context
-from ..linking import STRONG_KINDS
+from ..linking import pair_signals
 from .base import Finding, Rule, feed_window, fit_evidence, score
 
 
@@ -17,7 +17,9 @@ def run(ctx: Context, params: dict[str, Any]) -> list[Finding]:
             continue
         links = ctx.linkage.evidence(key)
         kinds = sorted(set(links["kind"]))
-        strong = sorted(set(kinds) & set(STRONG_KINDS))
+        signals = int(pair_signals(links).sum())
+        strength = float(links["strength"].mean()) if len(links) else 0.0
+        strongest = links.sort_values("strength", ascending=False, kind="stable")
         evidence = [
             {
                 "a": row.account_a,
@@ -25,8 +27,9 @@ def run(ctx: Context, params: dict[str, Any]) -> list[Finding]:
                 "kind": row.kind,
                 "values": list(row.values)[:5],
                 "events": int(row.events),
+                "strength": round(float(row.strength), 2),
             }
-            for row in links.head(200).itertuples()
+            for row in strongest.head(200).itertuples()
         ]
         findings.append(
             Finding(
@@ -35,10 +38,17 @@ def run(ctx: Context, params: dict[str, Any]) -> list[Finding]:
                 symbol=None,
                 window_start=start,
                 window_end=end,
-                score=score(len(members) / 2 * (1 + len(strong)) / 2),
-                summary=f"{len(members)} accounts share {', '.join(kinds)} "
-                f"({', '.join(members[:4])}{'...' if len(members) > 4 else ''})",
-                metrics={"accounts": len(members), "evidence_kinds": kinds, "links": len(links)},
+                score=score(len(members) / 2 * (1 + 4 * strength)),
+                summary=f"{len(members)} accounts linked by {signals} signals "
+                f"({', '.join(kinds)}; mean strength {strength:.2f}): "
+                f"{', '.join(members[:4])}{'...' if len(members) > 4 else ''}",
+                metrics={
+                    "accounts": len(members),
+                    "evidence_kinds": kinds,
+                    "links": len(links),
+                    "signals": signals,
+                    "mean_strength": round(strength, 3),
+                },
                 evidence=fit_evidence({"links": evidence, "cluster": key}),
             )
         )
@@ -49,10 +59,11 @@ RULE = Rule(
     code="common_control",
     category="common_control",
     description=(
-        "Accounts linked by a shared device, funding wallet or internal transfers, or by "
-        "two independent weak signals (shared IPs, repeated mutual trading), are treated "
-        "as one actual controller. Identifiers shared by many accounts (carrier NAT, "
-        "exchange hot wallets) are ignored; see docs/detection.md on hubs."
+        "Accounts whose devices, IPs, funding addresses, transfers and counterparties "
+        "overlap strongly, each identifier weighted by how few accounts use it, are "
+        "treated as one actual controller; a pair needs two independent signals. "
+        "Identifiers serving more than about the square root of the population (carrier "
+        "NAT, exchange hot wallets) pair nobody; see docs/detection.md."
     ),
     default_params={"min_accounts": 2},
     run=run,

@@ -9,7 +9,7 @@ from django.db import transaction
 from apps.desk.history import save_by
 from apps.detection.engine import detect
 from apps.detection.feed import FeedError, read_feed
-from apps.detection.linking import link_accounts
+from apps.detection.linking import link_window
 from apps.detection.models import Backtest, RuleVersion
 from apps.detection.services.rules import DetectionError
 from apps.people.access import has_role
@@ -58,7 +58,7 @@ def backtest_execute(*, backtest: Backtest) -> Backtest:
         backtest.status, backtest.error = Backtest.Status.FAILED, str(error)
         backtest.save(update_fields=["status", "error"])
         return backtest
-    linkage = link_accounts(feed.logins, feed.transfers, feed.trades)
+    linkage = link_window(feed)
     live = rule.live_version.params if rule.live_version else {}
     found = {
         "live": detect(feed, {rule.code: live}, {rule.code}, linkage=linkage),

@@ -24,7 +24,7 @@ from apps.detection.engine import (
     split_symbols,
 )
 from apps.detection.feed import FeedError, check_keys, read_feed, value_counts
-from apps.detection.linking import Linkage, link_accounts, linkage_from_bytes, links_to_bytes
+from apps.detection.linking import Linkage, link_window, linkage_from_bytes, links_to_bytes
 from apps.detection.models import DetectionPart, DetectionRun
 from apps.detection.services.rules import live_settings
 
@@ -111,7 +111,7 @@ def _part_work(part: DetectionPart) -> list[dict[str, Any]]:
         return []
     if part.kind == Kind.LINK:
         feed = read_feed(folder, LINK_TABLES, checking_keys=False)
-        linkage = link_accounts(feed.logins, feed.transfers, feed.trades)
+        linkage = link_window(feed)
         _accounts_linked(linkage)
         DetectionRun.objects.filter(pk=run.pk).update(links=links_to_bytes(linkage))
         return []
