@@ -75,7 +75,9 @@ def encode_objects(table: pa.Table) -> pa.Array:
 def encode_values(values: pa.Array) -> pa.Array:
     """Each value as JSON text; a null as ``null``."""
     kind = values.type
-    if pa.types.is_dictionary(kind):
+    if values.null_count == len(values):  # e.g. cancelled_at of every placement
+        text = pa.nulls(len(values), pa.large_string())
+    elif pa.types.is_dictionary(kind):
         # Symbols and enums: encode the few distinct values, then pick per row.
         text = pc.take(encode_values(values.dictionary), values.indices)
     elif pa.types.is_timestamp(kind):
@@ -104,7 +106,10 @@ def _iso_times(values: pa.Array) -> pa.Array:
     valid = ~np.asarray(ms.is_null().to_numpy(zero_copy_only=False))
     ms_np = np.where(valid, ms_np, 0).astype(np.int64)
     day, in_day = np.divmod(ms_np, 86_400_000)
-    days, day_index = np.unique(day, return_inverse=True)
+    # Days as offsets from the first: the span is years at most (np.unique would sort).
+    first_day = int(day.min()) if len(day) else 0
+    day_index = day - first_day
+    days = np.arange(first_day, first_day + int(day_index.max(initial=0)) + 1)
     day_text = np.datetime_as_string(days.astype("datetime64[D]"), unit="D")
     hours, rest = np.divmod(in_day, 3_600_000)
     minutes, rest = np.divmod(rest, 60_000)
