@@ -35,19 +35,22 @@ def run_day(
     end: int,
     last: list[float],
     rng: np.random.Generator,
-    plans: list[Plan] | None,
+    plans: list[Plan],
+    is_window: bool,
     intensity: float,
 ) -> DayRows:
-    is_window = plans is not None
-    impulses = [imp for p in plans or [] for imp in p.impulses]
+    impulses = [imp for p in plans for imp in p.impulses] if is_window else []
     prices = PricePaths(start, end, last, impulses, rng)
     book = DayBook(start, end, pop, prices, rng, is_window)
     active = flow.active_accounts(book)
     flow.set_pools(book, active)
     flow.takers(book, active, gpos, intensity)
     flow.resting(book, active, intensity)
-    for plan in plans or []:
-        plan.run(book)
+    for plan in plans:
+        if is_window:
+            plan.run(book)
+        elif plan.history_run is not None:
+            plan.history_run(book)
     activity.logins(book)
     activity.transfers(book)
     activity.promotions(book)

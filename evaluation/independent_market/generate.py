@@ -49,12 +49,14 @@ def generate(
     counts: dict[str, dict[str, int]] = {}
     for k in range(history_days, 0, -1):
         d0 = day0 - k * MS_PER_DAY
-        rows = run_day(pop, ledger, gpos, d0, d0 + MS_PER_DAY, last, rng, None, HISTORY_INTENSITY)
+        rows = run_day(
+            pop, ledger, gpos, d0, d0 + MS_PER_DAY, last, rng, plans, False, HISTORY_INTENSITY
+        )
         last = rows.prices.last()
         counts[f"history/day-{k}"] = write(out / "history" / f"day-{k}", tables(rows, pop, ids))
     if start > day0:  # the part of the day before the window: quiet, unrecorded
         last = [p * float(np.exp(rng.normal(0, 0.01))) for p in last]
-    rows = run_day(pop, ledger, gpos, start, end, last, rng, plans, 1.0)
+    rows = run_day(pop, ledger, gpos, start, end, last, rng, plans, True, 1.0)
     counts["window"] = write(out / "window", tables(rows, pop, ids))
     truth = _truth(seed, start, end, plans, pop)
     (out / "truth.json").write_text(json.dumps(truth, indent=1))

@@ -19,5 +19,6 @@ class Plan:
     how: str
     run: Callable[[DayBook], None]
     impulses: list[Impulse] = field(default_factory=list)
+    history_run: Callable[[DayBook], None] | None = None  # extra rows on history days
     negative: bool = False
     imitates: tuple[str, ...] = ()

@@ -51,6 +51,7 @@ class Population:
     used_ids: set[str] = field(default_factory=set)
     used_ips: set[str] = field(default_factory=set)
     family_members: set[int] = field(default_factory=set)
+    first_day: int = 0
 
     def new_id(self) -> str:
         while True:
@@ -78,12 +79,14 @@ class Population:
         alphabet = list("123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz")
         return "T" + "".join(self.rng.choice(alphabet, 33))
 
-    def pick(self, kind: str, n: int, min_balance: float = 0.0) -> list[int]:
+    def pick(self, kind: str | tuple[str, ...], n: int, min_balance: float = 0.0) -> list[int]:
         """Unscripted established accounts of a kind, marked scripted from now on."""
+        kinds = (kind,) if isinstance(kind, str) else kind
         pool = [
             a.idx
             for a in self.accounts
-            if a.kind == kind
+            if a.kind in kinds
+            and a.registered_at < self.first_day
             and not a.scripted
             and a.balance >= min_balance
             and a.referrer is None
@@ -173,7 +176,7 @@ def build_population(
     n_accounts: int, first_day: int, last: int, rng: np.random.Generator
 ) -> Population:
     """Everyone who exists before the first history day (plus a few recent sign-ups)."""
-    pop = Population([], [], [], [], [], rng)
+    pop = Population([], [], [], [], [], rng, first_day=first_day)
     pop.hot_wallets = [pop.new_address() for _ in range(6)]
     pop.nat_ips = [pop.new_ip() for _ in range(max(8, n_accounts // 250))]
     pop.vpn_ips = [pop.new_ip() for _ in range(10)]
