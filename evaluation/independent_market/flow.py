@@ -188,7 +188,7 @@ def resting(book: DayBook, active: np.ndarray, intensity: float) -> None:
     w = w / w.sum()
     for m in mms:
         for s in range(len(INSTRUMENTS)):
-            sz = accs[m].qty_scale * 1.5
+            sz = accs[m].qty_scale * 0.5
             parts.append((m, s, int(rng.poisson(per_mm * w[s])), 6_000.0, 0.5, sz))
     for i in active:
         a = accs[int(i)]

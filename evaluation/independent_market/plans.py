@@ -11,6 +11,24 @@ from .plan import Plan
 from .population import Population
 
 STRENGTHS = ("blatant", "moderate", "subtle", "subtle", "moderate", "blatant")
+# Where the variant itself decides how hard an incident is to see, its strength follows it.
+BY_VARIANT = {
+    "linked_mutual_trade": ("blatant", "moderate", "subtle", "subtle"),
+    "common_control": ("blatant", "moderate", "subtle", "moderate", "subtle"),
+    "combined_position_limit": ("blatant", "moderate", "subtle", "subtle"),
+    "unauthorized_algo": ("blatant", "moderate", "subtle", "moderate"),
+    "account_theft": ("blatant", "moderate", "subtle", "subtle"),
+    "abnormal_pnl": ("blatant", "moderate", "subtle", "moderate"),
+    "promo_abuse": ("blatant", "moderate", "subtle", "moderate"),
+    "market_stress": ("blatant", "moderate", "subtle", "moderate"),
+}
+
+
+def strength(category: str, v: int) -> str:
+    fixed = BY_VARIANT.get(category)
+    return fixed[v % len(fixed)] if fixed else STRENGTHS[v]
+
+
 PLANTERS = {
     "self_trade": plans_trading.self_trade,
     "linked_mutual_trade": plans_trading.linked_mutual,
@@ -31,9 +49,9 @@ def plant_all(pop: Population, start: int, end: int, rng: np.random.Generator) -
     """Hard negatives first (they claim the trend contract), then 3-6 incidents a category."""
     kit = Kit(pop, start, end, rng)
     avoid = plant_negatives(kit)
-    for planter in PLANTERS.values():
+    for category, planter in PLANTERS.items():
         for v in range(int(rng.integers(3, 7))):
-            planter(kit, STRENGTHS[v], v)
+            planter(kit, strength(category, v), v)
     for v in range(int(rng.integers(3, 5))):
-        plans_other.market_stress(kit, STRENGTHS[v], v, avoid)
+        plans_other.market_stress(kit, strength("market_stress", v), v, avoid)
     return kit.plans

@@ -196,7 +196,7 @@ def large_cancel(kit: Kit, strength: str, v: int) -> None:
     a = kit.pop.pick(("retail", "whale", "api"), 1, min_balance=3000)[0]
     s = kit.sym(CHEAP_SYMBOLS if v % 4 == 2 else DEAR_SYMBOLS if v % 4 == 3 else None, tag="lc")
     layers = 4 if v % 4 == 1 else 1
-    mult = {"blatant": 60.0, "moderate": 15.0, "subtle": 12.0}[strength]
+    mult = {"blatant": 80.0, "moderate": 30.0, "subtle": 20.0}[strength]
     n = {
         "blatant": int(kit.rng.integers(40, 60)),
         "moderate": int(kit.rng.integers(12, 20)),
