@@ -54,4 +54,8 @@ def plant_all(pop: Population, start: int, end: int, rng: np.random.Generator) -
             planter(kit, strength(category, v), v)
     for v in range(int(rng.integers(3, 5))):
         plans_other.market_stress(kit, strength("market_stress", v), v, avoid)
+    culprits = {i for p in kit.plans if not p.negative for i in p.accounts}
+    for p in kit.plans:  # crowd negatives (NAT, hot wallet) were listed before the picking
+        if p.negative:
+            p.accounts = [i for i in p.accounts if i not in culprits]
     return kit.plans
