@@ -1,0 +1,1 @@
+"""Evaluation tools that live beside the product, not inside it."""
