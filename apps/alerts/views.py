@@ -132,7 +132,7 @@ def _act(request: DeskRequest, action: str, alert: Alert, by: User) -> Alert:
             alert=alert, by=by, reason=request.POST.get("reason", ""), note=note
         )
     if action == "escalate":
-        return services.alert_escalate(alert=alert, by=by, note=note)
+        return services.alert_escalate(alert=alert, by=by, reason=note)
     if action == "reopen":
         return services.alert_reopen(
             alert=alert, by=by, note=note, claim=request.POST.get("claim") == "1"

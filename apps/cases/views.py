@@ -13,7 +13,9 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from apps.actions.selectors import case_actions
+from apps.alerts import services as alert_services
 from apps.alerts.models import Alert
+from apps.alerts.services import AlertError
 from apps.cases import selectors, services
 from apps.cases.models import Case, Escalation, Outcome, Status, Target
 from apps.cases.permissions import (
@@ -243,14 +245,14 @@ def alert_escalate(request: DeskRequest, alert_id: int) -> HttpResponse:
     alert = get_object_or_404(Alert.objects.defer("evidence"), pk=alert_id)
     if request.method == "POST":
         target = request.POST.get("target", "")
-        ok = _attempt(
-            request,
-            lambda: services.alert_escalate_to(
+        try:
+            alert_services.alert_escalate(
                 alert=alert, by=request.user, target=target, reason=request.POST.get("reason", "")
-            ),
-            f"Alert {alert.pk} escalated.",
-        )
-        if ok:
+            )
+        except AlertError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, f"Alert {alert.pk} escalated.")
             return redirect("cases:list")
     return render(
         request,
