@@ -12,10 +12,7 @@ from apps.alerts.signals import alert_escalated
 from apps.desk.history import current_task
 from apps.people.access import has_role
 from apps.people.models import User
-from apps.people.roles import Role
-
-# The roles that work alerts; strategy and auditors read them only.
-WORKING_ROLES = (Role.OPERATOR, Role.SUPERVISOR)
+from apps.people.roles import WORKING_ROLES, Role
 
 
 class AlertError(Exception):

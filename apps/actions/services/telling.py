@@ -15,7 +15,7 @@ from apps.cases.models import Status as CaseStatus
 from apps.cases.services import case_follow_action, case_timeline_add
 from apps.notifications.services import notify
 from apps.people.models import User
-from apps.people.roles import Role
+from apps.people.selectors import active_supervisors
 
 
 def _by_case(actions: Sequence[Action]) -> dict[int, list[Action]]:
@@ -42,7 +42,7 @@ def _data(actions: Sequence[Action], **more: object) -> dict[str, object]:
 
 
 def _supervisors() -> list[User]:
-    return list(User.objects.filter(groups__name=Role.SUPERVISOR, is_active=True).distinct())
+    return list(active_supervisors())
 
 
 def action_url(action: Action) -> str:
