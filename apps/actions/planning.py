@@ -27,7 +27,8 @@ from apps.actions.models import Action, Restriction
 from apps.actions.policy import approval_required
 from apps.people.access import has_role
 from apps.people.models import User
-from apps.people.roles import Role
+from apps.people.roles import WORKING_ROLES
+from apps.people.selectors import active_supervisors
 
 SYMBOL_PATTERN = re.compile(r"^[A-Z0-9][A-Z0-9_\-]{1,39}$")
 MAX_ACCOUNTS = 5000
@@ -67,11 +68,7 @@ class Plan:
 
 
 def supervisors_other_than(user: User) -> list[User]:
-    return list(
-        User.objects.filter(groups__name=Role.SUPERVISOR, is_active=True)
-        .exclude(pk=user.pk)
-        .order_by("username")
-    )
+    return list(active_supervisors().exclude(pk=user.pk))
 
 
 def plan_request(
@@ -107,7 +104,7 @@ def plan_request(
         lifts=lifts,
     )
     errors = plan.errors
-    if not has_role(by, Role.OPERATOR, Role.SUPERVISOR):
+    if not has_role(by, *WORKING_ROLES):
         errors.append("Only risk operators and supervisors request actions.")
     if measure not in Measure.values:
         errors.append(f"Unknown measure “{measure}”.")

@@ -21,9 +21,8 @@ from apps.cases.models import Case
 from apps.cases.permissions import can_read_case
 from apps.desk.http import DeskRequest
 from apps.people.access import role_required
-from apps.people.roles import STAFF_ROLES, Role
+from apps.people.roles import STAFF_ROLES, WORKING_ROLES, Role
 
-REQUESTERS = (Role.OPERATOR, Role.SUPERVISOR)
 EXPIRY_CHOICES = [("", "No expiry"), ("1h", "1 hour"), ("24h", "24 hours"), ("7d", "7 days")]
 EXPIRY_CHOICES += [("30d", "30 days")]
 _SPANS = {"1h": timedelta(hours=1), "24h": timedelta(days=1), "7d": timedelta(days=7)}
@@ -205,7 +204,7 @@ def _new_context(request: DeskRequest, values: dict[str, Any], plan: Plan | None
     }
 
 
-@role_required(*REQUESTERS)
+@role_required(*WORKING_ROLES)
 @require_http_methods(["GET", "POST"])
 def action_new(request: DeskRequest) -> HttpResponse:
     if request.method == "POST":
@@ -256,7 +255,7 @@ def action_new(request: DeskRequest) -> HttpResponse:
     return render(request, "actions/new.html", _new_context(request, values, plan))
 
 
-@role_required(*REQUESTERS)
+@role_required(*WORKING_ROLES)
 @require_POST
 def action_preview(request: DeskRequest) -> HttpResponse:
     values = _form_values(request.POST)

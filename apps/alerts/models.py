@@ -4,6 +4,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import models
+from django.db.models import F, Q
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
@@ -40,6 +41,19 @@ SEVERITY_RANK = {Severity.CRITICAL: 4, Severity.HIGH: 3, Severity.MEDIUM: 2, Sev
 
 def sla_for(severity: str) -> timedelta:
     return timedelta(minutes=settings.ALERT_SLA_MINUTES[severity])
+
+
+def sla_breached(at: datetime) -> Q:
+    """The one meaning of "SLA breached" (queue, home page, shift dashboard and report, the
+    escalation timer): due by `at`, and nobody picked the alert up — claimed or decided it —
+    by its due time. The SLA is the time to pick an alert up: a claim in time meets it for
+    good (the holder is on it, and the timer leaves it alone); a late one does not undo the
+    breach, so a shift's count of breaches does not shrink as alerts are worked."""
+    return (
+        Q(sla_due_at__lte=at)
+        & (Q(claimed_at__isnull=True) | Q(claimed_at__gt=F("sla_due_at")))
+        & (Q(decided_at__isnull=True) | Q(decided_at__gt=F("sla_due_at")))
+    )
 
 
 class Status(models.TextChoices):
@@ -164,7 +178,11 @@ class Alert(models.Model):
         return self.status in OPEN_STATUSES
 
     def sla_breached(self, now: datetime | None = None) -> bool:
-        return self.is_open and self.sla_due_at <= (now or timezone.now())
+        """sla_breached(at) for one alert already in hand; the two must agree."""
+        if self.sla_due_at > (now or timezone.now()):
+            return False
+        picked = (t for t in (self.claimed_at, self.decided_at) if t is not None)
+        return not any(t <= self.sla_due_at for t in picked)
 
     def can_move_to(self, status: str) -> bool:
         return status in ALLOWED_MOVES[self.status]

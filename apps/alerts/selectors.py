@@ -17,6 +17,7 @@ from apps.alerts.models import (
     Category,
     Severity,
     Status,
+    sla_breached,
 )
 
 QUEUE_ORDER = ("sla_due_at", "-severity_rank", "id")
@@ -201,7 +202,7 @@ def severity_counts(filters: QueueFilters) -> list[SeverityCount]:
 
 def breached_count(now: datetime | None = None) -> int:
     return Alert.objects.filter(
-        status__in=OPEN_STATUSES, sla_due_at__lte=now or timezone.now()
+        sla_breached(now or timezone.now()), status__in=OPEN_STATUSES
     ).count()
 
 
@@ -218,7 +219,7 @@ def queue_summary(user: Any) -> QueueSummary:
     """The figures on an operator's or supervisor's home page, in one query."""
     now = timezone.now()
     mine = Q(assignee_id=user.pk)
-    late = Q(sla_due_at__lte=now)
+    late = sla_breached(now)
     figures = Alert.objects.filter(status__in=OPEN_STATUSES).aggregate(
         open=Count("id"),
         unclaimed=Count("id", filter=Q(status=Status.NEW)),

@@ -1,5 +1,6 @@
 """Every move of an alert's status: one function each, under a row lock (STYLE.md)."""
 
+from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -7,13 +8,11 @@ from django.utils import timezone
 from apps.alerts.contract import ContractError, parse_alert, parse_json
 from apps.alerts.ingest import Incoming, alerts_ingest
 from apps.alerts.models import Alert, DismissReason, RejectedAlert, Status, WayIn
+from apps.alerts.signals import alert_escalated
 from apps.desk.history import current_task
 from apps.people.access import has_role
 from apps.people.models import User
-from apps.people.roles import Role
-
-# The roles that work alerts; strategy and auditors read them only.
-WORKING_ROLES = (Role.OPERATOR, Role.SUPERVISOR)
+from apps.people.roles import WORKING_ROLES, Role
 
 
 class AlertError(Exception):
@@ -136,18 +135,28 @@ def alert_dismiss(*, alert: Alert, by: User, reason: str, note: str = "") -> Ale
 
 
 @transaction.atomic
-def alert_escalate(*, alert: Alert, by: User, note: str = "") -> Alert:
+def alert_escalate(*, alert: Alert, by: User, reason: str, target: str = "supervisor") -> Alert:
+    """The one way an alert is escalated, from the queue, its page or the escalate form: it
+    leaves the queue and the cases app records the escalation and tells its addressees
+    (signals.alert_escalated), in this transaction — an escalation nobody hears is none."""
     _check_actor(by)
+    reason = reason.strip()
+    if not reason:
+        raise AlertError("Say why you escalate.")
     alert = _locked(alert)
     if alert.status == Status.ESCALATED:
         return alert
     _check_move(alert, Status.ESCALATED, "escalated")
     _check_not_someone_elses(alert, by, "escalate")
     alert.status = Status.ESCALATED
-    alert.note = note.strip()
+    alert.note = reason
     alert.assignee = alert.assignee or by
     alert.decided_at = timezone.now()
-    return _save(alert, by, "escalated", ["status", "note", "assignee", "decided_at"])
+    _save(alert, by, "escalated", ["status", "note", "assignee", "decided_at"])
+    heard = alert_escalated.send(sender=Alert, alert=alert, by=by, target=target, reason=reason)
+    if not heard:
+        raise ImproperlyConfigured("Nobody receives alert escalations: is apps.cases installed?")
+    return alert
 
 
 @transaction.atomic

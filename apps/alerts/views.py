@@ -26,9 +26,8 @@ from apps.desk.http import DeskRequest
 from apps.desk.selectors import history_entries
 from apps.people.access import has_role, role_required
 from apps.people.models import User
-from apps.people.roles import STAFF_ROLES, Role
+from apps.people.roles import STAFF_ROLES, WORKING_ROLES, Role
 
-WORKERS = (Role.OPERATOR, Role.SUPERVISOR)
 QUALITY_READERS = (Role.STRATEGY, Role.SUPERVISOR, Role.AUDITOR)
 REJECTS_READERS = (Role.SUPERVISOR, Role.AUDITOR)
 QUALITY_WINDOWS = {"7d": 7, "30d": 30, "90d": 90}
@@ -55,7 +54,7 @@ def _queue_context(request: DeskRequest, filters: selectors.QueueFilters, page: 
     return {
         "queue": selectors.queue_page(filters, page=page),
         "query": filters.query_string(),
-        "can_work": has_role(request.user, *WORKERS),
+        "can_work": has_role(request.user, *WORKING_ROLES),
         "severities": Severity.choices,
         "categories": Category.choices,
         "statuses": selectors.STATUS_CHOICES,
@@ -76,7 +75,7 @@ def queue(request: DeskRequest) -> HttpResponse:
 ACTIONS = ("claim", "release", "dismiss", "escalate")
 
 
-@role_required(*WORKERS)
+@role_required(*WORKING_ROLES)
 @require_POST
 def queue_act(request: DeskRequest) -> HttpResponse:
     """Claim, release, dismiss or escalate the selected alerts, each through its service."""
@@ -132,7 +131,7 @@ def _act(request: DeskRequest, action: str, alert: Alert, by: User) -> Alert:
             alert=alert, by=by, reason=request.POST.get("reason", ""), note=note
         )
     if action == "escalate":
-        return services.alert_escalate(alert=alert, by=by, note=note)
+        return services.alert_escalate(alert=alert, by=by, reason=note)
     if action == "reopen":
         return services.alert_reopen(
             alert=alert, by=by, note=note, claim=request.POST.get("claim") == "1"
@@ -140,7 +139,7 @@ def _act(request: DeskRequest, action: str, alert: Alert, by: User) -> Alert:
     raise AlertError("Unknown action.")
 
 
-@role_required(*WORKERS)
+@role_required(*WORKING_ROLES)
 @require_POST
 def claim_next(request: DeskRequest) -> HttpResponse:
     filters = selectors.QueueFilters.from_query(
@@ -179,14 +178,14 @@ def alert_detail(request: DeskRequest, pk: int) -> HttpResponse:
             "related": selectors.alerts_on_same_accounts(alert),
             "evidence": selectors.evidence_blocks(alert.evidence),
             "history": history_entries(alert)[:8],
-            "can_work": has_role(request.user, *WORKERS),
+            "can_work": has_role(request.user, *WORKING_ROLES),
             "dismiss_reasons": DismissReason.choices,
             "Status": Status,
         },
     )
 
 
-@role_required(*WORKERS)
+@role_required(*WORKING_ROLES)
 @require_POST
 def alert_act(request: DeskRequest, pk: int) -> HttpResponse:
     alert = get_alert_for_user(request, pk)

@@ -14,7 +14,9 @@ class CasesConfig(AppConfig):
         register_history("case", Case, STAFF_ROLES)
         register_history("escalation", Escalation, STAFF_ROLES)
 
-        from apps.alerts.signals import alerts_arrived
+        from apps.alerts.signals import alert_escalated, alerts_arrived
+        from apps.cases.receivers import alert_escalated as raise_on_escalation
         from apps.cases.receivers import alerts_arrived as attach_on_arrival
 
         alerts_arrived.connect(attach_on_arrival, dispatch_uid="cases.attach_on_arrival")
+        alert_escalated.connect(raise_on_escalation, dispatch_uid="cases.raise_on_escalation")

@@ -6,6 +6,7 @@ from django.conf import settings
 
 from apps.people.models import User
 from apps.people.roles import Role
+from apps.people.selectors import active_supervisors
 
 
 def _members(role: str) -> list[User]:
@@ -24,7 +25,7 @@ def supervisor_on_duty() -> User | None:
 
 
 def supervisors() -> list[User]:
-    return _members(Role.SUPERVISOR)
+    return list(active_supervisors())
 
 
 def strategy_team() -> list[User]:

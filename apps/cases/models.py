@@ -26,8 +26,7 @@ class Outcome(models.TextChoices):
     ACCOUNT_CLOSED = "account_closed", "Account closed"
 
 
-# Every move a case's status may make; services refuse anything else. Closed -> investigating
-# is the reopen.
+# Every move a case's status may make. Closed -> investigating is the reopen.
 ALLOWED_MOVES: dict[str, frozenset[str]] = {
     Status.OPEN: frozenset({Status.INVESTIGATING}),
     Status.INVESTIGATING: frozenset({Status.AWAITING_APPROVAL, Status.ACTIONED, Status.CLOSED}),
@@ -35,6 +34,22 @@ ALLOWED_MOVES: dict[str, frozenset[str]] = {
     Status.AWAITING_APPROVAL: frozenset({Status.INVESTIGATING, Status.ACTIONED}),
     Status.ACTIONED: frozenset({Status.INVESTIGATING, Status.CLOSED}),
     Status.CLOSED: frozenset({Status.INVESTIGATING}),
+}
+
+# The statuses a case's measures decide, and nothing else (apps.actions.services.telling,
+# case_status_by_measures): a freeze waiting for a supervisor, a measure carried out.
+BY_MEASURES = frozenset({Status.AWAITING_APPROVAL, Status.ACTIONED})
+
+# The moves a person makes by hand (case_move): never into or out of a status its measures
+# decide — only an actioned case's close. The other moves of ALLOWED_MOVES are the
+# measures' (case_follow_action).
+HAND_MOVES: dict[str, frozenset[str]] = {
+    status: frozenset(
+        to
+        for to in moves
+        if to not in BY_MEASURES and (status not in BY_MEASURES or to == Status.CLOSED)
+    )
+    for status, moves in ALLOWED_MOVES.items()
 }
 
 # The outcomes a close may carry from each status: restricting or closing an account is a
@@ -115,7 +130,8 @@ class Case(models.Model):
         return self.status != Status.CLOSED
 
     def can_move_to(self, status: str) -> bool:
-        return status in ALLOWED_MOVES[self.status]
+        """By hand; the measures move a case through ALLOWED_MOVES."""
+        return status in HAND_MOVES[self.status]
 
     def overdue(self, now: object = None) -> bool:
         return self.is_open and self.due_at <= (now or timezone.now())  # type: ignore[operator]

@@ -7,11 +7,7 @@ from guardian.shortcuts import assign_perm, remove_perm
 from apps.cases.models import Case, Escalation, Target
 from apps.people.access import has_role
 from apps.people.models import User
-from apps.people.roles import Role
-
-WORKING_ROLES = (Role.OPERATOR, Role.SUPERVISOR)
-# People who follow cases (watch them); auditors read and change nothing.
-FOLLOWING_ROLES = (Role.OPERATOR, Role.SUPERVISOR, Role.STRATEGY)
+from apps.people.roles import FOLLOWING_ROLES, WORKING_ROLES, Role
 
 
 def can_read_case(user: User) -> bool:

@@ -2,6 +2,9 @@
 
 from typing import Any
 
+from apps.alerts.models import Alert
+from apps.people.models import User
+
 
 def alerts_arrived(sender: Any, alert_ids: list[int], **kwargs: Any) -> None:
     """New alerts were committed: have them join open cases now, not at the next beat (the
@@ -11,3 +14,13 @@ def alerts_arrived(sender: Any, alert_ids: list[int], **kwargs: Any) -> None:
     from apps.cases.tasks import attach_new_alerts
 
     attach_new_alerts.delay()
+
+
+def alert_escalated(
+    sender: Any, alert: Alert, by: User, target: str, reason: str, **kwargs: Any
+) -> None:
+    """An alert was escalated (from the queue, its page or the escalate form): the
+    escalation row and the addressees' notice, in the same transaction."""
+    from apps.cases.services import alert_escalation_raise
+
+    alert_escalation_raise(alert=alert, by=by, target=target, reason=reason)

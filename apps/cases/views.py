@@ -13,7 +13,9 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from apps.actions.selectors import case_actions
+from apps.alerts import services as alert_services
 from apps.alerts.models import Alert
+from apps.alerts.services import AlertError
 from apps.cases import selectors, services
 from apps.cases.models import Case, Escalation, Outcome, Status, Target
 from apps.cases.permissions import (
@@ -27,11 +29,9 @@ from apps.cases.services import CaseError
 from apps.desk.http import DeskRequest
 from apps.people.access import role_required
 from apps.people.models import User
-from apps.people.roles import STAFF_ROLES, Role
+from apps.people.roles import FOLLOWING_ROLES, STAFF_ROLES, WORKING_ROLES, Role
 
-WORKING = (Role.OPERATOR, Role.SUPERVISOR)
 INBOX_ROLES = (Role.SUPERVISOR, Role.STRATEGY, Role.AUDITOR)
-FOLLOWING = (Role.OPERATOR, Role.SUPERVISOR, Role.STRATEGY)
 
 
 def case_for(request: DeskRequest, pk: int, *, change: bool = False) -> Case:
@@ -86,7 +86,7 @@ def case_list(request: DeskRequest) -> HttpResponse:
     )
 
 
-@role_required(*WORKING)
+@role_required(*WORKING_ROLES)
 def case_new(request: DeskRequest) -> HttpResponse:
     """Pick alerts and open a case on their accounts (or join their cluster's open case)."""
     if not can_open_case(request.user):
@@ -143,7 +143,7 @@ def case_detail(request: DeskRequest, pk: int) -> HttpResponse:
             "moves": [(s, Status(s).label) for s in Status.values if case.can_move_to(s)],
             "outcomes": Outcome.choices,
             "targets": [(t, Target(t).label) for t in (Target.SUPERVISOR, Target.STRATEGY)],
-            "assignable": User.objects.filter(groups__name__in=WORKING, is_active=True)
+            "assignable": User.objects.filter(groups__name__in=WORKING_ROLES, is_active=True)
             .distinct()
             .order_by("username"),
             "alert_urls": {a.pk: selectors.alert_url(a.pk) for a in page.alerts},
@@ -151,7 +151,7 @@ def case_detail(request: DeskRequest, pk: int) -> HttpResponse:
     )
 
 
-@role_required(*WORKING)
+@role_required(*WORKING_ROLES)
 @require_POST
 def case_move(request: DeskRequest, pk: int) -> HttpResponse:
     case = case_for(request, pk, change=True)
@@ -170,7 +170,7 @@ def case_move(request: DeskRequest, pk: int) -> HttpResponse:
     return redirect("cases:detail", pk=case.pk)
 
 
-@role_required(*WORKING)
+@role_required(*WORKING_ROLES)
 @require_POST
 def case_note(request: DeskRequest, pk: int) -> HttpResponse:
     case = case_for(request, pk, change=True)
@@ -182,7 +182,7 @@ def case_note(request: DeskRequest, pk: int) -> HttpResponse:
     return redirect(reverse("cases:detail", args=[case.pk]) + "#timeline-end")
 
 
-@role_required(*WORKING)
+@role_required(*WORKING_ROLES)
 @require_POST
 def case_assign(request: DeskRequest, pk: int) -> HttpResponse:
     case = case_for(request, pk)
@@ -195,7 +195,7 @@ def case_assign(request: DeskRequest, pk: int) -> HttpResponse:
     return redirect("cases:detail", pk=case.pk)
 
 
-@role_required(*FOLLOWING)
+@role_required(*FOLLOWING_ROLES)
 @require_POST
 def case_watch(request: DeskRequest, pk: int) -> HttpResponse:
     case = case_for(request, pk)
@@ -206,7 +206,7 @@ def case_watch(request: DeskRequest, pk: int) -> HttpResponse:
     return redirect("cases:detail", pk=case.pk)
 
 
-@role_required(*WORKING)
+@role_required(*WORKING_ROLES)
 @require_POST
 def case_reason(request: DeskRequest, pk: int) -> HttpResponse:
     case = case_for(request, pk, change=True)
@@ -220,7 +220,7 @@ def case_reason(request: DeskRequest, pk: int) -> HttpResponse:
     return redirect("cases:detail", pk=case.pk)
 
 
-@role_required(*WORKING)
+@role_required(*WORKING_ROLES)
 @require_POST
 def case_escalate(request: DeskRequest, pk: int) -> HttpResponse:
     case = case_for(request, pk, change=True)
@@ -237,20 +237,20 @@ def case_escalate(request: DeskRequest, pk: int) -> HttpResponse:
     return redirect("cases:detail", pk=case.pk)
 
 
-@role_required(*WORKING)
+@role_required(*WORKING_ROLES)
 def alert_escalate(request: DeskRequest, alert_id: int) -> HttpResponse:
     """Escalate one alert (the queue and the alert page link here)."""
     alert = get_object_or_404(Alert.objects.defer("evidence"), pk=alert_id)
     if request.method == "POST":
         target = request.POST.get("target", "")
-        ok = _attempt(
-            request,
-            lambda: services.alert_escalate_to(
+        try:
+            alert_services.alert_escalate(
                 alert=alert, by=request.user, target=target, reason=request.POST.get("reason", "")
-            ),
-            f"Alert {alert.pk} escalated.",
-        )
-        if ok:
+            )
+        except AlertError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, f"Alert {alert.pk} escalated.")
             return redirect("cases:list")
     return render(
         request,
@@ -293,7 +293,7 @@ def escalation_acknowledge(request: DeskRequest, pk: int) -> HttpResponse:
     return redirect("cases:inbox")
 
 
-@role_required(*WORKING, Role.STRATEGY)
+@role_required(*WORKING_ROLES, Role.STRATEGY)
 @require_POST
 def escalation_reply(request: DeskRequest, pk: int) -> HttpResponse:
     escalation = escalation_for(request, pk)

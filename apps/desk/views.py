@@ -9,7 +9,7 @@ from apps.desk.history import history_model
 from apps.desk.http import DeskRequest
 from apps.desk.selectors import history_entries, recent_changes
 from apps.people.access import has_role, public, role_of, role_required
-from apps.people.roles import EVERY_PERSON, STAFF_ROLES, Role
+from apps.people.roles import EVERY_PERSON, STAFF_ROLES, WORKING_ROLES, Role
 
 
 @role_required(*EVERY_PERSON)
@@ -23,7 +23,7 @@ def home(request: DeskRequest) -> HttpResponse:
             "role": role,
             "overview": desk_overview() if has_role(request.user, *STAFF_ROLES) else None,
             "alert_queue": queue_summary(request.user)
-            if has_role(request.user, Role.OPERATOR, Role.SUPERVISOR)
+            if has_role(request.user, *WORKING_ROLES)
             else None,
             "changes": recent_changes()
             if has_role(request.user, Role.AUDITOR, Role.SUPERVISOR)

@@ -29,6 +29,13 @@ ROLE_PRECEDENCE = [
 ]
 
 STAFF_ROLES = (Role.OPERATOR, Role.SUPERVISOR, Role.STRATEGY, Role.AUDITOR)
+# The roles that work the desk: alerts, cases, measures, the shift's handover. Strategy and
+# auditors read.
+WORKING_ROLES = (Role.OPERATOR, Role.SUPERVISOR)
+# Who follows (watches) cases; auditors read and change nothing.
+FOLLOWING_ROLES = (*WORKING_ROLES, Role.STRATEGY)
+# Who reads the shift's pages (rota, dashboard, handover).
+SHIFT_READERS = (*WORKING_ROLES, Role.AUDITOR)
 EVERY_PERSON = (*STAFF_ROLES, Role.CUSTOMER_SERVICE)
 
 # "app_label.action_model" codenames per role; a "*" model means every model of the app.

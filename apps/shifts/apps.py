@@ -9,11 +9,11 @@ class ShiftsConfig(AppConfig):
     def ready(self) -> None:
         from apps.alerts.signals import alerts_arrived
         from apps.desk.history import register_history
-        from apps.people.roles import Role
+        from apps.people.roles import SHIFT_READERS
         from apps.shifts import collectors, handover_items
         from apps.shifts.models import Handover, Shift, ShiftChange, ShiftPattern
 
-        readers = (Role.OPERATOR, Role.SUPERVISOR, Role.AUDITOR)
+        readers = SHIFT_READERS
         register_history("shift", Shift, readers)
         register_history("shift-pattern", ShiftPattern, readers)
         register_history("shift-change", ShiftChange, readers)

@@ -9,12 +9,12 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db.models import Count, F, Q
+from django.db.models import Count, Q
 from django.db.models.functions import TruncHour
 from django.utils import timezone
 
 from apps.actions.models import Action
-from apps.alerts.models import OPEN_STATUSES, Alert, Category, Severity, Status
+from apps.alerts.models import OPEN_STATUSES, Alert, Category, Severity, Status, sla_breached
 from apps.cases.models import OPEN_STATUSES as CASE_OPEN
 from apps.cases.models import Case
 
@@ -123,12 +123,8 @@ def read_shift(start: datetime, end: datetime, *, now: datetime | None = None) -
         hour += timedelta(hours=1)
 
     in_window = Q(decided_at__gte=start, decided_at__lt=end)
-    # Missed: due in the window and neither claimed nor decided by the due time.
-    missed = (
-        Q(sla_due_at__gte=start, sla_due_at__lt=end)
-        & (Q(claimed_at__isnull=True) | Q(claimed_at__gt=F("sla_due_at")))
-        & (Q(decided_at__isnull=True) | Q(decided_at__gt=F("sla_due_at")))
-    )
+    # Missed in the shift: breached (alerts.models.sla_breached), due in the window.
+    missed = Q(sla_due_at__gte=start, sla_due_at__lt=end) & sla_breached(end)
     tally = Alert.objects.aggregate(
         claimed=Count("pk", filter=Q(claimed_at__gte=start, claimed_at__lt=end)),
         dismissed=Count("pk", filter=in_window & Q(status=Status.DISMISSED)),
@@ -137,7 +133,7 @@ def read_shift(start: datetime, end: datetime, *, now: datetime | None = None) -
         sla_breached=Count("pk", filter=missed),
         open_alerts=Count("pk", filter=Q(status__in=OPEN_STATUSES)),
         unclaimed=Count("pk", filter=Q(status=Status.NEW)),
-        open_breached=Count("pk", filter=Q(status__in=OPEN_STATUSES, sla_due_at__lte=end)),
+        open_breached=Count("pk", filter=Q(status__in=OPEN_STATUSES) & sla_breached(end)),
     )
     for key, value in tally.items():
         setattr(reading, key, value)

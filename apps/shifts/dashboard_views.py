@@ -12,13 +12,12 @@ from apps.alerts.models import Category, Severity
 from apps.cases.charts import Series, line_chart
 from apps.desk.http import DeskRequest
 from apps.people.access import role_required
-from apps.people.roles import Role
+from apps.people.roles import SHIFT_READERS
 from apps.shifts.charts import SEVERITY_SERIES, hbar_chart
 from apps.shifts.dashboard import ShiftReading, read_shift
 from apps.shifts.models import ShiftReport
 from apps.shifts.selectors import on_duty
 
-READERS = (Role.OPERATOR, Role.SUPERVISOR, Role.AUDITOR)
 # With no shift on the rota now, the dashboard reads this far back.
 NO_SHIFT_WINDOW = timedelta(hours=12)
 POLL_SECONDS = 30  # settings.SHIFT_DASHBOARD_POLL_SECONDS overrides
@@ -52,7 +51,7 @@ def _charts(reading: ShiftReading) -> dict[str, Any]:
     }
 
 
-@role_required(*READERS)
+@role_required(*SHIFT_READERS)
 @require_GET
 def dashboard(request: DeskRequest) -> HttpResponse:
     now = datetime.now(UTC)
@@ -73,14 +72,14 @@ def dashboard(request: DeskRequest) -> HttpResponse:
     return render(request, template, context)
 
 
-@role_required(*READERS)
+@role_required(*SHIFT_READERS)
 @require_GET
 def reports(request: DeskRequest) -> HttpResponse:
     found = ShiftReport.objects.select_related("shift__pattern", "shift__supervisor")[:60]
     return render(request, "shifts/reports.html", {"reports": found})
 
 
-@role_required(*READERS)
+@role_required(*SHIFT_READERS)
 @require_GET
 def report_detail(request: DeskRequest, pk: int) -> HttpResponse:
     report = get_object_or_404(

@@ -5,6 +5,7 @@ from django.contrib.auth.models import Group
 
 from apps.people.models import User
 from apps.people.roles import Role
+from apps.people.selectors import active_supervisors
 from apps.shifts.models import Shift, ShiftChange
 
 
@@ -45,7 +46,7 @@ class AssignForm(forms.Form):
 
 class SupervisorForm(forms.Form):
     person = forms.ModelChoiceField(
-        queryset=User.objects.filter(groups__name=Role.SUPERVISOR, is_active=True),
+        queryset=active_supervisors(),
         required=False,
         label="Covering supervisor",
     )

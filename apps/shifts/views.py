@@ -10,7 +10,7 @@ from django.views.decorators.http import require_GET, require_POST
 from apps.desk.http import DeskRequest
 from apps.people.access import has_role, role_required
 from apps.people.models import User
-from apps.people.roles import STAFF_ROLES, Role
+from apps.people.roles import SHIFT_READERS, STAFF_ROLES, WORKING_ROLES, Role
 from apps.shifts import selectors, services
 from apps.shifts.clock import local_today, week_start
 from apps.shifts.forms import (
@@ -21,9 +21,6 @@ from apps.shifts.forms import (
     SupervisorForm,
 )
 from apps.shifts.models import Handover, Shift, ShiftChange, ShiftError, ShiftReport
-
-DESK = (Role.OPERATOR, Role.SUPERVISOR)
-READERS = (Role.OPERATOR, Role.SUPERVISOR, Role.AUDITOR)
 
 
 def get_shift_for_user(request: DeskRequest, pk: int) -> Shift:
@@ -125,7 +122,7 @@ def shift_supervisor(request: DeskRequest, pk: int) -> HttpResponse:
     return redirect("shifts:detail", pk=shift.pk)
 
 
-@role_required(*READERS)
+@role_required(*SHIFT_READERS)
 @require_GET
 def changes(request: DeskRequest) -> HttpResponse:
     user = request.user
@@ -207,7 +204,7 @@ def change_withdraw(request: DeskRequest, pk: int) -> HttpResponse:
     return _change_move(request, pk, "withdraw")
 
 
-@role_required(*READERS)
+@role_required(*SHIFT_READERS)
 @require_GET
 def handovers(request: DeskRequest) -> HttpResponse:
     user = request.user
@@ -216,7 +213,7 @@ def handovers(request: DeskRequest) -> HttpResponse:
     current = Handover.objects.filter(from_shift=shift).first() if shift else None
     may_write = (
         shift is not None
-        and has_role(user, *DESK)
+        and has_role(user, *WORKING_ROLES)
         and (current is None or current.status != Handover.Status.ACKNOWLEDGED)
     )
     return render(
@@ -234,7 +231,7 @@ def handovers(request: DeskRequest) -> HttpResponse:
     )
 
 
-@role_required(*DESK)
+@role_required(*WORKING_ROLES)
 @require_POST
 def handover_write(request: DeskRequest, pk: int) -> HttpResponse:
     shift = get_shift_for_user(request, pk)
@@ -255,7 +252,7 @@ def handover_write(request: DeskRequest, pk: int) -> HttpResponse:
     return redirect("shifts:handover", pk=handover.pk)
 
 
-@role_required(*READERS)
+@role_required(*SHIFT_READERS)
 @require_GET
 def handover_detail(request: DeskRequest, pk: int) -> HttpResponse:
     handover = get_object_or_404(
@@ -278,7 +275,7 @@ def handover_detail(request: DeskRequest, pk: int) -> HttpResponse:
     )
 
 
-@role_required(*DESK)
+@role_required(*WORKING_ROLES)
 @require_POST
 def handover_acknowledge(request: DeskRequest, pk: int) -> HttpResponse:
     handover = get_object_or_404(Handover, pk=pk)

@@ -69,10 +69,17 @@ def test_account_page_shows_identifiers_and_how_many_others_share_them(signed_in
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("accounts", [3, 60])
 def test_search_page_runs_a_constant_number_of_queries(
-    signed_in, django_assert_max_num_queries
+    signed_in, django_assert_max_num_queries, accounts: int
 ) -> None:
-    for _ in range(60):
-        IdentifierFactory(value="172.16.5.5")
+    users = {IdentifierFactory(value="172.16.5.5").account.account_id for _ in range(accounts)}
+    IdentifierFactory(value="172.16.9.9")  # shares no prefix with the query: never a hit
     with django_assert_max_num_queries(11):
-        signed_in.get(reverse("accounts:search"), {"q": "172.16.5.5"})
+        response = signed_in.get(reverse("accounts:search"), {"q": "172.16.5.5"})
+    # The same few queries for 3 accounts or 60, and they found exactly those accounts.
+    result = response.context["result"]
+    assert result.total == accounts
+    assert {hit.account.account_id for hit in result.hits} == users
+    page = response.content.decode()
+    assert all(account_id in page for account_id in users)

@@ -70,10 +70,10 @@ def test_dismissal_needs_a_reason_and_other_needs_a_note(operator) -> None:
 def test_a_dismissed_alert_cannot_be_escalated_until_it_is_reopened(operator) -> None:
     alert = alert_dismiss(alert=stored_alert(), by=operator, reason=DismissReason.DUPLICATE)
     with pytest.raises(AlertError, match="is dismissed; it cannot be escalated"):
-        alert_escalate(alert=alert, by=operator)
+        alert_escalate(alert=alert, by=operator, reason="large")
     alert = alert_reopen(alert=alert, by=operator, note="new trades", claim=True)
     assert alert.status == Status.CLAIMED and alert.dismiss_reason == ""
-    alert = alert_escalate(alert=alert, by=operator, note="large")
+    alert = alert_escalate(alert=alert, by=operator, reason="large")
     assert alert.status == Status.ESCALATED and alert.note == "large"
     alert = alert_reopen(alert=alert, by=operator)
     assert alert.status == Status.NEW and alert.assignee is None

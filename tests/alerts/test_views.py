@@ -210,7 +210,7 @@ def test_the_history_page_of_an_alert_shows_its_moves(operator) -> None:
 def test_rule_quality_counts_confirmations_and_dismissals_by_reason(strategist, operator) -> None:
     a, b, c = stored_alert(1), stored_alert(2), stored_alert(3)
     stored_alert(4, rule="spoof", category="large_cancel")
-    alert_escalate(alert=a, by=operator)
+    alert_escalate(alert=a, by=operator, reason="a ring")
     alert_dismiss(alert=b, by=operator, reason=DismissReason.FP_MARKET_MAKER)
     alert_dismiss(alert=c, by=operator, reason=DismissReason.FP_MARKET_MAKER)
     response = signed_in(strategist).get("/alerts/quality/?within=all")

@@ -1,6 +1,8 @@
 import pytest
 
 from apps.alerts.models import Alert, DismissReason, Status
+from apps.cases.models import Escalation
+from apps.notifications.models import Notification
 from tests.alerts.payloads import overdue, stored_alert
 from tests.browser.conftest import screenshot, sign_in
 from tests.factories import PASSWORD, ControlClusterFactory, ExchangeAccountFactory
@@ -93,6 +95,27 @@ def test_an_operator_claims_dismisses_and_bulk_dismisses_with_the_keyboard(
     page.goto("/alerts/")
     page.evaluate("document.documentElement.dataset.theme = 'dark'")
     screenshot(page, "alert-queue-dark")
+
+
+def test_e_in_the_queue_escalates_the_highlighted_alert_to_the_supervisor(
+    new_page, operator, supervisor
+) -> None:
+    alert = stored_alert(1, severity="critical")
+    page = new_page()
+    sign_in(page, "olga", PASSWORD)
+    page.goto("/alerts/")
+    page.locator(f'#queue tr.cursor[data-id="{alert.pk}"]').wait_for()
+    page.keyboard.press("e")
+    page.keyboard.type("Same device as last week's ring")
+    page.locator("#do-escalate").focus()
+    page.keyboard.press("Enter")
+    page.locator("#queue .msg-success", has_text="Escalated 1 alert").wait_for()
+    escalation = Escalation.objects.get(alert=alert)
+    assert (escalation.target, escalation.reason) == (
+        "supervisor",
+        "Same device as last week's ring",
+    )
+    assert Notification.objects.filter(recipient=supervisor, kind="escalation").exists()
 
 
 def test_the_api_docs_page_renders_under_the_content_security_policy(new_page, operator) -> None:

@@ -10,12 +10,12 @@ from collections.abc import Sequence
 from django.urls import reverse
 
 from apps.actions.models import Action, Restriction
-from apps.cases.models import Case, EventKind
+from apps.cases.models import BY_MEASURES, Case, EventKind
 from apps.cases.models import Status as CaseStatus
 from apps.cases.services import case_follow_action, case_timeline_add
 from apps.notifications.services import notify
 from apps.people.models import User
-from apps.people.roles import Role
+from apps.people.selectors import active_supervisors
 
 
 def _by_case(actions: Sequence[Action]) -> dict[int, list[Action]]:
@@ -42,7 +42,7 @@ def _data(actions: Sequence[Action], **more: object) -> dict[str, object]:
 
 
 def _supervisors() -> list[User]:
-    return list(User.objects.filter(groups__name=Role.SUPERVISOR, is_active=True).distinct())
+    return list(active_supervisors())
 
 
 def action_url(action: Action) -> str:
@@ -62,13 +62,8 @@ def told_requested(actions: Sequence[Action], *, by: User) -> None:
             text=_what(mine) + (" — needs a supervisor's approval" if needs else ""),
             data=_data(mine, requires_approval=needs),
         )
-        if needs:
-            case_follow_action(
-                case=case,
-                to=CaseStatus.AWAITING_APPROVAL,
-                by=by,
-                note=f"{_refs(mine)} waits for approval",
-            )
+        note = f"{_refs(mine)} waits for approval" if needs else f"{_refs(mine)} requested"
+        _case_follows_its_measures(case, by=by, note=note)
     if actions and actions[0].requires_approval:
         lead = actions[0]
         for_case = f" for {lead.case.ref}" if lead.case is not None else ""
@@ -93,6 +88,7 @@ def told_decided(actions: Sequence[Action], *, by: User, approved: bool) -> None
                 text=_what(mine),
                 data=_data(mine),
             )
+            _case_follows_its_measures(case, by=by, note=f"{_refs(mine)} approved")
         else:
             case_timeline_add(
                 case=case,
@@ -102,7 +98,7 @@ def told_decided(actions: Sequence[Action], *, by: User, approved: bool) -> None
                 data=_data(mine),
                 tell_followers=True,
             )
-            _settle_after_no(case, by=by, note=f"{_refs(mine)} rejected")
+            _case_follows_its_measures(case, by=by, note=f"{_refs(mine)} rejected")
 
 
 def told_expired(action: Action) -> None:
@@ -127,18 +123,42 @@ def told_expired(action: Action) -> None:
         data=_data(mine),
         tell_followers=True,
     )
-    _settle_after_no(case, by=None, note=f"{_refs(mine)} expired unanswered")
+    _case_follows_its_measures(case, by=None, note=f"{_refs(mine)} expired unanswered")
 
 
-def _settle_after_no(case: Case, *, by: User | None, note: str) -> None:
-    """A request was turned down: the case stops waiting once nothing else of it waits —
-    back to actioned if a measure of it already stands, else to investigating."""
-    if case.status != CaseStatus.AWAITING_APPROVAL:
+# What a measure's status says about its case (case_status_by_measures).
+_WAITS = frozenset({Action.Status.AWAITING_APPROVAL})
+_CARRIED_OUT = frozenset({Action.Status.EXECUTED, Action.Status.LIFTED})
+# Approved, being executed, or failed (a supervisor may send it again): not decided yet.
+_ON_ITS_WAY = frozenset({Action.Status.APPROVED, Action.Status.EXECUTING, Action.Status.FAILED})
+
+
+def case_status_by_measures(case: Case) -> str | None:
+    """The one rule for the statuses a case's measures decide: awaiting approval while any of
+    them waits for a supervisor; actioned once one was carried out (executed, or since
+    lifted; a lift is not itself a measure on the case's accounts) and none waits;
+    investigating when all came to nothing (rejected, expired). None while one is on its
+    way: the case stays where it is until it lands."""
+    measures = list(case.actions.values_list("measure", "status"))
+    if any(status in _WAITS for _, status in measures):
+        return CaseStatus.AWAITING_APPROVAL
+    if any(status in _CARRIED_OUT and measure != "lift" for measure, status in measures):
+        return CaseStatus.ACTIONED
+    if any(status in _ON_ITS_WAY for _, status in measures):
+        return None
+    return CaseStatus.INVESTIGATING
+
+
+def _case_follows_its_measures(case: Case, *, by: User | None, note: str) -> None:
+    """After any move of a case's measures: the case takes the status they decide. The case
+    is locked before its measures are read, so two workers finishing two of its measures at
+    once settle it one after the other, the second seeing the first's result."""
+    case = Case.objects.select_for_update().get(pk=case.pk)
+    to = case_status_by_measures(case)
+    if to is None or case.status in (to, CaseStatus.CLOSED):
         return
-    if case.actions.filter(status=Action.Status.AWAITING_APPROVAL).exists():
-        return
-    done = case.actions.filter(status__in=[Action.Status.EXECUTED, Action.Status.LIFTED]).exists()
-    to = CaseStatus.ACTIONED if done else CaseStatus.INVESTIGATING
+    if to == CaseStatus.INVESTIGATING and case.status not in BY_MEASURES:
+        return  # measures that came to nothing leave a case's own status alone
     case_follow_action(case=case, to=to, by=by, note=note)
 
 
@@ -157,10 +177,7 @@ def told_executed(action: Action, restriction: Restriction | None) -> None:
     )
     if restriction is not None:
         told_restriction(restriction, change="applied")
-    if action.measure != "lift":
-        case_follow_action(
-            case=case, to=CaseStatus.ACTIONED, by=None, note=f"{action.reference} executed"
-        )
+    _case_follows_its_measures(case, by=None, note=f"{action.reference} executed")
 
 
 def told_failed(action: Action) -> None:

@@ -7,7 +7,7 @@ from apps.accounts.models import ExchangeAccount
 from apps.actions import selectors
 from apps.actions.models import Action
 from apps.people.access import has_role
-from apps.people.roles import STAFF_ROLES, Role
+from apps.people.roles import STAFF_ROLES, WORKING_ROLES, Role
 
 register = template.Library()
 
@@ -36,7 +36,7 @@ def account_restrictions(context: dict[str, Any], account: ExchangeAccount) -> d
     return {
         "account": account,
         "view": selectors.account_restrictions(account),
-        "can_request": has_role(user, Role.OPERATOR, Role.SUPERVISOR),
+        "can_request": has_role(user, *WORKING_ROLES),
     }
 
 

@@ -11,7 +11,7 @@ from apps.cases.services.cases import (
 from apps.cases.services.common import CaseError, case_timeline_add
 from apps.cases.services.details import case_note, case_set_customer_reason, case_watch
 from apps.cases.services.escalations import (
-    alert_escalate_to,
+    alert_escalation_raise,
     case_escalate,
     escalation_acknowledge,
     escalation_reply,
@@ -22,7 +22,7 @@ __all__ = [
     "CaseError",
     "Opened",
     "ScanResult",
-    "alert_escalate_to",
+    "alert_escalation_raise",
     "case_assign",
     "case_attach_new_alerts",
     "case_escalate",

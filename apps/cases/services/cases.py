@@ -13,6 +13,8 @@ from apps.alerts.models import Status as AlertStatus
 from apps.alerts.services import AlertError, alert_mark_in_case
 from apps.cases.models import (
     ALLOWED_MOVES,
+    BY_MEASURES,
+    HAND_MOVES,
     OPEN_STATUSES,
     OUTCOMES_FROM,
     Case,
@@ -261,8 +263,15 @@ def case_move(*, case: Case, to: str, by: User, note: str = "", outcome: str = "
         raise CaseError(f"“{to}” is not a case status.")
     if case.status == to:
         return case
+    if to in BY_MEASURES or (case.status in BY_MEASURES and not case.can_move_to(to)):
+        raise CaseError(
+            f"{case.ref} is {case.get_status_display().lower()}; it cannot move to "
+            f"{Status(to).label.lower()} by hand: its status follows its measures (awaiting "
+            "approval while one waits for a supervisor, actioned once one is carried out and "
+            "none waits)."
+        )
     if not case.can_move_to(to):
-        allowed = ", ".join(Status(s).label.lower() for s in sorted(ALLOWED_MOVES[case.status]))
+        allowed = ", ".join(Status(s).label.lower() for s in sorted(HAND_MOVES[case.status]))
         raise CaseError(
             f"{case.ref} is {case.get_status_display().lower()}; it cannot move to "
             f"{Status(to).label.lower()} (only to: {allowed})."

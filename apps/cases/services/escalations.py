@@ -6,7 +6,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from apps.alerts.models import Alert
-from apps.alerts.services import alert_escalate
+from apps.alerts.services import AlertError
 from apps.cases import escalation_targets
 from apps.cases.models import Case, Escalation, EscalationReply, EventKind, Target
 from apps.cases.permissions import can_answer_escalation, can_change_case
@@ -106,18 +106,12 @@ def case_escalate(*, case: Case, by: User, target: str, reason: str) -> Escalati
     return raise_escalation(target=target, reason=reason, by=by, case=case)
 
 
-@transaction.atomic
-def alert_escalate_to(*, alert: Alert, by: User, target: str, reason: str) -> Escalation:
-    """The alert leaves the queue as escalated (the alerts service decides if it may) and
-    the addressees get it in their inbox."""
-    reason = _check_reason(reason)
-    _check_target(target)
-    from apps.alerts.services import AlertError
-
-    try:
-        alert = alert_escalate(alert=alert, by=by, note=reason)
-    except AlertError as error:
-        raise CaseError(str(error)) from error
+def alert_escalation_raise(*, alert: Alert, by: User, target: str, reason: str) -> Escalation:
+    """The cases half of escalating an alert: alerts.services.alert_escalate moves the alert
+    and calls this (through signals.alert_escalated) inside its transaction, holding the
+    alert's lock. Errors are the alerts service's, so every caller handles one type."""
+    if target not in MANUAL_TARGETS:
+        raise AlertError("Escalate to the supervisor on duty or to the strategy team.")
     return raise_escalation(target=target, reason=reason, by=by, alert=alert)
 
 

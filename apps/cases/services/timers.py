@@ -15,7 +15,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
-from apps.alerts.models import Alert
+from apps.alerts.models import Alert, sla_breached
 from apps.alerts.models import Status as AlertStatus
 from apps.cases.models import OPEN_STATUSES, Case, Target, TimerFiring
 from apps.cases.services.escalations import raise_escalation
@@ -72,7 +72,10 @@ def _due(
 def timers_scan(*, now: datetime | None = None, limit: int = 200) -> ScanResult:
     now = now or timezone.now()
     result = ScanResult()
-    unclaimed = Alert.objects.filter(status=AlertStatus.NEW).order_by("sla_due_at")
+    # Breached (alerts.models.sla_breached) and still nobody's: a held alert is being worked.
+    unclaimed = Alert.objects.filter(sla_breached(now), status=AlertStatus.NEW).order_by(
+        "sla_due_at"
+    )
     for pk, level in _due(unclaimed, Subject.ALERT, "sla_due_at", now, limit):
         if _fire_alert(pk, level, now):
             result.fired.append((Subject.ALERT, pk, level))

@@ -9,6 +9,7 @@ from django.db.models import Q
 from apps.people.access import has_role
 from apps.people.models import User
 from apps.people.roles import Role
+from apps.people.selectors import active_supervisors
 from apps.shifts import handover_items
 from apps.shifts.models import Handover, Shift, ShiftError
 from apps.shifts.selectors import is_on_crew, next_shift
@@ -118,7 +119,7 @@ def _escalate(handover: Handover) -> None:
     recipients = (
         [supervisor]
         if supervisor is not None and supervisor.is_active
-        else list(User.objects.filter(groups__name=Role.SUPERVISOR, is_active=True))
+        else list(active_supervisors())
     )
     notify(
         recipients=recipients,

@@ -18,7 +18,7 @@ from apps.alerts.models import Alert, Status
 from apps.alerts.selectors import QUEUE_ORDER
 from apps.desk.history import current_task
 from apps.people.models import User
-from apps.people.roles import Role
+from apps.people.selectors import active_supervisors
 from apps.shifts.models import Shift
 from apps.shifts.routing import OperatorLoad, pick_operator, skills_needed
 from apps.shifts.selectors import on_duty, operators_of, skills_of
@@ -76,7 +76,7 @@ def _save_offers(alerts: list[Alert], reason: str) -> None:
 
 
 def _supervisors() -> list[User]:
-    return list(User.objects.filter(groups__name=Role.SUPERVISOR, is_active=True))
+    return list(active_supervisors())
 
 
 @transaction.atomic
