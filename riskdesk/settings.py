@@ -69,6 +69,10 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Inside the session and auth middleware: polls do not extend a session; what a
+    # signed-in person is shown is never stored (apps.people.sessions).
+    "apps.people.sessions.IdleSessionMiddleware",
+    "apps.people.sessions.NoStoreWhenSignedInMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -134,9 +138,11 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "people/locked_out.html"
 AXES_VERBOSE = False
 
-# A night shift is twelve hours; a session idle for longer than that ends.
+# A night shift is twelve hours; a session idle for longer than that ends. "Idle" means no
+# request of the person's own: pages' polling does not count (apps.people.sessions), so the
+# session is saved only when it changes, never on every request.
 SESSION_COOKIE_AGE = env_int("SESSION_IDLE_MINUTES", 12 * 60, minimum=5) * 60
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_SAVE_EVERY_REQUEST = False
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 

@@ -61,7 +61,8 @@ def test_sessions_expire_after_the_idle_limit(operator, settings) -> None:
     client = Client()
     client.force_login(operator)
     client.get(reverse("desk:home"))
-    assert client.session.get_expiry_age() == settings.SESSION_COOKIE_AGE
+    # The end is a fixed time now (apps.people.sessions): a second may pass before reading it.
+    assert 0 <= settings.SESSION_COOKIE_AGE - client.session.get_expiry_age() <= 5
     assert settings.SESSION_COOKIE_AGE <= 12 * 3600
 
 
