@@ -13,6 +13,7 @@ from riskdesk.env import (
     env_int,
     env_list,
     env_redis_url,
+    env_seconds,
     env_str,
     env_time_zone,
 )
@@ -292,7 +293,7 @@ ALERT_SLA_MINUTES = {
 RISKDESK_GATEWAY = env_choice("RISKDESK_GATEWAY", "sandbox", {"sandbox", "http"})
 RISKDESK_GATEWAY_URL = env_str("RISKDESK_GATEWAY_URL", "")
 RISKDESK_GATEWAY_TOKEN = env_str("RISKDESK_GATEWAY_TOKEN", "")
-RISKDESK_GATEWAY_TIMEOUT: float = env_int("RISKDESK_GATEWAY_TIMEOUT", 5, minimum=1)
+RISKDESK_GATEWAY_TIMEOUT = env_seconds("RISKDESK_GATEWAY_TIMEOUT", 5.0)
 RISKDESK_ACTION_MAX_ATTEMPTS = env_int("RISKDESK_ACTION_MAX_ATTEMPTS", 5, minimum=1)
 RISKDESK_ACTION_LEASE_SECONDS = env_int("RISKDESK_ACTION_LEASE_SECONDS", 30, minimum=1)
 RISKDESK_APPROVAL_MINUTES = env_int("RISKDESK_APPROVAL_MINUTES", 60, minimum=1)
