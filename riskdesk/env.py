@@ -4,6 +4,7 @@ A wrong value must stop start-up with a message naming the variable, never fall 
 silently: a desk that thinks it runs on PostgreSQL but writes to a SQLite file loses work.
 """
 
+import math
 import os
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -42,6 +43,22 @@ def env_int(name: str, default: int, *, minimum: int = 0) -> int:
         raise ImproperlyConfigured(f"{name}={value!r} is not a whole number.") from None
     if number < minimum:
         raise ImproperlyConfigured(f"{name}={value!r} must be at least {minimum}.")
+    return number
+
+
+def env_seconds(name: str, default: float) -> float:
+    """A duration in seconds, fractions allowed (0.5), more than zero."""
+    value = _raw(name)
+    if value is None:
+        return default
+    try:
+        number = float(value)
+    except ValueError:
+        number = math.nan
+    if not math.isfinite(number):
+        raise ImproperlyConfigured(f"{name}={value!r} is not a number of seconds.")
+    if number <= 0:
+        raise ImproperlyConfigured(f"{name}={value!r} must be more than 0 seconds.")
     return number
 
 

@@ -13,6 +13,7 @@ from riskdesk.env import (
     env_int,
     env_list,
     env_redis_url,
+    env_seconds,
     env_str,
     env_time_zone,
 )
@@ -69,6 +70,10 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Inside the session and auth middleware: polls do not extend a session; what a
+    # signed-in person is shown is never stored (apps.people.sessions).
+    "apps.people.sessions.IdleSessionMiddleware",
+    "apps.people.sessions.NoStoreWhenSignedInMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -134,9 +139,11 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "people/locked_out.html"
 AXES_VERBOSE = False
 
-# A night shift is twelve hours; a session idle for longer than that ends.
+# A night shift is twelve hours; a session idle for longer than that ends. "Idle" means no
+# request of the person's own: pages' polling does not count (apps.people.sessions), so the
+# session is saved only when it changes, never on every request.
 SESSION_COOKIE_AGE = env_int("SESSION_IDLE_MINUTES", 12 * 60, minimum=5) * 60
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_SAVE_EVERY_REQUEST = False
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 
@@ -286,7 +293,7 @@ ALERT_SLA_MINUTES = {
 RISKDESK_GATEWAY = env_choice("RISKDESK_GATEWAY", "sandbox", {"sandbox", "http"})
 RISKDESK_GATEWAY_URL = env_str("RISKDESK_GATEWAY_URL", "")
 RISKDESK_GATEWAY_TOKEN = env_str("RISKDESK_GATEWAY_TOKEN", "")
-RISKDESK_GATEWAY_TIMEOUT: float = env_int("RISKDESK_GATEWAY_TIMEOUT", 5, minimum=1)
+RISKDESK_GATEWAY_TIMEOUT = env_seconds("RISKDESK_GATEWAY_TIMEOUT", 5.0)
 RISKDESK_ACTION_MAX_ATTEMPTS = env_int("RISKDESK_ACTION_MAX_ATTEMPTS", 5, minimum=1)
 RISKDESK_ACTION_LEASE_SECONDS = env_int("RISKDESK_ACTION_LEASE_SECONDS", 30, minimum=1)
 RISKDESK_APPROVAL_MINUTES = env_int("RISKDESK_APPROVAL_MINUTES", 60, minimum=1)

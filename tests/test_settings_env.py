@@ -31,12 +31,27 @@ def start(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
         ("TIME_ZONE", "Mars/Olympus", "TIME_ZONE='Mars/Olympus' is not a known time zone"),
         ("SESSION_IDLE_MINUTES", "soon", "SESSION_IDLE_MINUTES='soon' is not a whole number"),
         ("ALLOWED_HOSTS", "a,,b", "ALLOWED_HOSTS='a,,b' has an empty entry"),
+        ("RISKDESK_GATEWAY_TIMEOUT", "soon", "RISKDESK_GATEWAY_TIMEOUT='soon' is not a number"),
+        ("RISKDESK_GATEWAY_TIMEOUT", "0", "RISKDESK_GATEWAY_TIMEOUT='0' must be more than 0"),
+        ("RISKDESK_GATEWAY_TIMEOUT", "nan", "RISKDESK_GATEWAY_TIMEOUT='nan' is not a number"),
+        ("RISKDESK_GATEWAY_TIMEOUT", "inf", "RISKDESK_GATEWAY_TIMEOUT='inf' is not a number"),
     ],
 )
 def test_a_bad_setting_stops_start_up_with_a_message_naming_it(variable, value, says) -> None:
     result = start({variable: value})
     assert result.returncode != 0
     assert says in result.stderr
+
+
+def test_the_gateway_timeout_takes_fractions_of_a_second() -> None:
+    show = "from django.conf import settings as s; print(repr(s.RISKDESK_GATEWAY_TIMEOUT))"
+    result = start(
+        {"RISKDESK_GATEWAY_TIMEOUT": "2.5"},
+        "-c",
+        f"import django; django.setup(); {show}",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "2.5"
 
 
 def test_production_needs_a_secret_key() -> None:

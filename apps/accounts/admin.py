@@ -1,11 +1,11 @@
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
 
 from apps.accounts.models import ControlCluster, ExchangeAccount
+from apps.desk.admin import DeskHistoryAdmin
 
 
 @admin.register(ExchangeAccount)
-class ExchangeAccountAdmin(SimpleHistoryAdmin):
+class ExchangeAccountAdmin(DeskHistoryAdmin):
     list_display = (
         "account_id",
         "registered_at",
@@ -20,5 +20,5 @@ class ExchangeAccountAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(ControlCluster)
-class ControlClusterAdmin(SimpleHistoryAdmin):
+class ControlClusterAdmin(DeskHistoryAdmin):
     list_display = ("key", "size", "first_detected_at", "updated_at")

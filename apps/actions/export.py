@@ -1,6 +1,5 @@
 """The audit export: every action with who asked, who decided, when, and what came of it."""
 
-import csv
 import json
 from collections.abc import Iterator
 
@@ -10,6 +9,7 @@ from django.utils import timezone
 
 from apps.actions.models import Action
 from apps.alerts.models import Alert
+from apps.desk.spreadsheet import csv_writer
 
 COLUMNS = [
     "reference",
@@ -46,7 +46,8 @@ def _when(value: object) -> str:
     return value.isoformat() if value else ""  # type: ignore[attr-defined]
 
 
-def _row(a: Action) -> list[str]:
+def _row(a: Action) -> list[object]:
+    # Counts go out as numbers; text goes through the writer's formula guard.
     return [
         a.reference,
         a.case.ref if a.case else "",
@@ -70,7 +71,7 @@ def _row(a: Action) -> list[str]:
         _when(a.decided_at),
         a.rejection_reason,
         a.status,
-        str(a.attempts),
+        a.attempts,
         _when(a.executed_at),
         _when(a.failed_at),
         a.failure_message,
@@ -84,7 +85,7 @@ class _Echo:
 
 
 def actions_csv(actions: QuerySet[Action]) -> StreamingHttpResponse:
-    writer = csv.writer(_Echo())
+    writer = csv_writer(_Echo())
 
     def lines() -> Iterator[str]:
         yield writer.writerow(COLUMNS)

@@ -19,7 +19,7 @@ from apps.actions.services.execution import contract_call
 from apps.alerts.models import Alert
 from apps.cases.models import Case
 from apps.cases.permissions import can_read_case
-from apps.desk.http import DeskRequest
+from apps.desk.http import DeskRequest, safe_next
 from apps.people.access import role_required
 from apps.people.roles import STAFF_ROLES, WORKING_ROLES, Role
 
@@ -287,7 +287,7 @@ def _decided(request: DeskRequest, action: Action, error: str = "") -> HttpRespo
         return render(request, "actions/inbox.html#decided", {"action": action, "error": error})
     if error:
         messages.error(request, error)
-    return redirect(request.POST.get("next") or reverse("actions:detail", args=[action.pk]))
+    return redirect(safe_next(request, reverse("actions:detail", args=[action.pk])))
 
 
 @role_required(Role.SUPERVISOR)

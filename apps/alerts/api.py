@@ -1,6 +1,5 @@
 """REST: systems send alerts (shared/contracts/alerts.md, way in 2); staff read them."""
 
-import json
 from typing import Any
 
 from django.db.models import QuerySet
@@ -13,8 +12,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from apps.alerts import selectors
-from apps.alerts.contract import FIELDS
-from apps.alerts.ingest import ACCEPTED, DUPLICATE, REJECTED, Incoming, alerts_ingest
+from apps.alerts.contract import FIELDS, ContractError, storable_text
+from apps.alerts.ingest import ACCEPTED, DUPLICATE, REJECTED, alerts_ingest, incoming_batch
 from apps.alerts.models import Alert, RejectedAlert, WayIn
 from apps.people.models import User
 from apps.people.roles import STAFF_ROLES, Role
@@ -157,11 +156,11 @@ class AlertCollection(ListAPIView[Alert]):
         if isinstance(body, Response):
             return body
         try:
-            data = json.loads(body)
-        except (ValueError, UnicodeDecodeError) as error:
-            _keep_unparseable(body, str(error))
-            return Response({"detail": f"The body is not JSON: {error}."}, status=400)
-        items = data if isinstance(data, list) else [data]
+            items = incoming_batch(body)
+        except ContractError as error:
+            detail = error.errors["payload"][0]
+            _keep_unparseable(body, detail)
+            return Response({"detail": f"The body is {detail}."}, status=400)
         if len(items) > MAX_BATCH:
             return Response(
                 {"detail": f"At most {MAX_BATCH} alerts per request; this one has {len(items)}."},
@@ -169,7 +168,7 @@ class AlertCollection(ListAPIView[Alert]):
             )
         user = request.user
         outcomes = alerts_ingest(
-            items=[Incoming.of(item) for item in items],
+            items=items,
             way_in=WayIn.API,
             by=user if isinstance(user, User) else None,
         )
@@ -213,9 +212,9 @@ def _read_body(request: Request) -> bytes | Response:
 
 def _keep_unparseable(body: bytes, error: str) -> None:
     rejected = RejectedAlert(
-        raw=body.decode("utf-8", errors="backslashreplace"),
+        raw=storable_text(body.decode("utf-8", errors="backslashreplace")),
         reason="not JSON",
-        errors={"payload": [f"not JSON: {error}"]},
+        errors={"payload": [error]},
         way_in=WayIn.API,
     )
     rejected._change_reason = "rejected on the way in (api)"  # type: ignore[attr-defined]

@@ -1,6 +1,8 @@
 """Reading one alert as shared/contracts/alerts.md defines it, with an error per field."""
 
 import json
+import math
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -10,6 +12,9 @@ from apps.alerts.models import Category, Severity
 MAX_DEDUP_KEY = 200
 MAX_EVIDENCE_BYTES = 64 * 1024
 MAX_ACCOUNTS = 1000
+# Nesting of the whole alert, containers counted (the alert itself is 1). Real evidence is a
+# few levels deep; the limit keeps a hostile payload from exhausting the parser or a database.
+MAX_DEPTH = 64
 FIELDS = {
     "dedup_key",
     "rule",
@@ -29,13 +34,32 @@ FIELDS = {
 Errors = dict[str, list[str]]
 
 
+def storable_text(text: str) -> str:
+    """`text` as every database and JSON answer can hold it: a lone surrogate (not Unicode)
+    and NUL (refused by PostgreSQL) are written as visible escapes, the rest as it was."""
+    text = text.encode("utf-8", errors="backslashreplace").decode("utf-8")
+    return text.replace("\x00", "\\x00")
+
+
 class ContractError(Exception):
-    """The payload is not an alert per the contract; `errors` says why, per field."""
+    """The payload is not an alert per the contract; `errors` says why, per field. Field
+    names and messages may quote the payload, so they are made storable here, once."""
 
     def __init__(self, errors: Errors, reason: str = "does not meet the alert contract") -> None:
         super().__init__(reason)
-        self.errors = errors
-        self.reason = reason
+        self.errors = {
+            storable_text(field): [storable_text(message) for message in messages]
+            for field, messages in errors.items()
+        }
+        self.reason = storable_text(reason)
+
+
+class TooDeep(ContractError):
+    """JSON nested past what the parser follows."""
+
+    def __init__(self) -> None:
+        problem = f"Nested deeper than {MAX_DEPTH} levels."
+        super().__init__({"payload": [problem]}, reason="nested too deep")
 
 
 @dataclass(frozen=True)
@@ -57,10 +81,82 @@ class AlertIn:
 
 
 def parse_json(raw: str | bytes) -> Any:
+    """JSON as Python's json reads it (NaN and Infinity included: parse_alert names them)."""
     try:
         return json.loads(raw)
+    except RecursionError:
+        raise TooDeep() from None
     except (ValueError, UnicodeDecodeError) as error:
         raise ContractError({"payload": [f"not JSON: {error}"]}, reason="not JSON") from None
+
+
+_TOKENS = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{},]')
+
+
+def json_array_items(raw: str | bytes) -> list[str]:
+    """The texts of the items of a JSON array, found without parsing them (so without
+    recursion): a body too deep for the parser as a whole is split, and each item is then
+    parsed, or rejected, on its own. Anything but an array is one item."""
+    text = raw.decode("utf-8", errors="backslashreplace") if isinstance(raw, bytes) else raw
+    if not text.lstrip().startswith("["):
+        return [text]
+    items: list[str] = []
+    depth, start = 0, 0
+    for token in _TOKENS.finditer(text):
+        mark = token.group()
+        if mark in "[{":
+            depth += 1
+            if depth == 1:
+                start = token.end()
+        elif mark in "]}":
+            depth -= 1
+            if depth == 0:
+                last = text[start : token.start()]
+                if last.strip() or items:
+                    items.append(last)
+                return items
+        elif mark == "," and depth == 1:
+            items.append(text[start : token.start()])
+            start = token.end()
+    items.append(text[start:])  # unterminated: what is left is one more (broken) item
+    return items
+
+
+def _text_problem(text: str) -> str:
+    if "\x00" in text:
+        return "Contains a NUL character (\\u0000), which no text may hold."
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return "Contains a lone surrogate (\\ud800-\\udfff), which is not Unicode text."
+    return ""
+
+
+def _value_problem(value: Any, depth: int) -> str:
+    """What makes `value` unstorable, if anything: text no database holds, NaN or Infinity
+    (JSON has neither), or nesting past MAX_DEPTH. Walked without recursion."""
+    stack = [(value, depth)]
+    while stack:
+        item, level = stack.pop()
+        if isinstance(item, str):
+            problem = _text_problem(item)
+        elif isinstance(item, float):
+            problem = "" if math.isfinite(item) else "NaN and Infinity are not JSON numbers."
+        elif isinstance(item, dict | list):
+            if level > MAX_DEPTH:
+                return f"Nested deeper than {MAX_DEPTH} levels."
+            children = item
+            if isinstance(item, dict):
+                problem = next((p for p in map(_text_problem, item) if p), "")
+                children = list(item.values())
+            else:
+                problem = ""
+            stack.extend((child, level + 1) for child in children)
+        else:
+            problem = ""
+        if problem:
+            return problem
+    return ""
 
 
 def _text(payload: dict, name: str, errors: Errors, *, limit: int, required: bool = True) -> str:
@@ -139,6 +235,14 @@ def parse_alert(payload: Any) -> AlertIn:
     errors: Errors = {}
     for unknown in sorted(set(payload) - FIELDS):
         errors.setdefault(unknown, []).append("Not a field of the alert contract.")
+    # Values the checks below would pass but no database stores (NaN in metrics, NUL in a
+    # summary, a lone surrogate, absurd nesting): the alert is rejected, naming the field.
+    for name, value in payload.items():
+        problem = _text_problem(name) or _value_problem(value, depth=2)
+        if problem:
+            errors.setdefault(name, []).append(problem)
+    if errors:
+        raise ContractError(errors)
 
     dedup_key = _text(payload, "dedup_key", errors, limit=MAX_DEDUP_KEY)
     rule = _text(payload, "rule", errors, limit=100)

@@ -6,6 +6,7 @@ accounts of the new alerts, their history rows, and the rejected records.
 """
 
 import json
+import reprlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
@@ -14,7 +15,16 @@ from django.db import connection, transaction
 from django.db.models import JSONField
 from django.utils import timezone
 
-from apps.alerts.contract import AlertIn, ContractError, Errors, parse_alert, parse_json
+from apps.alerts.contract import (
+    AlertIn,
+    ContractError,
+    Errors,
+    TooDeep,
+    json_array_items,
+    parse_alert,
+    parse_json,
+    storable_text,
+)
 from apps.alerts.models import SEVERITY_RANK, Alert, AlertAccount, RejectedAlert, sla_for
 from apps.alerts.signals import alerts_arrived
 from apps.desk.history import current_task
@@ -39,11 +49,29 @@ class Incoming:
         return cls(payload=payload, parsed=True, entry_id=entry_id)
 
     def raw_text(self) -> str:
+        """The payload as it arrived, as text every database stores (see storable_text)."""
         if self.parsed:
-            return json.dumps(self.payload, default=str, ensure_ascii=False)
-        if isinstance(self.raw, bytes):
-            return self.raw.decode("utf-8", errors="backslashreplace")
-        return self.raw or ""
+            try:
+                text = json.dumps(self.payload, default=str, ensure_ascii=False)
+            except (RecursionError, ValueError):
+                text = reprlib.repr(self.payload)
+        elif isinstance(self.raw, bytes):
+            text = self.raw.decode("utf-8", errors="backslashreplace")
+        else:
+            text = self.raw or ""
+        return storable_text(text)
+
+
+def incoming_batch(body: bytes) -> list[Incoming]:
+    """The items of a body holding one alert or a list of them; ContractError when it is
+    not JSON. A body nested too deep for the parser is split into its items first, so only
+    the deep one is rejected and the others are stored."""
+    try:
+        data = parse_json(body)
+    except TooDeep:
+        return [Incoming(raw=item) for item in json_array_items(body)]
+    items = data if isinstance(data, list) else [data]
+    return [Incoming.of(item) for item in items]
 
 
 class Outcome(NamedTuple):

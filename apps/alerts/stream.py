@@ -159,15 +159,16 @@ class StreamConsumer:
         with acting_task("alerts.consume_stream"):
             try:
                 outcomes = self._ingest(items)
-            except (DataError, IntegrityError):
-                # Something in the batch the checks let through and the database refuses:
+            except (DataError, IntegrityError, ValueError):
+                # Something in the batch the checks let through and the database (or its
+                # driver: ValueError is text it cannot encode) refuses:
                 # store one by one, so only the culprit becomes a rejected record.
                 log.exception("alert batch refused by the database; storing one by one")
                 outcomes = []
                 for item in items:
                     try:
                         outcomes.extend(self._ingest([item]))
-                    except (DataError, IntegrityError) as error:
+                    except (DataError, IntegrityError, ValueError) as error:
                         problem = f"could not be stored: {str(error)[:200]}"
                         outcomes.extend(self._ingest([replace(item, problem=problem)]))
         # Only now, after the commit: a crash before this line means a re-delivery,

@@ -9,7 +9,6 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from apps.actions.selectors import case_actions
@@ -26,7 +25,7 @@ from apps.cases.permissions import (
     can_read_case,
 )
 from apps.cases.services import CaseError
-from apps.desk.http import DeskRequest
+from apps.desk.http import DeskRequest, safe_next
 from apps.people.access import role_required
 from apps.people.models import User
 from apps.people.roles import FOLLOWING_ROLES, STAFF_ROLES, WORKING_ROLES, Role
@@ -287,10 +286,7 @@ def escalation_acknowledge(request: DeskRequest, pk: int) -> HttpResponse:
         lambda: services.escalation_acknowledge(escalation=escalation, by=request.user),
         "Acknowledged.",
     )
-    back = request.POST.get("next", "")
-    if back and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
-        return redirect(back)
-    return redirect("cases:inbox")
+    return redirect(safe_next(request, reverse("cases:inbox")))
 
 
 @role_required(*WORKING_ROLES, Role.STRATEGY)

@@ -1,9 +1,9 @@
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from apps.desk.http import DeskRequest
+from apps.desk.http import DeskRequest, local_url
 from apps.notifications import selectors
 from apps.notifications.models import Notification
 from apps.notifications.services import notifications_mark_read
@@ -31,10 +31,7 @@ def notification_list(request: DeskRequest) -> HttpResponse:
 def notification_open(request: DeskRequest, pk: int) -> HttpResponse:
     notification = notification_for(request, pk)
     notifications_mark_read(by=request.user, ids=[notification.pk])
-    target = notification.url
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        return HttpResponseRedirect(target)
-    return redirect("notifications:list")
+    return HttpResponseRedirect(local_url(request, notification.url, reverse("notifications:list")))
 
 
 @role_required(*EVERY_PERSON)

@@ -1,6 +1,6 @@
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
 
+from apps.desk.admin import DeskHistoryAdmin
 from apps.shifts.models import (
     Assignment,
     Handover,
@@ -19,13 +19,13 @@ class PatternMemberInline(admin.TabularInline):
 
 
 @admin.register(ShiftPattern)
-class ShiftPatternAdmin(SimpleHistoryAdmin):
+class ShiftPatternAdmin(DeskHistoryAdmin):
     list_display = ("code", "name", "starts", "ends", "time_zone", "weekdays", "active")
     inlines = [PatternMemberInline]
 
 
 @admin.register(Shift)
-class ShiftAdmin(SimpleHistoryAdmin):
+class ShiftAdmin(DeskHistoryAdmin):
     list_display = ("pattern", "local_date", "starts_at", "ends_at", "supervisor")
     list_filter = ("pattern",)
     # Times come from the pattern (rota_generate); seats move through swaps and covers.
@@ -33,12 +33,12 @@ class ShiftAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Assignment)
-class AssignmentAdmin(SimpleHistoryAdmin):
+class AssignmentAdmin(DeskHistoryAdmin):
     list_display = ("shift", "person", "change")
 
 
 @admin.register(ShiftChange)
-class ShiftChangeAdmin(SimpleHistoryAdmin):
+class ShiftChangeAdmin(DeskHistoryAdmin):
     list_display = ("pk", "kind", "status", "requester", "shift", "counterpart", "decided_by")
     list_filter = ("status", "kind")
     # Decisions go through the services (never self-approved); the admin only reads them.
@@ -46,16 +46,16 @@ class ShiftChangeAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Handover)
-class HandoverAdmin(SimpleHistoryAdmin):
+class HandoverAdmin(DeskHistoryAdmin):
     list_display = ("from_shift", "to_shift", "status", "written_by", "acknowledged_by")
     readonly_fields = [f.name for f in Handover._meta.fields]
 
 
 @admin.register(Skill)
-class SkillAdmin(SimpleHistoryAdmin):
+class SkillAdmin(DeskHistoryAdmin):
     list_display = ("code", "label")
 
 
 @admin.register(PersonSkill)
-class PersonSkillAdmin(SimpleHistoryAdmin):
+class PersonSkillAdmin(DeskHistoryAdmin):
     list_display = ("person", "skill")

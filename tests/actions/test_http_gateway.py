@@ -5,10 +5,12 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -16,6 +18,7 @@ import pytest
 from apps.actions.gateway import HttpGateway
 from apps.actions.measures import Measure
 from apps.actions.models import Action, ActionAttempt
+from apps.actions.sandbox import exchange
 from apps.actions.sandbox.models import SandboxCall, SandboxPosition, SandboxRestriction
 from apps.actions.sandbox.wsgi import serve_in_thread
 from tests.actions.conftest import request_one
@@ -108,8 +111,18 @@ def test_liquidations_over_http_answer_the_first_result_again_for_the_same_key(
     )
 
 
+@pytest.fixture
+def held_calls(monkeypatch: pytest.MonkeyPatch) -> Iterator[threading.Event]:
+    """A hung call waits on the exchange until the test lets it go, not for a number of
+    seconds: nothing in the test then depends on how fast the machine is."""
+    released = threading.Event()
+    monkeypatch.setattr(exchange, "time", SimpleNamespace(sleep=lambda _: released.wait(60)))
+    yield released
+    released.set()
+
+
 def test_actions_run_through_the_http_gateway_retrying_503s_and_timeouts(
-    http_gateway, operator, exchange_url
+    http_gateway, operator, exchange_url, held_calls
 ) -> None:
     order = {"kind": "unavailable", "count": 1}
     request = urllib.request.Request(
@@ -119,28 +132,33 @@ def test_actions_run_through_the_http_gateway_retrying_503s_and_timeouts(
         headers={"Authorization": f"Bearer {TOKEN}"},
     )
     assert urllib.request.urlopen(request).status == 201
-    from apps.actions.sandbox.exchange import order_fault
-
-    order_fault("hang_before", seconds=0.8)  # queued after the 503: the second call hangs
+    # Queued after the 503: the second call hangs on the exchange until released below, so
+    # the desk's timeout (0.4 s) always comes first, whatever the load.
+    exchange.order_fault("hang_before", seconds=30)
     ban = request_one(operator, Measure.TRADING_BAN)  # eager: runs after the commit
-    for _ in range(50):
-        ban.refresh_from_db()
-        if ban.status == Action.Status.EXECUTED:
-            break
-        time.sleep(0.1)
-    assert ban.status == Action.Status.EXECUTED
+    wait_until(lambda: Action.objects.get(pk=ban.pk).status == Action.Status.EXECUTED)
     attempts = list(ban.attempt_log.order_by("number"))
-    # The hung call is applied by the exchange after the desk gave up on it; the retry
-    # arrives first and creates the restriction, the late one changes nothing.
+    # The hung call is still held by the exchange: the retry creates the restriction.
     assert [(a.status_code, a.outcome) for a in attempts] == [
         (503, ActionAttempt.Outcome.TRANSIENT),
         (None, ActionAttempt.Outcome.TRANSIENT),
         (201, ActionAttempt.Outcome.OK),
     ]
     assert "timed out" in attempts[1].error
-    time.sleep(0.6)  # let the hung call finish on the exchange: it must not double the effect
+
+    # Now the exchange applies the call the desk gave up on: it must not double the effect.
+    held_calls.set()
+    wait_until(lambda: SandboxCall.objects.filter(fault="hang_before").exists())
     assert SandboxRestriction.objects.filter(pk=ban.reference).count() == 1
     assert SandboxCall.objects.filter(key=ban.reference, changed_state=True).count() == 1
+
+
+def wait_until(condition: Callable[[], bool], timeout: float = 30) -> None:
+    """Poll until `condition` holds: a deadline for a broken build, not a timing in the test."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out waiting"
+        time.sleep(0.05)
 
 
 def test_a_refused_connection_is_transient(settings, operator) -> None:

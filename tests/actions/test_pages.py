@@ -120,6 +120,33 @@ def test_a_rejection_without_a_reason_is_refused_on_the_page(operator, superviso
     assert freeze.status == Action.Status.REJECTED and freeze.rejected_by == supervisor
 
 
+@pytest.mark.parametrize(
+    "elsewhere", ["https://evil.example/", "//evil.example/", "/\\evil.example", "javascript:x"]
+)
+def test_approving_or_rejecting_never_sends_the_supervisor_to_another_site(
+    operator, supervisor, run_on_commit, elsewhere
+) -> None:
+    freeze, ban = request_one(operator), request_one(operator)
+    client = client_for(supervisor)
+    with run_on_commit():
+        approved = client.post(reverse("actions:approve", args=[freeze.pk]), {"next": elsewhere})
+    rejected = client.post(
+        reverse("actions:reject", args=[ban.pk]), {"reason": "No grounds", "next": elsewhere}
+    )
+    assert approved.status_code == 302
+    assert approved["Location"] == reverse("actions:detail", args=[freeze.pk])
+    assert rejected["Location"] == reverse("actions:detail", args=[ban.pk])
+
+
+def test_rejecting_from_the_inbox_goes_back_to_the_inbox(operator, supervisor) -> None:
+    freeze = request_one(operator)
+    inbox = reverse("actions:inbox")
+    response = client_for(supervisor).post(
+        reverse("actions:reject", args=[freeze.pk]), {"reason": "No grounds", "next": inbox}
+    )
+    assert response["Location"] == inbox
+
+
 def test_an_operator_cannot_approve_from_the_page(operator, supervisor) -> None:
     freeze = request_one(supervisor)
     assert (

@@ -135,6 +135,13 @@ def escalation_acknowledge(*, escalation: Escalation, by: User) -> Escalation:
             f"This escalation is for the {escalation.get_target_display().lower()}; "
             "only they acknowledge it."
         )
+    # An escalation asks someone else to look; its raiser acknowledging it would close that
+    # request with no second pair of eyes (the two-person rule, as for approvals).
+    if escalation.raised_by_id is not None and escalation.raised_by_id == by.pk:
+        raise CaseError(
+            "You raised this escalation; another "
+            f"{escalation.get_target_display().lower()} must acknowledge it."
+        )
     if escalation.state == Escalation.State.ACKNOWLEDGED:
         return escalation
     escalation.state = Escalation.State.ACKNOWLEDGED
