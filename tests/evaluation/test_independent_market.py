@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -78,7 +79,7 @@ TRUTH = {
 
 
 def test_scorer_on_hand_made_alerts() -> None:
-    alerts = [
+    alerts: list[dict[str, Any]] = [
         {"category": "self_trade", "accounts": ["A"], "symbol": "BTCUSDT"},  # true
         {"category": "self_trade", "accounts": ["A"], "symbol": "BTCUSDT"},  # true, same one
         {"category": "self_trade", "accounts": ["B"], "symbol": "BTCUSDT"},  # wrong symbol
