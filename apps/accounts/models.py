@@ -90,6 +90,7 @@ class AccountLink(models.Model):
         ADDRESS = "address", "Shared funding address"
         TRANSFER = "transfer", "Internal transfer"
         TRADES_WITH = "trades_with", "Trades with each other"
+        COUNTERPARTY = "counterparty", "Same counterparty"
 
     # The pair is stored once, lower account id first.
     account_a = models.ForeignKey(ExchangeAccount, on_delete=models.CASCADE, related_name="+")
@@ -111,6 +112,64 @@ class AccountLink(models.Model):
 
     def __str__(self) -> str:
         return f"{self.account_a_id} ~ {self.account_b_id} ({self.kind})"
+
+    @property
+    def strength(self) -> float | None:
+        """How strongly the pair's evidence says one controller (0-1); older links have none."""
+        value = self.evidence.get("strength")
+        return float(value) if value is not None else None
+
+    def label(self) -> str:
+        """A few words that say what this link is, for a graph edge: "3 transfers",
+        "via U1234", "device D-9f…"; the kind alone when no evidence was kept."""
+        values = [str(v) for v in self.evidence.get("values", [])]
+        count = int(self.evidence.get("value_count") or len(values))
+        if not values:
+            return SHORT_KINDS.get(self.kind, self.kind)
+        more = f" +{count - 1}" if count > 1 else ""
+        match self.kind:
+            case self.Kind.TRANSFER:
+                return f"{count} transfer{'s' if count != 1 else ''}"
+            case self.Kind.TRADES_WITH:
+                return f"{self.evidence.get('events', count)} fills"
+            case self.Kind.IP:
+                return f"{count} IPs" if count > 1 else f"IP {shorten(values[0])}"
+            case self.Kind.COUNTERPARTY:
+                return f"via {shorten(values[0])}{more}"
+        return f"{SHORT_KINDS.get(self.kind, self.kind)} {shorten(values[0])}{more}"
+
+    def reason(self) -> str:
+        """One sentence an operator reads: what the two accounts share, how strongly."""
+        values = ", ".join(str(v) for v in self.evidence.get("values", [])[:5])
+        count = int(self.evidence.get("value_count", 0) or 0)
+        more = f" and {count - 5} more" if count > 5 else ""
+        said = {
+            self.Kind.TRANSFER: f"moved funds to each other "
+            f"{'once' if count == 1 else f'{count} times'} ({values}{more})",
+            self.Kind.COUNTERPARTY: f"both moved funds with {values}{more}",
+            self.Kind.TRADES_WITH: f"filled each other {self.evidence.get('events', 0)} times"
+            f" in {values}",
+            self.Kind.IP: f"logged in from the same IP{'s' if count > 1 else ''} {values}{more}",
+            self.Kind.DEVICE: f"used the same device {values}{more}",
+            self.Kind.ADDRESS: f"share the external wallet {values}{more}",
+        }.get(self.kind, f"{self.kind}: {values}")
+        strength = self.strength
+        return said + (f"; strength {strength:.2f}" if strength is not None else "")
+
+
+SHORT_KINDS = {
+    "ip": "IP",
+    "device": "device",
+    "address": "wallet",
+    "transfer": "transfer",
+    "trades_with": "trades-with",
+    "counterparty": "counterparty",
+}
+
+
+def shorten(value: str) -> str:
+    """An identifier short enough for a graph label: its head and tail."""
+    return value if len(value) <= 14 else f"{value[:8]}…{value[-4:]}"
 
 
 class FeedLoad(models.Model):

@@ -84,7 +84,7 @@ def account_links(account: ExchangeAccount) -> list[LinkRow]:
     links = AccountLink.objects.filter(Q(account_a=account) | Q(account_b=account)).order_by(
         "kind", "account_a_id", "account_b_id"
     )
-    return [
+    rows = [
         LinkRow(
             link.account_b_id if link.account_a_id == account.account_id else link.account_a_id,
             link.get_kind_display(),
@@ -93,6 +93,8 @@ def account_links(account: ExchangeAccount) -> list[LinkRow]:
         )
         for link in links
     ]
+    # Strongest evidence first: that is why the account is in its cluster.
+    return sorted(rows, key=lambda row: -(row.link.strength or 0.0))
 
 
 def cluster_members(cluster: ControlCluster | None) -> list[ExchangeAccount]:

@@ -1,8 +1,10 @@
 """The linked-account graph of a case, drawn on the server as inline SVG.
 
-Accounts are nodes; AccountLink rows are edges labelled with their kinds. The layout is a
+Accounts are nodes; AccountLink rows are edges labelled with what they are ("3 transfers",
+"via U1234", "device D-9…") and drawn thicker the stronger the pair. The layout is a
 Fruchterman-Reingold force layout started from a circle in account-id order, with no
-randomness: the same case always draws the same picture."""
+randomness: the same case always draws the same picture. The drawing grows with the
+accounts, so 50 stay readable."""
 
 import math
 from dataclasses import dataclass, field
@@ -11,24 +13,27 @@ from django.db.models import Q
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from apps.accounts.models import AccountLink
+from apps.accounts.models import SHORT_KINDS, AccountLink, shorten
 
-SHORT: dict[str, str] = {
-    AccountLink.Kind.IP: "IP",
-    AccountLink.Kind.DEVICE: "device",
-    AccountLink.Kind.ADDRESS: "address",
-    AccountLink.Kind.TRANSFER: "transfer",
-    AccountLink.Kind.TRADES_WITH: "trades-with",
-}
-MAX_SUBJECTS = 40  # beyond this a drawing is no longer read; the table lists them all
+MAX_SUBJECTS = 60  # beyond this a drawing is no longer read; the table lists them all
 MAX_OUTSIDERS = 8  # accounts outside the case linked to it, most-linked first
+WIDE_FROM = 12  # more nodes than this: the wide drawing (the case page agrees)
+SHARED_KINDS = {AccountLink.Kind.IP, AccountLink.Kind.DEVICE, AccountLink.Kind.ADDRESS}
 
 
 @dataclass
 class Graph:
     subjects: list[str]
     outsiders: list[str]
+    # Per pair: the kinds (for the colour), the labels, the strength (for the width).
     edges: dict[tuple[str, str], list[str]] = field(default_factory=dict)
+    labels: dict[tuple[str, str], str] = field(default_factory=dict)
+    strength: dict[tuple[str, str], float] = field(default_factory=dict)
+    # An IP, device or wallet used by three or more drawn accounts is a node of its own
+    # (id -> label): one spoke per account instead of a labelled edge per pair.
+    identifiers: dict[str, str] = field(default_factory=dict)
+    # Why each account of the case is in the picture: its strongest link to another.
+    reasons: list[tuple[str, str, str]] = field(default_factory=list)
     width: int = 560
     height: int = 360
     positions: dict[str, tuple[float, float]] = field(default_factory=dict)
@@ -36,40 +41,100 @@ class Graph:
 
     @property
     def nodes(self) -> list[str]:
-        return self.subjects + self.outsiders
+        return self.subjects + self.outsiders + list(self.identifiers)
 
 
 def case_graph(account_ids: list[str]) -> Graph:
     ordered = sorted(dict.fromkeys(account_ids))
     shown = ordered[:MAX_SUBJECTS]
     inside = set(shown)
-    links = AccountLink.objects.filter(Q(account_a__in=shown) | Q(account_b__in=shown)).values_list(
-        "account_a_id", "account_b_id", "kind"
-    )
-    edges: dict[tuple[str, str], list[str]] = {}
+    links = AccountLink.objects.filter(Q(account_a__in=shown) | Q(account_b__in=shown))
+    edges: dict[tuple[str, str], list[AccountLink]] = {}
     outside_degree: dict[str, int] = {}
-    for a, b, kind in links:
-        edges.setdefault((a, b), []).append(SHORT.get(kind, kind))
+    for link in links.order_by("account_a", "account_b", "kind"):
+        a, b = link.account_a_id, link.account_b_id
+        edges.setdefault((a, b), []).append(link)
         for end in (a, b):
             if end not in inside:
                 outside_degree[end] = outside_degree.get(end, 0) + 1
     outsiders = sorted(outside_degree, key=lambda a: (-outside_degree[a], a))[:MAX_OUTSIDERS]
     keep = inside | set(outsiders)
+    drawn = {pair: found for pair, found in edges.items() if pair[0] in keep and pair[1] in keep}
+    shared = _shared_identifiers(drawn)
     graph = Graph(
         subjects=shown,
         outsiders=sorted(outsiders),
-        edges={k: sorted(set(v)) for k, v in edges.items() if k[0] in keep and k[1] in keep},
+        identifiers={
+            node: f"{SHORT_KINDS.get(kind, kind)} {shorten(value)}"
+            for node, (kind, value, _) in shared.items()
+        },
+        reasons=_reasons(shown, edges),
         omitted=len(ordered) - len(shown),
     )
+    for node, (kind, _, users) in shared.items():
+        for account in sorted(users):
+            graph.edges[(account, node)] = [kind]
+    spoken = {(kind, value) for kind, value, _ in shared.values()}
+    for pair, found in drawn.items():
+        told = [link for link in found if _still_to_tell(link, spoken, keep)]
+        if told:
+            graph.edges[pair] = sorted({link.kind for link in told})
+            graph.labels[pair] = " · ".join(link.label() for link in told)
+            graph.strength[pair] = max(link.strength or 0.0 for link in found)
+    if len(graph.nodes) > WIDE_FROM:
+        # Drawn across the whole page at its own pixel size, so text stays 11 px and 50
+        # accounts get room; the page puts it below the two columns.
+        graph.width, graph.height = 1300, min(900, max(480, 22 * len(graph.nodes)))
     graph.positions = layout(graph.nodes, list(graph.edges), graph.width, graph.height)
     return graph
+
+
+def _shared_identifiers(
+    drawn: dict[tuple[str, str], list[AccountLink]],
+) -> dict[str, tuple[str, str, set[str]]]:
+    """node id -> (kind, value, accounts) for each identifier of 3+ drawn accounts."""
+    users: dict[tuple[str, str], set[str]] = {}
+    for pair, found in drawn.items():
+        for link in found:
+            if link.kind in SHARED_KINDS:
+                for value in link.evidence.get("values", []):
+                    users.setdefault((link.kind, str(value)), set()).update(pair)
+    return {
+        f"{kind}:{value}": (kind, value, accounts)
+        for (kind, value), accounts in sorted(users.items())
+        if len(accounts) >= 3
+    }
+
+
+def _still_to_tell(link: AccountLink, spoken: set[tuple[str, str]], drawn: set[str]) -> bool:
+    """Does this link add something the picture does not already show? Not an identifier
+    drawn as its own node, nor a counterparty whose every account is drawn."""
+    values = [str(v) for v in link.evidence.get("values", [])]
+    if link.kind in SHARED_KINDS:
+        return not values or any((link.kind, v) not in spoken for v in values)
+    if link.kind == AccountLink.Kind.COUNTERPARTY:
+        return not values or any(v not in drawn for v in values)
+    return True
+
+
+def _reasons(
+    accounts: list[str], edges: dict[tuple[str, str], list[AccountLink]]
+) -> list[tuple[str, str, str]]:
+    """(account, the other account, why) for each account, by its strongest link."""
+    best: dict[str, tuple[float, str, AccountLink]] = {}
+    for (a, b), found in edges.items():
+        for link in found:
+            for me, other in ((a, b), (b, a)):
+                if me in accounts and (me not in best or (link.strength or 0) > best[me][0]):
+                    best[me] = (link.strength or 0.0, other, link)
+    return [(me, best[me][1], best[me][2].reason()) for me in accounts if me in best]
 
 
 def layout(
     nodes: list[str], edges: list[tuple[str, str]], width: int, height: int, rounds: int = 200
 ) -> dict[str, tuple[float, float]]:
     n = len(nodes)
-    margin = 48
+    margin = 48 if width < 1000 else 90  # the wide drawing's labels are longer
     if n == 0:
         return {}
     if n == 1:
@@ -129,20 +194,34 @@ def render_svg(graph: Graph, *, link_for: dict[str, str] | None = None) -> SafeS
     ]
     for (a, b), kinds in graph.edges.items():
         (x1, y1), (x2, y2) = graph.positions[a], graph.positions[b]
+        # Stroke width is a presentation attribute, not a style: the CSP allows it.
+        width = 1 + 3 * graph.strength.get((a, b), 0.0)
+        title = (
+            f"{a} used {graph.identifiers[b]}"
+            if b in graph.identifiers
+            else f"{a} and {b}: {graph.labels.get((a, b), '')}"
+        )
         out.append(
             f'<line class="edge edge-{escape(kinds[0])}" x1="{x1:.1f}" y1="{y1:.1f}" '
-            f'x2="{x2:.1f}" y2="{y2:.1f}"/>'
+            f'x2="{x2:.1f}" y2="{y2:.1f}" stroke-width="{width:.1f}">'
+            f"<title>{escape(title)}</title></line>"
         )
-    for (a, b), kinds in graph.edges.items():
+    for (a, b), label in graph.labels.items():
         (x1, y1), (x2, y2) = graph.positions[a], graph.positions[b]
-        label = " · ".join(kinds)
         mx, my = (x1 + x2) / 2, (y1 + y2) / 2
         w = 6.2 * len(label) + 8
         out.append(
             f'<g class="edge-label"><rect x="{mx - w / 2:.1f}" y="{my - 8:.1f}" width="{w:.1f}" '
             f'height="15" rx="3"/><text x="{mx:.1f}" y="{my + 3.5:.1f}">{escape(label)}</text></g>'
         )
-    for node in graph.nodes:
+    for node, label in graph.identifiers.items():
+        x, y = graph.positions[node]
+        out.append(
+            f'<g class="node-identifier"><rect x="{x - 5:.1f}" y="{y - 5:.1f}" width="10" '
+            f'height="10"/><text class="node-label" x="{x:.1f}" y="{y + 17:.1f}">'
+            f"{escape(label)}</text></g>"
+        )
+    for node in graph.subjects + graph.outsiders:
         x, y = graph.positions[node]
         inside = node in graph.subjects
         radius = 9 if inside else 6

@@ -2,6 +2,7 @@
 
 import pytest
 
+from apps.accounts.models import AccountLink
 from apps.cases.graph import case_graph, layout, render_svg
 from apps.cases.selectors import case_page
 from apps.cases.services import case_open
@@ -40,7 +41,8 @@ def test_without_a_window_on_disk_the_page_says_so(operator) -> None:
 def test_the_graph_draws_every_link_labelled_and_the_same_way_each_time() -> None:
     members = linked_cluster(size=4)
     graph = case_graph(members.ids)
-    assert sorted(graph.edges.values()) == [["IP"], ["device"], ["trades-with"]]
+    assert sorted(graph.edges.values()) == [["device"], ["ip"], ["trades_with"]]
+    assert sorted(graph.labels.values()) == ["IP", "device", "trades-with"]
     assert render_svg(graph) == render_svg(case_graph(members.ids))
     assert "style=" not in render_svg(graph)
 
@@ -52,3 +54,29 @@ def test_the_layout_keeps_every_node_inside_the_picture() -> None:
     assert all(20 <= x <= 540 and 20 <= y <= 340 for x, y in positions.values())
     distinct = {(round(x), round(y)) for x, y in positions.values()}
     assert len(distinct) == 30
+
+
+def test_edge_labels_say_what_the_link_is_and_each_account_says_why_it_is_there() -> None:
+    members = linked_cluster(size=3)
+    a, b, c = sorted(members.ids)
+    AccountLink.objects.all().delete()
+    AccountLink.objects.create(
+        account_a_id=a,
+        account_b_id=b,
+        kind=AccountLink.Kind.TRANSFER,
+        evidence={"values": ["X1", "X2", "X3"], "value_count": 3, "events": 3, "strength": 0.9},
+    )
+    AccountLink.objects.create(
+        account_a_id=b,
+        account_b_id=c,
+        kind=AccountLink.Kind.ADDRESS,
+        evidence={"values": ["0x2309aa8a25a558f2483e"], "value_count": 1, "strength": 0.4},
+    )
+    graph = case_graph(members.ids)
+    assert graph.labels == {(a, b): "3 transfers", (b, c): "wallet 0x2309aa…483e"}
+    assert graph.strength[(a, b)] == 0.9
+    why = {account: (other, reason) for account, other, reason in graph.reasons}
+    assert why[b] == (a, "moved funds to each other 3 times (X1, X2, X3); strength 0.90")
+    assert why[c][1] == "share the external wallet 0x2309aa8a25a558f2483e; strength 0.40"
+    svg = render_svg(graph)
+    assert 'stroke-width="3.7"' in svg and ">3 transfers<" in svg
