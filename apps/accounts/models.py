@@ -143,7 +143,7 @@ class AccountLink(models.Model):
         values = ", ".join(str(v) for v in self.evidence.get("values", [])[:5])
         count = int(self.evidence.get("value_count", 0) or 0)
         more = f" and {count - 5} more" if count > 5 else ""
-        said = {
+        said: dict[str, str] = {
             self.Kind.TRANSFER: f"moved funds to each other "
             f"{'once' if count == 1 else f'{count} times'} ({values}{more})",
             self.Kind.COUNTERPARTY: f"both moved funds with {values}{more}",

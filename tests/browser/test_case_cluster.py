@@ -18,7 +18,7 @@ def _controller_of_twenty() -> list[str]:
     """A funder account feeds 11 fresh accounts; 8 more pass funds along in a chain and
     share a cash-out wallet, as sybil farms do."""
     ids = [f"U{700000 + i}" for i in range(20)]
-    rows = []
+    rows: list[tuple[str, str, str | None, str | None]] = []
     for n, account in enumerate(ids[1:12]):
         rows += [(ids[0], "internal_out", None, account), (account, "internal_in", None, ids[0])]
         rows.append((account, "withdrawal", f"0xfeed{n % 3:036d}", None))
