@@ -143,7 +143,7 @@ class AccountLink(models.Model):
         values = ", ".join(str(v) for v in self.evidence.get("values", [])[:5])
         count = int(self.evidence.get("value_count", 0) or 0)
         more = f" and {count - 5} more" if count > 5 else ""
-        said: dict[str, str] = {
+        sentences: dict[str, str] = {
             self.Kind.TRANSFER: f"moved funds to each other "
             f"{'once' if count == 1 else f'{count} times'} ({values}{more})",
             self.Kind.COUNTERPARTY: f"both moved funds with {values}{more}",
@@ -152,7 +152,8 @@ class AccountLink(models.Model):
             self.Kind.IP: f"logged in from the same IP{'s' if count > 1 else ''} {values}{more}",
             self.Kind.DEVICE: f"used the same device {values}{more}",
             self.Kind.ADDRESS: f"share the external wallet {values}{more}",
-        }.get(self.kind, f"{self.kind}: {values}")
+        }
+        said = sentences.get(str(self.kind), f"{self.kind}: {values}")
         strength = self.strength
         return said + (f"; strength {strength:.2f}" if strength is not None else "")
 

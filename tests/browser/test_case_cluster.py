@@ -1,5 +1,7 @@
 """A case on a 20-account cluster: the graph says what each link is, and each account why."""
 
+from itertools import pairwise
+
 import pandas as pd
 import pytest
 
@@ -22,7 +24,7 @@ def _controller_of_twenty() -> list[str]:
     for n, account in enumerate(ids[1:12]):
         rows += [(ids[0], "internal_out", None, account), (account, "internal_in", None, ids[0])]
         rows.append((account, "withdrawal", f"0xfeed{n % 3:036d}", None))
-    for n, (left, right) in enumerate(zip(ids[11:19], ids[12:20], strict=True)):
+    for n, (left, right) in enumerate(pairwise(ids[11:20])):
         for _ in range(1 + n % 3):  # some pass funds along more than once
             rows += [(left, "internal_out", None, right), (right, "internal_in", None, left)]
         rows.append((right, "withdrawal", "0x" + "c" * 40, None))
@@ -40,9 +42,7 @@ def _controller_of_twenty() -> list[str]:
 
 def test_a_case_on_a_twenty_account_cluster_explains_every_link(new_page, operator) -> None:
     ids = _controller_of_twenty()
-    alert = alert_on(
-        ids, category="common_control", rule="common_control", dedup_key="cc:U700000"
-    )
+    alert = alert_on(ids, category="common_control", rule="common_control", dedup_key="cc:U700000")
     case = case_open(alerts=[alert], by=operator).case
 
     page = new_page()
