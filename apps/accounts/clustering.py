@@ -11,7 +11,9 @@ import pandas as pd
 from django.db import transaction
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
+from apps.accounts.cluster_matching import ClusterPlan, match_clusters
 from apps.accounts.models import AccountLink, ControlCluster, ExchangeAccount
+from apps.accounts.signals import clusters_retired
 from apps.desk.history import current_task
 from apps.detection.linking import Linkage, components
 
@@ -73,44 +75,67 @@ def links_store(*, linkage: Linkage) -> int:
 
 @transaction.atomic
 def clusters_rebuild() -> int:
-    """Derive clusters from every stored link; set each account's cluster. Returns the count."""
+    """Derive clusters from every stored link and keep their keys (cluster_matching): a
+    cluster that grows, shrinks, merges or splits says why in its history, and the apps
+    that refer to clusters hear of merged and dissolved ones. Returns the count."""
     pairs = pd.DataFrame(
         list(AccountLink.objects.values_list("account_a_id", "account_b_id")),
         columns=["account_a", "account_b"],
     )
-    found = components(pairs)
+    current = dict(
+        ExchangeAccount.objects.filter(cluster__isnull=False).values_list(
+            "account_id", "cluster__key"
+        )
+    )
+    plan = match_clusters(components(pairs), current)
     stamp = {"history_task": current_task()}
-    existing = {c.key: c for c in ControlCluster.objects.all()}
-    new = [
-        ControlCluster(key=key, size=len(members))
-        for key, members in found.items()
-        if key not in existing
-    ]
-    bulk_create_with_history(new, ControlCluster, batch_size=500, custom_historical_attrs=stamp)
-    resized = []
-    for key, members in found.items():
-        cluster = existing.get(key)
-        if cluster is not None and cluster.size != len(members):
+    existing = {c.key: c for c in ControlCluster.objects.select_for_update()}
+    for key in sorted(plan.new):
+        cluster = ControlCluster(key=key, size=len(plan.members[key]))
+        cluster._change_reason = plan.reasons[key]  # type: ignore[attr-defined]
+        cluster.save()
+        existing[key] = cluster
+    for key, members in plan.members.items():
+        cluster = existing[key]
+        if key not in plan.new and set(members) != {a for a, k in current.items() if k == key}:
             cluster.size = len(members)
-            resized.append(cluster)
-    if resized:
+            cluster._change_reason = plan.reasons[key]  # type: ignore[attr-defined]
+            cluster.save(update_fields=["size", "updated_at"])
+    _move_members(plan, current, existing, stamp)
+    gone = {**plan.merged, **dict.fromkeys(plan.dissolved)}
+    if gone:
+        # Cases and the rest follow before the old rows go (their references are SET_NULL).
+        clusters_retired.send(sender=ControlCluster, retired=gone)
+        for key in sorted(gone):
+            cluster = existing[key]
+            into = gone[key]
+            why = f"merged into {into}" if into else "dissolved: no links left"
+            cluster._change_reason = why  # type: ignore[attr-defined]
+            cluster.delete()
+    return len(plan.members)
+
+
+def _move_members(
+    plan: ClusterPlan,
+    current: dict[str, str],
+    clusters: dict[str, ControlCluster],
+    stamp: dict[str, Any],
+) -> None:
+    """Point each account at its cluster; one bulk write per destination, with the reason."""
+    wanted = {account: key for key, members in plan.members.items() for account in members}
+    moving: dict[str | None, list[str]] = {}
+    for account in set(current) | set(wanted):
+        if current.get(account) != wanted.get(account):
+            moving.setdefault(wanted.get(account), []).append(account)
+    for key, accounts in sorted(moving.items(), key=lambda item: str(item[0])):
+        rows = list(ExchangeAccount.objects.filter(pk__in=accounts))
+        for row in rows:
+            row.cluster = clusters[key] if key else None
         bulk_update_with_history(
-            resized, ControlCluster, ["size"], batch_size=500, custom_historical_attrs=stamp
+            rows,
+            ExchangeAccount,
+            ["cluster"],
+            batch_size=500,
+            default_change_reason=f"joined cluster {key}" if key else "linked to nobody now",
+            custom_historical_attrs=stamp,
         )
-    clusters = {c.key: c for c in ControlCluster.objects.filter(key__in=list(found))}
-    wanted = {account: clusters[key] for key, members in found.items() for account in members}
-    moved = []
-    for account in ExchangeAccount.objects.filter(
-        pk__in=list(wanted)
-    ) | ExchangeAccount.objects.filter(cluster__isnull=False):
-        target = wanted.get(account.account_id)
-        if account.cluster_id != (target.pk if target else None):
-            account.cluster = target
-            moved.append(account)
-    if moved:
-        bulk_update_with_history(
-            moved, ExchangeAccount, ["cluster"], batch_size=500, custom_historical_attrs=stamp
-        )
-    # A cluster that merged into another has no members left.
-    ControlCluster.objects.exclude(key__in=list(found)).delete()
-    return len(found)

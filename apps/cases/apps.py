@@ -20,3 +20,8 @@ class CasesConfig(AppConfig):
 
         alerts_arrived.connect(attach_on_arrival, dispatch_uid="cases.attach_on_arrival")
         alert_escalated.connect(raise_on_escalation, dispatch_uid="cases.raise_on_escalation")
+
+        from apps.accounts.signals import clusters_retired
+        from apps.cases.receivers import clusters_retired as follow_clusters
+
+        clusters_retired.connect(follow_clusters, dispatch_uid="cases.follow_clusters")

@@ -188,6 +188,7 @@ class EventKind(models.TextChoices):
     ACTION_FAILED = "action_failed", "Action failed"
     ACTION_EXPIRED = "action_expired", "Request expired unanswered"
     RESTRICTION = "restriction", "Restriction changed"
+    CLUSTER = "cluster", "Cluster changed"
 
 
 class CaseEvent(models.Model):

@@ -24,3 +24,11 @@ def alert_escalated(
     from apps.cases.services import alert_escalation_raise
 
     alert_escalation_raise(alert=alert, by=by, target=target, reason=reason)
+
+
+def clusters_retired(sender: Any, retired: dict[str, str | None], **kwargs: Any) -> None:
+    """Clusters merged or dissolved: open cases follow their cluster, in the same
+    transaction."""
+    from apps.cases.services import cases_follow_clusters
+
+    cases_follow_clusters(retired=retired)

@@ -8,6 +8,7 @@ from apps.cases.services.cases import (
     case_move,
     case_open,
 )
+from apps.cases.services.clusters import cases_follow_clusters
 from apps.cases.services.common import CaseError, case_timeline_add
 from apps.cases.services.details import case_note, case_set_customer_reason, case_watch
 from apps.cases.services.escalations import (
@@ -33,6 +34,7 @@ __all__ = [
     "case_set_customer_reason",
     "case_timeline_add",
     "case_watch",
+    "cases_follow_clusters",
     "escalation_acknowledge",
     "escalation_reply",
     "timers_scan",
