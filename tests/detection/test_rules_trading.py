@@ -66,27 +66,6 @@ def test_accounts_on_two_ips_that_trade_together_repeatedly_are_linked() -> None
     assert [a["accounts"] for a in run_rule(w, "linked_mutual_trade")] == [["U1", "U2"]]
 
 
-def test_linked_trades_far_from_the_mark_are_matched_price_trades() -> None:
-    w = Window()
-    w.marks()
-    _linked(w, "U1", "U2")
-    for i, away in enumerate([0.006, 0.012, 0.02]):
-        w.trade("U1", "U2", 1, MARK * (1 + away), at(i + 1))
-    [alert] = run_rule(w, "matched_trade_price")
-    assert alert["accounts"] == ["U1", "U2"]
-    assert alert["metrics"]["max_deviation"] == 0.02
-    assert run_rule(w, "linked_mutual_trade") == []  # off-market prints are not counted twice
-
-
-def test_linked_trades_at_the_mark_do_not_move_the_price() -> None:
-    w = Window()
-    w.marks()
-    _linked(w, "U1", "U2")
-    for i in range(3):
-        w.trade("U1", "U2", 1, MARK * 1.001, at(i + 1))
-    assert run_rule(w, "matched_trade_price") == []
-
-
 def _cancels(w: Window, account: str, count: int, **kwargs: object) -> None:
     for i in range(count):
         w.order(account, "buy", 1, MARK, at(i * 0.1), cancelled=at(i * 0.1, 1), **kwargs)  # type: ignore[arg-type]
