@@ -66,27 +66,6 @@ def test_accounts_on_two_ips_that_trade_together_repeatedly_are_linked() -> None
     assert [a["accounts"] for a in run_rule(w, "linked_mutual_trade")] == [["U1", "U2"]]
 
 
-def test_linked_trades_far_from_the_mark_are_matched_price_trades() -> None:
-    w = Window()
-    w.marks()
-    _linked(w, "U1", "U2")
-    for i, away in enumerate([0.006, 0.012, 0.02]):
-        w.trade("U1", "U2", 1, MARK * (1 + away), at(i + 1))
-    [alert] = run_rule(w, "matched_trade_price")
-    assert alert["accounts"] == ["U1", "U2"]
-    assert alert["metrics"]["max_deviation"] == 0.02
-    assert run_rule(w, "linked_mutual_trade") == []  # off-market prints are not counted twice
-
-
-def test_linked_trades_at_the_mark_do_not_move_the_price() -> None:
-    w = Window()
-    w.marks()
-    _linked(w, "U1", "U2")
-    for i in range(3):
-        w.trade("U1", "U2", 1, MARK * 1.001, at(i + 1))
-    assert run_rule(w, "matched_trade_price") == []
-
-
 def _cancels(w: Window, account: str, count: int, **kwargs: object) -> None:
     for i in range(count):
         w.order(account, "buy", 1, MARK, at(i * 0.1), cancelled=at(i * 0.1, 1), **kwargs)  # type: ignore[arg-type]
@@ -109,29 +88,3 @@ def test_499_cancels_or_a_market_maker_or_a_trading_api_client_stay_quiet() -> N
     for i in range(100):  # a quarter of its orders trade: real intent to trade
         w.trade("API", "U9", 1, MARK, at(i))
     assert run_rule(w, "frequent_cancel") == []
-
-
-def _book(w: Window) -> None:
-    for i in range(50):  # the contract's ordinary order size: 1 contract
-        w.trade(f"B{i}", f"S{i}", 1, MARK, at(i))
-
-
-def test_repeated_large_orders_pulled_within_seconds_are_spoofing() -> None:
-    w = Window()
-    _book(w)
-    for i in range(10):
-        w.order("U1", "sell", 5000, MARK, at(60 + i), cancelled=at(60 + i, 5))
-    [alert] = run_rule(w, "large_cancel")
-    assert alert["accounts"] == ["U1"] and alert["metrics"]["large_cancels"] == 10
-
-
-def test_a_whale_whose_large_orders_fill_is_not_spoofing() -> None:
-    w = Window()
-    _book(w)
-    for i in range(12):
-        w.trade("WHALE", f"S{i}", 5000, MARK, at(60 + i))
-    for i in range(2):
-        w.order("WHALE", "sell", 5000, MARK, at(80 + i), cancelled=at(80 + i, 5))
-    for i in range(9):  # nine pulls: one short of the pattern
-        w.order("U1", "sell", 5000, MARK, at(90 + i), cancelled=at(90 + i, 5))
-    assert run_rule(w, "large_cancel") == []

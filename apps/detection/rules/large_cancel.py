@@ -1,4 +1,16 @@
-"""Repeated large order-and-cancel: spoofing and layering."""
+"""Repeated large order-and-cancel: spoofing and layering.
+
+"Large" is relative to the contract: a multiple of its typical order, the median order
+of everyone but the market makers (whose many small quotes would drag the median down
+and make every ordinary order look large). The pattern is looked for in two ways:
+
+- **spoofing / layering**: large orders near the touch pulled within seconds while a
+  small order of the same account on the other side of the book fills — the large order
+  was there to draw that fill (CME Rule 575; the few episodes of a careful spoofer are
+  enough, and a busy trader's fills are not small beside its own large orders);
+- **repeated large cancels**: the exchange's count of very large orders (near the
+  maximum order size) pulled again and again in one contract in a day.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +21,62 @@ import pandas as pd
 
 from ..context import Context
 from .base import Finding, Rule, account_day_finding, score
-from .views import group_rows, order_ids, orders
+from .views import group_rows, order_ids, orders, trades
+
+TIME_BITS = 37  # 2**37 ms is four years: room for any window's offsets
+
+
+def typical_order(ctx: Context, o: pd.DataFrame) -> np.ndarray:
+    """Per symbol code: the median order quantity of accounts outside the market-maker
+    programme (NaN where a symbol has no such order)."""
+    store = ctx.__dict__.setdefault("_views", {})
+    if "typical_order" not in store:
+        symbol = o["symbol"].to_numpy()
+        ordinary = ~ctx.flag("market_maker", o["account"].to_numpy())
+        medians = pd.Series(o["qty"].to_numpy()[ordinary]).groupby(symbol[ordinary]).median()
+        store["typical_order"] = medians.reindex(range(len(ctx.symbols))).to_numpy()
+    typical: np.ndarray = store["typical_order"]
+    return typical
+
+
+def _other_side_filled(ctx: Context, pulled: pd.DataFrame, small: float) -> np.ndarray:
+    """Whether the same account had a small fill (at most ``small`` times the order's
+    quantity in all) on the other side of the same contract while each pulled order
+    rested, between its creation and its cancel."""
+    t = trades(ctx)
+    if t.empty or pulled.empty:
+        return np.zeros(len(pulled), dtype=bool)
+    suspects = np.zeros(len(ctx.accounts) + 1, dtype=bool)
+    suspects[pulled["account"].to_numpy()] = True
+    buyer, seller = t["buyer"].to_numpy(), t["seller"].to_numpy()
+    as_buyer, as_seller = np.flatnonzero(suspects[buyer]), np.flatnonzero(suspects[seller])
+    rows = np.concatenate([as_buyer, as_seller])
+    account = np.concatenate([buyer[as_buyer], seller[as_seller]])
+    bought = np.concatenate([np.ones(len(as_buyer), bool), np.zeros(len(as_seller), bool)])
+    width = len(ctx.symbols) + 1
+    fill_key = (account * width + t["symbol"].to_numpy()[rows]) * 2 + bought
+    # The order's other side: a large sell is answered by the account's own buy fill.
+    order_key = (pulled["account"].to_numpy() * width + pulled["symbol"].to_numpy()) * 2 + (
+        ~pulled["buy"].to_numpy()
+    )
+    keys, dense = np.unique(fill_key, return_inverse=True)
+    if len(keys) == 0:
+        return np.zeros(len(pulled), dtype=bool)
+    ts = t["ts"].to_numpy()[rows]
+    base = min(int(ts.min()), int(pulled["created"].min()))
+    # One sorted int64 per fill, (account, symbol, side) above the time: a range search
+    # per pulled order finds the fills made while it rested.
+    stamp = dense.astype(np.int64) << TIME_BITS | (ts - base)
+    order = np.argsort(stamp, kind="stable")
+    stamp = stamp[order]
+    filled = np.concatenate([[0.0], np.cumsum(t["qty"].to_numpy()[rows][order])])
+    where = np.clip(np.searchsorted(keys, order_key), 0, len(keys) - 1)
+    known = keys[where] == order_key
+    lane = where.astype(np.int64) << TIME_BITS
+    first = np.searchsorted(stamp, lane | (pulled["created"].to_numpy() - base), "left")
+    last = np.searchsorted(stamp, lane | (pulled["cancelled"].to_numpy() - base), "right")
+    volume = filled[last] - filled[first]
+    return known & (last > first) & (volume <= small * pulled["qty"].to_numpy())
 
 
 def run(ctx: Context, params: dict[str, Any]) -> list[Finding]:
@@ -17,24 +84,29 @@ def run(ctx: Context, params: dict[str, Any]) -> list[Finding]:
     if o.empty:
         return []
     symbol = o["symbol"].to_numpy()
-    median = o.groupby("symbol")["qty"].median().reindex(range(len(ctx.symbols))).to_numpy()
-    size = ctx.limits("contract_size")[symbol]
-    price = np.where(np.isnan(o["price"].to_numpy()), 0.0, o["price"].to_numpy())
-    notional = o["qty"].to_numpy() * np.nan_to_num(size, nan=1.0) * price
-    large = (o["qty"].to_numpy() >= params["size_multiple"] * median[symbol]) & (
-        notional >= params["min_notional"]
-    )
-    big = o[large]
+    typical = typical_order(ctx, o)[symbol]
+    multiple = o["qty"].to_numpy() / typical
+    large = np.nan_to_num(multiple) >= params["size_multiple"]
     if params["exempt_market_makers"]:
-        big = big[~ctx.flag("market_maker", big["account"].to_numpy())]
+        large &= ~ctx.flag("market_maker", o["account"].to_numpy())
+    big = o[large].assign(multiple=multiple[large])
+    mark = ctx.mark_at(big["symbol"].to_numpy(), big["created"].to_numpy())
+    distance = np.abs(big["price"].to_numpy() / mark - 1.0)
     life = big["cancelled"] - big["created"]
     pulled = (
         (big["cancelled"] >= 0)
         & (life <= params["max_lifetime_ms"])
         & (big["filled"] < params["max_fill_share"] * big["qty"])
+        # Near the touch: an order far from the mark misleads nobody (no mark: no test).
+        & ~(distance > params["max_distance"])
+    ).to_numpy()
+    very_large = big["multiple"].to_numpy() >= params["repeat_size_multiple"]
+    big = big.assign(pulled=pulled, very_large=very_large, repeat=pulled & very_large)
+    big["spoof"] = False
+    big.loc[big["pulled"], "spoof"] = _other_side_filled(
+        ctx, big[big["pulled"]], params["max_other_side_share"]
     )
-    big = big.assign(pulled=pulled.to_numpy())
-    # Count per (account, symbol, day) first, so only the groups past both thresholds are
+    # Count per (account, symbol, day) first, so only the groups past a threshold are
     # looked at one by one (a busy window has thousands of accounts with large orders).
     days = big["day"].to_numpy() - (big["day"].min() if len(big) else 0)
     group, _ = pd.factorize(
@@ -42,27 +114,43 @@ def run(ctx: Context, params: dict[str, Any]) -> list[Finding]:
         * (int(days.max(initial=0)) + 1)
         + days
     )
-    pulled_count = np.bincount(group, weights=big["pulled"].to_numpy())
-    group_share = pulled_count / np.bincount(group)
-    enough = pulled_count >= params["min_large_cancels"]
-    passing = enough & (group_share >= params["min_cancel_share"])
+    spoofs = np.bincount(group, weights=big["spoof"].to_numpy())
+    repeats = np.bincount(group, weights=big["repeat"].to_numpy())
+    repeat_share = repeats / np.maximum(np.bincount(group, weights=very_large), 1)
+    passing = (spoofs >= params["min_spoof_episodes"]) | (
+        (repeats >= params["min_large_cancels"]) & (repeat_share >= params["min_cancel_share"])
+    )
     big = big[passing[group]]
     findings = []
     for (account, sym_code, day), where in group_rows(big[["account", "symbol", "day"]]).items():
         part = big.iloc[where]
-        count, share = int(part["pulled"].sum()), float(part["pulled"].mean())
+        shown = part[part["pulled"]]
+        spoof, repeat = int(part["spoof"].sum()), int(part["repeat"].sum())
         who, sym = str(ctx.accounts[account]), ctx.symbols[sym_code]
-        shown = float(notional[part.index[part["pulled"]]].sum())
+        usual = float(typical_order(ctx, o)[sym_code])
+        size = float(shown["multiple"].median())
+        seconds = float((shown["cancelled"] - shown["created"]).median()) / 1000
+        ratio = max(spoof / params["min_spoof_episodes"], repeat / params["min_large_cancels"])
         findings.append(
             account_day_finding(
                 who,
                 sym,
                 int(day),
-                strength=score(count / params["min_large_cancels"]),
-                summary=f"{who} placed and pulled {count} large orders in {sym} "
-                f"({shown:,.0f} USDT shown, {share:.0%} of its large orders)",
-                metrics={"large_cancels": count, "large_orders": len(part), "notional": shown},
-                evidence={"order_ids": order_ids(ctx, part.index[part["pulled"]]), "trade_ids": []},
+                strength=score(ratio),
+                summary=f"{who} pulled {len(shown)} large {sym} orders (median {size:.0f}x "
+                f"the typical {usual:,.4g} contracts, threshold {params['size_multiple']:g}x) "
+                f"after {seconds:.1f} s; {spoof} while its own small order filled on the "
+                f"other side (threshold {params['min_spoof_episodes']})",
+                metrics={
+                    "large_cancels": len(shown),
+                    "spoof_episodes": spoof,
+                    "very_large_cancels": repeat,
+                    "large_orders": len(part),
+                    "typical_order_qty": usual,
+                    "median_size_multiple": round(size, 1),
+                    "median_seconds_shown": round(seconds, 2),
+                },
+                evidence={"order_ids": order_ids(ctx, shown.index), "trade_ids": []},
             )
         )
     return findings
@@ -72,16 +160,25 @@ RULE = Rule(
     code="large_cancel",
     category="large_cancel",
     description=(
-        "Large orders shown and pulled within seconds, again and again, create a false "
-        "impression of supply or demand (spoofing / layering: Dodd-Frank s.747, CME Rule "
-        "575, MAR Annex I). Large means many times the contract's typical order and a "
-        "material notional; a whale whose large orders fill is not spoofing."
+        "Large orders shown and pulled within seconds create a false impression of supply "
+        "or demand (spoofing / layering: Dodd-Frank s.747, CME Rule 575, MAR Annex I). "
+        "Large means at least 10x the contract's typical order (the median order of "
+        "everyone but the market makers), placed within 1% of the mark and pulled within "
+        "60 s with under 20% filled. An alert needs, in one contract in a day, 5 such "
+        "orders each pulled after the account's own small order (at most a quarter of the "
+        "large one) filled on the other side while it rested, or 10 pulled orders of at "
+        "least 50x the typical order that are half of the account's orders that size (the "
+        "exchange's repeated large cancel count). A whale whose large orders fill is not "
+        "spoofing; market makers are exempt."
     ),
     default_params={
-        "size_multiple": 20.0,
-        "min_notional": 250_000.0,
+        "size_multiple": 10.0,
+        "repeat_size_multiple": 50.0,
+        "max_distance": 0.01,
         "max_lifetime_ms": 60_000,
         "max_fill_share": 0.2,
+        "max_other_side_share": 0.25,
+        "min_spoof_episodes": 5,
         "min_large_cancels": 10,
         "min_cancel_share": 0.5,
         "exempt_market_makers": True,

@@ -1,30 +1,94 @@
-"""Matched trades at prices away from the market, to push or hold the price."""
+"""Matched trades that move or pin the price: painting the tape and ramping.
+
+Looked for in two ways, because the accounts that do it need not be linked:
+
+- **off-market prints inside one controller** (an account with itself, or a linked
+  cluster): trades far from the mark, where "far" is relative to how far that
+  contract's ordinary trades stray from its mark that day;
+- **ramping between any two accounts** (linked or not): the same two accounts trading
+  with each other again and again, always the same one buying and the same side
+  taking, each print pushing the price further the same way — a move several times the
+  contract's ordinary movement over that span. Market makers are left out of the pair
+  path: every active taker meets them again and again.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
-from ..context import Context
+from ..context import MS_PER_MINUTE, Context
 from .base import Finding, Rule, day_window, score
 from .linked_trades import internal_trades, participants
-from .views import group_rows, trade_ids
+from .views import group_rows, trade_ids, trades
+
+SAMPLE = 200_000  # trades enough to know a contract's ordinary distance from its mark
 
 
-def run(ctx: Context, params: dict[str, Any]) -> list[Finding]:
+def ordinary_deviation(ctx: Context) -> pd.Series:
+    """Per (symbol, day): the median distance of a trade from the mark of its minute,
+    from an even sample of the trades (the median needs no more)."""
+    store = ctx.__dict__.setdefault("_views", {})
+    if "ordinary_deviation" not in store:
+        t = trades(ctx)
+        step = max(1, len(t) // SAMPLE)
+        sample = t.iloc[::step]
+        mark = ctx.mark_at(sample["symbol"].to_numpy(), sample["ts"].to_numpy())
+        frame = pd.DataFrame(
+            {
+                "symbol": sample["symbol"].to_numpy(),
+                "day": sample["day"].to_numpy(),
+                "deviation": np.abs(sample["price"].to_numpy() / mark - 1.0) if len(sample) else [],
+            }
+        )
+        store["ordinary_deviation"] = frame.groupby(["symbol", "day"])["deviation"].median()
+    ordinary: pd.Series = store["ordinary_deviation"]
+    return ordinary
+
+
+def minute_volatility(ctx: Context) -> np.ndarray:
+    """Per symbol code: the robust standard deviation of one-minute log moves of the
+    mark (1.4826 x the median absolute deviation), NaN without marks."""
+    sigma = np.full(len(ctx.symbols), np.nan)
+    marks = ctx.mark_table
+    if marks is None:
+        return sigma
+    moves = pd.DataFrame(
+        {
+            "symbol": marks["symbol"],
+            "move": np.log(marks["mark"]).groupby(marks["symbol"]).diff(),
+            "step": marks["minute"].groupby(marks["symbol"]).diff(),
+        }
+    )
+    moves = moves[moves["step"] == 1]
+    median = moves.groupby("symbol")["move"].transform("median")
+    spread = (moves["move"] - median).abs().groupby(moves["symbol"]).median() * 1.4826
+    sigma[spread.index.to_numpy().astype(np.int64)] = spread.to_numpy()
+    return sigma
+
+
+def _off_market(ctx: Context, params: dict[str, Any]) -> list[Finding]:
     t = internal_trades(ctx, include_self=True)
-    t = t[np.abs(t["deviation"]) >= params["off_market"]]
+    if t.empty:
+        return []
+    ordinary = ordinary_deviation(ctx)
+    noise = ordinary.reindex(pd.MultiIndex.from_arrays([t["symbol"], t["day"]])).to_numpy()
+    floor = np.maximum(params["off_market"], params["noise_multiple"] * np.nan_to_num(noise))
+    t = t.assign(off=np.abs(t["deviation"].to_numpy()) >= floor, floor=floor)
     findings = []
     for (cluster, symbol, day), rows in group_rows(t[["cluster", "symbol", "day"]]).items():
-        count = len(rows)
-        if count < params["min_trades"]:
+        part = t.iloc[rows]
+        off = part[part["off"]].sort_values("ts")
+        count = len(off)
+        if count < params["min_trades"] or count < params["min_off_share"] * len(part):
             continue
-        part = t.iloc[rows].sort_values("ts")
-        worst = float(np.abs(part["deviation"]).max())
-        who, sym = participants(ctx, part), ctx.symbols[symbol]
+        worst = float(np.abs(off["deviation"]).max())
+        threshold = float(off["floor"].iloc[0])
+        who, sym = participants(ctx, off), ctx.symbols[symbol]
         start, end = day_window(int(day))
-        moved = float(part["price"].iloc[-1] / part["price"].iloc[0] - 1.0)
+        moved = float(off["price"].iloc[-1] / off["price"].iloc[0] - 1.0)
         findings.append(
             Finding(
                 subject=str(cluster),
@@ -32,28 +96,180 @@ def run(ctx: Context, params: dict[str, Any]) -> list[Finding]:
                 symbol=sym,
                 window_start=start,
                 window_end=end,
-                score=score(worst / params["off_market"] * count / params["min_trades"] / 2),
+                score=score(worst / threshold * count / params["min_trades"] / 2),
                 summary=f"{', '.join(who[:4])} traded among themselves {count} times in {sym} "
-                f"up to {worst:.1%} away from the mark",
+                f"up to {worst:.2%} away from the mark (threshold {threshold:.2%}, "
+                f"{params['noise_multiple']:g}x the contract's ordinary distance)",
                 metrics={
                     "matched_trades": count,
+                    "internal_trades": len(part),
                     "max_deviation": round(worst, 5),
+                    "deviation_threshold": round(threshold, 5),
                     "price_move": round(moved, 5),
                 },
-                evidence={"trade_ids": trade_ids(ctx, part.index), "cluster": str(cluster)},
+                evidence={"trade_ids": trade_ids(ctx, off.index), "cluster": str(cluster)},
             )
         )
     return findings
+
+
+def _pair_runs(ctx: Context, params: dict[str, Any]) -> pd.DataFrame:
+    """The fills of every pair of accounts (neither a market maker, not an account with
+    itself) that traded with each other at least ``min_pair_trades`` times in a
+    contract in a day, with the pair's group number."""
+    t = trades(ctx)
+    if t.empty:
+        return t.assign(group=[])
+    buyer, seller = t["buyer"].to_numpy(), t["seller"].to_numpy()
+    keep = (buyer != seller) & ~ctx.flag("market_maker", buyer) & ~ctx.flag("market_maker", seller)
+    low, high = np.minimum(buyer, seller), np.maximum(buyer, seller)
+    days = t["day"].to_numpy() - int(t["day"].min())
+    width = len(ctx.accounts) + 1
+    # Counted on a hash of integer codes first: only the few frequent pairs go further.
+    key = ((low * width + high) * (len(ctx.symbols) + 1) + t["symbol"].to_numpy()) * (
+        int(days.max()) + 1
+    ) + days
+    group, _ = pd.factorize(np.where(keep, key, -1))
+    counts = np.bincount(group)
+    rows = np.flatnonzero(keep & (counts[group] >= params["min_pair_trades"]))
+    return t.iloc[rows].assign(group=group[rows], low=low[rows])
+
+
+def _ramps(ctx: Context, params: dict[str, Any], found: set[tuple[str, int, int]]) -> list[Finding]:
+    f = _pair_runs(ctx, params)
+    if f.empty:
+        return []
+    f = f.sort_values(["group", "ts"], kind="stable")
+    per = f.groupby("group")
+    volume = per["qty"].transform("sum").to_numpy()
+    qty = f["qty"].to_numpy()
+    low_buys = (
+        pd.Series(np.where(f["buyer"] == f["low"], qty, 0.0))
+        .groupby(f["group"].to_numpy())
+        .transform("sum")
+        .to_numpy()
+        / volume
+    )
+    taker_buys = (
+        pd.Series(np.where(f["taker_buys"], qty, 0.0))
+        .groupby(f["group"].to_numpy())
+        .transform("sum")
+        .to_numpy()
+        / volume
+    )
+    one_way = np.minimum(np.maximum(low_buys, 1 - low_buys), np.maximum(taker_buys, 1 - taker_buys))
+    direction = np.where(taker_buys >= 0.5, 1.0, -1.0)
+    first_price = per["price"].transform("first").to_numpy()
+    first_ts = per["ts"].transform("first").to_numpy()
+    pushed = direction * np.log(f["price"].to_numpy() / first_price)
+    # The mark moves minute by minute: a span shorter than a few minutes says nothing.
+    minutes = np.maximum(
+        (f["ts"].to_numpy() - first_ts) / MS_PER_MINUTE, params["min_span_minutes"]
+    )
+    sigma = minute_volatility(ctx)[f["symbol"].to_numpy()]
+    # How far each print has pushed the price since the pair's first print, in units of
+    # the contract's ordinary movement over that many minutes.
+    scale = sigma * np.sqrt(minutes)
+    # Without a measured movement (no marks) nothing can be judged far.
+    z = np.divide(pushed, scale, out=np.zeros(len(f)), where=scale > 0)
+    # A push smaller than ordinary trade-to-mark noise moves nothing, however quick.
+    z[pushed < np.log1p(params["off_market"])] = 0.0
+    f = f.assign(one_way=one_way, pushed=pushed, z=z)
+    distinct = f.drop_duplicates(["group", "ts"])
+    gaps = distinct.groupby("group")["ts"].diff() / MS_PER_MINUTE
+    summary = pd.DataFrame(
+        {
+            "prints": distinct.groupby("group").size(),
+            "gap": gaps.groupby(distinct["group"]).median(),
+            "one_way": f.groupby("group")["one_way"].first(),
+            "z": f.groupby("group")["z"].max(),
+        }
+    )
+    wanted = summary[
+        (summary["prints"] >= params["min_pair_trades"])
+        & (summary["one_way"] >= params["min_one_way_share"])
+        & (summary["gap"] <= params["max_gap_minutes"])
+        & (summary["z"] >= params["min_move_z"])
+    ]
+    findings = []
+    for group, row in wanted.iterrows():
+        part = f[f["group"] == group]
+        peak = int(np.argmax(part["z"].to_numpy()))
+        run = part.iloc[: peak + 1]
+        who, sym = participants(ctx, part), ctx.symbols[int(part["symbol"].iloc[0])]
+        day = int(part["day"].iloc[0])
+        keys = ctx.cluster_keys(np.unique(part[["buyer", "seller"]].to_numpy()))
+        if len(set(keys)) == 1 and (str(keys[0]), int(part["symbol"].iloc[0]), day) in found:
+            continue  # the same accounts' off-market prints already make an alert
+        start, end = day_window(day)
+        move = float(np.expm1(run["pushed"].iloc[-1]))
+        span = float((run["ts"].iloc[-1] - run["ts"].iloc[0]) / MS_PER_MINUTE)
+        z = float(row["z"])
+        up = "up" if run["taker_buys"].mean() >= 0.5 else "down"
+        findings.append(
+            Finding(
+                subject="+".join(who),
+                accounts=who,
+                symbol=sym,
+                window_start=start,
+                window_end=end,
+                score=score(z / params["min_move_z"]),
+                summary=f"{who[0]} and {who[1]} traded with each other {len(part)} times in "
+                f"{sym}, one way, moving it {up} {move:.2%} in {span:.0f} min: {z:.1f}x the "
+                f"contract's ordinary movement over that span (threshold "
+                f"{params['min_move_z']:g}x)",
+                metrics={
+                    "pair_trades": len(part),
+                    "one_way_share": round(float(row["one_way"]), 3),
+                    "price_move": round(move, 5),
+                    "minutes": round(span, 1),
+                    "move_z": round(z, 2),
+                    "median_gap_minutes": round(float(row["gap"]), 2),
+                },
+                evidence={"trade_ids": trade_ids(ctx, part.index), "cluster": None},
+            )
+        )
+    return findings
+
+
+def run(ctx: Context, params: dict[str, Any]) -> list[Finding]:
+    findings = _off_market(ctx, params)
+    found = {
+        (
+            f.subject,
+            ctx.symbols.index(str(f.symbol)),
+            int(f.window_start.value // 86_400_000_000_000),
+        )
+        for f in findings
+    }
+    return findings + _ramps(ctx, params, found)
 
 
 RULE = Rule(
     code="matched_trade_price",
     category="matched_trade_price",
     description=(
-        "One account, or linked accounts, printing trades with each other well away from "
-        "the mark price are painting the tape: moving or pinning the last price "
-        "(manipulation by matched orders, CME Rule 534 / MAR Art. 12(1)(a))."
+        "Matched trades that move or pin the price (CME Rule 534, MAR Art. 12(1)(a) and "
+        "Annex I: painting the tape, ramping). Two ways: one account or one linked cluster "
+        "printing at least 3 trades with itself in a contract in a day at least 0.5% from "
+        "the mark and 3x the contract's ordinary trade-to-mark distance that day, and half "
+        "of its internal trades there; or any two accounts (linked or not, market makers "
+        "aside) trading with each other at least 5 times in a contract in a day, 90% one "
+        "way (the same one buying, the same side taking), a median 5 minutes apart or "
+        "less, their prints pushing the price at least 0.5% and at least 2x the contract's "
+        "ordinary movement over that span (robust one-minute volatility of the mark x the "
+        "square root of the minutes, at least 5)."
     ),
-    default_params={"min_trades": 3, "off_market": 0.005},
+    default_params={
+        "min_trades": 3,
+        "off_market": 0.005,
+        "noise_multiple": 3.0,
+        "min_off_share": 0.5,
+        "min_pair_trades": 5,
+        "min_one_way_share": 0.9,
+        "max_gap_minutes": 5.0,
+        "min_move_z": 2.0,
+        "min_span_minutes": 5.0,
+    },
     run=run,
 )

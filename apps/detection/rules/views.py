@@ -59,7 +59,9 @@ def _trades(ctx: Context) -> pd.DataFrame:
 def _orders(ctx: Context) -> pd.DataFrame:
     o = ctx.feed.orders
     if o is None or o.empty:
-        return pd.DataFrame(columns=["account", "symbol", "created", "cancelled", "day", "qty"])
+        return pd.DataFrame(
+            columns=["account", "symbol", "created", "cancelled", "day", "qty", "price", "buy"]
+        )
     created = epoch_ms(o["created_at"])
     return pd.DataFrame(
         {
@@ -72,6 +74,7 @@ def _orders(ctx: Context) -> pd.DataFrame:
             "filled": o["filled_qty"].to_numpy(),
             "price": o["price"].to_numpy(),
             "api": (o["channel"] == "api").to_numpy(),
+            "buy": (o["side"] == "buy").to_numpy(),
         },
         copy=False,
     )

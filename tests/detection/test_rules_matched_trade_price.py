@@ -1,0 +1,105 @@
+"""matched_trade_price: off-market prints inside one controller, and ramping by any pair."""
+
+from __future__ import annotations
+
+import math
+
+from .builder import Window, at
+from .conftest import run_rule
+
+MARK = 100_000.0
+
+
+def _mark(minute: int) -> float:
+    """A mark that wanders about 0.1% a minute around MARK."""
+    return MARK * (1 + 0.001 * math.sin(1.7 * minute))
+
+
+def _market(w: Window, minutes: int = 240) -> None:
+    """The mark, and ordinary trades printed at it."""
+    for m in range(minutes):
+        price = _mark(m)
+        w.rows["mark_prices"].append(
+            {"symbol": "BTCUSDT", "ts": at(m), "mark_price": price, "index_price": price}
+        )
+        w.trade(f"B{m % 7}", f"S{m % 5}", 1, price, at(m, 30))
+
+
+def _linked(w: Window, *accounts: str) -> None:
+    for account in accounts:
+        w.login(account, at(0), f"ip-{account}", "shared-phone")
+
+
+def _ramp(w: Window, buyer: str, seller: str, *, every: float = 2.0, count: int = 8) -> None:
+    """``buyer`` takes from ``seller`` again and again, each print 0.25% higher."""
+    for i in range(count):
+        w.trade(buyer, seller, 1, MARK * (1 + 0.0025 * i), at(10 + i * every, 5), taker="buy")
+
+
+def test_linked_trades_far_from_the_mark_are_matched_price_trades() -> None:
+    w = Window()
+    _market(w)
+    _linked(w, "U1", "U2")
+    for i, away in enumerate([0.006, 0.012, 0.02]):
+        w.trade("U1", "U2", 1, _mark(i + 1) * (1 + away), at(i + 1, 10))
+    [alert] = run_rule(w, "matched_trade_price")
+    assert alert["accounts"] == ["U1", "U2"]
+    assert alert["metrics"]["max_deviation"] == 0.02
+    assert alert["metrics"]["deviation_threshold"] == 0.005
+    assert run_rule(w, "linked_mutual_trade") == []  # off-market prints are not counted twice
+
+
+def test_linked_trades_at_the_mark_do_not_move_the_price() -> None:
+    w = Window()
+    _market(w)
+    _linked(w, "U1", "U2")
+    for i in range(3):
+        w.trade("U1", "U2", 1, _mark(i + 1) * 1.001, at(i + 1, 10))
+    assert run_rule(w, "matched_trade_price") == []
+
+
+def test_off_market_is_relative_to_how_far_the_contracts_trades_stray_from_the_mark() -> None:
+    w = Window()
+    for m in range(60):  # a thin contract whose ordinary trades print 1% off the mark
+        w.marks(start=m, minutes=1, price=MARK)
+        w.trade(f"B{m % 7}", f"S{m % 5}", 1, MARK * (1.01 if m % 2 else 0.99), at(m, 30))
+    _linked(w, "U1", "U2")
+    for i in range(3):  # 1.2%: ordinary here, not painting
+        w.trade("U1", "U2", 1, MARK * 1.012, at(i + 1, 10))
+    assert run_rule(w, "matched_trade_price") == []
+
+
+def test_two_unlinked_accounts_ramping_the_price_with_each_other_are_found() -> None:
+    w = Window()
+    _market(w)
+    _ramp(w, "U1", "U2")  # nothing shared: no IP, device or address
+    [alert] = run_rule(w, "matched_trade_price")
+    assert alert["accounts"] == ["U1", "U2"]
+    assert alert["metrics"]["pair_trades"] == 8 and alert["metrics"]["one_way_share"] == 1.0
+    assert alert["metrics"]["move_z"] >= 2 and "threshold 2x" in alert["summary"]
+
+
+def test_a_client_buying_from_the_same_seller_now_and_then_on_a_trending_day_is_not_ramping() -> (
+    None
+):
+    w = Window()
+    _market(w)
+    _ramp(w, "U1", "U2", every=25.0)
+    assert run_rule(w, "matched_trade_price") == []
+
+
+def test_two_accounts_trading_both_ways_at_market_are_not_ramping() -> None:
+    w = Window()
+    _market(w)
+    for i in range(8):
+        buyer, seller = ("U1", "U2") if i % 2 else ("U2", "U1")
+        w.trade(buyer, seller, 1, MARK * (1 + 0.0025 * i), at(10 + 2 * i, 5))
+    assert run_rule(w, "matched_trade_price") == []
+
+
+def test_a_taker_lifting_a_market_makers_quotes_is_not_ramping() -> None:
+    w = Window()
+    _market(w)
+    w.account("MM", market_maker=True, api_trading_allowed=True)
+    _ramp(w, "U1", "MM")
+    assert run_rule(w, "matched_trade_price") == []
