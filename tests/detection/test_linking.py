@@ -125,3 +125,8 @@ def test_one_transfer_between_two_people_is_not_common_control_by_itself() -> No
     linkage = link_accounts(None, transfers)
     assert linkage.clusters == {}
     assert linkage.links["kind"].tolist() == ["transfer"] and not linkage.links["linked"].any()
+
+
+def test_trading_evidence_names_the_smaller_account_first_like_every_link() -> None:
+    linkage = link_accounts(None, None, _trades([("U9", "U1")] * 5))
+    assert linkage.links[["account_a", "account_b"]].values.tolist() == [["U1", "U9"]]
