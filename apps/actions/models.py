@@ -101,6 +101,8 @@ class Action(models.Model):
     claim_token = models.UUIDField(null=True, blank=True)
     lease_until = models.DateTimeField(null=True, blank=True)
     next_attempt_at = models.DateTimeField(null=True, blank=True)
+    # When the live execution message falls due (null: none is queued); see enqueue_execution.
+    queued_at = models.DateTimeField(null=True, blank=True)
     executed_at = models.DateTimeField(null=True, blank=True)
     failed_at = models.DateTimeField(null=True, blank=True)
     failure_message = models.TextField(blank=True, default="")

@@ -9,7 +9,12 @@ from apps.actions.services.approval import (
     batch_reject,
 )
 from apps.actions.services.common import ActionError
-from apps.actions.services.execution import action_execute, execution_claim, execution_record
+from apps.actions.services.execution import (
+    action_execute,
+    execution_claim,
+    execution_record,
+    executions_resume_stalled,
+)
 from apps.actions.services.requesting import action_request, lookup_record
 from apps.actions.services.restrictions import (
     reconciliation_alerts,
@@ -29,6 +34,7 @@ __all__ = [
     "batch_reject",
     "execution_claim",
     "execution_record",
+    "executions_resume_stalled",
     "lookup_record",
     "reconciliation_alerts",
     "reconciliation_differences",

@@ -14,12 +14,14 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from apps.actions.gateway import Reply, gateway
 from apps.actions.measures import Measure, contract_scope
 from apps.actions.models import Action, ActionAttempt, Restriction
+from apps.actions.selectors import stalled_action_ids
 from apps.actions.services.common import enqueue_execution, move, save_changed
 from apps.actions.services.telling import told_executed, told_failed, told_restriction
 
@@ -94,7 +96,10 @@ def execution_claim(*, action_id: int) -> Claim | None:
     action.attempts += 1
     action.lease_until = now + timedelta(seconds=settings.RISKDESK_ACTION_LEASE_SECONDS)
     action.next_attempt_at = None
-    save_changed(action, "status", "claim_token", "attempts", "lease_until", "next_attempt_at")
+    action.queued_at = None  # its message is spent: the scan may send another if need be
+    save_changed(
+        action, "status", "claim_token", "attempts", "lease_until", "next_attempt_at", "queued_at"
+    )
     method, path, body, key = contract_call(action)
     attempt = ActionAttempt.objects.create(
         action=action,
@@ -198,3 +203,23 @@ def action_execute(action_id: int) -> Action | None:
         return None
     reply = gateway().call(claim.method, claim.path, body=claim.body, key=claim.key)
     return execution_record(claim=claim, reply=reply)
+
+
+def executions_resume_stalled(*, now: datetime | None = None) -> list[int]:
+    """The periodic scan: hand stalled executions (a lost message, a lost worker) to a
+    worker again, each only if no message of it is still live (see enqueue_execution)."""
+    now = now or timezone.now()
+    spent = now - timedelta(seconds=settings.RISKDESK_ACTION_QUEUE_TTL_SECONDS)
+    resumed = []
+    for action_id in stalled_action_ids(now=now):
+        with transaction.atomic():
+            # The conditional update is the claim: two scans at once send it once.
+            won = (
+                Action.objects.filter(pk=action_id)
+                .filter(Q(queued_at__isnull=True) | Q(queued_at__lte=spent))
+                .update(queued_at=now)
+            )
+            if won:
+                enqueue_execution(action_id)
+                resumed.append(action_id)
+    return resumed

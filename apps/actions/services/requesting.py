@@ -106,8 +106,7 @@ def action_request(
         )
     told_requested(created, by=by)
     if not plan.requires_approval:
-        for action in created:
-            enqueue_execution(action.pk)
+        enqueue_execution(*(action.pk for action in created))
     return created
 
 
