@@ -8,7 +8,7 @@ from apps.actions.services.approval import (
     batch_approve,
     batch_reject,
 )
-from apps.actions.services.common import ActionError
+from apps.actions.services.common import ActionError, noting_unsent
 from apps.actions.services.execution import (
     action_execute,
     execution_claim,
@@ -36,6 +36,7 @@ __all__ = [
     "execution_record",
     "executions_resume_stalled",
     "lookup_record",
+    "noting_unsent",
     "reconciliation_alerts",
     "reconciliation_differences",
     "restrictions_expire",
