@@ -258,6 +258,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "shifts-rota-extend": _every("apps.shifts.tasks.rota_extend", 3600.0),
     "shifts-handovers-overdue": _every("apps.shifts.tasks.handovers_flag", 60.0),
     "shifts-return-unclaimed": _every("apps.shifts.tasks.return_unclaimed", 60.0),
+    # The net under route_alerts: a lost message must not leave alerts unoffered for good.
+    "shifts-route-unoffered": _every("apps.shifts.tasks.route_unoffered", 60.0),
     "shifts-reports": _every("apps.shifts.tasks.shift_reports_make", 60.0),
     "actions-timers": _every("apps.actions.tasks.run_action_timers", 15.0),
     "actions-reconcile": _every("apps.actions.tasks.reconcile_restrictions", 300.0),

@@ -28,6 +28,14 @@ def route_alerts(alert_ids: list[int]) -> int:
 
 
 @shared_task(base=Scan)
+def route_unoffered() -> int:
+    """The net under route_alerts (beat, every minute): new alerts a lost message left
+    unoffered are offered now."""
+    with acting_task("route_alerts"):
+        return len(services.alerts_route_unoffered().offered)
+
+
+@shared_task(base=Scan)
 def return_unclaimed() -> int:
     """Ended shifts give back the work offered to them and left unclaimed (once each)."""
     with acting_task("return_unclaimed"):
