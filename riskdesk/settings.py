@@ -241,6 +241,13 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SOFT_TIME_LIMIT = 60
 CELERY_TASK_TIME_LIMIT = 90
 CELERY_TASK_DEFAULT_QUEUE = "default"
+# With acks_late, a message whose worker died unacknowledged is handed out again once it has
+# been out this long (kombu's default: an hour, so a lost ingest or notify message waited an
+# hour). It must outlast the longest hard time limit — a detection window, 1,900 s — or a
+# task still running is started a second time; a minute and a half more covers a countdown
+# (execution retries wait at most 30 s). Timed work never waits on it: scans find it in the
+# database (STYLE.md), and actions are fenced by their claim and queued_at.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 1900 + 100}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
 

@@ -55,3 +55,16 @@ def test_a_scan_already_running_elsewhere_is_skipped(redis_url: str, settings, m
     assert tasks.run_action_timers() is not None
     assert ran == [True]
     assert client.ttl(key) == -2  # released after the run
+
+
+def test_a_lost_message_comes_back_soon_after_the_longest_task_could_have_run() -> None:
+    app.loader.import_default_modules()
+    limits = [
+        task.time_limit or app.conf.task_time_limit
+        for name, task in app.tasks.items()
+        if not name.startswith("celery.")
+    ]
+    longest = max(limit for limit in limits if limit)
+    visibility = app.conf.broker_transport_options["visibility_timeout"]
+    # Not before: a task still running would start twice. Not an hour later either.
+    assert longest + 30 < visibility <= longest + 300
