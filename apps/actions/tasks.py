@@ -32,6 +32,14 @@ def execute_action(action_id: int) -> str:
     return action.status if action else "nothing to do"
 
 
+@shared_task(acks_late=True, soft_time_limit=60, time_limit=90)
+def lift_again(action_id: int) -> str:
+    """A late PUT may have stood a lifted restriction up again: DELETE it once more."""
+    with acting_task("actions.lift_again"):
+        lift = services.restriction_lift_again(action_id=action_id)
+    return "lifted again" if lift else "nothing to do"
+
+
 @shared_task(base=Scan)
 def run_action_timers() -> dict[str, int]:
     """Every few seconds (beat): expire unanswered requests, end expired restrictions, and

@@ -213,3 +213,59 @@ def test_a_claim_spends_the_message_so_a_lost_worker_is_resumed_at_once(operator
     Action.objects.filter(pk=ban.pk).update(lease_until=timezone.now() - timedelta(seconds=1))
     assert services.executions_resume_stalled() == [ban.pk]
     assert services.executions_resume_stalled() == []
+
+
+def _lift(operator, ban: Action) -> Action:
+    (lift,) = services.action_request(
+        by=operator,
+        measure=Measure.LIFT,
+        scope=Scope.ACCOUNT,
+        lifts=ban,
+        reason_code="resolved",
+        customer_text="The review is over.",
+    )
+    return lift
+
+
+def test_a_late_put_answered_after_the_lift_is_lifted_again_at_once(
+    operator, run_on_commit
+) -> None:
+    ban = request_one(operator, Measure.TRADING_BAN)
+    slow = services.execution_claim(action_id=ban.pk)  # worker A sends the PUT; it hangs
+    assert slow is not None
+    Action.objects.filter(pk=ban.pk).update(lease_until=timezone.now() - timedelta(seconds=1))
+    with run_on_commit():
+        services.action_execute(ban.pk)  # worker B takes over and applies it
+        _lift(operator, ban)  # ...and it is lifted
+    ban.refresh_from_db()
+    assert ban.status == Action.Status.LIFTED
+    # Now A's PUT reaches an exchange that applies it again, and A gets its answer.
+    SandboxRestriction.objects.filter(pk=ban.reference).update(status="active", lifted_at=None)
+    with run_on_commit():
+        services.execution_record(
+            claim=slow, reply=Reply(200, {"id": ban.reference, "status": "active"})
+        )
+    assert SandboxRestriction.objects.get(pk=ban.reference).status == "lifted"
+    lift = Action.objects.get(lifts=ban)
+    # The lift; once more because A's PUT was unanswered at the time (eager here, so at
+    # once); and once more when A's late answer showed it had landed.
+    assert outcomes(lift) == [Outcome.OK, Outcome.OK, Outcome.OK]
+    assert outcomes(ban)[0] == Outcome.SUPERSEDED
+
+
+@override_settings(RISKDESK_GATEWAY_TIMEOUT=0.2)
+def test_a_lift_after_an_unanswered_put_lifts_again_once_that_put_cannot_be_in_flight(
+    operator, run_on_commit, monkeypatch
+) -> None:
+    from apps.actions import tasks
+
+    later: list[dict[str, Any]] = []
+    monkeypatch.setattr(
+        tasks.lift_again, "apply_async", lambda args, **options: later.append(options)
+    )
+    order_fault("hang_after", count=1, seconds=0.5)  # the first PUT is never answered
+    with run_on_commit():
+        ban = request_one(operator, Measure.TRADING_BAN)
+    with run_on_commit():
+        _lift(operator, ban)
+    assert later == [{"countdown": 2 * 0.2 + 30}]

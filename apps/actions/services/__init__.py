@@ -14,6 +14,7 @@ from apps.actions.services.execution import (
     execution_claim,
     execution_record,
     executions_resume_stalled,
+    restriction_lift_again,
 )
 from apps.actions.services.requesting import action_request, lookup_record
 from apps.actions.services.restrictions import (
@@ -39,5 +40,6 @@ __all__ = [
     "noting_unsent",
     "reconciliation_alerts",
     "reconciliation_differences",
+    "restriction_lift_again",
     "restrictions_expire",
 ]

@@ -129,6 +129,11 @@ def execution_record(*, claim: Claim, reply: Reply) -> Action:
         # Another worker took the action over after our lease ran out: its answer counts.
         attempt.outcome = Outcome.SUPERSEDED
         attempt.save()
+        if claim.method == "PUT" and reply.ok and action.status == Action.Status.LIFTED:
+            # A late PUT landed after the lift and stood the restriction up again. The
+            # contract has no version to fence it with (the body is fixed), so lift again
+            # now rather than leave it to reconciliation minutes later.
+            enqueue_lift_again(action.pk)
         return action
     nothing_to_lift = action.measure == Measure.LIFT and reply.status == 404
     if reply.ok or nothing_to_lift:
@@ -194,6 +199,13 @@ def _lifted(lift: Action, now: datetime) -> None:
     if lifted.status == Action.Status.EXECUTED:
         move(lifted, Action.Status.LIFTED, f"lifted by {lift.reference}")
         save_changed(lifted, "status")
+    unanswered = lifted.attempt_log.filter(
+        method="PUT", status_code__isnull=True, outcome__in=[Outcome.TRANSIENT, Outcome.ABANDONED]
+    )
+    if unanswered.exists():
+        # A PUT of it went out and was never answered: it may still reach the exchange after
+        # this DELETE. Lift once more when it can no longer be in flight.
+        enqueue_lift_again(lifted.pk, countdown=_in_flight_seconds())
 
 
 def action_execute(action_id: int) -> Action | None:
@@ -223,3 +235,49 @@ def executions_resume_stalled(*, now: datetime | None = None) -> list[int]:
                 enqueue_execution(action_id)
                 resumed.append(action_id)
     return resumed
+
+
+def _in_flight_seconds() -> float:
+    return 2 * float(settings.RISKDESK_GATEWAY_TIMEOUT) + settings.RISKDESK_ACTION_LEASE_SECONDS
+
+
+def enqueue_lift_again(action_id: int, countdown: float = 0) -> None:
+    from apps.actions.tasks import lift_again
+
+    transaction.on_commit(
+        lambda: lift_again.apply_async((action_id,), countdown=countdown), robust=True
+    )
+
+
+def restriction_lift_again(*, action_id: int) -> Action | None:
+    """DELETE a lifted action's restriction once more (the contract makes it harmless),
+    recorded as one more attempt of the lift."""
+    with transaction.atomic():
+        lift = (
+            Action.objects.select_for_update()
+            .filter(lifts_id=action_id, measure=Measure.LIFT, status=Action.Status.EXECUTED)
+            .select_related("lifts")
+            .first()
+        )
+        if lift is None:
+            return None
+        method, path, body, key = contract_call(lift)
+        lift.attempts += 1
+        save_changed(lift, "attempts")
+        attempt = ActionAttempt.objects.create(
+            action=lift, number=lift.attempts, started_at=timezone.now(), method=method, path=path
+        )
+    reply = gateway().call(method, path, body=body, key=key)
+    nothing = reply.status == 404
+    attempt.finished_at, attempt.status_code = timezone.now(), reply.status
+    attempt.answer, attempt.error = reply.body, reply.error
+    attempt.outcome = (
+        Outcome.NOTHING_TO_LIFT
+        if nothing
+        else Outcome.OK
+        if reply.ok
+        else (Outcome.TRANSIENT if reply.transient else Outcome.PERMANENT)
+    )
+    # Not retried on failure: reconciliation (every 5 minutes) raises an alert if it stays.
+    attempt.save()
+    return lift
