@@ -29,7 +29,7 @@ run: demo
 	@echo "  tess (strategy), carla (customer service), audrey (auditor)"
 	@echo ""
 	@if [ -n "$$REDIS_URL" ]; then \
-	  echo "  REDIS_URL is set: web, worker and beat run under honcho (Procfile.dev)"; \
+	  echo "  REDIS_URL is set: web, ingest, actions, timers, batch and beat run under honcho (Procfile.dev)"; \
 	  DEBUG=$${DEBUG:-true} PORT=$(PORT) $(VENV)/bin/honcho -f Procfile.dev start; \
 	else \
 	  echo "  No REDIS_URL: background tasks run inside the web process"; \

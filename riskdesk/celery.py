@@ -1,16 +1,24 @@
 """The Celery app: named queues, explicit routes, time limits (settings CELERY_*)."""
 
+import logging
 import os
+from contextlib import suppress
+from typing import Any
 
-from celery import Celery
+import redis
+from celery import Celery, Task
+from django.conf import settings
 from kombu import Queue
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "riskdesk.settings")
 
+log = logging.getLogger(__name__)
+
 app = Celery("riskdesk")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 
-# One queue per kind of work, so a flood of alerts never delays an approved freeze.
+# One queue per kind of work, each served by its own process (Procfile), so a flood of
+# alerts never delays an approved freeze nor the SLA scan.
 QUEUES = ("default", "ingest", "detection", "actions", "timers", "notify", "reports")
 app.conf.task_queues = [Queue(name) for name in QUEUES]
 app.conf.task_routes = {
@@ -24,3 +32,32 @@ app.conf.task_routes = {
     "apps.reports.tasks.*": {"queue": "reports"},
 }
 app.autodiscover_tasks()
+
+_locks: dict[str, redis.Redis] = {}
+
+
+class Scan(Task):
+    """A periodic scan of the database: at most one run at a time, across every worker.
+
+    Beat's entries expire after one period (settings CELERY_BEAT_SCHEDULE), so runs never
+    queue up behind a slow one; this lock keeps a run that does start from overlapping one
+    still going. The lock expires with the task's hard time limit, so a killed worker
+    cannot hold it for longer than its run could have lasted."""
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if not settings.REDIS_URL:  # the single-process console: nothing runs alongside
+            return super().__call__(*args, **kwargs)
+        client = _locks.get(settings.REDIS_URL)
+        if client is None:
+            client = _locks[settings.REDIS_URL] = redis.Redis.from_url(settings.REDIS_URL)
+        ttl = self.time_limit or app.conf.task_time_limit or 300
+        lock = client.lock(f"riskdesk:scan:{self.name}", timeout=ttl)
+        if not lock.acquire(blocking=False):
+            log.info("%s is already running elsewhere; this run is skipped", self.name)
+            return None
+        try:
+            return super().__call__(*args, **kwargs)
+        finally:
+            # A run that outlived its TTL holds nothing any more: the lock is someone else's.
+            with suppress(redis.exceptions.LockError):
+                lock.release()

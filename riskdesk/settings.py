@@ -241,36 +241,39 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SOFT_TIME_LIMIT = 60
 CELERY_TASK_TIME_LIMIT = 90
 CELERY_TASK_DEFAULT_QUEUE = "default"
+# With acks_late, a message whose worker died unacknowledged is handed out again once it has
+# been out this long (kombu's default: an hour, so a lost ingest or notify message waited an
+# hour). It must outlast the longest hard time limit — a detection window, 1,900 s — or a
+# task still running is started a second time; a minute and a half more covers a countdown
+# (execution retries wait at most 30 s). Timed work never waits on it: scans find it in the
+# database (STYLE.md), and actions are fenced by their claim and queued_at.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 1900 + 100}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
+
+
+def _every(task: str, seconds: float) -> dict:
+    """A beat entry whose message expires after one period: a run that waited that long
+    behind other work is dropped, the next one does its work, so scans never pile up."""
+    return {"task": task, "schedule": seconds, "options": {"expires": seconds}}
+
+
+# The alert stream is read by a process of its own (Procfile `ingest`), not from here.
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
-    # Each run drains the alert stream for a while; a lost run costs seconds, not alerts.
-    "alerts-consume-stream": {
-        "task": "apps.alerts.tasks.consume_alert_stream",
-        "schedule": 5.0,
-        "options": {"expires": 10.0},
-    },
-    "alerts-forget-old-deliveries": {
-        "task": "apps.alerts.tasks.forget_old_deliveries",
-        "schedule": 3600.0,
-    },
-    "detection-scan-drop-folder": {
-        "task": "apps.detection.tasks.scan_drop_folder",
-        "schedule": 30.0,
-    },
-    "shifts-rota-extend": {"task": "apps.shifts.tasks.rota_extend", "schedule": 3600.0},
-    "shifts-handovers-overdue": {"task": "apps.shifts.tasks.handovers_flag", "schedule": 60.0},
-    "shifts-return-unclaimed": {"task": "apps.shifts.tasks.return_unclaimed", "schedule": 60.0},
-    "shifts-reports": {"task": "apps.shifts.tasks.shift_reports_make", "schedule": 60.0},
-    "actions-timers": {"task": "apps.actions.tasks.run_action_timers", "schedule": 15.0},
-    "actions-reconcile": {"task": "apps.actions.tasks.reconcile_restrictions", "schedule": 300.0},
+    "alerts-forget-old-deliveries": _every("apps.alerts.tasks.forget_old_deliveries", 3600.0),
+    "detection-scan-drop-folder": _every("apps.detection.tasks.scan_drop_folder", 30.0),
+    "shifts-rota-extend": _every("apps.shifts.tasks.rota_extend", 3600.0),
+    "shifts-handovers-overdue": _every("apps.shifts.tasks.handovers_flag", 60.0),
+    "shifts-return-unclaimed": _every("apps.shifts.tasks.return_unclaimed", 60.0),
+    # The net under route_alerts: a lost message must not leave alerts unoffered for good.
+    "shifts-route-unoffered": _every("apps.shifts.tasks.route_unoffered", 60.0),
+    "shifts-reports": _every("apps.shifts.tasks.shift_reports_make", 60.0),
+    "actions-timers": _every("apps.actions.tasks.run_action_timers", 15.0),
+    "actions-reconcile": _every("apps.actions.tasks.reconcile_restrictions", 300.0),
     # Timers are found in the database each run: a lost run delays, never loses, one.
-    "cases-scan-timers": {"task": "apps.cases.tasks.scan_timers", "schedule": 30.0},
-    "cases-attach-new-alerts": {"task": "apps.cases.tasks.attach_new_alerts", "schedule": 10.0},
-    "notifications-deliver-due": {
-        "task": "apps.notifications.tasks.deliver_due",
-        "schedule": 30.0,
-    },
+    "cases-scan-timers": _every("apps.cases.tasks.scan_timers", 30.0),
+    "cases-attach-new-alerts": _every("apps.cases.tasks.attach_new_alerts", 10.0),
+    "notifications-deliver-due": _every("apps.notifications.tasks.deliver_due", 30.0),
 }
 
 # Detection: windows dropped here (each a folder with a READY file) are run once each,
@@ -296,6 +299,8 @@ RISKDESK_GATEWAY_TOKEN = env_str("RISKDESK_GATEWAY_TOKEN", "")
 RISKDESK_GATEWAY_TIMEOUT = env_seconds("RISKDESK_GATEWAY_TIMEOUT", 5.0)
 RISKDESK_ACTION_MAX_ATTEMPTS = env_int("RISKDESK_ACTION_MAX_ATTEMPTS", 5, minimum=1)
 RISKDESK_ACTION_LEASE_SECONDS = env_int("RISKDESK_ACTION_LEASE_SECONDS", 30, minimum=1)
+# An execution message not taken within this long is dropped, and the scan sends a new one.
+RISKDESK_ACTION_QUEUE_TTL_SECONDS = env_int("RISKDESK_ACTION_QUEUE_TTL_SECONDS", 60, minimum=5)
 RISKDESK_APPROVAL_MINUTES = env_int("RISKDESK_APPROVAL_MINUTES", 60, minimum=1)
 # Raise the two-person rule to more measures; the floor (apps.actions.policy) always holds.
 RISKDESK_APPROVAL_EXTRA_MEASURES = env_list("RISKDESK_APPROVAL_EXTRA_MEASURES", [])

@@ -58,6 +58,9 @@ class Action(models.Model):
     internal_note = models.TextField(blank=True, default="", help_text="Desk only.")
     # Requests made together (a whole control cluster) share a batch.
     batch = models.UUIDField(null=True, blank=True, db_index=True)
+    # The request form's one-time key: the same form sent twice (a second click, a retry
+    # after an error page) finds the actions of the first instead of making new ones.
+    request_key = models.UUIDField(null=True, blank=True, editable=False)
     lifts = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="lifted_by"
     )
@@ -101,6 +104,8 @@ class Action(models.Model):
     claim_token = models.UUIDField(null=True, blank=True)
     lease_until = models.DateTimeField(null=True, blank=True)
     next_attempt_at = models.DateTimeField(null=True, blank=True)
+    # When the live execution message falls due (null: none is queued); see enqueue_execution.
+    queued_at = models.DateTimeField(null=True, blank=True)
     executed_at = models.DateTimeField(null=True, blank=True)
     failed_at = models.DateTimeField(null=True, blank=True)
     failure_message = models.TextField(blank=True, default="")
@@ -110,7 +115,10 @@ class Action(models.Model):
 
     class Meta:
         ordering = ["-requested_at", "-id"]
-        indexes = [models.Index(fields=["status", "approval_deadline"], name="action_due")]
+        indexes = [
+            models.Index(fields=["status", "approval_deadline"], name="action_due"),
+            models.Index(fields=["requested_by", "request_key"], name="action_request_key"),
+        ]
         constraints = [
             # The two-person rule, whatever path writes the row (page, API, admin, shell).
             models.CheckConstraint(

@@ -9,8 +9,9 @@ import logging
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
-from apps.actions import selectors, services
+from apps.actions import services
 from apps.desk.history import acting_task
+from riskdesk.celery import Scan
 
 log = logging.getLogger(__name__)
 
@@ -31,20 +32,26 @@ def execute_action(action_id: int) -> str:
     return action.status if action else "nothing to do"
 
 
-@shared_task
+@shared_task(acks_late=True, soft_time_limit=60, time_limit=90)
+def lift_again(action_id: int) -> str:
+    """A late PUT may have stood a lifted restriction up again: DELETE it once more."""
+    with acting_task("actions.lift_again"):
+        lift = services.restriction_lift_again(action_id=action_id)
+    return "lifted again" if lift else "nothing to do"
+
+
+@shared_task(base=Scan)
 def run_action_timers() -> dict[str, int]:
     """Every few seconds (beat): expire unanswered requests, end expired restrictions, and
     hand stalled executions (a lost message, a lost worker) to a worker again."""
     with acting_task("actions.run_action_timers"):
         expired = services.actions_expire_unanswered()
         ended = services.restrictions_expire()
-    stalled = selectors.stalled_action_ids()
-    for action_id in stalled:
-        execute_action.delay(action_id)
-    return {"requests_expired": expired, "restrictions_ended": ended, "resumed": len(stalled)}
+        resumed = services.executions_resume_stalled()
+    return {"requests_expired": expired, "restrictions_ended": ended, "resumed": len(resumed)}
 
 
-@shared_task(soft_time_limit=120, time_limit=150)
+@shared_task(base=Scan, soft_time_limit=120, time_limit=150)
 def reconcile_restrictions() -> int:
     """Compare the exchange's active restrictions with the desk's; each difference is an alert."""
     from apps.alerts.pipeline import publish  # the alerts app owns intake

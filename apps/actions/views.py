@@ -1,3 +1,4 @@
+import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -96,7 +97,31 @@ def _form_values(data: Any) -> dict[str, Any]:
         "lifts": lifts_id if str(lifts_id).isdigit() else "",
         "case": str(data.get("case", "")) if str(data.get("case", "")).isdigit() else "",
         "alerts": [int(v) for v in data.getlist("alert") if str(v).isdigit()][:50],
+        # One per form shown: sending the same form twice makes nothing twice.
+        "request_key": str(_request_key(data) or uuid.uuid4()),
     }
+
+
+def _request_key(data: Any) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(str(data.get("request_key", "")))
+    except ValueError:
+        return None
+
+
+QUEUE_DOWN = (
+    "{what} saved; the exchange call will run when the queue is back (the desk's task queue "
+    "cannot be reached right now — nothing needs doing again)."
+)
+
+
+def _tell_unsent(request: DeskRequest, unsent: list[int]) -> str:
+    if not unsent:
+        return ""
+    what = f"A-{unsent[0]}" if len(unsent) == 1 else f"{len(unsent)} actions"
+    notice = QUEUE_DOWN.format(what=what)
+    messages.warning(request, notice)
+    return notice
 
 
 def _answers(values: dict[str, Any]) -> tuple[Case | None, list[Alert]]:
@@ -210,35 +235,42 @@ def action_new(request: DeskRequest) -> HttpResponse:
     if request.method == "POST":
         values = _form_values(request.POST)
         case, alerts = _answers(values)
+        started = timezone.now()
         try:
             span = _SPANS.get(values["expires_in"])
             lifts = Action.objects.filter(pk=values["lifts"]).first() if values["lifts"] else None
-            actions = services.action_request(
-                by=request.user,
-                measure=Measure.LIFT if lifts else values["measure"],
-                scope=values["scope"],
-                account_ids=values["accounts"].replace(",", " ").split(),
-                symbol=values["symbol"],
-                params=parse_param_text(values["measure"], values["params"]),
-                expires_at=timezone.now() + span if span else None,
-                reason_code=values["reason_code"],
-                customer_text=values["customer_text"],
-                internal_note=values["internal_note"],
-                lifts=lifts,
-                case=case,
-                alerts=alerts,
-            )
+            with services.noting_unsent() as unsent:
+                actions = services.action_request(
+                    by=request.user,
+                    measure=Measure.LIFT if lifts else values["measure"],
+                    scope=values["scope"],
+                    account_ids=values["accounts"].replace(",", " ").split(),
+                    symbol=values["symbol"],
+                    params=parse_param_text(values["measure"], values["params"]),
+                    expires_at=timezone.now() + span if span else None,
+                    reason_code=values["reason_code"],
+                    customer_text=values["customer_text"],
+                    internal_note=values["internal_note"],
+                    lifts=lifts,
+                    case=case,
+                    alerts=alerts,
+                    request_key=_request_key(request.POST),
+                )
         except services.ActionError as error:
             messages.error(request, str(error))
             context = _new_context(request, values, _plan(request, values))
             return render(request, "actions/new.html", context, status=400)
         first = actions[0]
+        if all(action.requested_at < started for action in actions):
+            messages.info(request, f"{first.reference} was already requested with this form.")
+            return _requested(request, actions)
+        _tell_unsent(request, unsent)
         word = "sent for approval" if first.requires_approval else "sent to the exchange"
         if len(actions) > 1:
             messages.success(request, f"{len(actions)} actions {word}.")
-            return redirect(f"{reverse('actions:list')}?requested_by={request.user.get_username()}")
-        messages.success(request, f"{first.reference} {word}.")
-        return redirect("actions:detail", pk=first.pk)
+        else:
+            messages.success(request, f"{first.reference} {word}.")
+        return _requested(request, actions)
     values = _form_values(request.GET)
     if request.GET.get("cluster"):
         cluster = ControlCluster.objects.filter(key=request.GET["cluster"]).first()
@@ -253,6 +285,12 @@ def action_new(request: DeskRequest) -> HttpResponse:
         values["measure"] = Measure.LIFT
     plan = _plan(request, values) if values["lifts"] else None
     return render(request, "actions/new.html", _new_context(request, values, plan))
+
+
+def _requested(request: DeskRequest, actions: list[Action]) -> HttpResponse:
+    if len(actions) > 1:
+        return redirect(f"{reverse('actions:list')}?requested_by={request.user.get_username()}")
+    return redirect("actions:detail", pk=actions[0].pk)
 
 
 @role_required(*WORKING_ROLES)
@@ -281,10 +319,13 @@ def action_detail(request: DeskRequest, pk: int) -> HttpResponse:
     return render(request, template, {"action": action, "attempts": action.attempt_log.all()})
 
 
-def _decided(request: DeskRequest, action: Action, error: str = "") -> HttpResponse:
+def _decided(
+    request: DeskRequest, action: Action, error: str = "", notice: str = ""
+) -> HttpResponse:
     if request.htmx:
         action = get_action_for_user(request, action.pk)
-        return render(request, "actions/inbox.html#decided", {"action": action, "error": error})
+        context = {"action": action, "error": error, "notice": notice}
+        return render(request, "actions/inbox.html#decided", context)
     if error:
         messages.error(request, error)
     return redirect(safe_next(request, reverse("actions:detail", args=[action.pk])))
@@ -295,13 +336,14 @@ def _decided(request: DeskRequest, action: Action, error: str = "") -> HttpRespo
 def action_approve(request: DeskRequest, pk: int) -> HttpResponse:
     action = get_action_for_user(request, pk)
     try:
-        if request.POST.get("whole_batch") and action.batch:
-            services.batch_approve(batch=action.batch, by=request.user)
-        else:
-            services.action_approve(action=action, by=request.user)
+        with services.noting_unsent() as unsent:
+            if request.POST.get("whole_batch") and action.batch:
+                services.batch_approve(batch=action.batch, by=request.user)
+            else:
+                services.action_approve(action=action, by=request.user)
     except services.ActionError as error:
         return _decided(request, action, str(error))
-    return _decided(request, action)
+    return _decided(request, action, notice=_tell_unsent(request, unsent))
 
 
 @role_required(Role.SUPERVISOR)
@@ -324,7 +366,9 @@ def action_reject(request: DeskRequest, pk: int) -> HttpResponse:
 def action_retry(request: DeskRequest, pk: int) -> HttpResponse:
     action = get_action_for_user(request, pk)
     try:
-        services.action_retry(action=action, by=request.user)
+        with services.noting_unsent() as unsent:
+            services.action_retry(action=action, by=request.user)
+        _tell_unsent(request, unsent)
     except services.ActionError as error:
         messages.error(request, str(error))
     return redirect("actions:detail", pk=action.pk)

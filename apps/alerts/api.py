@@ -4,7 +4,14 @@ from typing import Any
 
 from django.db.models import QuerySet
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+    inline_serializer,
+)
 from rest_framework import serializers
 from rest_framework.generics import ListAPIView, RetrieveAPIView
 from rest_framework.pagination import CursorPagination
@@ -42,8 +49,9 @@ MAX_BODY_BYTES = MAX_BATCH * 80 * 1024
 class AlertOut(serializers.ModelSerializer[Alert]):
     id = serializers.CharField(read_only=True)
     symbol = serializers.SerializerMethodField()
+    # Null until someone claims the alert.
     assignee: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(
-        slug_field="username", read_only=True
+        slug_field="username", read_only=True, allow_null=True
     )
 
     class Meta:
@@ -98,6 +106,25 @@ _SUBMIT_RESPONSE = inline_serializer(
 )
 
 
+_ERROR = inline_serializer("Error", {"detail": serializers.CharField()})
+_REFUSED = {
+    401: OpenApiResponse(_ERROR, description="No token or session, or an expired token."),
+    403: OpenApiResponse(_ERROR, description="The person's role may not do this."),
+}
+# The body of POST: one alert, or a list of them (shared/contracts/alerts.md, way in 2).
+_ONE_ALERT: dict[str, Any] = {
+    "type": "object",
+    "description": "One alert as shared/contracts/alerts.md defines it.",
+    "additionalProperties": True,
+}
+_SUBMIT_BODY = {
+    "oneOf": [
+        _ONE_ALERT,
+        {"type": "array", "items": _ONE_ALERT, "minItems": 0, "maxItems": MAX_BATCH},
+    ]
+}
+
+
 class AlertPage(CursorPagination):
     ordering = "-id"
     page_size = 100
@@ -136,13 +163,34 @@ class AlertCollection(ListAPIView[Alert]):
         filters = selectors.QueueFilters.from_query(self.request.query_params, self.request.user)
         return filters.apply(Alert.objects.select_related("assignee").defer("evidence"))
 
-    @extend_schema(parameters=_FILTERS)
+    @extend_schema(
+        parameters=_FILTERS,
+        responses={
+            200: AlertListOut(many=True),
+            400: OpenApiResponse(_ERROR, description="A filter is not valid; `detail` says which."),
+            **_REFUSED,
+        },
+    )
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        # The queue page shows a bad filter as a note; a program is told plainly, rather
+        # than being handed every alert as if it had asked for them.
+        filters = selectors.QueueFilters.from_query(request.query_params, request.user)
+        if filters.problems:
+            problems = (
+                p.replace("; ignored.", ".").replace(" ignored.", ".") for p in filters.problems
+            )
+            return Response({"detail": " ".join(problems)}, status=400)
         return super().get(request, *args, **kwargs)
 
     @extend_schema(
-        request={"application/json": OpenApiTypes.OBJECT},
-        responses={200: _SUBMIT_RESPONSE},
+        request={"application/json": _SUBMIT_BODY},
+        responses={
+            200: _SUBMIT_RESPONSE,
+            400: OpenApiResponse(
+                _ERROR, description=f"Not JSON, too large, or a list over {MAX_BATCH}."
+            ),
+            **_REFUSED,
+        },
         description=(
             "One alert (a JSON object per shared/contracts/alerts.md) or a list of at most "
             f"{MAX_BATCH}. Each item is accepted, reported as a duplicate (same dedup_key: the "
@@ -190,6 +238,15 @@ class AlertCollection(ListAPIView[Alert]):
         )
 
 
+@extend_schema_view(
+    get=extend_schema(
+        responses={
+            200: AlertOut,
+            404: OpenApiResponse(_ERROR, description="No alert with this id."),
+            **_REFUSED,
+        }
+    )
+)
 class AlertDetail(RetrieveAPIView[Alert]):
     allowed_roles = STAFF_ROLES
     serializer_class = AlertOut

@@ -178,7 +178,11 @@ def _store(
     )
     if created:
         new_ids = [alert.pk for alert in created]
-        transaction.on_commit(lambda: alerts_arrived.send(sender=Alert, alert_ids=new_ids))
+        # robust: with the broker down the alerts are stored all the same; the periodic
+        # nets (cases attach, shifts route) pick them up.
+        transaction.on_commit(
+            lambda: alerts_arrived.send(sender=Alert, alert_ids=new_ids), robust=True
+        )
     history = _history_rows(created, "+", f"received ({way_in})", by, now)
     if repeated:
         again = list(Alert.objects.filter(pk__in=repeated).defer("evidence"))

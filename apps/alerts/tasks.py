@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from apps.alerts.models import StreamDelivery
 from apps.alerts.stream import desk_consumer
+from riskdesk.celery import Scan
 
 # An entry pending longer than this is re-delivered long before its record is forgotten.
 DELIVERY_MEMORY = timedelta(days=3)
@@ -24,7 +25,7 @@ def consume_alert_stream(seconds: float = 10.0, batch: int = 500) -> dict[str, i
     return vars(consumer.stats)
 
 
-@shared_task(ignore_result=True, soft_time_limit=300, time_limit=330)
+@shared_task(base=Scan, ignore_result=True, soft_time_limit=300, time_limit=330)
 def forget_old_deliveries() -> int:
     deleted, _ = StreamDelivery.objects.filter(
         stored_at__lt=timezone.now() - DELIVERY_MEMORY

@@ -4,9 +4,10 @@ from celery import shared_task
 
 from apps.cases.services import case_attach_new_alerts, timers_scan
 from apps.desk.history import acting_task
+from riskdesk.celery import Scan
 
 
-@shared_task(ignore_result=True, soft_time_limit=50, time_limit=60)
+@shared_task(base=Scan, ignore_result=True, soft_time_limit=50, time_limit=60)
 def scan_timers() -> int:
     with acting_task("cases.scan_timers"):
         return len(timers_scan().fired)

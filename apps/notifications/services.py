@@ -51,7 +51,8 @@ def notify(
     )
     ids = [d.pk for d in deliveries]
     if ids:
-        transaction.on_commit(lambda: _queue(ids))
+        # robust: with the broker down the rows wait for deliver_due; the caller's work stands.
+        transaction.on_commit(lambda: _queue(ids), robust=True)
     return made
 
 

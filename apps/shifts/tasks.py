@@ -4,16 +4,17 @@ from celery import shared_task
 
 from apps.desk.history import acting_task
 from apps.shifts import services
+from riskdesk.celery import Scan
 
 
-@shared_task
+@shared_task(base=Scan)
 def rota_extend() -> dict[str, int]:
     with acting_task("rota_extend"):
         run = services.rota_extend()
     return {"created": run.created, "existing": run.existing}
 
 
-@shared_task
+@shared_task(base=Scan)
 def handovers_flag() -> int:
     with acting_task("handovers_flag"):
         return services.handovers_flag_overdue()
@@ -26,7 +27,15 @@ def route_alerts(alert_ids: list[int]) -> int:
         return len(services.alerts_route(alert_ids=alert_ids).offered)
 
 
-@shared_task
+@shared_task(base=Scan)
+def route_unoffered() -> int:
+    """The net under route_alerts (beat, every minute): new alerts a lost message left
+    unoffered are offered now."""
+    with acting_task("route_alerts"):
+        return len(services.alerts_route_unoffered().offered)
+
+
+@shared_task(base=Scan)
 def return_unclaimed() -> int:
     """Ended shifts give back the work offered to them and left unclaimed (once each)."""
     with acting_task("return_unclaimed"):
@@ -34,7 +43,7 @@ def return_unclaimed() -> int:
     return sum(len(ids) for ids in returned.values())
 
 
-@shared_task
+@shared_task(base=Scan)
 def shift_reports_make() -> int:
     with acting_task("shift_reports_make"):
         return len(services.shift_reports_make_due())

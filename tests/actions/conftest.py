@@ -1,5 +1,3 @@
-import sys
-import types
 from collections.abc import Callable
 from typing import Any
 
@@ -34,14 +32,18 @@ def request_one(by: User, measure: str = Measure.FREEZE, **fields: Any) -> Actio
 
 @pytest.fixture
 def published(monkeypatch: pytest.MonkeyPatch) -> list[dict]:
-    """Stand in for apps.alerts.pipeline.publish (the alerts branch lands it)."""
+    """What is handed to the real alerts pipeline (which stores it in-process here, as
+    the console does without Redis), recorded on the way through."""
+    from apps.alerts import pipeline
+
     sent: list[dict] = []
-    package = types.ModuleType("apps.alerts")
-    pipeline = types.ModuleType("apps.alerts.pipeline")
-    pipeline.publish = lambda payloads: sent.extend(payloads)
-    package.pipeline = pipeline
-    monkeypatch.setitem(sys.modules, "apps.alerts", package)
-    monkeypatch.setitem(sys.modules, "apps.alerts.pipeline", pipeline)
+    real = pipeline.publish
+
+    def publish(payloads: list[dict]) -> None:
+        sent.extend(payloads)
+        real(payloads)
+
+    monkeypatch.setattr(pipeline, "publish", publish)
     return sent
 
 

@@ -1,9 +1,11 @@
 """Execution through the embedded sandbox: retries, permanent refusals, the claim's fencing."""
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from django.test import override_settings
+from django.utils import timezone
 
 from apps.actions import selectors, services
 from apps.actions.gateway import Reply
@@ -175,3 +177,95 @@ def test_the_scan_hands_a_lost_execution_to_a_worker_again(operator) -> None:
     assert claim is not None and selectors.stalled_action_ids() == []
     Action.objects.filter(pk=ban.pk).update(lease_until=ban.requested_at)
     assert selectors.stalled_action_ids() == [ban.pk]
+
+
+def test_the_stalled_work_scan_never_queues_an_action_whose_message_is_still_live(
+    operator, monkeypatch, django_capture_on_commit_callbacks
+) -> None:
+    from apps.actions import tasks
+
+    sent: list[tuple[Any, dict[str, Any]]] = []
+    monkeypatch.setattr(
+        tasks.execute_action, "apply_async", lambda args, **options: sent.append((args, options))
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        ban = request_one(operator, Measure.TRADING_BAN)
+    assert [args for args, _ in sent] == [(ban.pk,)]
+    assert sent[0][1]["expires"] == 60  # the message dies before the scan may send another
+    # Nobody has taken it for a minute (a long queue): stalled, but its message still lives.
+    past = timezone.now() - timedelta(seconds=30)
+    Action.objects.filter(pk=ban.pk).update(requested_at=past, queued_at=past)
+    for _ in range(3):
+        with django_capture_on_commit_callbacks(execute=True):
+            tasks.run_action_timers()
+    assert len(sent) == 1
+    # Once the message has expired unread, the scan sends one more, and only one.
+    Action.objects.filter(pk=ban.pk).update(queued_at=past - timedelta(seconds=31))
+    for _ in range(3):
+        with django_capture_on_commit_callbacks(execute=True):
+            tasks.run_action_timers()
+    assert [args for args, _ in sent] == [(ban.pk,), (ban.pk,)]
+
+
+def test_a_claim_spends_the_message_so_a_lost_worker_is_resumed_at_once(operator) -> None:
+    ban = request_one(operator, Measure.CLOSE_ONLY)
+    assert services.execution_claim(action_id=ban.pk) is not None
+    Action.objects.filter(pk=ban.pk).update(lease_until=timezone.now() - timedelta(seconds=1))
+    assert services.executions_resume_stalled() == [ban.pk]
+    assert services.executions_resume_stalled() == []
+
+
+def _lift(operator, ban: Action) -> Action:
+    (lift,) = services.action_request(
+        by=operator,
+        measure=Measure.LIFT,
+        scope=Scope.ACCOUNT,
+        lifts=ban,
+        reason_code="resolved",
+        customer_text="The review is over.",
+    )
+    return lift
+
+
+def test_a_late_put_answered_after_the_lift_is_lifted_again_at_once(
+    operator, run_on_commit
+) -> None:
+    ban = request_one(operator, Measure.TRADING_BAN)
+    slow = services.execution_claim(action_id=ban.pk)  # worker A sends the PUT; it hangs
+    assert slow is not None
+    Action.objects.filter(pk=ban.pk).update(lease_until=timezone.now() - timedelta(seconds=1))
+    with run_on_commit():
+        services.action_execute(ban.pk)  # worker B takes over and applies it
+        _lift(operator, ban)  # ...and it is lifted
+    ban.refresh_from_db()
+    assert ban.status == Action.Status.LIFTED
+    # Now A's PUT reaches an exchange that applies it again, and A gets its answer.
+    SandboxRestriction.objects.filter(pk=ban.reference).update(status="active", lifted_at=None)
+    with run_on_commit():
+        services.execution_record(
+            claim=slow, reply=Reply(200, {"id": ban.reference, "status": "active"})
+        )
+    assert SandboxRestriction.objects.get(pk=ban.reference).status == "lifted"
+    lift = Action.objects.get(lifts=ban)
+    # The lift; once more because A's PUT was unanswered at the time (eager here, so at
+    # once); and once more when A's late answer showed it had landed.
+    assert outcomes(lift) == [Outcome.OK, Outcome.OK, Outcome.OK]
+    assert outcomes(ban)[0] == Outcome.SUPERSEDED
+
+
+@override_settings(RISKDESK_GATEWAY_TIMEOUT=0.2)
+def test_a_lift_after_an_unanswered_put_lifts_again_once_that_put_cannot_be_in_flight(
+    operator, run_on_commit, monkeypatch
+) -> None:
+    from apps.actions import tasks
+
+    later: list[dict[str, Any]] = []
+    monkeypatch.setattr(
+        tasks.lift_again, "apply_async", lambda args, **options: later.append(options)
+    )
+    order_fault("hang_after", count=1, seconds=0.5)  # the first PUT is never answered
+    with run_on_commit():
+        ban = request_one(operator, Measure.TRADING_BAN)
+    with run_on_commit():
+        _lift(operator, ban)
+    assert later == [{"countdown": 2 * 0.2 + 30}]

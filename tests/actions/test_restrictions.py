@@ -8,6 +8,7 @@ from apps.actions.measures import Measure, Scope
 from apps.actions.models import Action, Restriction
 from apps.actions.sandbox.models import SandboxRestriction
 from apps.alerts.contract import FIELDS
+from apps.alerts.models import Alert
 from tests.actions.conftest import request_one
 
 pytestmark = pytest.mark.django_db
@@ -66,6 +67,9 @@ def test_reconciliation_notices_a_restriction_removed_behind_the_desks_back(
     assert sorted(a["dedup_key"] for a in published) == sorted(
         by_rule[r]["dedup_key"] for r in by_rule
     )
+    # Stored by the real alerts app, once each: the second run counts as repeats.
+    stored = dict(Alert.objects.values_list("dedup_key", "repeat_count"))
+    assert stored == {by_rule[r]["dedup_key"]: 1 for r in by_rule}
 
 
 def test_reconciliation_notices_a_restriction_the_desk_never_placed(published) -> None:

@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import kombu.pools
 from django.db import connection
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -36,6 +37,9 @@ def celery_on_redis(redis_url: str) -> Iterator[None]:
         yield
     finally:
         app.pool.force_close_all()
+        # kombu keeps producer pools per connection in a registry of its own: drop the
+        # closed ones, or the next test on the same Redis acquires from a closed pool.
+        kombu.pools.reset()
         app.conf.update(saved)
         app._pool = None
         app.amqp._producer_pool = None

@@ -8,8 +8,14 @@ from apps.actions.services.approval import (
     batch_approve,
     batch_reject,
 )
-from apps.actions.services.common import ActionError
-from apps.actions.services.execution import action_execute, execution_claim, execution_record
+from apps.actions.services.common import ActionError, noting_unsent
+from apps.actions.services.execution import (
+    action_execute,
+    execution_claim,
+    execution_record,
+    executions_resume_stalled,
+    restriction_lift_again,
+)
 from apps.actions.services.requesting import action_request, lookup_record
 from apps.actions.services.restrictions import (
     reconciliation_alerts,
@@ -29,8 +35,11 @@ __all__ = [
     "batch_reject",
     "execution_claim",
     "execution_record",
+    "executions_resume_stalled",
     "lookup_record",
+    "noting_unsent",
     "reconciliation_alerts",
     "reconciliation_differences",
+    "restriction_lift_again",
     "restrictions_expire",
 ]

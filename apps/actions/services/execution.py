@@ -14,12 +14,14 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from apps.actions.gateway import Reply, gateway
 from apps.actions.measures import Measure, contract_scope
 from apps.actions.models import Action, ActionAttempt, Restriction
+from apps.actions.selectors import stalled_action_ids
 from apps.actions.services.common import enqueue_execution, move, save_changed
 from apps.actions.services.telling import told_executed, told_failed, told_restriction
 
@@ -94,7 +96,10 @@ def execution_claim(*, action_id: int) -> Claim | None:
     action.attempts += 1
     action.lease_until = now + timedelta(seconds=settings.RISKDESK_ACTION_LEASE_SECONDS)
     action.next_attempt_at = None
-    save_changed(action, "status", "claim_token", "attempts", "lease_until", "next_attempt_at")
+    action.queued_at = None  # its message is spent: the scan may send another if need be
+    save_changed(
+        action, "status", "claim_token", "attempts", "lease_until", "next_attempt_at", "queued_at"
+    )
     method, path, body, key = contract_call(action)
     attempt = ActionAttempt.objects.create(
         action=action,
@@ -124,6 +129,11 @@ def execution_record(*, claim: Claim, reply: Reply) -> Action:
         # Another worker took the action over after our lease ran out: its answer counts.
         attempt.outcome = Outcome.SUPERSEDED
         attempt.save()
+        if claim.method == "PUT" and reply.ok and action.status == Action.Status.LIFTED:
+            # A late PUT landed after the lift and stood the restriction up again. The
+            # contract has no version to fence it with (the body is fixed), so lift again
+            # now rather than leave it to reconciliation minutes later.
+            enqueue_lift_again(action.pk)
         return action
     nothing_to_lift = action.measure == Measure.LIFT and reply.status == 404
     if reply.ok or nothing_to_lift:
@@ -189,6 +199,13 @@ def _lifted(lift: Action, now: datetime) -> None:
     if lifted.status == Action.Status.EXECUTED:
         move(lifted, Action.Status.LIFTED, f"lifted by {lift.reference}")
         save_changed(lifted, "status")
+    unanswered = lifted.attempt_log.filter(
+        method="PUT", status_code__isnull=True, outcome__in=[Outcome.TRANSIENT, Outcome.ABANDONED]
+    )
+    if unanswered.exists():
+        # A PUT of it went out and was never answered: it may still reach the exchange after
+        # this DELETE. Lift once more when it can no longer be in flight.
+        enqueue_lift_again(lifted.pk, countdown=_in_flight_seconds())
 
 
 def action_execute(action_id: int) -> Action | None:
@@ -198,3 +215,69 @@ def action_execute(action_id: int) -> Action | None:
         return None
     reply = gateway().call(claim.method, claim.path, body=claim.body, key=claim.key)
     return execution_record(claim=claim, reply=reply)
+
+
+def executions_resume_stalled(*, now: datetime | None = None) -> list[int]:
+    """The periodic scan: hand stalled executions (a lost message, a lost worker) to a
+    worker again, each only if no message of it is still live (see enqueue_execution)."""
+    now = now or timezone.now()
+    spent = now - timedelta(seconds=settings.RISKDESK_ACTION_QUEUE_TTL_SECONDS)
+    resumed = []
+    for action_id in stalled_action_ids(now=now):
+        with transaction.atomic():
+            # The conditional update is the claim: two scans at once send it once.
+            won = (
+                Action.objects.filter(pk=action_id)
+                .filter(Q(queued_at__isnull=True) | Q(queued_at__lte=spent))
+                .update(queued_at=now)
+            )
+            if won:
+                enqueue_execution(action_id)
+                resumed.append(action_id)
+    return resumed
+
+
+def _in_flight_seconds() -> float:
+    return 2 * float(settings.RISKDESK_GATEWAY_TIMEOUT) + settings.RISKDESK_ACTION_LEASE_SECONDS
+
+
+def enqueue_lift_again(action_id: int, countdown: float = 0) -> None:
+    from apps.actions.tasks import lift_again
+
+    transaction.on_commit(
+        lambda: lift_again.apply_async((action_id,), countdown=countdown), robust=True
+    )
+
+
+def restriction_lift_again(*, action_id: int) -> Action | None:
+    """DELETE a lifted action's restriction once more (the contract makes it harmless),
+    recorded as one more attempt of the lift."""
+    with transaction.atomic():
+        lift = (
+            Action.objects.select_for_update()
+            .filter(lifts_id=action_id, measure=Measure.LIFT, status=Action.Status.EXECUTED)
+            .select_related("lifts")
+            .first()
+        )
+        if lift is None:
+            return None
+        method, path, body, key = contract_call(lift)
+        lift.attempts += 1
+        save_changed(lift, "attempts")
+        attempt = ActionAttempt.objects.create(
+            action=lift, number=lift.attempts, started_at=timezone.now(), method=method, path=path
+        )
+    reply = gateway().call(method, path, body=body, key=key)
+    nothing = reply.status == 404
+    attempt.finished_at, attempt.status_code = timezone.now(), reply.status
+    attempt.answer, attempt.error = reply.body, reply.error
+    attempt.outcome = (
+        Outcome.NOTHING_TO_LIFT
+        if nothing
+        else Outcome.OK
+        if reply.ok
+        else (Outcome.TRANSIENT if reply.transient else Outcome.PERMANENT)
+    )
+    # Not retried on failure: reconciliation (every 5 minutes) raises an alert if it stays.
+    attempt.save()
+    return lift

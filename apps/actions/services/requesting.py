@@ -37,10 +37,21 @@ def action_request(
     lifts: Action | None = None,
     case: Case | None = None,
     alerts: Sequence[Alert] = (),
+    request_key: uuid.UUID | None = None,
 ) -> list[Action]:
     """Request a measure: one action per account named (a whole cluster at once), or one for
     a symbol or the platform. Approval-free ones go to the exchange at once. `case` and
-    `alerts` say what it answers; a lift answers its action's case unless told otherwise."""
+    `alerts` say what it answers; a lift answers its action's case unless told otherwise.
+    The same `request_key` again returns the actions it made the first time."""
+    if request_key is not None:
+        # The requester's row is the lock: the same form sent twice at once waits here,
+        # then finds the first one's actions.
+        User.objects.select_for_update().filter(pk=by.pk).first()
+        already = list(
+            Action.objects.filter(requested_by=by, request_key=request_key).order_by("pk")
+        )
+        if already:
+            return already
     if lifts is not None:
         lifts = Action.objects.select_for_update().get(pk=lifts.pk)
         if case is None and lifts.case_id is not None:
@@ -86,6 +97,7 @@ def action_request(
             status=status,
             requested_by=by,
             requested_at=now,
+            request_key=request_key,
             approval_deadline=now + timedelta(minutes=settings.RISKDESK_APPROVAL_MINUTES)
             if plan.requires_approval
             else None,
@@ -106,8 +118,7 @@ def action_request(
         )
     told_requested(created, by=by)
     if not plan.requires_approval:
-        for action in created:
-            enqueue_execution(action.pk)
+        enqueue_execution(*(action.pk for action in created))
     return created
 
 

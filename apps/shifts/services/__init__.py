@@ -14,6 +14,7 @@ from apps.shifts.services.handovers import (
 )
 from apps.shifts.services.offers import (
     alerts_route,
+    alerts_route_unoffered,
     shift_return_unclaimed,
     shifts_return_due,
 )
@@ -30,6 +31,7 @@ from apps.shifts.services.rota import (
 __all__ = [
     "RotaRun",
     "alerts_route",
+    "alerts_route_unoffered",
     "handover_acknowledge",
     "handover_write",
     "handovers_flag_overdue",

@@ -6,7 +6,7 @@ these two fields and nothing else of an alert; status moves stay in apps.alerts.
 """
 
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.db.models import Count, Max, Q
@@ -128,6 +128,27 @@ def alerts_route(*, alert_ids: list[int], now: datetime | None = None) -> RouteR
            url=reverse("alerts:queue") + "?assignee=none&status=new",
            body="Nobody is rostered now; the alerts wait in the queue.")  # fmt: skip
     return RouteRun(offered={}, unrouted=count)
+
+
+# Arrivals are routed by their own message first; the net looks only at older ones.
+ROUTE_NET_AFTER = timedelta(seconds=30)
+
+
+def alerts_route_unoffered(*, now: datetime | None = None) -> RouteRun:
+    """The periodic net: new alerts nobody was offered (their route_alerts message was
+    lost) go to whoever is on duty. With nobody on duty it does nothing: the arrival
+    already told the supervisors, and the alerts wait in the queue."""
+    now = now or timezone.now()
+    duty = on_duty(now)
+    if not duty.operators and duty.supervisor is None:
+        return RouteRun(offered={})
+    ids = Alert.objects.filter(
+        status=Status.NEW,
+        assignee__isnull=True,
+        offered_to__isnull=True,
+        first_seen__lte=now - ROUTE_NET_AFTER,
+    ).values_list("pk", flat=True)
+    return alerts_route(alert_ids=list(ids.order_by("pk")[:1000]), now=now)
 
 
 def _crew_ids(shift: Shift) -> list[int]:
