@@ -17,12 +17,13 @@ negligible, and projecting them costs k² pairs), but still count in each profil
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 
 import numpy as np
 import pandas as pd
 from scipy import sparse
 
-STRENGTH_COLUMNS = ["account_a", "account_b", "strength"]
+STRENGTH_COLUMNS = ["a", "b", "strength"]
 # A home router or a carrier NAT puts strangers and families behind one IP: one shared IP
 # witnesses nothing; two different ones (home and office, two VPN exits) start to.
 MIN_SHARED = {"ip": 2}
@@ -39,68 +40,76 @@ def hub_limit(population: int) -> int:
 
 
 def pair_strengths(
-    uses: pd.DataFrame, direct: pd.DataFrame, population: int, hub_accounts: int
+    uses: pd.DataFrame, direct: pd.DataFrame, accounts: int, population: int, hub_accounts: int
 ) -> pd.DataFrame:
-    """``uses``: kind, value, account_id (one row per identifier an account used);
-    ``direct``: account_a, account_b (accounts that moved funds or traded with each other).
-    Returns one row per pair sharing an item below the hub limit, account_a < account_b."""
-    items = _profile_items(uses, direct)
-    if items.empty:
+    """``uses``: kind, value, a (one row per identifier an account used; ``a`` an account's
+    integer code, 0 to ``accounts`` - 1, in id order); ``direct``: a, b (accounts that moved
+    funds to each other). Returns a, b (a < b), strength: one row per pair sharing an item
+    below the hub limit."""
+    if accounts == 0:
         return pd.DataFrame(columns=STRENGTH_COLUMNS)
-    accounts, account_codes = np.unique(
-        items["account_id"].to_numpy(dtype=str), return_inverse=True
-    )
-    item_codes, _ = pd.factorize(items["kind"] + "|" + items["item"])
-    width = np.bincount(item_codes)[item_codes]
-    # The population is at least everyone seen here, so no weight goes negative.
-    weight = np.log1p(max(population, len(accounts), MIN_POPULATION) / width)
-    found = []
-    for kind in pd.unique(items["kind"]):
-        mine = (items["kind"] == kind).to_numpy()
-        found.append(
-            _cosines(
-                account_codes[mine],
-                item_codes[mine],
-                weight[mine],
-                width[mine],
-                hub=hub_accounts,
-                min_shared=MIN_SHARED.get(str(kind), 1),
-            )
+    n = max(population, accounts, MIN_POPULATION)
+    found = [
+        _cosines(
+            *profile, accounts=accounts, n=n, hub=hub_accounts, min_shared=MIN_SHARED.get(kind, 1)
         )
-    cosines = pd.concat(found, ignore_index=True)
-    if cosines.empty:
+        for kind, profile in _profiles(uses, direct, accounts)
+    ]
+    found = [frame for frame in found if not frame.empty]
+    if not found:
         return pd.DataFrame(columns=STRENGTH_COLUMNS)
+    cosines = pd.concat(found, ignore_index=True)
     # Kinds are independent witnesses: the pair is as strong as a noisy-OR of them, so two
     # half-sure kinds together say more than either alone.
     doubt = np.log1p(-np.minimum(cosines["cosine"].to_numpy(), 1 - 1e-12))
-    strength = 1 - np.exp(pd.Series(doubt).groupby([cosines["a"], cosines["b"]]).sum())
-    pairs = strength.reset_index()
-    return pd.DataFrame(
-        {
-            # np.unique sorted the ids, so a < b means account_a < account_b.
-            "account_a": accounts[pairs["a"].to_numpy()],
-            "account_b": accounts[pairs["b"].to_numpy()],
-            "strength": pairs[0].to_numpy(),
-        }
-    )
+    key = cosines["a"].to_numpy(np.int64) * accounts + cosines["b"].to_numpy(np.int64)
+    pair, index = pd.factorize(key)
+    strength = 1 - np.exp(np.bincount(pair, weights=doubt))
+    keys = np.asarray(index, dtype=np.int64)
+    return pd.DataFrame({"a": keys // accounts, "b": keys % accounts, "strength": strength})
+
+
+def _profiles(
+    uses: pd.DataFrame, direct: pd.DataFrame, accounts: int
+) -> Iterator[tuple[str, tuple[np.ndarray, np.ndarray]]]:
+    """Per kind: (account codes, item codes) of every account's profile. Items are the
+    kind's values, then one per account (its identity: code ``values + account``). Where
+    money goes is one kind ("funds"): external addresses and the accounts funds moved with;
+    each side of a transfer carries the other's identity and its own, so the pair shares two
+    items and two accounts that both dealt with a third share that third's identity too."""
+    everyone = np.arange(accounts, dtype=np.int64)
+    kinds = uses["kind"].astype("str").replace({"address": "funds"}).to_numpy()
+    present = set(pd.unique(kinds))
+    if not direct.empty:
+        present.add("funds")
+    for kind in sorted(present):
+        mine = kinds == kind
+        values, _ = pd.factorize(uses["value"].to_numpy()[mine])
+        offset = int(values.max()) + 1 if len(values) else 0
+        account = [uses["a"].to_numpy(np.int64)[mine], everyone]
+        item = [values.astype(np.int64), offset + everyone]
+        if kind == "funds" and not direct.empty:
+            a, b = direct["a"].to_numpy(np.int64), direct["b"].to_numpy(np.int64)
+            account += [a, b]
+            item += [offset + b, offset + a]
+        yield kind, (np.concatenate(account), np.concatenate(item))
 
 
 def _cosines(
-    account: np.ndarray,
-    item: np.ndarray,
-    weight: np.ndarray,
-    width: np.ndarray,
-    *,
-    hub: int,
-    min_shared: int,
+    account: np.ndarray, item: np.ndarray, *, accounts: int, n: int, hub: int, min_shared: int
 ) -> pd.DataFrame:
     """Cosine of the accounts' weighted profiles within one kind of item, for the pairs
     that share at least ``min_shared`` items of it."""
-    size = int(account.max()) + 1
-    norm = np.sqrt(np.bincount(account, weights=weight**2, minlength=size))
+    # One row per account and item (a transfer both ways lists the pair twice).
+    span = int(item.max()) + 1
+    unique = np.unique(account * span + item)
+    account, item = unique // span, unique % span
+    width = np.bincount(item)[item]
+    weight = np.log1p(n / width)
+    norm = np.sqrt(np.bincount(account, weights=weight**2, minlength=accounts))
     pairing = (width > 1) & (width <= hub)
     profiles = sparse.csr_matrix(
-        (weight[pairing], (account[pairing], item[pairing])), shape=(size, int(item.max()) + 1)
+        (weight[pairing], (account[pairing], item[pairing])), shape=(accounts, span)
     )
     shared = _sorted(sparse.triu(profiles @ profiles.T, k=1))
     keep = np.ones(shared.nnz, dtype=bool)
@@ -117,34 +126,3 @@ def _sorted(matrix: sparse.spmatrix) -> sparse.csr_matrix:
     found = sparse.csr_matrix(matrix)
     found.sort_indices()
     return found
-
-
-def _profile_items(uses: pd.DataFrame, direct: pd.DataFrame) -> pd.DataFrame:
-    parts = [
-        pd.DataFrame(
-            {
-                "account_id": uses["account_id"].astype("str"),
-                "kind": uses["kind"].astype("str").replace({"address": "funds"}),
-                "item": uses["kind"].astype("str") + ":" + uses["value"].astype("str"),
-            }
-        )
-    ]
-    if not direct.empty:
-        a, b = direct["account_a"].astype("str"), direct["account_b"].astype("str")
-        # Where money goes is one kind of evidence ("funds"): external addresses and the
-        # accounts funds moved to or from. Each side of a transfer carries the other's
-        # identity and its own (below): the pair shares two items, and two accounts that
-        # both dealt with a third share that third's identity too.
-        parts += [
-            pd.DataFrame({"account_id": a, "kind": "funds", "item": "account:" + b}),
-            pd.DataFrame({"account_id": b, "kind": "funds", "item": "account:" + a}),
-        ]
-    items = pd.concat(parts, ignore_index=True)
-    everyone = pd.Series(pd.unique(items["account_id"]))
-    # Every kind's profile holds the account's own identity too: the anchor that keeps one
-    # broad identifier from making two otherwise empty profiles identical.
-    own = [
-        pd.DataFrame({"account_id": everyone, "kind": kind, "item": "account:" + everyone})
-        for kind in pd.unique(items["kind"])
-    ]
-    return pd.concat([items, *own], ignore_index=True).drop_duplicates()

@@ -92,39 +92,33 @@ def link_accounts(
     population: int | None = None,
 ) -> Linkage:
     """Link the window's accounts. ``population``: how many accounts the exchange has
-    (the window's accounts table); it sets how rare an identifier is."""
+    (the window's accounts table); it sets how rare an identifier is.
+
+    Inside, every account is an integer code (its rank in id order): ten million pairs of
+    id strings would cost minutes to sort, group and join. Ids come back at the end."""
     settings = {**DEFAULT_LINK_PARAMS, **(params or {})}
+    max_values = int(settings["max_values"])
     uses = _identifier_uses(logins, transfers)
-    parts = []
-    if transfers is not None:
-        parts.append(_transfer_pairs(transfers, int(settings["max_values"])))
-    if trades is not None:
-        parts.append(_trading_pairs(trades, int(settings["min_trades_with"])))
-    direct = [part for part in parts if not part.empty]
-    seen = set(uses["account_id"]).union(
-        *(set(p["account_a"]) | set(p["account_b"]) for p in direct)
-    )
-    population = max(population or 0, len(seen))
+    internal = _internal_transfers(transfers)
+    frequent = _frequent_fills(trades, int(settings["min_trades_with"]))
+    ids = _account_ids(uses["account_id"], internal, frequent)
+    uses["a"] = ids.get_indexer(uses["account_id"])
+    population = max(population or 0, len(ids))
     hub_accounts = int(settings["hub_accounts"] or hub_limit(population))
     shared, hubs = _shared_identifiers(uses, hub_accounts)
+    funds = _coded(internal, ids)
     # Only moved funds enter the profiles: everybody trades with the market makers, so a
     # shared trading counterparty says nothing; repeated fills stay evidence rows only.
-    funds = [p for p in direct if p["kind"].iat[0] == "transfer"]
-    direct_pairs = (
-        funds[0][["account_a", "account_b"]]
-        if funds
-        else pd.DataFrame(columns=["account_a", "account_b"])
-    )
-    strengths = pair_strengths(uses, direct_pairs, population, hub_accounts)
-    found = [_pairs_sharing(shared, int(settings["max_values"])), *direct]
-    found.append(_counterparty_pairs(funds, strengths, found, settings))
-    found = [part for part in found if not part.empty]
-    links = pd.concat(found, ignore_index=True) if found else pd.DataFrame(columns=LINK_COLUMNS)
-    links = links.merge(strengths, on=["account_a", "account_b"], how="left")
-    links["strength"] = links["strength"].fillna(0.0).astype(float)
-    links = links.sort_values(["account_a", "account_b", "kind"], ignore_index=True)
-    links["linked"] = _control_links(links, settings)
-    return linkage_of(links, hubs)
+    strengths = pair_strengths(uses, funds[["a", "b"]], len(ids), population, hub_accounts)
+    found = [
+        _pairs_sharing(shared, max_values),
+        _evidence_rows(funds.assign(kind="transfer", value=funds["transfer_id"]), max_values),
+        _trading_pairs(_coded(frequent, ids)),
+    ]
+    found.append(_counterparty_pairs(found[1], strengths, found, settings))
+    links = _joined(found, strengths, len(ids))
+    links["linked"], clusters = _control_links(links, settings, ids)
+    return _named(links, ids, hubs, clusters)
 
 
 def link_window(feed: Any, params: dict[str, Any] | None = None, trades: bool = True) -> Linkage:
@@ -187,60 +181,102 @@ def _shared_identifiers(uses: pd.DataFrame, hub_accounts: int) -> tuple[pd.DataF
     return uses[(width > 1) & (width <= hub_accounts)], hubs.reset_index()
 
 
+def _account_ids(uses: pd.Series, internal: pd.DataFrame, frequent: pd.DataFrame) -> pd.Index:
+    """Every account the evidence names, in id order: position = the account's code."""
+    parts = [uses.astype("str")]
+    for frame in (internal, frequent):
+        parts += [frame["account_a"], frame["account_b"]]
+    return pd.Index(pd.unique(pd.concat(parts, ignore_index=True)), dtype=object).sort_values()
+
+
+def _coded(frame: pd.DataFrame, ids: pd.Index) -> pd.DataFrame:
+    # Codes follow id order, so account_a < account_b stays a < b.
+    return frame.assign(
+        a=ids.get_indexer(frame["account_a"]), b=ids.get_indexer(frame["account_b"])
+    )
+
+
 def _pairs_sharing(shared: pd.DataFrame, max_values: int) -> pd.DataFrame:
     if shared.empty:
-        return pd.DataFrame(columns=LINK_COLUMNS)
-    # Join on integer codes: ten million pairs of strings would cost minutes.
-    item, _ = pd.factorize(shared["kind"].astype("str") + "\x1f" + shared["value"].astype("str"))
-    account, names = pd.factorize(shared["account_id"].astype("str"), sort=True)
-    slim = pd.DataFrame({"item": item, "account": account, "row": np.arange(len(shared))})
-    pairs = slim.merge(slim, on="item", suffixes=("_a", "_b"))
-    pairs = pairs[pairs["account_a"].to_numpy() < pairs["account_b"].to_numpy()]
-    a, b = pairs["row_a"].to_numpy(), pairs["row_b"].to_numpy()
-    names = np.asarray(names, dtype=object)
-    # Naive UTC datetime64 arrays: indexing them makes no Timestamp objects.
-    first = shared["first"].dt.tz_convert(None).to_numpy()
-    last = shared["last"].dt.tz_convert(None).to_numpy()
+        return _no_rows()
+    # sort=True: item codes follow the values' order, so each row's values come sorted.
+    item, _ = pd.factorize(
+        shared["kind"].astype("str") + "\x1f" + shared["value"].astype("str"), sort=True
+    )
+    slim = pd.DataFrame({"item": item, "a": shared["a"].to_numpy(), "row": np.arange(len(shared))})
+    pairs = slim.merge(slim, on="item", suffixes=("", "_b"))
+    pairs = pairs[pairs["a"].to_numpy() < pairs["a_b"].to_numpy()]
+    a, b = pairs["row"].to_numpy(), pairs["row_b"].to_numpy()
+    first, last = _nanoseconds(shared["first"]), _nanoseconds(shared["last"])
+    events = shared["events"].to_numpy(np.int64)
     rows = pd.DataFrame(
         {
-            # sort=True codes: a smaller code is a smaller account id.
-            "account_a": names[pairs["account_a"].to_numpy()],
-            "account_b": names[pairs["account_b"].to_numpy()],
+            "a": pairs["a"].to_numpy(),
+            "b": pairs["a_b"].to_numpy(),
             "kind": shared["kind"].to_numpy()[a],
             "value": shared["value"].to_numpy()[a],
-            "first": pd.to_datetime(np.minimum(first[a], first[b]), utc=True),
-            "last": pd.to_datetime(np.maximum(last[a], last[b]), utc=True),
-            "events": shared["events"].to_numpy()[a] + shared["events"].to_numpy()[b],
+            "value_code": item[a],
+            "first": np.minimum(first[a], first[b]),
+            "last": np.maximum(last[a], last[b]),
+            "events": events[a] + events[b],
         }
     )
-    return _evidence_rows(rows, ["account_a", "account_b", "kind"], "value", max_values)
+    return _evidence_rows(rows, max_values)
 
 
-def _evidence_rows(
-    rows: pd.DataFrame, keys: list[str], value: str, max_values: int
-) -> pd.DataFrame:
-    """One evidence row per ``keys``: its first ``max_values`` distinct values (sorted), how
-    many there are, first / last time and events (from the ``first``, ``last``, ``events``
-    columns). Vectorised: a million pairs must not call Python once per pair."""
-    rows = rows.drop_duplicates([*keys, value]).sort_values([*keys, value], kind="stable")
-    group = rows.groupby(keys, observed=True, sort=False)
-    links = group.agg(
-        first_seen=("first", "min"),
-        last_seen=("last", "max"),
-        events=("events", "sum"),
-        value_count=(value, "size"),
-    ).reset_index()
-    kept = rows[group.cumcount().to_numpy() < max_values]
-    group_of = kept.groupby(keys, observed=True, sort=False).ngroup().to_numpy()
-    # Groups come out in the sorted order of their first rows, as in ``links``; Arrow
-    # builds the lists in C.
-    offsets = np.r_[0, np.flatnonzero(np.diff(group_of)) + 1, len(group_of)].astype(np.int64)
-    flat = pa.array(kept[value].astype("str").to_numpy(dtype=object), type=pa.string())
+def _nanoseconds(times: pd.Series) -> np.ndarray:
+    return times.dt.tz_convert(None).to_numpy().astype("datetime64[ns]").view(np.int64)
+
+
+def _evidence_rows(rows: pd.DataFrame, max_values: int) -> pd.DataFrame:
+    """One evidence row per pair (``a`` < ``b``) and kind: its first ``max_values`` values in
+    order, how many there are, first / last time and events. ``rows``: a, b, kind, value,
+    first, last (nanoseconds or times), events, and optionally value_code (the values'
+    order). Numpy throughout: a million pairs must not call Python once per pair."""
+    if rows.empty:
+        return _no_rows()
+    kind, kinds = pd.factorize(rows["kind"], sort=True)
+    if "value_code" in rows:
+        order_of_value = rows["value_code"].to_numpy()
+    else:
+        order_of_value, _ = pd.factorize(rows["value"].astype("str"), sort=True)
+    a, b = rows["a"].to_numpy(np.int64), rows["b"].to_numpy(np.int64)
+    order = np.lexsort((order_of_value, kind, b, a))
+    a, b, kind = a[order], b[order], kind[order]
+    first, last = (_as_nanoseconds(rows[c])[order] for c in ("first", "last"))
+    events = rows["events"].to_numpy(np.int64)[order]
+    starts = np.flatnonzero(
+        np.r_[True, (a[1:] != a[:-1]) | (b[1:] != b[:-1]) | (kind[1:] != kind[:-1])]
+    )
+    counts = np.diff(np.r_[starts, len(a)])
+    rank = np.arange(len(a)) - np.repeat(starts, counts)
+    kept = rows["value"].astype("str").to_numpy(dtype=object)[order][rank < max_values]
+    offsets = np.r_[0, np.cumsum(np.minimum(counts, max_values))].astype(np.int64)
     # Kept in Arrow: ten million Python lists would cost gigabytes. An element still reads
     # as a plain list.
-    lists = pa.ListArray.from_arrays(pa.array(offsets), flat)
-    links["values"] = pd.Series(pd.arrays.ArrowExtensionArray(lists), index=links.index)
-    return links[LINK_COLUMNS]
+    lists = pa.ListArray.from_arrays(pa.array(offsets), pa.array(kept, type=pa.string()))
+    return pd.DataFrame(
+        {
+            "a": a[starts],
+            "b": b[starts],
+            "kind": np.asarray(kinds, dtype=object)[kind[starts]],
+            "values": pd.arrays.ArrowExtensionArray(lists),
+            "value_count": counts,
+            "first_seen": pd.to_datetime(np.minimum.reduceat(first, starts), utc=True),
+            "last_seen": pd.to_datetime(np.maximum.reduceat(last, starts), utc=True),
+            "events": np.add.reduceat(events, starts),
+        }
+    )
+
+
+def _as_nanoseconds(column: pd.Series) -> np.ndarray:
+    if pd.api.types.is_integer_dtype(column.dtype):
+        return column.to_numpy(np.int64)
+    return _nanoseconds(pd.to_datetime(column, utc=True))
+
+
+def _no_rows() -> pd.DataFrame:
+    return pd.DataFrame(columns=["a", "b", *LINK_COLUMNS[2:]]).astype({"a": "int64", "b": "int64"})
 
 
 def _ordered(frame: pd.DataFrame, left: str, right: str) -> pd.DataFrame:
@@ -248,24 +284,30 @@ def _ordered(frame: pd.DataFrame, left: str, right: str) -> pd.DataFrame:
     return frame.assign(account_a=np.minimum(a, b), account_b=np.maximum(a, b))
 
 
-def _transfer_pairs(transfers: pd.DataFrame, max_values: int) -> pd.DataFrame:
+def _internal_transfers(transfers: pd.DataFrame | None) -> pd.DataFrame:
+    """Internal movements between two accounts, each once: account_a < account_b,
+    transfer_id, ts and the time columns evidence rows read."""
+    columns = ["account_a", "account_b", "transfer_id", "first", "last", "events"]
+    if transfers is None:
+        return pd.DataFrame(columns=columns)
     internal = transfers[transfers["counterparty_account_id"].notna()]
     internal = _ordered(internal, "account_id", "counterparty_account_id")
     internal = internal[internal["account_a"] != internal["account_b"]]
-    if internal.empty:
-        return pd.DataFrame(columns=LINK_COLUMNS)
     # Both legs of one movement are listed (internal_out and internal_in); count it once.
     outgoing = internal[internal["kind"] == "internal_out"]
     internal = outgoing if not outgoing.empty else internal
-    internal = internal.assign(kind="transfer", first=internal["ts"], last=internal["ts"], events=1)
-    return _evidence_rows(internal, ["account_a", "account_b", "kind"], "transfer_id", max_values)
+    return internal.assign(first=internal["ts"], last=internal["ts"], events=1)[columns]
 
 
-def _trading_pairs(trades: pd.DataFrame, min_trades: int) -> pd.DataFrame:
-    """Pairs of accounts that traded with each other at least ``min_trades`` times.
+def _frequent_fills(trades: pd.DataFrame | None, min_trades: int) -> pd.DataFrame:
+    """Fills between two accounts that traded with each other at least ``min_trades``
+    times: account_a < account_b, symbol, ts.
 
     Counted on integer codes first: only the few frequent pairs are turned back into
     strings (1M trades have hundreds of thousands of one-off pairs)."""
+    columns = ["account_a", "account_b", "symbol", "ts"]
+    if trades is None or trades.empty:
+        return pd.DataFrame(columns=columns)
     n = len(trades)
     # sort=True: a smaller code is a smaller id, so account_a < account_b as everywhere.
     codes, names = pd.factorize(
@@ -278,10 +320,8 @@ def _trading_pairs(trades: pd.DataFrame, min_trades: int) -> pd.DataFrame:
     pair, _ = pd.factorize(low * max(1, len(names)) + high)
     counts = np.bincount(pair)
     rows = np.flatnonzero((counts[pair] >= min_trades) & (buyer != seller))
-    if len(rows) == 0:
-        return pd.DataFrame(columns=LINK_COLUMNS)
     names = np.asarray(names, dtype=object)
-    frequent = pd.DataFrame(
+    return pd.DataFrame(
         {
             "account_a": names[low[rows]],
             "account_b": names[high[rows]],
@@ -290,7 +330,13 @@ def _trading_pairs(trades: pd.DataFrame, min_trades: int) -> pd.DataFrame:
             "ts": trades["ts"].iloc[rows].to_numpy(),
         }
     )
-    grouped = frequent.groupby(["account_a", "account_b"])
+
+
+def _trading_pairs(frequent: pd.DataFrame) -> pd.DataFrame:
+    """One trades_with row per pair: the symbols, and every fill counted as an event."""
+    if frequent.empty:
+        return _no_rows()
+    grouped = frequent.groupby(["a", "b"])
     links = grouped.agg(
         values=("symbol", lambda v: sorted(set(v))),
         value_count=("symbol", "nunique"),
@@ -304,51 +350,84 @@ def _trading_pairs(trades: pd.DataFrame, min_trades: int) -> pd.DataFrame:
 
 
 def _counterparty_pairs(
-    direct: list[pd.DataFrame],
+    transfers: pd.DataFrame,
     strengths: pd.DataFrame,
     found: list[pd.DataFrame],
     settings: dict[str, Any],
 ) -> pd.DataFrame:
     """Evidence rows for strong pairs that share no identifier and never dealt with each
-    other, only with the same third accounts (a funder behind both, one sweep account)."""
-    strong = strengths[strengths["strength"] >= float(settings["min_strength"])]
-    have = [f[["account_a", "account_b"]] for f in found if not f.empty]
-    if strong.empty or not direct:
-        return pd.DataFrame(columns=LINK_COLUMNS)
-    if have:
-        known = pd.concat(have, ignore_index=True).drop_duplicates()
-        marked = strong.merge(known, how="left", indicator=True)
-        strong = marked[marked["_merge"] == "left_only"]
-    if strong.empty:
-        return pd.DataFrame(columns=LINK_COLUMNS)
-    relations = pd.concat(direct, ignore_index=True)[
-        ["account_a", "account_b", "first_seen", "last_seen", "events"]
+    other, only with the same third accounts (a funder behind both, one sweep account).
+    ``transfers``: the transfer evidence rows."""
+    strong = strengths[strengths["strength"] >= float(settings["min_strength"])][["a", "b"]]
+    if strong.empty or transfers.empty:
+        return _no_rows()
+    known = pd.concat([f[["a", "b"]] for f in found if not f.empty], ignore_index=True)
+    span = int(max(strong["b"].max(), known["b"].max())) + 1
+    strong = strong[
+        ~np.isin(strong["a"] * span + strong["b"], known["a"].to_numpy() * span + known["b"])
     ]
+    relations = transfers[["a", "b", "first_seen", "last_seen", "events"]]
     either_way = pd.concat(
         [
-            relations.rename(columns={"account_a": "side", "account_b": "via"}),
-            relations.rename(columns={"account_b": "side", "account_a": "via"}),
+            relations.rename(columns={"a": "side", "b": "via"}),
+            relations.rename(columns={"b": "side", "a": "via"}),
         ],
         ignore_index=True,
     )
-    pairs = strong[["account_a", "account_b"]].merge(
-        either_way, left_on="account_a", right_on="side"
-    )
+    pairs = strong.merge(either_way, left_on="a", right_on="side")
     pairs = pairs.merge(
-        either_way, left_on=["account_b", "via"], right_on=["side", "via"], suffixes=("", "_b")
+        either_way, left_on=["b", "via"], right_on=["side", "via"], suffixes=("", "_b")
     )
     if pairs.empty:
-        return pd.DataFrame(columns=LINK_COLUMNS)
-    pairs = pairs.assign(
-        kind="counterparty",
-        first=np.minimum(pairs["first_seen"], pairs["first_seen_b"]),
-        last=np.maximum(pairs["last_seen"], pairs["last_seen_b"]),
-        events=pairs["events"] + pairs["events_b"],
+        return _no_rows()
+    rows = pd.DataFrame(
+        {
+            "a": pairs["a"],
+            "b": pairs["b"],
+            "kind": "counterparty",
+            "value": pairs["via"],  # a code: named at the end (_named)
+            "value_code": pairs["via"],
+            "first": np.minimum(pairs["first_seen"], pairs["first_seen_b"]),
+            "last": np.maximum(pairs["last_seen"], pairs["last_seen_b"]),
+            "events": pairs["events"] + pairs["events_b"],
+        }
     )
-    keys = ["account_a", "account_b", "kind"]
-    return _evidence_rows(
-        pairs[[*keys, "via", "first", "last", "events"]], keys, "via", int(settings["max_values"])
+    return _evidence_rows(rows, int(settings["max_values"]))
+
+
+def _joined(found: list[pd.DataFrame], strengths: pd.DataFrame, accounts: int) -> pd.DataFrame:
+    """Every evidence row with its pair's strength, in (a, b, kind) order."""
+    parts = [part for part in found if not part.empty]
+    if not parts:
+        return _no_rows().assign(strength=pd.Series(dtype=float))
+    links = pd.concat(parts, ignore_index=True)
+    keys = pd.Index(
+        strengths["a"].to_numpy(np.int64) * accounts + strengths["b"].to_numpy(np.int64)
     )
+    at = keys.get_indexer(links["a"].to_numpy(np.int64) * accounts + links["b"].to_numpy(np.int64))
+    strength = np.r_[strengths["strength"].to_numpy(float), 0.0]  # at -1: no strength
+    links["strength"] = strength[at]
+    kind, _ = pd.factorize(links["kind"], sort=True)
+    order = np.lexsort((kind, links["b"].to_numpy(), links["a"].to_numpy()))
+    return links.iloc[order].reset_index(drop=True)
+
+
+def _named(
+    links: pd.DataFrame, ids: pd.Index, hubs: pd.DataFrame, clusters: dict[str, list[str]]
+) -> Linkage:
+    names = np.asarray(ids, dtype=object)
+    links.insert(0, "account_a", names[links["a"].to_numpy(np.int64)])
+    links.insert(1, "account_b", names[links["b"].to_numpy(np.int64)])
+    counterparty = links["kind"] == "counterparty"
+    if counterparty.any():
+        links.loc[counterparty, "values"] = links.loc[counterparty, "values"].map(
+            lambda codes: [names[int(code)] for code in codes]
+        )
+    links = links.drop(columns=["a", "b"])
+    account_cluster = pd.Series(
+        {account: key for key, members in clusters.items() for account in members}, dtype="str"
+    )
+    return Linkage(links, clusters, account_cluster, hubs)
 
 
 def pair_signals(links: pd.DataFrame) -> pd.Series:
@@ -360,20 +439,38 @@ def pair_signals(links: pd.DataFrame) -> pd.Series:
     return pd.Series(counted, index=links.index, dtype="int64")
 
 
-def _control_links(links: pd.DataFrame, settings: dict[str, Any]) -> pd.Series:
+def _control_links(
+    links: pd.DataFrame, settings: dict[str, Any], ids: pd.Index
+) -> tuple[pd.Series, dict[str, list[str]]]:
     """Per row: does its pair count as common control? Strong enough, and, in a cluster of
-    only two accounts, resting on at least ``min_pair_signals`` signals."""
+    only two accounts, resting on at least ``min_pair_signals`` signals. Also the clusters
+    the verdicts make."""
     if links.empty:
-        return pd.Series([], dtype=bool)
-    linked = links["strength"] >= float(settings["min_strength"])
-    clusters = _components(links[linked])
-    size = {account: len(members) for members in clusters.values() for account in members}
-    # Both ends of a linked row are in one cluster, so account_a's size is the pair's.
-    in_pair = links["account_a"].map(size).eq(2) & linked
+        return pd.Series([], dtype=bool), {}
+    a, b = links["a"].to_numpy(np.int64), links["b"].to_numpy(np.int64)
+    linked = links["strength"].to_numpy(float) >= float(settings["min_strength"])
+    label = _labels(a[linked], b[linked], len(ids))
+    size = np.bincount(label, minlength=len(ids))
+    # Both ends of a linked row are in one cluster, so a's cluster size is the pair's.
+    in_pair = linked & (size[label[a]] == 2)
     if in_pair.any():
-        signals = pair_signals(links).groupby([links["account_a"], links["account_b"]])
-        linked &= ~(in_pair & (signals.transform("sum") < int(settings["min_pair_signals"])))
-    return linked.astype(bool)
+        pair, _ = pd.factorize(a * len(ids) + b)
+        signals = np.bincount(pair, weights=pair_signals(links).to_numpy(float))[pair]
+        linked &= ~(in_pair & (signals < int(settings["min_pair_signals"])))
+    label = _labels(a[linked], b[linked], len(ids))
+    touched = np.zeros(len(ids), dtype=bool)
+    touched[a[linked]] = touched[b[linked]] = True
+    names = np.asarray(ids, dtype=object)
+    members = pd.Series(names[touched]).groupby(label[touched]).agg(list)
+    # Codes follow id order, so each cluster's first member is its smallest id: its key.
+    clusters = {group[0]: list(group) for group in members}
+    return pd.Series(linked, index=links.index), clusters
+
+
+def _labels(a: np.ndarray, b: np.ndarray, accounts: int) -> np.ndarray:
+    """Each account's connected component over the pairs (a, b)."""
+    graph = sparse.coo_matrix((np.ones(len(a), dtype=np.int8), (a, b)), shape=(accounts, accounts))
+    return csgraph.connected_components(graph, directed=False)[1]
 
 
 def _components(links: pd.DataFrame) -> dict[str, list[str]]:
