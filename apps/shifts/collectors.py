@@ -132,9 +132,9 @@ def _measure_item(restriction: Any) -> HandoverItem:
 
 def temporary_measures(shift: "Shift") -> list[HandoverItem]:
     """Standing measures that end by themselves: the next shift sees them lapse."""
-    from apps.actions.models import Restriction
+    from apps.actions.models import Restriction, restriction_active
 
-    found = Restriction.objects.filter(status=Restriction.Status.ACTIVE, expires_at__isnull=False)
+    found = Restriction.objects.filter(restriction_active(timezone.now()), expires_at__isnull=False)
     rows = found.select_related("action").order_by("expires_at", "pk")[:LIMIT]
     return _capped(rows, found.count(), _measure_item, reverse("actions:list"))
 
@@ -142,10 +142,10 @@ def temporary_measures(shift: "Shift") -> list[HandoverItem]:
 def emergency_measures(shift: "Shift") -> list[HandoverItem]:
     """Symbol- and platform-wide measures: they touch every customer."""
     from apps.actions.measures import Scope
-    from apps.actions.models import Restriction
+    from apps.actions.models import Restriction, restriction_active
 
     found = Restriction.objects.filter(
-        status=Restriction.Status.ACTIVE, scope__in=[Scope.SYMBOL, Scope.PLATFORM]
+        restriction_active(timezone.now()), scope__in=[Scope.SYMBOL, Scope.PLATFORM]
     )
     rows = found.select_related("action").order_by("applied_at", "pk")[:LIMIT]
     return _capped(rows, found.count(), _measure_item, reverse("actions:list"))

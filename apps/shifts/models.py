@@ -14,6 +14,7 @@ from django.db import models
 from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
 
+from apps.desk.errors import DomainError
 from apps.desk.history import HistoryStamp
 from apps.shifts.clock import shift_instants
 
@@ -166,7 +167,7 @@ class Assignment(models.Model):
         return f"{self.person} on {self.shift}"
 
 
-class ShiftError(Exception):
+class ShiftError(DomainError):
     """A change to the rota that the desk's rules do not allow; the message says why."""
 
 

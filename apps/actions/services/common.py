@@ -2,9 +2,12 @@ from django.db import transaction
 from django.db.models import Model
 
 from apps.actions.models import Action, Restriction
+from apps.desk.errors import DomainError
+from apps.desk.history import save_by
+from apps.people.models import User
 
 
-class ActionError(Exception):
+class ActionError(DomainError):
     """A request, approval or execution step the desk refuses; the message is for people."""
 
 
@@ -19,8 +22,9 @@ def move(record: Action | Restriction, to: str, reason: str) -> None:
     record._change_reason = reason  # type: ignore[union-attr]  # simple-history's reason
 
 
-def save_changed(record: Model, *fields: str) -> None:
-    record.save(update_fields=list(fields))
+def save_changed(record: Model, *fields: str, by: User | None) -> None:
+    """Save `fields`; the history row names `by`, or the task when None (desk.history)."""
+    save_by(record, by=by, fields=fields)
 
 
 def enqueue_execution(action_id: int, countdown: float = 0) -> None:

@@ -7,7 +7,6 @@ from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.db import transaction
 from django.utils import timezone
-from simple_history.utils import bulk_create_with_history
 
 from apps.accounts.models import ExchangeAccount
 from apps.actions.measures import ACCOUNT_SCOPES
@@ -17,7 +16,8 @@ from apps.actions.services.common import ActionError, enqueue_execution
 from apps.actions.services.telling import told_requested
 from apps.alerts.models import Alert
 from apps.cases.models import Case, CaseAlert
-from apps.desk.history import current_task
+from apps.desk.history import bulk_create_by
+from apps.desk.locking import locked
 from apps.people.models import User
 
 
@@ -42,7 +42,7 @@ def action_request(
     a symbol or the platform. Approval-free ones go to the exchange at once. `case` and
     `alerts` say what it answers; a lift answers its action's case unless told otherwise."""
     if lifts is not None:
-        lifts = Action.objects.select_for_update().get(pk=lifts.pk)
+        lifts = locked(lifts, error=ActionError)
         if case is None and lifts.case_id is not None:
             case = lifts.case
     alerts = list(Alert.objects.filter(pk__in=[a.pk for a in alerts]).order_by("pk"))
@@ -94,11 +94,7 @@ def action_request(
         for account in targets
     ]
     # One insert per table, with a history row each, so a 1,000-account cluster is one step.
-    created = bulk_create_with_history(
-        actions, Action, batch_size=500, default_user=by, default_change_reason="requested"
-    )
-    if current_task():
-        Action.history.filter(id__in=[a.pk for a in created]).update(history_task=current_task())
+    created = bulk_create_by(actions, Action, by=by, reason="requested")
     if alerts:
         through = Action.alerts.through
         through.objects.bulk_create(

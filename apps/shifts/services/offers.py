@@ -12,11 +12,10 @@ from django.db import transaction
 from django.db.models import Count, Max, Q
 from django.urls import reverse
 from django.utils import timezone
-from simple_history.utils import bulk_update_with_history
 
 from apps.alerts.models import Alert, Status
 from apps.alerts.selectors import QUEUE_ORDER
-from apps.desk.history import current_task
+from apps.desk.history import bulk_update_by, task_work
 from apps.people.models import User
 from apps.people.selectors import active_supervisors
 from apps.shifts.models import Shift
@@ -66,19 +65,15 @@ def operator_loads(operators: list[User]) -> list[OperatorLoad]:
 
 
 def _save_offers(alerts: list[Alert], reason: str) -> None:
-    bulk_update_with_history(
-        alerts,
-        Alert,
-        ["offered_to", "offered_at"],
-        default_change_reason=reason,
-        custom_historical_attrs={"history_task": current_task()},
-    )
+    # Routing is the routing task's work, never a person's: the rows name the task.
+    bulk_update_by(alerts, Alert, ["offered_to", "offered_at"], by=None, reason=reason)
 
 
 def _supervisors() -> list[User]:
     return list(active_supervisors())
 
 
+@task_work("shifts.alerts_route")
 @transaction.atomic
 def alerts_route(*, alert_ids: list[int], now: datetime | None = None) -> RouteRun:
     """Offer each new, unoffered alert of `alert_ids` to an operator on duty.
@@ -135,6 +130,7 @@ def _crew_ids(shift: Shift) -> list[int]:
     return [*ids, shift.supervisor_id] if shift.supervisor_id else ids
 
 
+@task_work("shifts.shift_return_unclaimed")
 def shift_return_unclaimed(*, shift: Shift, now: datetime | None = None) -> list[int] | None:
     """Take back the offers `shift` left unclaimed, once, when it has ended; the alert
     ids, or None when the shift has not ended or its work was returned already.
