@@ -51,8 +51,8 @@ INSTALLED_APPS = [
     "template_partials",
     "axes",
     "csp",
-    "apps.people",
     "apps.desk",
+    "apps.people",
     "apps.accounts",
     "apps.alerts",
     "apps.detection",
@@ -60,6 +60,8 @@ INSTALLED_APPS = [
     "apps.actions",
     "apps.notifications",
     "apps.cases",
+    "apps.reports",
+    "apps.console",
 ]
 
 MIDDLEWARE = [
@@ -95,7 +97,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "apps.desk.context_processors.desk",
+                "apps.console.context_processors.desk",
                 "apps.shifts.context_processors.on_duty",
             ],
         },
@@ -126,7 +128,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "people:sign_in"
-LOGIN_REDIRECT_URL = "desk:home"
+LOGIN_REDIRECT_URL = "console:home"
 LOGOUT_REDIRECT_URL = "people:sign_in"
 GUARDIAN_RAISE_403 = True
 ANONYMOUS_USER_NAME = None  # guardian: anonymous users never hold object permissions
@@ -261,7 +263,7 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "shifts-rota-extend": {"task": "apps.shifts.tasks.rota_extend", "schedule": 3600.0},
     "shifts-handovers-overdue": {"task": "apps.shifts.tasks.handovers_flag", "schedule": 60.0},
     "shifts-return-unclaimed": {"task": "apps.shifts.tasks.return_unclaimed", "schedule": 60.0},
-    "shifts-reports": {"task": "apps.shifts.tasks.shift_reports_make", "schedule": 60.0},
+    "shifts-reports": {"task": "apps.reports.tasks.shift_reports_make", "schedule": 60.0},
     "actions-timers": {"task": "apps.actions.tasks.run_action_timers", "schedule": 15.0},
     "actions-reconcile": {"task": "apps.actions.tasks.reconcile_restrictions", "schedule": 300.0},
     # Timers are found in the database each run: a lost run delays, never loses, one.

@@ -182,8 +182,3 @@ def export_rows(choice: ActionFilter) -> QuerySet[Action]:
 
 def measure_label(code: str) -> str:
     return Measure(code).label if code in Measure.values else code
-
-
-def case_actions(case_id: int) -> list[Action]:
-    """The measures requested for one case, newest first (the case page lists them)."""
-    return list(_actions().filter(case_id=case_id).order_by("-requested_at", "-pk")[:100])

@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from apps.accounts.models import ControlCluster
+from apps.accounts.models import ControlCluster, ExchangeAccount
 from apps.actions import selectors, services
 from apps.actions.export import actions_csv
 from apps.actions.measures import PARAMS, Measure, ReasonCode, Scope, parse_param_text
@@ -19,8 +19,8 @@ from apps.actions.services.execution import contract_call
 from apps.alerts.models import Alert
 from apps.cases.models import Case
 from apps.cases.permissions import can_read_case
-from apps.desk.http import DeskRequest, safe_next
 from apps.people.access import role_required
+from apps.people.http import DeskRequest, safe_next
 from apps.people.roles import STAFF_ROLES, WORKING_ROLES, Role
 
 EXPIRY_CHOICES = [("", "No expiry"), ("1h", "1 hour"), ("24h", "24 hours"), ("7d", "7 days")]
@@ -328,3 +328,22 @@ def action_retry(request: DeskRequest, pk: int) -> HttpResponse:
     except services.ActionError as error:
         messages.error(request, str(error))
     return redirect("actions:detail", pk=action.pk)
+
+
+@role_required(Role.CUSTOMER_SERVICE, Role.SUPERVISOR, Role.AUDITOR)
+@require_GET
+def account_lookup(request: DeskRequest) -> HttpResponse:
+    """Customer service's view of an account: only what may be said to the customer. Here,
+    not in accounts: what is said is the restriction, and accounts is below actions."""
+    query = request.GET.get("q", "").strip()
+    account = ExchangeAccount.objects.filter(pk=query).first() if query else None
+    restrictions = selectors.customer_restrictions(account) if account else []
+    if query:  # every lookup is kept: who, when, which account
+        services.lookup_record(
+            by=request.user, query=query, account=account, restricted=bool(restrictions)
+        )
+    return render(
+        request,
+        "actions/lookup.html",
+        {"query": query, "account": account, "restrictions": restrictions},
+    )

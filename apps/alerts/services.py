@@ -1,5 +1,7 @@
 """Every move of an alert's status: one function each, under a row lock (STYLE.md)."""
 
+from datetime import datetime
+
 from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 from django.db.models import QuerySet
@@ -10,7 +12,7 @@ from apps.alerts.ingest import Incoming, alerts_ingest
 from apps.alerts.models import Alert, DismissReason, RejectedAlert, Status, WayIn
 from apps.alerts.signals import alert_escalated
 from apps.desk.errors import DomainError
-from apps.desk.history import current_task, save_by
+from apps.desk.history import bulk_update_by, current_task, save_by
 from apps.desk.locking import locked
 from apps.people.access import has_role
 from apps.people.models import User
@@ -227,3 +229,14 @@ def rejected_alert_resubmit(*, rejected: RejectedAlert, by: User, text: str) -> 
         reason=f"re-submitted: {outcome.status} as alert {outcome.alert_id} ({alert_in.dedup_key})",
     )
     return Alert.objects.get(pk=outcome.alert_id)
+
+
+def alerts_offer(*, offers: list[tuple[Alert, User | None]], at: datetime, reason: str) -> None:
+    """Whose turn each alert is: the shifts app's routing decides, the alerts app writes it.
+    Only `offered_to` / `offered_at` change (None takes an offer back); an offer moves no
+    status, and claiming stays first-come. The caller holds the rows' locks."""
+    for alert, person in offers:
+        alert.offered_to, alert.offered_at = person, at if person is not None else None
+    rows = [alert for alert, _ in offers]
+    # Routing is a task's work, never a person's: the rows name the task.
+    bulk_update_by(rows, Alert, ["offered_to", "offered_at"], by=None, reason=reason)

@@ -22,9 +22,9 @@ from apps.alerts.models import (
     Status,
 )
 from apps.alerts.services import AlertError
-from apps.desk.http import DeskRequest
 from apps.desk.selectors import history_entries
 from apps.people.access import has_role, role_required
+from apps.people.http import DeskRequest
 from apps.people.models import User
 from apps.people.roles import STAFF_ROLES, WORKING_ROLES, Role
 

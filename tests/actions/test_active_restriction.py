@@ -10,7 +10,7 @@ from apps.actions import services
 from apps.actions.measures import Measure, Scope
 from apps.actions.models import Action, Restriction, restriction_active
 from apps.actions.selectors import account_restrictions
-from apps.shifts.collectors import emergency_measures, temporary_measures
+from apps.reports.collectors import emergency_measures, temporary_measures
 from tests.actions.conftest import request_one
 from tests.shifts.helpers import make_shift, now
 

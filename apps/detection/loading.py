@@ -15,9 +15,9 @@ from django.db import transaction
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from apps.accounts.clustering import clusters_rebuild, links_store
 from apps.accounts.models import ExchangeAccount, FeedLoad, Identifier
 from apps.desk.history import current_task
+from apps.detection.clustering import clusters_rebuild, links_store
 from apps.detection.feed import read_feed
 from apps.detection.linking import link_window
 

@@ -9,12 +9,12 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
 from apps.alerts.models import Category, Severity
-from apps.cases.charts import Series, line_chart
-from apps.desk.http import DeskRequest
+from apps.desk.charts import Series, line_chart
 from apps.people.access import role_required
+from apps.people.http import DeskRequest
 from apps.people.roles import SHIFT_READERS
-from apps.shifts.charts import SEVERITY_SERIES, hbar_chart
-from apps.shifts.dashboard import ShiftReading, read_shift
+from apps.reports.charts import SEVERITY_SERIES, hbar_chart
+from apps.reports.shift_dashboard import ShiftReading, read_shift
 from apps.shifts.models import ShiftReport
 from apps.shifts.selectors import on_duty
 
@@ -68,7 +68,7 @@ def dashboard(request: DeskRequest) -> HttpResponse:
         "poll": getattr(settings, "SHIFT_DASHBOARD_POLL_SECONDS", POLL_SECONDS),
         "now": now,
     }
-    template = "shifts/dashboard.html#board" if request.htmx else "shifts/dashboard.html"
+    template = "reports/dashboard.html#board" if request.htmx else "reports/dashboard.html"
     return render(request, template, context)
 
 
@@ -76,7 +76,7 @@ def dashboard(request: DeskRequest) -> HttpResponse:
 @require_GET
 def reports(request: DeskRequest) -> HttpResponse:
     found = ShiftReport.objects.select_related("shift__pattern", "shift__supervisor")[:60]
-    return render(request, "shifts/reports.html", {"reports": found})
+    return render(request, "reports/reports.html", {"reports": found})
 
 
 @role_required(*SHIFT_READERS)
@@ -87,5 +87,7 @@ def report_detail(request: DeskRequest, pk: int) -> HttpResponse:
     )
     handover = getattr(report.shift, "handover", None)
     return render(
-        request, "shifts/report.html", {"report": report, "f": report.figures, "handover": handover}
+        request,
+        "reports/report.html",
+        {"report": report, "f": report.figures, "handover": handover},
     )

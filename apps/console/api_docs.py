@@ -18,5 +18,5 @@ class ApiDocs(SpectacularSwaggerView):
     allowed_roles = API_READERS
     permission_classes = [HasDeclaredRole]
     # drf-spectacular's own page runs an inline script without a nonce; ours adds it.
-    template_name = "desk/api_docs.html"
+    template_name = "console/api_docs.html"
     url_name = "api-schema"

@@ -1,7 +1,7 @@
 import pytest
 from django.test import RequestFactory
 
-from apps.desk.http import safe_next
+from apps.people.http import safe_next
 
 
 @pytest.mark.parametrize(

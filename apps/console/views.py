@@ -6,9 +6,9 @@ from django.views.decorators.http import require_GET
 from apps.accounts.selectors import desk_overview
 from apps.alerts.selectors import queue_summary
 from apps.desk.history import history_model
-from apps.desk.http import DeskRequest
 from apps.desk.selectors import history_entries, recent_changes
 from apps.people.access import has_role, public, role_of, role_required
+from apps.people.http import DeskRequest
 from apps.people.roles import EVERY_PERSON, STAFF_ROLES, WORKING_ROLES, Role
 
 
@@ -18,7 +18,7 @@ def home(request: DeskRequest) -> HttpResponse:
     role = role_of(request.user)
     return render(
         request,
-        "desk/home.html",
+        "console/home.html",
         {
             "role": role,
             "overview": desk_overview() if has_role(request.user, *STAFF_ROLES) else None,
@@ -44,7 +44,7 @@ def object_history(request: DeskRequest, key: str, pk: str) -> HttpResponse:
     instance = get_object_or_404(model, pk=pk)
     return render(
         request,
-        "desk/history.html",
+        "console/history.html",
         {
             "object": instance,
             "kind": model._meta.verbose_name,

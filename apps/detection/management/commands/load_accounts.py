@@ -2,9 +2,9 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from apps.accounts.loading import accounts_load
 from apps.desk.history import acting_task
 from apps.detection.feed import FeedError
+from apps.detection.loading import accounts_load
 
 
 class Command(BaseCommand):

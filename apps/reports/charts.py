@@ -1,6 +1,6 @@
 """Labelled horizontal bars for the shift dashboard (server-side SVG, CSP-safe).
 
-Time series use apps.cases.charts.line_chart; its bar chart labels only the first and last
+Time series use apps.desk.charts.line_chart; its bar chart labels only the first and last
 bar, which suits time buckets, not categories — hence these."""
 
 from collections.abc import Sequence

@@ -3,9 +3,9 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from apps.accounts.loading import accounts_load
-from apps.desk.demo import demo_work_create, detect_window
+from apps.console.demo import demo_work_create, detect_window
 from apps.desk.history import acting_task
+from apps.detection.loading import accounts_load
 from apps.detection.simulator import simulate
 from apps.people.demo import DEMO_PASSWORD, demo_people_create
 from apps.shifts.demo import demo_rota_create

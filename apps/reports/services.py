@@ -1,10 +1,14 @@
-"""The shift report: made once, when a shift ends, from the dashboard's reading of it."""
+"""The shift report: made once, when a shift ends, from the dashboard's reading of it.
+
+ShiftReport's table stays in the shifts app (its migrations live there), but only this
+read model writes it: the figures span alerts, cases and actions."""
 
 from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from apps.reports.shift_dashboard import read_shift
 from apps.shifts.models import Shift, ShiftReport
 
 
@@ -14,8 +18,6 @@ def shift_report_make(*, shift: Shift, now: datetime | None = None) -> ShiftRepo
     The one-to-one on `shift` is the once-guard: a second scheduler making the same
     report at the same moment loses on the constraint and reads the winner's.
     """
-    from apps.shifts.dashboard import read_shift
-
     now = now or timezone.now()
     if shift.ends_at > now:
         return None

@@ -1,8 +1,8 @@
 from django.urls import path
 
-from apps.desk import views
+from apps.console import views
 
-app_name = "desk"
+app_name = "console"
 urlpatterns = [
     path("", views.home, name="home"),
     path("history/<str:key>/<str:pk>/", views.object_history, name="history"),

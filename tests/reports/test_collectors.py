@@ -15,7 +15,7 @@ from apps.alerts import services as alerts
 from apps.alerts.models import Alert
 from apps.cases.models import OPEN_STATUSES, Case
 from apps.cases.services import case_move, case_open
-from apps.shifts.collectors import LIMIT
+from apps.reports.collectors import LIMIT
 from apps.shifts.services import handover_write
 from tests.actions.conftest import request_one
 from tests.alerts.payloads import stored_alert

@@ -10,10 +10,11 @@ from django.urls import reverse
 
 from apps.alerts import services as alerts
 from apps.alerts.models import Alert
-from apps.shifts import tasks
-from apps.shifts.dashboard import Spread, read_shift
+from apps.reports import tasks
+from apps.reports.services import shift_report_make, shift_reports_make_due
+from apps.reports.shift_dashboard import Spread, read_shift
 from apps.shifts.models import ShiftReport
-from apps.shifts.services import handover_write, shift_report_make, shift_reports_make_due
+from apps.shifts.services import handover_write
 from tests.alerts.payloads import stored_alert
 from tests.factories import make_person
 from tests.shifts.helpers import make_shift, now
@@ -75,7 +76,7 @@ def test_the_reading_counts_what_came_in_what_was_done_and_how_fast(operator, su
 def _dashboard_queries(client, user) -> tuple[int, str]:
     client.force_login(user)
     with CaptureQueriesContext(connection) as queries:
-        page = client.get(reverse("shifts:dashboard"))
+        page = client.get(reverse("reports:dashboard"))
     assert page.status_code == 200
     return len(queries), page.content.decode()
 
@@ -95,7 +96,7 @@ def test_the_dashboard_costs_the_same_queries_however_much_happened(
 
 def test_the_dashboard_fragment_polls_without_the_layout(client, operator, supervisor) -> None:
     client.force_login(operator)
-    fragment = client.get(reverse("shifts:dashboard"), headers={"HX-Request": "true"})
+    fragment = client.get(reverse("reports:dashboard"), headers={"HX-Request": "true"})
     body = fragment.content.decode()
     assert body.lstrip().startswith('<section id="board"') and "<html" not in body
 
@@ -118,7 +119,7 @@ def test_a_shift_report_is_made_once_when_the_shift_ends_and_linked_from_its_han
 
     client.force_login(nikhil)
     page = client.get(reverse("shifts:handover", args=[handover.pk])).content.decode()
-    assert reverse("shifts:report", args=[report.pk]) in page
-    page = client.get(reverse("shifts:report", args=[report.pk])).content.decode()
+    assert reverse("reports:report", args=[report.pk]) in page
+    page = client.get(reverse("reports:report", args=[report.pk])).content.decode()
     assert "What came in" in page and "ETHUSDT" in page
     assert reverse("shifts:handover", args=[handover.pk]) in page
