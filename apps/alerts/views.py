@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
-from apps.alerts import selectors, services
+from apps.alerts import quality, selectors, services
 from apps.alerts.models import (
     Alert,
     Category,
@@ -208,7 +208,7 @@ def rule_quality(request: DeskRequest) -> HttpResponse:
         request,
         "alerts/quality.html",
         {
-            "rules": selectors.rule_quality(since=since),
+            "rules": quality.rule_quality(since=since),
             "reasons": DismissReason.choices,
             "window": window if days else "all",
             "windows": [*QUALITY_WINDOWS, "all"],

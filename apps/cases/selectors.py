@@ -19,7 +19,7 @@ from apps.cases.models import (
     Status,
     Target,
 )
-from apps.cases.services.cases import JOINABLE
+from apps.cases.services.opening import JOINABLE
 from apps.people.access import has_role
 from apps.people.models import User
 from apps.people.roles import Role

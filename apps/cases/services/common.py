@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from apps.cases.models import Case, CaseEvent
+from apps.cases.permissions import can_change_case
 from apps.desk.errors import DomainError
 from apps.desk.history import current_task, save_by
 from apps.desk.locking import locked as locked_row
@@ -23,6 +24,11 @@ class CaseError(DomainError):
 
 def locked(case: Case) -> Case:
     return locked_row(case, error=CaseError)
+
+
+def check_can_change(case: Case, by: User) -> None:
+    if not can_change_case(by, case):
+        raise CaseError(f"Only the assignee of {case.ref} or a supervisor can change it.")
 
 
 def due_for(severity: str, now: datetime) -> datetime:

@@ -1,4 +1,4 @@
-"""Opening a case, alerts joining it, and every move of its status (STYLE.md)."""
+"""Opening a case and alerts joining it, by hand or as they arrive (STYLE.md)."""
 
 from collections.abc import Sequence
 from typing import NamedTuple
@@ -12,23 +12,18 @@ from apps.alerts.models import SEVERITY_RANK, Alert, Severity
 from apps.alerts.models import Status as AlertStatus
 from apps.alerts.services import AlertError, alert_mark_in_case
 from apps.cases.models import (
-    ALLOWED_MOVES,
-    BY_MEASURES,
-    HAND_MOVES,
     OPEN_STATUSES,
-    OUTCOMES_FROM,
     Case,
     CaseAccount,
     CaseAlert,
     EventKind,
-    Outcome,
-    Status,
 )
-from apps.cases.permissions import can_change_case, can_open_case
+from apps.cases.permissions import can_open_case
 from apps.cases.services.common import (
     CaseError,
     case_timeline_add,
     case_url,
+    check_can_change,
     due_for,
     followers,
     locked,
@@ -50,11 +45,6 @@ class Opened(NamedTuple):
 
 def _priority(severity_rank: int, alerts: int) -> int:
     return severity_rank * 1000 + min(alerts, 999)
-
-
-def _check_can_change(case: Case, by: User) -> None:
-    if not can_change_case(by, case):
-        raise CaseError(f"Only the assignee of {case.ref} or a supervisor can change it.")
 
 
 @transaction.atomic
@@ -89,25 +79,25 @@ def case_open(*, alerts: Sequence[Alert], by: User, title: str = "") -> Opened:
         )
     cluster_id = clusters[0][1] if clusters else None
 
-    existing = _open_case_of(cluster_id, account_ids)
+    existing = open_case_of(cluster_id, account_ids)
     if existing is None:
         try:
             with transaction.atomic():  # a racing opener of the same cluster loses here
                 case = _create(fresh, account_ids, cluster_id, by, title)
         except IntegrityError:
-            existing = _open_case_of(cluster_id, account_ids)
+            existing = open_case_of(cluster_id, account_ids)
             if existing is None:
                 raise
         else:
             return Opened(case, True)
     case = locked(existing)
-    _check_can_change(case, by)
+    check_can_change(case, by)
     for alert in fresh:
         _join(case, alert, by=by)
     return Opened(case, False)
 
 
-def _open_case_of(cluster_id: int | None, account_ids: list[str]) -> Case | None:
+def open_case_of(cluster_id: int | None, account_ids: list[str]) -> Case | None:
     match = Q(account_rows__account_id__in=account_ids)
     if cluster_id is not None:
         match |= Q(cluster_id=cluster_id)
@@ -253,146 +243,3 @@ def _attach(case_id: int, alert_ids: list[int]) -> int:
         except (AlertError, IntegrityError):
             continue  # decided or taken by another case meanwhile: leave it
     return joined
-
-
-@transaction.atomic
-def case_move(*, case: Case, to: str, by: User, note: str = "", outcome: str = "") -> Case:
-    case = locked(case)
-    _check_can_change(case, by)
-    if to not in Status.values:
-        raise CaseError(f"“{to}” is not a case status.")
-    if case.status == to:
-        return case
-    if to in BY_MEASURES or (case.status in BY_MEASURES and not case.can_move_to(to)):
-        raise CaseError(
-            f"{case.ref} is {case.get_status_display().lower()}; it cannot move to "
-            f"{Status(to).label.lower()} by hand: its status follows its measures (awaiting "
-            "approval while one waits for a supervisor, actioned once one is carried out and "
-            "none waits)."
-        )
-    if not case.can_move_to(to):
-        allowed = ", ".join(Status(s).label.lower() for s in sorted(HAND_MOVES[case.status]))
-        raise CaseError(
-            f"{case.ref} is {case.get_status_display().lower()}; it cannot move to "
-            f"{Status(to).label.lower()} (only to: {allowed})."
-        )
-    fields = ["status"]
-    old = case.status
-    if to == Status.CLOSED:
-        if not outcome:
-            raise CaseError(f"Choose an outcome to close {case.ref}.")
-        if outcome not in OUTCOMES_FROM[case.status]:
-            raise CaseError(
-                f"{case.ref} cannot be closed as “{Outcome(outcome).label}” while "
-                f"{case.get_status_display().lower()}: a restriction or closure is "
-                "recorded once the measure has been actioned."
-            )
-        case.outcome, case.closed_at = outcome, timezone.now()
-        fields += ["outcome", "closed_at"]
-    elif old == Status.CLOSED:
-        other = _open_case_of(case.cluster_id, []) if case.cluster_id else None
-        if other is not None:
-            raise CaseError(
-                f"{case.ref} cannot be reopened: its cluster already has open case {other.ref}."
-            )
-        case.outcome, case.closed_at = "", None
-        fields += ["outcome", "closed_at"]
-    case.status = to
-    verb = "reopened" if old == Status.CLOSED else f"moved to {case.get_status_display().lower()}"
-    save_case(case, by=by, reason=verb, fields=fields)
-    text = note.strip()
-    if to == Status.CLOSED:
-        text = f"Outcome: {case.get_outcome_display()}. {text}".strip()
-    case_timeline_add(
-        case=case,
-        kind=EventKind.STATUS,
-        by=by,
-        text=text,
-        data={"from": old, "to": to, "outcome": case.outcome},
-        tell_followers=True,
-    )
-    return case
-
-
-@transaction.atomic
-def case_assign(*, case: Case, to: User, by: User) -> Case:
-    """Give the case to `to`: a supervisor may give any case; the assignee may hand theirs
-    over; anyone who works alerts may take an unassigned case."""
-    from apps.cases.permissions import WORKING_ROLES, grant_assignee, revoke_assignee
-    from apps.people.access import has_role
-
-    case = locked(case)
-    if case.assignee_id == to.pk:
-        return case
-    taking_unassigned = case.assignee_id is None and to.pk == by.pk
-    if not taking_unassigned:
-        _check_can_change(case, by)
-    if not has_role(to, *WORKING_ROLES):
-        raise CaseError(f"{to} is not a risk operator or supervisor, who work cases.")
-    if not case.is_open:
-        raise CaseError(f"{case.ref} is closed; reopen it before assigning it.")
-    previous = case.assignee
-    if previous is not None:
-        revoke_assignee(case, previous)
-    grant_assignee(case, to)
-    case.assignee = to
-    save_case(case, by=by, reason=f"assigned to {to}", fields=["assignee"])
-    case.watchers.add(to)
-    case_timeline_add(
-        case=case,
-        kind=EventKind.ASSIGNED,
-        by=by,
-        text=f"Assigned to {to}" + (f" (was {previous})" if previous else ""),
-        data={"from": previous.pk if previous else None, "to": to.pk},
-    )
-    notify(
-        recipients=[to],
-        kind="case.assigned",
-        title=f"{case.ref} is now yours",
-        body=case.title,
-        url=case_url(case),
-        skip=by,
-    )
-    return case
-
-
-def _route(start: str, goal: str) -> list[str]:
-    """The shortest walk from `start` to `goal` through the table of moves, never through
-    closed (a case an action follows stays open)."""
-    paths: dict[str, list[str]] = {start: []}
-    todo = [start]
-    while todo:
-        status = todo.pop(0)
-        for step in sorted(ALLOWED_MOVES[status]):
-            if step in paths or step == Status.CLOSED:
-                continue
-            paths[step] = [*paths[status], step]
-            if step == goal:
-                return paths[step]
-            todo.append(step)
-    return []
-
-
-@transaction.atomic
-def case_follow_action(*, case: Case, to: str, by: User | None, note: str) -> Case:
-    """The case moves as its measures do (apps.actions calls this): to awaiting approval
-    when one needing approval is requested, to actioned when one executes, back when a
-    request is rejected. Each step is a move of the table, on the timeline; a closed case
-    stays closed. `by` None: a worker (named by acting_task) carried the measure out."""
-    case = locked(case)
-    if by is not None:
-        _check_can_change(case, by)
-    if case.status == to or case.status == Status.CLOSED:
-        return case
-    for step in _route(case.status, to):
-        old = case.status
-        case.status = step
-        save_case(case, by=by, reason=f"moved to {step}: {note}"[:100], fields=["status"])
-        case_timeline_add(
-            case=case,
-            kind=EventKind.STATUS,
-            by=by,
-            text=note,
-            data={"from": old, "to": step, "outcome": ""},
-        )
-    return case
