@@ -25,6 +25,23 @@ FLOORS: list[tuple[str, ...]] = [
 FLOOR = {app: n for n, apps in enumerate(FLOORS) for app in apps}
 
 
+# An app's pages are its own: no other app imports its views, URLs, API or template tags
+# (the console, the roof, gathers pages by URL name, not by import).
+PAGES = {"views", "request_views", "urls", "lookup_urls", "api", "api_urls", "templatetags"}
+
+
+def imported_modules(source: str) -> list[tuple[int, str]]:
+    """(line, dotted name) for every import of a module under `apps.` anywhere in `source`."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            found += [(node.lineno, alias.name) for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            found += [(node.lineno, node.module)]
+            found += [(node.lineno, f"{node.module}.{alias.name}") for alias in node.names]
+    return [(line, name) for line, name in found if name.startswith("apps.")]
+
+
 def imported_apps(source: str) -> list[tuple[int, str]]:
     """(line, app) for every import of `apps.<app>` anywhere in `source`."""
     found = []
@@ -69,6 +86,17 @@ def test_no_app_imports_one_on_its_own_floor_or_above(module: Path) -> None:
     assert forbidden_imports(app, module.read_text()) == []
 
 
+@pytest.mark.parametrize("module", _modules(), ids=lambda p: str(p.relative_to(APPS)))
+def test_no_app_imports_another_apps_pages(module: Path) -> None:
+    app = module.relative_to(APPS).parts[0]
+    foreign_pages = [
+        f"line {line}: {name}"
+        for line, name in imported_modules(module.read_text())
+        if name.split(".")[1] != app and set(name.split(".")[2:3]) & PAGES
+    ]
+    assert foreign_pages == []
+
+
 def test_the_check_sees_imports_inside_functions_and_every_spelling() -> None:
     source = (
         "import apps.cases.models\n"
@@ -88,3 +116,9 @@ def test_the_floors_in_the_docs_are_these() -> None:
     docs = (APPS.parent / "docs" / "architecture.md").read_text()
     for n, apps in enumerate(FLOORS, start=1):
         assert f"{n}. " + ", ".join(f"`{app}`" for app in apps) in docs
+
+
+def test_the_pages_check_sees_a_foreign_view_in_either_spelling() -> None:
+    source = "from apps.alerts import views\ndef f():\n    import apps.cases.urls\n"
+    names = [name for _, name in imported_modules(source)]
+    assert "apps.alerts.views" in names and "apps.cases.urls" in names

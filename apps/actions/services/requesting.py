@@ -118,7 +118,7 @@ def _check_case(case: Case | None, alerts: list[Alert], by: User) -> Case | None
             case = Case.objects.get(pk=joined.pop())
     if case is None:
         return None
-    case = Case.objects.select_for_update().get(pk=case.pk)
+    case = locked(case, error=ActionError)
     if not case.is_open:
         raise ActionError(f"{case.ref} is closed; reopen it before requesting a measure for it.")
     if not can_change_case(by, case):
