@@ -22,9 +22,10 @@ def move(record: Action | Restriction, to: str, reason: str) -> None:
     record._change_reason = reason  # type: ignore[union-attr]  # simple-history's reason
 
 
-def save_changed(record: Model, *fields: str, by: User | None) -> None:
-    """Save `fields`; the history row names `by`, or the task when None (desk.history)."""
-    save_by(record, by=by, fields=fields)
+def save_changed(record: Model, *fields: str, by: User | None, reason: str = "") -> None:
+    """Save `fields`; the history row names `by`, or the task when None (desk.history), and
+    the reason given here or by the move() before it."""
+    save_by(record, by=by, fields=fields, reason=reason)
 
 
 def enqueue_execution(action_id: int, countdown: float = 0) -> None:

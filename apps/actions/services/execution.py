@@ -140,8 +140,10 @@ def execution_record(*, claim: Claim, reply: Reply) -> Action:
         wait = backoff_seconds(action.attempts)
         action.claim_token, action.lease_until = None, None
         action.next_attempt_at = now + timedelta(seconds=wait)
-        action._change_reason = f"try {action.attempts} failed, retrying"  # type: ignore[attr-defined]
-        save_changed(action, "claim_token", "lease_until", "next_attempt_at", by=None)
+        reason = f"try {action.attempts} failed, retrying"
+        save_changed(
+            action, "claim_token", "lease_until", "next_attempt_at", by=None, reason=reason
+        )
         enqueue_execution(action.pk, countdown=wait)
     else:
         attempt.outcome = Outcome.GAVE_UP if reply.transient else Outcome.PERMANENT
