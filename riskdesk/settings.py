@@ -51,8 +51,8 @@ INSTALLED_APPS = [
     "template_partials",
     "axes",
     "csp",
-    "apps.people",
     "apps.desk",
+    "apps.people",
     "apps.accounts",
     "apps.alerts",
     "apps.detection",
@@ -60,6 +60,8 @@ INSTALLED_APPS = [
     "apps.actions",
     "apps.notifications",
     "apps.cases",
+    "apps.reports",
+    "apps.console",
 ]
 
 MIDDLEWARE = [
@@ -95,7 +97,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "apps.desk.context_processors.desk",
+                "apps.console.context_processors.desk",
                 "apps.shifts.context_processors.on_duty",
             ],
         },
@@ -126,7 +128,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "people:sign_in"
-LOGIN_REDIRECT_URL = "desk:home"
+LOGIN_REDIRECT_URL = "console:home"
 LOGOUT_REDIRECT_URL = "people:sign_in"
 GUARDIAN_RAISE_403 = True
 ANONYMOUS_USER_NAME = None  # guardian: anonymous users never hold object permissions
@@ -267,7 +269,7 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "shifts-return-unclaimed": _every("apps.shifts.tasks.return_unclaimed", 60.0),
     # The net under route_alerts: a lost message must not leave alerts unoffered for good.
     "shifts-route-unoffered": _every("apps.shifts.tasks.route_unoffered", 60.0),
-    "shifts-reports": _every("apps.shifts.tasks.shift_reports_make", 60.0),
+    "shifts-reports": _every("apps.reports.tasks.shift_reports_make", 60.0),
     "actions-timers": _every("apps.actions.tasks.run_action_timers", 15.0),
     "actions-reconcile": _every("apps.actions.tasks.reconcile_restrictions", 300.0),
     # Timers are found in the database each run: a lost run delays, never loses, one.

@@ -4,11 +4,9 @@ from django.views.decorators.http import require_GET
 
 from apps.accounts import selectors
 from apps.accounts.models import ExchangeAccount
-from apps.actions.selectors import customer_restrictions
-from apps.actions.services import lookup_record
-from apps.desk.http import DeskRequest
 from apps.people.access import role_required
-from apps.people.roles import STAFF_ROLES, Role
+from apps.people.http import DeskRequest
+from apps.people.roles import STAFF_ROLES
 
 
 def get_account_for_user(request: DeskRequest, account_id: str) -> ExchangeAccount:
@@ -37,20 +35,4 @@ def account_detail(request: DeskRequest, account_id: str) -> HttpResponse:
             "links": selectors.account_links(account),
             "members": selectors.cluster_members(account.cluster),
         },
-    )
-
-
-@role_required(Role.CUSTOMER_SERVICE, Role.SUPERVISOR, Role.AUDITOR)
-@require_GET
-def account_lookup(request: DeskRequest) -> HttpResponse:
-    """Customer service's view of an account: only what may be said to the customer."""
-    query = request.GET.get("q", "").strip()
-    account = ExchangeAccount.objects.filter(pk=query).first() if query else None
-    restrictions = customer_restrictions(account) if account else []
-    if query:  # every lookup is kept: who, when, which account
-        lookup_record(by=request.user, query=query, account=account, restricted=bool(restrictions))
-    return render(
-        request,
-        "accounts/lookup.html",
-        {"query": query, "account": account, "restrictions": restrictions},
     )

@@ -1,6 +1,7 @@
 """Actions the desk requests, how each was carried out, and the restrictions they leave standing."""
 
 import uuid
+from datetime import datetime
 
 from django.conf import settings
 from django.db import models
@@ -267,6 +268,20 @@ class Restriction(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_measure_display()} on {self.action.target} ({self.status})"
+
+    def is_active_at(self, at: datetime) -> bool:
+        """restriction_active(at) for one restriction already in hand; the two must agree."""
+        return self.status == self.Status.ACTIVE and (
+            self.expires_at is None or self.expires_at > at
+        )
+
+
+def restriction_active(at: datetime) -> Q:
+    """The one meaning of "active restriction" (customer service, the shift's handover,
+    reconciliation, lifting): standing on the desk and not past its expiry at `at`. The
+    contract ends a restriction at `expires_at` on the exchange, whether or not the desk's
+    expiry scan has run yet, so the desk never calls one active past that instant."""
+    return Q(status=Restriction.Status.ACTIVE) & (Q(expires_at__isnull=True) | Q(expires_at__gt=at))
 
 
 class AccountLookup(models.Model):

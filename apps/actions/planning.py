@@ -159,7 +159,7 @@ def _lift_errors(lifts: Action) -> list[str]:
     restriction = Restriction.objects.filter(action=lifts).first()
     if lifts.measure not in STANDING:
         return [f"{lifts.reference} is a {lifts.measure}; only standing measures are lifted."]
-    if restriction is None or restriction.status != Restriction.Status.ACTIVE:
+    if restriction is None or not restriction.is_active_at(timezone.now()):
         return [f"{lifts.reference} has no active restriction to lift."]
     if Action.objects.filter(lifts=lifts, status__in=Action.OPEN).exists():
         return [f"A lift of {lifts.reference} is already on its way."]

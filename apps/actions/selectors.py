@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from apps.accounts.models import ExchangeAccount
 from apps.actions.measures import Measure
-from apps.actions.models import Action, ActionAttempt, Restriction
+from apps.actions.models import Action, ActionAttempt, Restriction, restriction_active
 from apps.alerts.models import Alert
 
 # An approved action nobody picked up for this long lost its message.
@@ -91,13 +91,6 @@ def waiting_count() -> int:
     return Action.objects.filter(status=Action.Status.AWAITING_APPROVAL).count()
 
 
-def active_restrictions_q(now: datetime | None = None) -> Q:
-    now = now or timezone.now()
-    return Q(status=Restriction.Status.ACTIVE) & (
-        Q(expires_at__isnull=True) | Q(expires_at__gt=now)
-    )
-
-
 @dataclass(frozen=True)
 class AccountRestrictions:
     own: list[Restriction]  # placed on this account (all symbols or one)
@@ -106,7 +99,7 @@ class AccountRestrictions:
 
 
 def account_restrictions(account: ExchangeAccount) -> AccountRestrictions:
-    active = Restriction.objects.filter(active_restrictions_q()).select_related(
+    active = Restriction.objects.filter(restriction_active(timezone.now())).select_related(
         "action__requested_by", "action__approved_by", "action__case"
     )
     return AccountRestrictions(
@@ -189,8 +182,3 @@ def export_rows(choice: ActionFilter) -> QuerySet[Action]:
 
 def measure_label(code: str) -> str:
     return Measure(code).label if code in Measure.values else code
-
-
-def case_actions(case_id: int) -> list[Action]:
-    """The measures requested for one case, newest first (the case page lists them)."""
-    return list(_actions().filter(case_id=case_id).order_by("-requested_at", "-pk")[:100])

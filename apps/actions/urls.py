@@ -1,12 +1,12 @@
 from django.urls import path
 
-from apps.actions import views
+from apps.actions import request_views, views
 
 app_name = "actions"
 urlpatterns = [
     path("", views.action_list, name="list"),
-    path("new/", views.action_new, name="new"),
-    path("preview/", views.action_preview, name="preview"),
+    path("new/", request_views.action_new, name="new"),
+    path("preview/", request_views.action_preview, name="preview"),
     path("inbox/", views.approval_inbox, name="inbox"),
     path("export.csv", views.action_export, name="export"),
     path("<int:pk>/", views.action_detail, name="detail"),

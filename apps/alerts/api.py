@@ -22,6 +22,7 @@ from apps.alerts import selectors
 from apps.alerts.contract import FIELDS, ContractError, storable_text
 from apps.alerts.ingest import ACCEPTED, DUPLICATE, REJECTED, alerts_ingest, incoming_batch
 from apps.alerts.models import Alert, RejectedAlert, WayIn
+from apps.desk.history import save_by
 from apps.people.models import User
 from apps.people.roles import STAFF_ROLES, Role
 
@@ -207,7 +208,7 @@ class AlertCollection(ListAPIView[Alert]):
             items = incoming_batch(body)
         except ContractError as error:
             detail = error.errors["payload"][0]
-            _keep_unparseable(body, detail)
+            _keep_unparseable(body, detail, by=request.user)
             return Response({"detail": f"The body is {detail}."}, status=400)
         if len(items) > MAX_BATCH:
             return Response(
@@ -267,12 +268,11 @@ def _read_body(request: Request) -> bytes | Response:
     return request._request.read(MAX_BODY_BYTES + 1)
 
 
-def _keep_unparseable(body: bytes, error: str) -> None:
+def _keep_unparseable(body: bytes, error: str, *, by: Any) -> None:
     rejected = RejectedAlert(
         raw=storable_text(body.decode("utf-8", errors="backslashreplace")),
         reason="not JSON",
         errors={"payload": [error]},
         way_in=WayIn.API,
     )
-    rejected._change_reason = "rejected on the way in (api)"  # type: ignore[attr-defined]
-    rejected.save()
+    save_by(rejected, by=by, reason="rejected on the way in (api)")

@@ -1,5 +1,7 @@
 """Every move of an alert's status: one function each, under a row lock (STYLE.md)."""
 
+from datetime import datetime
+
 from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 from django.db.models import QuerySet
@@ -9,23 +11,20 @@ from apps.alerts.contract import ContractError, parse_alert, parse_json
 from apps.alerts.ingest import Incoming, alerts_ingest
 from apps.alerts.models import Alert, DismissReason, RejectedAlert, Status, WayIn
 from apps.alerts.signals import alert_escalated
-from apps.desk.history import current_task
+from apps.desk.errors import DomainError
+from apps.desk.history import bulk_update_by, current_task, save_by
+from apps.desk.locking import locked
 from apps.people.access import has_role
 from apps.people.models import User
 from apps.people.roles import WORKING_ROLES, Role
 
 
-class AlertError(Exception):
+class AlertError(DomainError):
     """A move the desk does not allow; the message is shown to the person as it is."""
 
 
 def _locked(alert: Alert) -> Alert:
-    # No join: a row joined to a locked row is read from the snapshot taken before the
-    # wait, so a just-committed claimer would show as nobody.
-    locked = Alert.objects.select_for_update().filter(pk=alert.pk).first()
-    if locked is None:
-        raise AlertError(f"Alert {alert.pk} no longer exists.")
-    return locked
+    return locked(alert, error=AlertError)
 
 
 def _check_actor(by: User) -> None:
@@ -55,10 +54,17 @@ def _check_not_someone_elses(alert: Alert, by: User, verb: str) -> None:
 
 
 def _save(alert: Alert, by: User | None, reason: str, fields: list[str]) -> Alert:
-    alert._history_user = by  # type: ignore[attr-defined]
-    alert._change_reason = reason  # type: ignore[attr-defined]
-    alert.save(update_fields=fields)
+    save_by(alert, by=by, fields=fields, reason=reason)
     return alert
+
+
+def _hold(alert: Alert, by: User | None) -> list[str]:
+    """The claim, written once: `by` holds the alert from now on (None: back to the queue,
+    held by nobody). The fields it changed, to save."""
+    alert.status = Status.CLAIMED if by is not None else Status.NEW
+    alert.assignee = by
+    alert.claimed_at = timezone.now() if by is not None else None
+    return ["status", "assignee", "claimed_at"]
 
 
 @transaction.atomic
@@ -74,10 +80,7 @@ def alert_claim(*, alert: Alert, by: User) -> Alert:
 
 
 def _take(alert: Alert, by: User, reason: str) -> Alert:
-    alert.status = Status.CLAIMED
-    alert.assignee = by
-    alert.claimed_at = timezone.now()
-    return _save(alert, by, reason, ["status", "assignee", "claimed_at"])
+    return _save(alert, by, reason, _hold(alert, by))
 
 
 @transaction.atomic
@@ -107,10 +110,7 @@ def alert_release(*, alert: Alert, by: User) -> Alert:
         return alert
     _check_move(alert, Status.NEW, "released")
     _check_not_someone_elses(alert, by, "release")
-    alert.status = Status.NEW
-    alert.assignee = None
-    alert.claimed_at = None
-    return _save(alert, by, "released", ["status", "assignee", "claimed_at"])
+    return _save(alert, by, "released", _hold(alert, None))
 
 
 @transaction.atomic
@@ -194,14 +194,11 @@ def alert_reopen(*, alert: Alert, by: User, note: str = "", claim: bool = False)
             "escalated alerts are reopened."
         )
     _check_move(alert, to, "reopened")
-    alert.status = to
-    alert.assignee = by if claim else None
-    alert.claimed_at = timezone.now() if claim else None
+    fields = _hold(alert, by if claim else None)
     alert.dismiss_reason = ""
     alert.decided_at = None
     alert.note = note.strip()
-    fields = ["status", "assignee", "claimed_at", "dismiss_reason", "decided_at", "note"]
-    return _save(alert, by, "reopened", fields)
+    return _save(alert, by, "reopened", [*fields, "dismiss_reason", "decided_at", "note"])
 
 
 @transaction.atomic
@@ -210,7 +207,7 @@ def rejected_alert_resubmit(*, rejected: RejectedAlert, by: User, text: str) -> 
     The record keeps the original payload and, in its history, who fixed it and how."""
     if not has_role(by, Role.SUPERVISOR):
         raise AlertError("Only supervisors re-submit rejected alerts.")
-    rejected = RejectedAlert.objects.select_for_update().get(pk=rejected.pk)
+    rejected = locked(rejected, error=AlertError)
     if rejected.state == RejectedAlert.State.RESUBMITTED:
         raise AlertError(f"This record was already re-submitted as alert {rejected.alert_id}.")
     try:
@@ -225,11 +222,21 @@ def rejected_alert_resubmit(*, rejected: RejectedAlert, by: User, text: str) -> 
     rejected.resubmitted_by = by
     rejected.resubmitted_at = timezone.now()
     rejected.alert_id = outcome.alert_id
-    rejected._history_user = by  # type: ignore[attr-defined]
-    rejected._change_reason = (  # type: ignore[attr-defined]
-        f"re-submitted: {outcome.status} as alert {outcome.alert_id} ({alert_in.dedup_key})"
-    )
-    rejected.save(
-        update_fields=["state", "fixed_payload", "resubmitted_by", "resubmitted_at", "alert"]
+    save_by(
+        rejected,
+        by=by,
+        fields=["state", "fixed_payload", "resubmitted_by", "resubmitted_at", "alert"],
+        reason=f"re-submitted: {outcome.status} as alert {outcome.alert_id} ({alert_in.dedup_key})",
     )
     return Alert.objects.get(pk=outcome.alert_id)
+
+
+def alerts_offer(*, offers: list[tuple[Alert, User | None]], at: datetime, reason: str) -> None:
+    """Whose turn each alert is: the shifts app's routing decides, the alerts app writes it.
+    Only `offered_to` / `offered_at` change (None takes an offer back); an offer moves no
+    status, and claiming stays first-come. The caller holds the rows' locks."""
+    for alert, person in offers:
+        alert.offered_to, alert.offered_at = person, at if person is not None else None
+    rows = [alert for alert, _ in offers]
+    # Routing is a task's work, never a person's: the rows name the task.
+    bulk_update_by(rows, Alert, ["offered_to", "offered_at"], by=None, reason=reason)

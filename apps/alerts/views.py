@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
-from apps.alerts import selectors, services
+from apps.alerts import quality, selectors, services
 from apps.alerts.models import (
     Alert,
     Category,
@@ -22,9 +22,9 @@ from apps.alerts.models import (
     Status,
 )
 from apps.alerts.services import AlertError
-from apps.desk.http import DeskRequest
 from apps.desk.selectors import history_entries
 from apps.people.access import has_role, role_required
+from apps.people.http import DeskRequest
 from apps.people.models import User
 from apps.people.roles import STAFF_ROLES, WORKING_ROLES, Role
 
@@ -208,7 +208,7 @@ def rule_quality(request: DeskRequest) -> HttpResponse:
         request,
         "alerts/quality.html",
         {
-            "rules": selectors.rule_quality(since=since),
+            "rules": quality.rule_quality(since=since),
             "reasons": DismissReason.choices,
             "window": window if days else "all",
             "windows": [*QUALITY_WINDOWS, "all"],

@@ -12,7 +12,7 @@ import pyarrow.parquet as pq
 from django.utils.safestring import SafeString
 
 from apps.alerts.models import Alert
-from apps.cases.charts import Series, bar_chart, line_chart
+from apps.desk.charts import Series, bar_chart, line_chart
 from apps.detection.feed import read_table, table_path
 from apps.detection.models import DetectionRun
 from apps.detection.schema import TABLES

@@ -1,6 +1,7 @@
 """Reads for the case pages and the escalation inbox."""
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.urls import NoReverseMatch, reverse
@@ -18,7 +19,7 @@ from apps.cases.models import (
     Status,
     Target,
 )
-from apps.cases.services.cases import JOINABLE
+from apps.cases.services.opening import JOINABLE
 from apps.people.access import has_role
 from apps.people.models import User
 from apps.people.roles import Role
@@ -119,3 +120,13 @@ def inbox(user: User, *, state: str = "open") -> QuerySet[Escalation]:
     if state in Escalation.State.values:
         escalations = escalations.filter(state=state)
     return escalations.order_by("-raised_at", "-id")[:LIST_LIMIT]
+
+
+def case_measures(case: Case) -> list[Any]:
+    """The measures requested for `case`, newest first (the case page lists them). Read
+    through the case's reverse relation: actions sit above cases, which never import them."""
+    return list(
+        case.actions.select_related(
+            "account__cluster", "requested_by", "approved_by", "lifts"
+        ).order_by("-requested_at", "-pk")[:100]
+    )

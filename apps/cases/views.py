@@ -11,7 +11,6 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from apps.actions.selectors import case_actions
 from apps.alerts import services as alert_services
 from apps.alerts.models import Alert
 from apps.alerts.services import AlertError
@@ -25,8 +24,8 @@ from apps.cases.permissions import (
     can_read_case,
 )
 from apps.cases.services import CaseError
-from apps.desk.http import DeskRequest, safe_next
 from apps.people.access import role_required
+from apps.people.http import DeskRequest, safe_next
 from apps.people.models import User
 from apps.people.roles import FOLLOWING_ROLES, STAFF_ROLES, WORKING_ROLES, Role
 
@@ -122,7 +121,7 @@ def case_new(request: DeskRequest) -> HttpResponse:
 @require_GET
 def case_detail(request: DeskRequest, pk: int) -> HttpResponse:
     case = case_for(request, pk)
-    live = {"events": selectors.case_events(case), "actions": case_actions(case.pk)}
+    live = {"events": selectors.case_events(case), "actions": selectors.case_measures(case)}
     if request.htmx and request.GET.get("part") == "live":
         # The timeline, status and measures, polled: a measure decided or carried out
         # elsewhere shows here without a reload.

@@ -5,14 +5,19 @@ done by Celery tasks and management commands has no request, so they run inside
 `acting_task("name")` and every history row written meanwhile carries that name.
 """
 
-from collections.abc import Iterator
+import functools
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import Any
+from typing import Any, TypeVar, cast
 
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import models
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 _current_task: ContextVar[str] = ContextVar("riskdesk_current_task", default="")
+M = TypeVar("M", bound=models.Model)
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 class HistoryStamp(models.Model):
@@ -35,6 +40,21 @@ def acting_task(name: str) -> Iterator[None]:
 
 def current_task() -> str:
     return _current_task.get()
+
+
+def task_work(name: str) -> Callable[[F], F]:
+    """For a service no person ever runs — a scan, a worker's step: its history rows name
+    the task running it, or `name` when it is called directly (the shell, a test)."""
+
+    def decorate(function: F) -> F:
+        @functools.wraps(function)
+        def run(*args: Any, **kwargs: Any) -> Any:
+            with acting_task(_current_task.get() or name):
+                return function(*args, **kwargs)
+
+        return cast(F, run)
+
+    return decorate
 
 
 def _stamp(sender: Any, history_instance: Any, **kwargs: Any) -> None:
@@ -64,15 +84,71 @@ def history_keys() -> list[str]:
     return sorted(_HISTORY_MODELS)
 
 
+class NoActor(RuntimeError):
+    """A history row would name nobody: the service was given no person and runs outside
+    acting_task. A programming error, never shown to people."""
+
+
+def _actor(by: AbstractBaseUser | None, what: models.Model | type[models.Model]) -> None:
+    if by is None and not _current_task.get():
+        raise NoActor(f"{what}: name the person, or run inside acting_task(...).")
+
+
 def save_by(
-    instance: models.Model, *, by: Any, fields: list[str] | None = None, reason: str = ""
+    instance: models.Model,
+    *,
+    by: AbstractBaseUser | None,
+    fields: Iterable[str] | None = None,
+    reason: str = "",
 ) -> None:
     """Save `instance` with its history row naming `by` (and why), whether or not a request
-    is in flight: services are called from pages, the API, tasks and the shell alike."""
+    is in flight: services are called from pages, the API, tasks and the shell alike. `by`
+    None is a task's work, named by acting_task; with neither, NoActor."""
+    _actor(by, instance)
     instance._history_user = by  # type: ignore[attr-defined]
     if reason:
         instance._change_reason = reason  # type: ignore[attr-defined]
     if fields is None:
         instance.save()
     else:
-        instance.save(update_fields=fields)
+        instance.save(update_fields=list(fields))
+
+
+def delete_by(instance: models.Model, *, by: AbstractBaseUser | None, reason: str = "") -> None:
+    """Delete `instance`; its last history row names `by` as save_by's does."""
+    _actor(by, instance)
+    instance._history_user = by  # type: ignore[attr-defined]
+    if reason:
+        instance._change_reason = reason  # type: ignore[attr-defined]
+    instance.delete()
+
+
+def bulk_create_by(
+    rows: list[M], model: type[M], *, by: AbstractBaseUser | None, reason: str
+) -> list[M]:
+    """Insert many rows in one statement per table, each with a history row naming `by`
+    (or the task) — a 1,000-account cluster is one step."""
+    _actor(by, model)
+    return bulk_create_with_history(
+        rows,
+        model,
+        batch_size=500,
+        default_user=by,
+        default_change_reason=reason,
+        custom_historical_attrs={"history_task": _current_task.get()},
+    )
+
+
+def bulk_update_by(
+    rows: list[M], model: type[M], fields: list[str], *, by: AbstractBaseUser | None, reason: str
+) -> None:
+    """Update `fields` of many rows, each with a history row naming `by` (or the task)."""
+    _actor(by, model)
+    bulk_update_with_history(
+        rows,
+        model,
+        fields,
+        default_user=by,
+        default_change_reason=reason,
+        custom_historical_attrs={"history_task": _current_task.get()},
+    )

@@ -5,11 +5,11 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from apps.desk.http import DeskRequest
 from apps.detection import selectors, services
 from apps.detection.models import DetectionRule, RuleVersion
 from apps.detection.services.backtests import windows_stored
 from apps.people.access import has_role, role_required
+from apps.people.http import DeskRequest
 from apps.people.roles import STAFF_ROLES, Role
 
 

@@ -3,11 +3,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from apps.desk.http import DeskRequest, local_url
 from apps.notifications import selectors
 from apps.notifications.models import Notification
 from apps.notifications.services import notifications_mark_read
 from apps.people.access import role_required
+from apps.people.http import DeskRequest, local_url
 from apps.people.roles import EVERY_PERSON
 
 

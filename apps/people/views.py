@@ -4,10 +4,10 @@ from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.http import HttpRequest
 
-from apps.desk.http import safe_next
 from apps.people.access import public
 from apps.people.demo import DEMO_PASSWORD, DEMO_PEOPLE
 from apps.people.forms import SignInForm
+from apps.people.http import safe_next
 
 
 class SignInView(auth_views.LoginView):

@@ -10,7 +10,7 @@ class ShiftsConfig(AppConfig):
         from apps.alerts.signals import alerts_arrived
         from apps.desk.history import register_history
         from apps.people.roles import SHIFT_READERS
-        from apps.shifts import collectors, handover_items
+        from apps.shifts import handover_items
         from apps.shifts.models import Handover, Shift, ShiftChange, ShiftPattern
 
         readers = SHIFT_READERS
@@ -19,7 +19,6 @@ class ShiftsConfig(AppConfig):
         register_history("shift-change", ShiftChange, readers)
         register_history("handover", Handover, readers)
         handover_items.register_builtin_collectors()
-        collectors.register()
         alerts_arrived.connect(_route_arrivals, dispatch_uid="shifts.route_arrivals")
 
 

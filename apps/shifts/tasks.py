@@ -41,9 +41,3 @@ def return_unclaimed() -> int:
     with acting_task("return_unclaimed"):
         returned = services.shifts_return_due()
     return sum(len(ids) for ids in returned.values())
-
-
-@shared_task(base=Scan)
-def shift_reports_make() -> int:
-    with acting_task("shift_reports_make"):
-        return len(services.shift_reports_make_due())

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from apps.shifts import dashboard_views, views
+from apps.shifts import views
 
 app_name = "shifts"
 urlpatterns = [
@@ -11,9 +11,6 @@ urlpatterns = [
     path("<int:pk>/supervisor/", views.shift_supervisor, name="supervisor"),
     path("<int:pk>/ask/", views.change_new, name="change_new"),
     path("<int:pk>/handover/", views.handover_write, name="handover_write"),
-    path("dashboard/", dashboard_views.dashboard, name="dashboard"),
-    path("reports/", dashboard_views.reports, name="reports"),
-    path("reports/<int:pk>/", dashboard_views.report_detail, name="report"),
     path("changes/", views.changes, name="changes"),
     path("changes/<int:pk>/approve/", views.change_approve, name="change_approve"),
     path("changes/<int:pk>/reject/", views.change_reject, name="change_reject"),

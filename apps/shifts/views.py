@@ -7,8 +7,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from apps.desk.http import DeskRequest
 from apps.people.access import has_role, role_required
+from apps.people.http import DeskRequest
 from apps.people.models import User
 from apps.people.roles import SHIFT_READERS, STAFF_ROLES, WORKING_ROLES, Role
 from apps.shifts import selectors, services

@@ -3,10 +3,10 @@
 import pytest
 
 from apps.accounts.cluster_matching import match_clusters
-from apps.accounts.clustering import clusters_rebuild
 from apps.accounts.models import AccountLink, ControlCluster, ExchangeAccount
 from apps.cases.models import Case, CaseEvent, EventKind
 from apps.cases.services import case_open
+from apps.detection.clustering import clusters_rebuild
 from tests.cases.helpers import alert_on
 from tests.factories import ExchangeAccountFactory
 

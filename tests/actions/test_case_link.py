@@ -241,7 +241,7 @@ def test_customer_service_sees_the_case_reference_of_a_restriction(
     with run_on_commit():
         (hold,) = freeze_for(case, operator, measure=Measure.WITHDRAWAL_HOLD)
     client.force_login(customer_service)
-    page = client.get(reverse("accounts:lookup"), {"q": members.ids[0]})
+    page = client.get(reverse("lookup:account"), {"q": members.ids[0]})
     text = page.content.decode()
     assert page.status_code == 200
     assert case.ref in text and hold.reference in text

@@ -199,7 +199,7 @@ def test_customer_service_sees_the_customer_wording_never_the_internal_note(
         services.action_approve(action=freeze, by=supervisor)
     page = (
         client_for(customer_service)
-        .get(reverse("accounts:lookup"), {"q": account.account_id})
+        .get(reverse("lookup:account"), {"q": account.account_id})
         .content.decode()
     )
     assert "restricted" in page and "Your account is under review for unusual trading." in page
@@ -211,7 +211,7 @@ def test_customer_service_sees_the_customer_wording_never_the_internal_note(
         account,
         True,
     )
-    client_for(customer_service).get(reverse("accounts:lookup"), {"q": "U-missing"})
+    client_for(customer_service).get(reverse("lookup:account"), {"q": "U-missing"})
     assert AccountLookup.objects.filter(query="U-missing", account=None).exists()
 
 

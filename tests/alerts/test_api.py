@@ -57,6 +57,7 @@ def test_a_body_that_is_not_json_is_a_400_and_is_kept_as_a_rejected_record(syste
     assert response.status_code == 400
     assert response.json()["detail"].startswith("The body is not JSON")
     assert RejectedAlert.objects.get().raw == "{oops"
+    assert RejectedAlert.history.get().history_user == system_user  # the caller, by name
 
 
 def test_a_list_over_the_limit_is_a_400_with_a_message(system_user) -> None:

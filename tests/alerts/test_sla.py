@@ -12,7 +12,7 @@ from apps.alerts.models import Alert, sla_breached
 from apps.alerts.services import alert_claim
 from apps.cases.models import Escalation
 from apps.cases.services import timers_scan
-from apps.shifts.dashboard import read_shift
+from apps.reports.shift_dashboard import read_shift
 from tests.alerts.payloads import stored_alert
 
 pytestmark = pytest.mark.django_db

@@ -202,7 +202,9 @@ def test_the_alert_page_moves_an_alert_through_its_services(operator) -> None:
 def test_the_history_page_of_an_alert_shows_its_moves(operator) -> None:
     alert = alert_claim(alert=stored_alert(), by=operator)
     html = (
-        signed_in(operator).get(reverse("desk:history", args=["alert", alert.pk])).content.decode()
+        signed_in(operator)
+        .get(reverse("console:history", args=["alert", alert.pk]))
+        .content.decode()
     )
     assert "claimed" in html
 

@@ -5,8 +5,8 @@ from itertools import pairwise
 import pandas as pd
 import pytest
 
-from apps.accounts.clustering import clusters_rebuild, links_store
 from apps.cases.services import case_open
+from apps.detection.clustering import clusters_rebuild, links_store
 from apps.detection.linking import link_accounts
 from tests.browser.conftest import screenshot, sign_in
 from tests.cases.helpers import alert_on

@@ -115,7 +115,7 @@ def test_the_shift_dashboard_shows_the_shifts_indicators_and_refreshes(
     new_page, operator, supervisor, settings
 ) -> None:
     settings.SHIFT_DASHBOARD_POLL_SECONDS = 2
-    from tests.shifts.test_dashboard import shift_with_work
+    from tests.reports.test_dashboard import shift_with_work
 
     nikhil = make_person("nikhil", "operator")
     shift = shift_with_work(operator, supervisor)

@@ -35,7 +35,7 @@ def url_kwargs(db: None) -> dict[str, dict[str, str]]:
         "cases:reply": {"pk": escalation.pk},
         "cases:alert_escalate": {"alert_id": alert.pk},
         "notifications:open": {"pk": notification.pk},
-        "desk:history": {"key": "account", "pk": account.account_id},
+        "console:history": {"key": "account", "pk": account.account_id},
         "accounts:detail": {"account_id": account.account_id},
         "alerts:detail": {"pk": str(alert.pk)},
         "alerts:detail_act": {"pk": str(alert.pk)},

@@ -52,7 +52,7 @@ def test_the_history_page_shows_who_changed_what_old_to_new(operator) -> None:
         account.save()
     client = Client()
     client.force_login(operator)
-    response = client.get(reverse("desk:history", args=["account", account.account_id]))
+    response = client.get(reverse("console:history", args=["account", account.account_id]))
     entries = response.context["entries"]
     newest = entries[0]
     assert newest.actor == "task load_accounts"
@@ -64,4 +64,4 @@ def test_the_history_page_shows_who_changed_what_old_to_new(operator) -> None:
 def test_history_of_an_unknown_kind_of_record_is_not_found(operator) -> None:
     client = Client()
     client.force_login(operator)
-    assert client.get(reverse("desk:history", args=["nuclear-codes", "1"])).status_code == 404
+    assert client.get(reverse("console:history", args=["nuclear-codes", "1"])).status_code == 404

@@ -17,7 +17,7 @@ def test_the_header_badge_counts_unread_with_one_query(client: Client, operator)
     notify(recipients=[operator], kind="test", title="two")
     client.force_login(operator)
     with CaptureQueriesContext(connection) as queries:
-        page = client.get(reverse("desk:home"))
+        page = client.get(reverse("console:home"))
     badge = [q for q in queries.captured_queries if "notifications_notification" in q["sql"]]
     assert len(badge) == 1
     assert 'aria-label="Notifications: 2 unread"' in page.content.decode()

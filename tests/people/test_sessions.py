@@ -62,7 +62,7 @@ def test_polling_does_not_keep_an_idle_session_alive(operator, clock, settings) 
 def test_a_request_the_person_makes_starts_the_idle_time_again(operator, clock, settings) -> None:
     client = Client()
     client.force_login(operator)
-    client.get(reverse("desk:home"))
+    client.get(reverse("console:home"))
     clock.now += timedelta(hours=5)
 
     client.get(reverse("alerts:queue"))
@@ -87,7 +87,7 @@ def test_every_polling_element_marks_its_requests_as_polling() -> None:
 def test_signed_in_pages_api_answers_and_the_csv_are_never_stored(operator, auditor) -> None:
     client = Client()
     client.force_login(auditor)
-    for url in (reverse("desk:home"), reverse("actions:export"), "/api/v1/alerts/"):
+    for url in (reverse("console:home"), reverse("actions:export"), "/api/v1/alerts/"):
         response = client.get(url)
         assert response.status_code == 200, url
         assert "no-store" in response.get("Cache-Control", ""), url

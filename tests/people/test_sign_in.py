@@ -26,7 +26,7 @@ def test_signing_in_follows_a_next_inside_the_console_and_no_other(operator) -> 
         {"username": "olga", "password": PASSWORD, "next": "https://evil.example/"},
     )
     assert inside["Location"] == "/alerts/"
-    assert outside["Location"] == reverse("desk:home")
+    assert outside["Location"] == reverse("console:home")
 
 
 @pytest.mark.django_db
@@ -53,14 +53,14 @@ def test_sign_out_needs_a_post_and_ends_the_session(operator) -> None:
     client.force_login(operator)
     assert client.get(reverse("people:sign_out")).status_code == 405
     client.post(reverse("people:sign_out"))
-    assert client.get(reverse("desk:home")).status_code == 302
+    assert client.get(reverse("console:home")).status_code == 302
 
 
 @pytest.mark.django_db
 def test_sessions_expire_after_the_idle_limit(operator, settings) -> None:
     client = Client()
     client.force_login(operator)
-    client.get(reverse("desk:home"))
+    client.get(reverse("console:home"))
     # The end is a fixed time now (apps.people.sessions): a second may pass before reading it.
     assert 0 <= settings.SESSION_COOKIE_AGE - client.session.get_expiry_age() <= 5
     assert settings.SESSION_COOKIE_AGE <= 12 * 3600
@@ -70,7 +70,7 @@ def test_sessions_expire_after_the_idle_limit(operator, settings) -> None:
 def test_pages_carry_security_headers_and_a_content_security_policy(operator) -> None:
     client = Client()
     client.force_login(operator)
-    response = client.get(reverse("desk:home"))
+    response = client.get(reverse("console:home"))
     policy = response["Content-Security-Policy"]
     assert "default-src 'self'" in policy and "'nonce-" in policy
     assert "frame-ancestors 'none'" in policy

@@ -83,7 +83,7 @@ def shifts_url_kwargs(operator: User, supervisor: User) -> dict[str, dict[str, i
     handover = Handover.objects.create(
         from_shift=shift, to_shift=later, note="n", written_by=operator, written_at=start
     )
-    from apps.shifts.dashboard import read_shift
+    from apps.reports.shift_dashboard import read_shift
 
     figures = read_shift(start, start + timedelta(hours=1)).as_figures()
     report = ShiftReport.objects.create(shift=shift, made_at=start, figures=figures)
@@ -100,5 +100,5 @@ def shifts_url_kwargs(operator: User, supervisor: User) -> dict[str, dict[str, i
         "shifts:change_withdraw": {"pk": change.pk},
         "shifts:handover": {"pk": handover.pk},
         "shifts:handover_acknowledge": {"pk": handover.pk},
-        "shifts:report": {"pk": report.pk},
+        "reports:report": {"pk": report.pk},
     }

@@ -8,6 +8,8 @@ from django.utils import timezone
 from apps.actions.models import Action
 from apps.actions.services.common import ActionError, enqueue_execution, move, save_changed
 from apps.actions.services.telling import told_decided, told_expired
+from apps.desk.history import task_work
+from apps.desk.locking import locked
 from apps.people.access import has_role
 from apps.people.models import User
 from apps.people.roles import Role
@@ -39,14 +41,14 @@ def _approve_locked(action: Action, by: User, now: datetime) -> bool:
     move(action, Action.Status.APPROVED, "approved")
     action.approved_by, action.decided_at = by, now
     action.attempt_limit = action.attempts + settings.RISKDESK_ACTION_MAX_ATTEMPTS
-    save_changed(action, "status", "approved_by", "decided_at", "attempt_limit")
+    save_changed(action, "status", "approved_by", "decided_at", "attempt_limit", by=by)
     enqueue_execution(action.pk)
     return True
 
 
 @transaction.atomic
 def action_approve(*, action: Action, by: User) -> Action:
-    action = Action.objects.select_for_update().get(pk=action.pk)
+    action = locked(action, error=ActionError)
     if _approve_locked(action, by, timezone.now()):
         told_decided([action], by=by, approved=True)
     return action
@@ -82,13 +84,13 @@ def _reject_locked(action: Action, by: User, reason: str, now: datetime) -> Acti
     _refuse_if_decided(action)
     move(action, Action.Status.REJECTED, f"rejected: {reason}"[:100])
     action.rejected_by, action.decided_at, action.rejection_reason = by, now, reason
-    save_changed(action, "status", "rejected_by", "decided_at", "rejection_reason")
+    save_changed(action, "status", "rejected_by", "decided_at", "rejection_reason", by=by)
     return action
 
 
 @transaction.atomic
 def action_reject(*, action: Action, by: User, reason: str) -> Action:
-    action = Action.objects.select_for_update().get(pk=action.pk)
+    action = locked(action, error=ActionError)
     if action.status == Action.Status.REJECTED and action.rejection_reason == reason.strip():
         return action
     _reject_locked(action, by, reason, timezone.now())
@@ -108,7 +110,7 @@ def batch_reject(*, batch: uuid.UUID, by: User, reason: str) -> list[Action]:
 @transaction.atomic
 def action_retry(*, action: Action, by: User) -> Action:
     """Send a failed action again under the same id: a supervisor's call after a failure."""
-    action = Action.objects.select_for_update().get(pk=action.pk)
+    action = locked(action, error=ActionError)
     if action.status in (Action.Status.APPROVED, Action.Status.EXECUTING):
         return action
     if not has_role(by, Role.SUPERVISOR):
@@ -116,11 +118,12 @@ def action_retry(*, action: Action, by: User) -> Action:
     move(action, Action.Status.APPROVED, f"sent again by {by}")
     action.attempt_limit = action.attempts + settings.RISKDESK_ACTION_MAX_ATTEMPTS
     action.failed_at, action.failure_message = None, ""
-    save_changed(action, "status", "attempt_limit", "failed_at", "failure_message")
+    save_changed(action, "status", "attempt_limit", "failed_at", "failure_message", by=by)
     enqueue_execution(action.pk)
     return action
 
 
+@task_work("actions.actions_expire_unanswered")
 def actions_expire_unanswered(*, now: datetime | None = None) -> int:
     """The periodic scan: requests nobody answered in time expire, one at a time."""
     now = now or timezone.now()
@@ -139,7 +142,7 @@ def actions_expire_unanswered(*, now: datetime | None = None) -> int:
                 continue
             move(action, Action.Status.EXPIRED, "expired unanswered")
             action.decided_at = now
-            save_changed(action, "status", "decided_at")
+            save_changed(action, "status", "decided_at", by=None)
             told_expired(action)
             expired += 1
     return expired

@@ -12,11 +12,14 @@ from django.utils import timezone
 from kombu.exceptions import OperationalError as KombuOperationalError
 
 from apps.actions.models import Action, Restriction
+from apps.desk.errors import DomainError
+from apps.desk.history import save_by
+from apps.people.models import User
 
 log = logging.getLogger(__name__)
 
 
-class ActionError(Exception):
+class ActionError(DomainError):
     """A request, approval or execution step the desk refuses; the message is for people."""
 
 
@@ -31,8 +34,10 @@ def move(record: Action | Restriction, to: str, reason: str) -> None:
     record._change_reason = reason  # type: ignore[union-attr]  # simple-history's reason
 
 
-def save_changed(record: Model, *fields: str) -> None:
-    record.save(update_fields=list(fields))
+def save_changed(record: Model, *fields: str, by: User | None, reason: str = "") -> None:
+    """Save `fields`; the history row names `by`, or the task when None (desk.history), and
+    the reason given here or by the move() before it."""
+    save_by(record, by=by, fields=fields, reason=reason)
 
 
 def enqueue_execution(*action_ids: int, countdown: float = 0) -> None:

@@ -23,7 +23,9 @@ from apps.actions.measures import Measure, contract_scope
 from apps.actions.models import Action, ActionAttempt, Restriction
 from apps.actions.selectors import stalled_action_ids
 from apps.actions.services.common import enqueue_execution, move, save_changed
-from apps.actions.services.telling import told_executed, told_failed, told_restriction
+from apps.actions.services.restrictions import placed_action_lifted, restriction_end
+from apps.actions.services.telling import told_executed, told_failed
+from apps.desk.history import task_work
 
 Outcome = ActionAttempt.Outcome
 
@@ -75,6 +77,7 @@ def _claimable(action: Action, now: datetime) -> bool:
     )
 
 
+@task_work("actions.execution_claim")
 @transaction.atomic
 def execution_claim(*, action_id: int) -> Claim | None:
     action = (
@@ -98,7 +101,14 @@ def execution_claim(*, action_id: int) -> Claim | None:
     action.next_attempt_at = None
     action.queued_at = None  # its message is spent: the scan may send another if need be
     save_changed(
-        action, "status", "claim_token", "attempts", "lease_until", "next_attempt_at", "queued_at"
+        action,
+        "status",
+        "claim_token",
+        "attempts",
+        "lease_until",
+        "next_attempt_at",
+        "queued_at",
+        by=None,
     )
     method, path, body, key = contract_call(action)
     attempt = ActionAttempt.objects.create(
@@ -114,6 +124,7 @@ def execution_claim(*, action_id: int) -> Claim | None:
     return Claim(action.pk, action.claim_token, attempt.pk, method, path, body, key)
 
 
+@task_work("actions.execution_record")
 @transaction.atomic
 def execution_record(*, claim: Claim, reply: Reply) -> Action:
     action = (
@@ -144,8 +155,10 @@ def execution_record(*, claim: Claim, reply: Reply) -> Action:
         wait = backoff_seconds(action.attempts)
         action.claim_token, action.lease_until = None, None
         action.next_attempt_at = now + timedelta(seconds=wait)
-        action._change_reason = f"try {action.attempts} failed, retrying"  # type: ignore[attr-defined]
-        save_changed(action, "claim_token", "lease_until", "next_attempt_at")
+        reason = f"try {action.attempts} failed, retrying"
+        save_changed(
+            action, "claim_token", "lease_until", "next_attempt_at", by=None, reason=reason
+        )
         enqueue_execution(action.pk, countdown=wait)
     else:
         attempt.outcome = Outcome.GAVE_UP if reply.transient else Outcome.PERMANENT
@@ -157,7 +170,9 @@ def execution_record(*, claim: Claim, reply: Reply) -> Action:
             else f"The exchange refused it: {reply.message}"
         )
         action.claim_token, action.lease_until = None, None
-        save_changed(action, "status", "failed_at", "failure_message", "claim_token", "lease_until")
+        save_changed(
+            action, "status", "failed_at", "failure_message", "claim_token", "lease_until", by=None
+        )
         told_failed(action)
     attempt.save()
     return action
@@ -167,7 +182,7 @@ def _executed(action: Action, reply: Reply, now: datetime) -> None:
     move(action, Action.Status.EXECUTED, "executed on the exchange")
     action.executed_at, action.result = now, reply.body
     action.claim_token, action.lease_until = None, None
-    save_changed(action, "status", "executed_at", "result", "claim_token", "lease_until")
+    save_changed(action, "status", "executed_at", "result", "claim_token", "lease_until", by=None)
     restriction = None
     if action.measure == Measure.LIFT:
         _lifted(action, now)
@@ -191,14 +206,10 @@ def _lifted(lift: Action, now: datetime) -> None:
     assert lift.lifts_id is not None
     restriction = Restriction.objects.select_for_update().filter(action_id=lift.lifts_id).first()
     if restriction is not None and restriction.status == Restriction.Status.ACTIVE:
-        move(restriction, Restriction.Status.LIFTED, f"lifted by {lift.reference}")
-        restriction.ended_at, restriction.lifted_by = now, lift
-        save_changed(restriction, "status", "ended_at", "lifted_by")
-        told_restriction(restriction, change="lifted")
-    lifted = Action.objects.select_for_update().get(pk=lift.lifts_id)
-    if lifted.status == Action.Status.EXECUTED:
-        move(lifted, Action.Status.LIFTED, f"lifted by {lift.reference}")
-        save_changed(lifted, "status")
+        restriction_end(restriction, now=now, lift=lift)
+    else:  # ended already (expired meanwhile): the lifted action still ends as lifted
+        placed_action_lifted(lift.lifts_id, reason=f"lifted by {lift.reference}")
+    lifted = Action.objects.get(pk=lift.lifts_id)
     unanswered = lifted.attempt_log.filter(
         method="PUT", status_code__isnull=True, outcome__in=[Outcome.TRANSIENT, Outcome.ABANDONED]
     )
@@ -263,7 +274,7 @@ def restriction_lift_again(*, action_id: int) -> Action | None:
             return None
         method, path, body, key = contract_call(lift)
         lift.attempts += 1
-        save_changed(lift, "attempts")
+        save_changed(lift, "attempts", by=None)
         attempt = ActionAttempt.objects.create(
             action=lift, number=lift.attempts, started_at=timezone.now(), method=method, path=path
         )

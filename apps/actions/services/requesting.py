@@ -7,7 +7,6 @@ from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.db import transaction
 from django.utils import timezone
-from simple_history.utils import bulk_create_with_history
 
 from apps.accounts.models import ExchangeAccount
 from apps.actions.measures import ACCOUNT_SCOPES
@@ -17,7 +16,8 @@ from apps.actions.services.common import ActionError, enqueue_execution
 from apps.actions.services.telling import told_requested
 from apps.alerts.models import Alert
 from apps.cases.models import Case, CaseAlert
-from apps.desk.history import current_task
+from apps.desk.history import bulk_create_by
+from apps.desk.locking import locked
 from apps.people.models import User
 
 
@@ -53,7 +53,7 @@ def action_request(
         if already:
             return already
     if lifts is not None:
-        lifts = Action.objects.select_for_update().get(pk=lifts.pk)
+        lifts = locked(lifts, error=ActionError)
         if case is None and lifts.case_id is not None:
             case = lifts.case
     alerts = list(Alert.objects.filter(pk__in=[a.pk for a in alerts]).order_by("pk"))
@@ -106,11 +106,7 @@ def action_request(
         for account in targets
     ]
     # One insert per table, with a history row each, so a 1,000-account cluster is one step.
-    created = bulk_create_with_history(
-        actions, Action, batch_size=500, default_user=by, default_change_reason="requested"
-    )
-    if current_task():
-        Action.history.filter(id__in=[a.pk for a in created]).update(history_task=current_task())
+    created = bulk_create_by(actions, Action, by=by, reason="requested")
     if alerts:
         through = Action.alerts.through
         through.objects.bulk_create(
@@ -133,7 +129,7 @@ def _check_case(case: Case | None, alerts: list[Alert], by: User) -> Case | None
             case = Case.objects.get(pk=joined.pop())
     if case is None:
         return None
-    case = Case.objects.select_for_update().get(pk=case.pk)
+    case = locked(case, error=ActionError)
     if not case.is_open:
         raise ActionError(f"{case.ref} is closed; reopen it before requesting a measure for it.")
     if not can_change_case(by, case):

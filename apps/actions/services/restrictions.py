@@ -5,17 +5,18 @@ from datetime import datetime
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from apps.actions.gateway import Gateway, gateway
 from apps.actions.measures import contract_scope
-from apps.actions.models import Action, Restriction
+from apps.actions.models import Action, Restriction, restriction_active
 from apps.actions.services.common import ActionError, move, save_changed
 from apps.actions.services.telling import told_restriction
+from apps.desk.history import task_work
 
 
+@task_work("actions.restrictions_expire")
 def restrictions_expire(*, now: datetime | None = None) -> int:
     """The periodic scan: restrictions past their expiry end on the desk as on the exchange
     (the contract: past `expires_at` a restriction is no longer active there)."""
@@ -31,16 +32,37 @@ def restrictions_expire(*, now: datetime | None = None) -> int:
             )
             if restriction is None:
                 continue
-            move(restriction, Restriction.Status.EXPIRED, "expired")
-            restriction.ended_at = now
-            save_changed(restriction, "status", "ended_at")
-            told_restriction(restriction, change="expired")
-            action = Action.objects.select_for_update().get(pk=restriction.action_id)
-            if action.status == Action.Status.EXECUTED:
-                move(action, Action.Status.LIFTED, "its restriction expired")
-                save_changed(action, "status")
+            restriction_end(restriction, now=now)
             ended += 1
     return ended
+
+
+def restriction_end(restriction: Restriction, *, now: datetime, lift: Action | None = None) -> None:
+    """A standing restriction ends — past its expiry, or lifted by `lift` — and the action
+    that placed it is lifted with it. The caller holds the restriction's lock; no person
+    acts (the expiry scan, or the worker executing the lift: named by acting_task)."""
+    if lift is None:
+        move(restriction, Restriction.Status.EXPIRED, "expired")
+        restriction.ended_at = now
+        save_changed(restriction, "status", "ended_at", by=None)
+    else:
+        move(restriction, Restriction.Status.LIFTED, f"lifted by {lift.reference}")
+        restriction.ended_at, restriction.lifted_by = now, lift
+        save_changed(restriction, "status", "ended_at", "lifted_by", by=None)
+    told_restriction(restriction, change="lifted" if lift else "expired")
+    placed_action_lifted(
+        restriction.action_id,
+        reason=f"lifted by {lift.reference}" if lift else "its restriction expired",
+    )
+
+
+def placed_action_lifted(action_id: int, *, reason: str) -> None:
+    """The rule "restriction ended ⇒ action lifted", written once: an executed action whose
+    restriction no longer stands is lifted (a second ending of it changes nothing)."""
+    action = Action.objects.select_for_update().get(pk=action_id)
+    if action.status == Action.Status.EXECUTED:
+        move(action, Action.Status.LIFTED, reason)
+        save_changed(action, "status", by=None)
 
 
 @dataclass(frozen=True)
@@ -89,12 +111,7 @@ def reconciliation_differences(*, exchange: Gateway | None = None) -> list[Diffe
     if not reply.ok or not isinstance((reply.body or {}).get("restrictions"), list):
         raise ActionError(f"Cannot read the exchange's restrictions: {reply.message}")
     now = timezone.now()
-    desk = {
-        r.exchange_id: r
-        for r in Restriction.objects.filter(status=Restriction.Status.ACTIVE).filter(
-            Q(expires_at__isnull=True) | Q(expires_at__gt=now)
-        )
-    }
+    desk = {r.exchange_id: r for r in Restriction.objects.filter(restriction_active(now))}
     in_flight = set(
         Action.objects.filter(status__in=Action.OPEN).values_list("pk", "lifts_id").iterator()
     )

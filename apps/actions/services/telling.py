@@ -10,9 +10,11 @@ from collections.abc import Sequence
 from django.urls import reverse
 
 from apps.actions.models import Action, Restriction
+from apps.actions.services.common import ActionError
 from apps.cases.models import BY_MEASURES, Case, EventKind
 from apps.cases.models import Status as CaseStatus
 from apps.cases.services import case_follow_action, case_timeline_add
+from apps.desk.locking import locked
 from apps.notifications.services import notify
 from apps.people.models import User
 from apps.people.selectors import active_supervisors
@@ -153,7 +155,7 @@ def _case_follows_its_measures(case: Case, *, by: User | None, note: str) -> Non
     """After any move of a case's measures: the case takes the status they decide. The case
     is locked before its measures are read, so two workers finishing two of its measures at
     once settle it one after the other, the second seeing the first's result."""
-    case = Case.objects.select_for_update().get(pk=case.pk)
+    case = locked(case, error=ActionError)
     to = case_status_by_measures(case)
     if to is None or case.status in (to, CaseStatus.CLOSED):
         return

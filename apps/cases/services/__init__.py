@@ -1,13 +1,5 @@
 """Every state change of a case or an escalation: one function each (STYLE.md)."""
 
-from apps.cases.services.cases import (
-    Opened,
-    case_assign,
-    case_attach_new_alerts,
-    case_follow_action,
-    case_move,
-    case_open,
-)
 from apps.cases.services.clusters import cases_follow_clusters
 from apps.cases.services.common import CaseError, case_timeline_add
 from apps.cases.services.details import case_note, case_set_customer_reason, case_watch
@@ -17,6 +9,8 @@ from apps.cases.services.escalations import (
     escalation_acknowledge,
     escalation_reply,
 )
+from apps.cases.services.moves import case_assign, case_follow_action, case_move
+from apps.cases.services.opening import Opened, case_attach_new_alerts, case_open
 from apps.cases.services.timers import ScanResult, timers_scan
 
 __all__ = [

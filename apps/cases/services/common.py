@@ -10,20 +10,25 @@ from django.urls import reverse
 from django.utils import timezone
 
 from apps.cases.models import Case, CaseEvent
+from apps.cases.permissions import can_change_case
+from apps.desk.errors import DomainError
 from apps.desk.history import current_task, save_by
+from apps.desk.locking import locked as locked_row
 from apps.notifications.services import notify
 from apps.people.models import User
 
 
-class CaseError(Exception):
+class CaseError(DomainError):
     """A move the desk does not allow; the message is shown to the person as it is."""
 
 
 def locked(case: Case) -> Case:
-    row = Case.objects.select_for_update().filter(pk=case.pk).first()
-    if row is None:
-        raise CaseError(f"Case {case.pk} no longer exists.")
-    return row
+    return locked_row(case, error=CaseError)
+
+
+def check_can_change(case: Case, by: User) -> None:
+    if not can_change_case(by, case):
+        raise CaseError(f"Only the assignee of {case.ref} or a supervisor can change it.")
 
 
 def due_for(severity: str, now: datetime) -> datetime:

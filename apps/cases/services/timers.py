@@ -19,6 +19,7 @@ from apps.alerts.models import Alert, sla_breached
 from apps.alerts.models import Status as AlertStatus
 from apps.cases.models import OPEN_STATUSES, Case, Target, TimerFiring
 from apps.cases.services.escalations import raise_escalation
+from apps.desk.history import task_work
 
 Subject = TimerFiring.Subject
 
@@ -69,6 +70,7 @@ def _due(
     ]
 
 
+@task_work("cases.timers_scan")
 def timers_scan(*, now: datetime | None = None, limit: int = 200) -> ScanResult:
     now = now or timezone.now()
     result = ScanResult()

@@ -2,6 +2,7 @@ from typing import Any
 
 from django.db import transaction
 
+from apps.desk.errors import DomainError
 from apps.desk.history import acting_task, save_by
 from apps.detection.models import DetectionRule, RuleVersion
 from apps.detection.rules import RULES
@@ -10,7 +11,7 @@ from apps.people.models import User
 from apps.people.roles import Role
 
 
-class DetectionError(Exception):
+class DetectionError(DomainError):
     """A change to detection that the desk refuses; the message says why, for a person."""
 
     def __init__(self, message: str, errors: dict[str, str] | None = None) -> None:

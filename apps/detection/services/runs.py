@@ -16,7 +16,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from apps.accounts.clustering import clusters_rebuild, links_store
+from apps.detection.clustering import clusters_rebuild, links_store
 from apps.detection.engine import (
     ACCOUNT_LEVEL,
     detect_part,

@@ -18,7 +18,6 @@ from apps.shifts.services.offers import (
     shift_return_unclaimed,
     shifts_return_due,
 )
-from apps.shifts.services.reports import shift_report_make, shift_reports_make_due
 from apps.shifts.services.rota import (
     RotaRun,
     rota_extend,
@@ -43,8 +42,6 @@ __all__ = [
     "shift_change_reject",
     "shift_change_request",
     "shift_change_withdraw",
-    "shift_report_make",
-    "shift_reports_make_due",
     "shift_return_unclaimed",
     "shift_supervisor_set",
     "shift_unassign",

@@ -4,6 +4,8 @@ from datetime import UTC, datetime
 
 from django.db import transaction
 
+from apps.desk.history import save_by
+from apps.desk.locking import locked
 from apps.people.access import has_role
 from apps.people.models import User
 from apps.people.roles import Role
@@ -62,7 +64,7 @@ def shift_change_request(
     reason = reason.strip()
     if not reason:
         raise ShiftError("Say why: the supervisor decides on it.")
-    shift = Shift.objects.select_for_update().get(pk=shift.pk)
+    shift = locked(shift, error=ShiftError)
     same = ShiftChange.objects.filter(
         status=Status.REQUESTED,
         kind=kind,
@@ -76,7 +78,7 @@ def shift_change_request(
     _check_seats(
         kind=kind, shift=shift, requester=by, counterpart=counterpart, other=counterpart_shift
     )
-    return ShiftChange.objects.create(
+    change = ShiftChange(
         kind=kind,
         requester=by,
         shift=shift,
@@ -84,10 +86,12 @@ def shift_change_request(
         counterpart_shift=counterpart_shift,
         reason=reason,
     )
+    save_by(change, by=by, reason="requested")
+    return change
 
 
 def _locked(change: ShiftChange) -> ShiftChange:
-    return ShiftChange.objects.select_for_update().get(pk=change.pk)
+    return locked(change, error=ShiftError)
 
 
 def _decide(change: ShiftChange, status: str, by: User, note: str) -> ShiftChange:
@@ -97,8 +101,8 @@ def _decide(change: ShiftChange, status: str, by: User, note: str) -> ShiftChang
     change.decided_by = by
     change.decided_at = datetime.now(UTC)
     change.decision_note = note.strip()
-    change._change_reason = note.strip()  # type: ignore[attr-defined]
-    change.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
+    fields = ["status", "decided_by", "decided_at", "decision_note"]
+    save_by(change, by=by, fields=fields, reason=note.strip())
     return change
 
 
@@ -133,8 +137,7 @@ def shift_change_approve(*, change: ShiftChange, by: User, note: str = "") -> Sh
         assert seat is not None  # checked under the shift locks above
         seat.person = taker
         seat.change = change
-        seat._change_reason = f"{change} approved by {by}"  # type: ignore[attr-defined]
-        seat.save(update_fields=["person", "change"])
+        save_by(seat, by=by, fields=["person", "change"], reason=f"{change} approved by {by}")
     return _decide(change, Status.APPROVED, by, note)
 
 
@@ -159,6 +162,5 @@ def shift_change_withdraw(*, change: ShiftChange, by: User) -> ShiftChange:
     if not change.can_move_to(Status.WITHDRAWN):
         raise ShiftError(f"This request is {change.get_status_display().lower()} already.")
     change.status = Status.WITHDRAWN
-    change._change_reason = "withdrawn by the requester"  # type: ignore[attr-defined]
-    change.save(update_fields=["status"])
+    save_by(change, by=by, fields=["status"], reason="withdrawn by the requester")
     return change

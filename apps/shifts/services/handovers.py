@@ -6,6 +6,8 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 
+from apps.desk.history import save_by, task_work
+from apps.desk.locking import locked
 from apps.people.access import has_role
 from apps.people.models import User
 from apps.people.roles import Role
@@ -37,7 +39,7 @@ def handover_write(*, shift: Shift, by: User, note: str, now: datetime | None = 
     existing = Handover.objects.filter(from_shift=shift).first()
     items = handover_items.collect(shift)
     if existing is None:
-        return Handover.objects.create(
+        handover = Handover(
             from_shift=shift,
             to_shift=next_shift(shift),
             note=note,
@@ -45,11 +47,13 @@ def handover_write(*, shift: Shift, by: User, note: str, now: datetime | None = 
             written_by=by,
             written_at=now,
         )
+        save_by(handover, by=by, reason="written")
+        return handover
     if existing.status == Status.ACKNOWLEDGED:
         raise ShiftError("The incoming shift has acknowledged this handover; it stays as read.")
     existing.note, existing.items, existing.written_by, existing.written_at = note, items, by, now
-    existing._change_reason = "rewritten before acknowledgement"  # type: ignore[attr-defined]
-    existing.save(update_fields=["note", "items", "written_by", "written_at"])
+    fields = ["note", "items", "written_by", "written_at"]
+    save_by(existing, by=by, fields=fields, reason="rewritten before acknowledgement")
     return existing
 
 
@@ -63,7 +67,7 @@ def may_acknowledge(handover: Handover, person: User) -> bool:
 
 @transaction.atomic
 def handover_acknowledge(*, handover: Handover, by: User, now: datetime | None = None) -> Handover:
-    handover = Handover.objects.select_for_update().get(pk=handover.pk)
+    handover = locked(handover, error=ShiftError)
     if handover.status == Status.ACKNOWLEDGED:
         return handover
     if by.pk == handover.written_by_id:
@@ -73,10 +77,12 @@ def handover_acknowledge(*, handover: Handover, by: User, now: datetime | None =
     handover.status = Status.ACKNOWLEDGED
     handover.acknowledged_by = by
     handover.acknowledged_at = now or datetime.now(UTC)
-    handover.save(update_fields=["status", "acknowledged_by", "acknowledged_at"])
+    fields = ["status", "acknowledged_by", "acknowledged_at"]
+    save_by(handover, by=by, fields=fields, reason="acknowledged")
     return handover
 
 
+@task_work("shifts.handovers_flag_overdue")
 def handovers_flag_overdue(*, now: datetime | None = None) -> int:
     """Flag handovers the incoming shift has not acknowledged HANDOVER_ACK_MINUTES into it.
 
@@ -97,10 +103,12 @@ def handovers_flag_overdue(*, now: datetime | None = None) -> int:
             if not handover.can_move_to(Status.OVERDUE) or handover.status != Status.WRITTEN:
                 continue
             handover.status = Status.OVERDUE
-            handover._change_reason = (  # type: ignore[attr-defined]
-                f"not acknowledged within {settings.HANDOVER_ACK_MINUTES} minutes"
+            save_by(
+                handover,
+                by=None,  # the overdue scan's task
+                fields=["status"],
+                reason=f"not acknowledged within {settings.HANDOVER_ACK_MINUTES} minutes",
             )
-            handover.save(update_fields=["status"])
             _escalate(handover)
             flagged += 1
     return flagged

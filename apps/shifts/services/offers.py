@@ -1,8 +1,8 @@
 """Offering new alerts to the people on duty, and taking back what a shift left unclaimed.
 
 An offer is `Alert.offered_to` (+ `offered_at`): the queue shows it and filters by it, but
-claiming stays first-come — an offer only says whose turn it is. The shifts app writes
-these two fields and nothing else of an alert; status moves stay in apps.alerts.services.
+claiming stays first-come — an offer only says whose turn it is. The shifts app decides the
+offers and apps.alerts.services.alerts_offer writes them; status moves stay there too.
 """
 
 from dataclasses import dataclass, replace
@@ -12,11 +12,11 @@ from django.db import transaction
 from django.db.models import Count, Max, Q
 from django.urls import reverse
 from django.utils import timezone
-from simple_history.utils import bulk_update_with_history
 
 from apps.alerts.models import Alert, Status
 from apps.alerts.selectors import QUEUE_ORDER
-from apps.desk.history import current_task
+from apps.alerts.services import alerts_offer
+from apps.desk.history import task_work
 from apps.people.models import User
 from apps.people.selectors import active_supervisors
 from apps.shifts.models import Shift
@@ -65,20 +65,11 @@ def operator_loads(operators: list[User]) -> list[OperatorLoad]:
     ]
 
 
-def _save_offers(alerts: list[Alert], reason: str) -> None:
-    bulk_update_with_history(
-        alerts,
-        Alert,
-        ["offered_to", "offered_at"],
-        default_change_reason=reason,
-        custom_historical_attrs={"history_task": current_task()},
-    )
-
-
 def _supervisors() -> list[User]:
     return list(active_supervisors())
 
 
+@task_work("shifts.alerts_route")
 @transaction.atomic
 def alerts_route(*, alert_ids: list[int], now: datetime | None = None) -> RouteRun:
     """Offer each new, unoffered alert of `alert_ids` to an operator on duty.
@@ -105,22 +96,25 @@ def alerts_route(*, alert_ids: list[int], now: datetime | None = None) -> RouteR
     duty = on_duty(now)
     if duty.operators:
         loads = {load.operator.pk: load for load in operator_loads(duty.operators)}
+        offers: list[tuple[Alert, User | None]] = []
         for alert in alerts:
             person = pick_operator(list(loads.values()), skills_needed(alert.category))
             assert person is not None
-            alert.offered_to, alert.offered_at = person, now
+            offers.append((alert, person))
             loads[person.pk] = replace(
                 loads[person.pk], open_items=loads[person.pk].open_items + 1, last_offered_at=now
             )
-        _save_offers(alerts, "offered to an operator on duty")
+        alerts_offer(offers=offers, at=now, reason="offered to an operator on duty")
         return RouteRun(offered={a.pk: a.offered_to_id for a in alerts if a.offered_to_id})
     count = len(alerts)
     title = f"{count} new alert{'s' if count != 1 else ''} and no operator on duty"
     url = reverse("alerts:queue") + "?assignee=offered"
     if duty.supervisor is not None:
-        for alert in alerts:
-            alert.offered_to, alert.offered_at = duty.supervisor, now
-        _save_offers(alerts, "no operator on duty: offered to the covering supervisor")
+        alerts_offer(
+            offers=[(alert, duty.supervisor) for alert in alerts],
+            at=now,
+            reason="no operator on duty: offered to the covering supervisor",
+        )
         notify(recipients=[duty.supervisor], kind="shift_routing", title=title, url=url,
                body="They are offered to you as the covering supervisor.")  # fmt: skip
         return RouteRun(offered={a.pk: duty.supervisor.pk for a in alerts}, to_supervisor=True)
@@ -156,6 +150,7 @@ def _crew_ids(shift: Shift) -> list[int]:
     return [*ids, shift.supervisor_id] if shift.supervisor_id else ids
 
 
+@task_work("shifts.shift_return_unclaimed")
 def shift_return_unclaimed(*, shift: Shift, now: datetime | None = None) -> list[int] | None:
     """Take back the offers `shift` left unclaimed, once, when it has ended; the alert
     ids, or None when the shift has not ended or its work was returned already.
@@ -185,10 +180,12 @@ def shift_return_unclaimed(*, shift: Shift, now: datetime | None = None) -> list
             .only("pk", "offered_to", "offered_at")
             .order_by("pk")
         )
-        for alert in alerts:
-            alert.offered_to, alert.offered_at = None, None
         if alerts:
-            _save_offers(alerts, f"unclaimed at the end of {shift}: back to the queue")
+            alerts_offer(
+                offers=[(alert, None) for alert in alerts],
+                at=now,
+                reason=f"unclaimed at the end of {shift}: back to the queue",
+            )
         ids = [a.pk for a in alerts]
         if ids:
             transaction.on_commit(lambda: _route_later(ids))

@@ -6,6 +6,8 @@ from datetime import UTC, date, datetime, timedelta
 from django.conf import settings
 from django.db import transaction
 
+from apps.desk.history import delete_by, save_by
+from apps.desk.locking import locked
 from apps.people.access import has_role
 from apps.people.models import User
 from apps.people.roles import Role
@@ -87,7 +89,7 @@ def _require_not_ended(shift: Shift) -> None:
 @transaction.atomic
 def shift_assign(*, shift: Shift, person: User, by: User) -> Assignment:
     _require_supervisor(by)
-    shift = Shift.objects.select_for_update().get(pk=shift.pk)
+    shift = locked(shift, error=ShiftError)
     seat = Assignment.objects.filter(shift=shift, person=person).first()
     if seat is not None:
         return seat
@@ -95,34 +97,31 @@ def shift_assign(*, shift: Shift, person: User, by: User) -> Assignment:
     if not has_role(person, Role.OPERATOR):
         raise ShiftError(f"{person} is not a risk operator.")
     seat = Assignment(shift=shift, person=person)
-    seat._change_reason = f"assigned by {by}"  # type: ignore[attr-defined]
-    seat.save()
+    save_by(seat, by=by, reason=f"assigned by {by}")
     return seat
 
 
 @transaction.atomic
 def shift_unassign(*, shift: Shift, person: User, by: User) -> None:
     _require_supervisor(by)
-    shift = Shift.objects.select_for_update().get(pk=shift.pk)
+    shift = locked(shift, error=ShiftError)
     seat = Assignment.objects.filter(shift=shift, person=person).first()
     if seat is None:
         return
     _require_not_ended(shift)
-    seat._change_reason = f"removed by {by}"  # type: ignore[attr-defined]
-    seat.delete()
+    delete_by(seat, by=by, reason=f"removed by {by}")
 
 
 @transaction.atomic
 def shift_supervisor_set(*, shift: Shift, person: User | None, by: User) -> Shift:
     """Name the supervisor who covers a shift (None leaves it uncovered: a flagged gap)."""
     _require_supervisor(by)
-    shift = Shift.objects.select_for_update().get(pk=shift.pk)
+    shift = locked(shift, error=ShiftError)
     if shift.supervisor_id == (person.pk if person else None):
         return shift
     _require_not_ended(shift)
     if person is not None and not has_role(person, Role.SUPERVISOR):
         raise ShiftError(f"{person} is not a supervisor.")
     shift.supervisor = person
-    shift._change_reason = f"covering supervisor set by {by}"  # type: ignore[attr-defined]
-    shift.save(update_fields=["supervisor"])
+    save_by(shift, by=by, fields=["supervisor"], reason=f"covering supervisor set by {by}")
     return shift

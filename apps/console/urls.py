@@ -1,0 +1,10 @@
+from django.urls import path
+
+from apps.console import views
+
+app_name = "console"
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("history/<str:key>/<str:pk>/", views.object_history, name="history"),
+    path("healthz", views.health, name="health"),
+]

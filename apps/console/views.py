@@ -1,0 +1,60 @@
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, render
+from django.views.decorators.http import require_GET
+
+from apps.accounts.selectors import desk_overview
+from apps.alerts.selectors import queue_summary
+from apps.desk.history import history_model
+from apps.desk.selectors import history_entries, recent_changes
+from apps.people.access import has_role, public, role_of, role_required
+from apps.people.http import DeskRequest
+from apps.people.roles import EVERY_PERSON, STAFF_ROLES, WORKING_ROLES, Role
+
+
+@role_required(*EVERY_PERSON)
+@require_GET
+def home(request: DeskRequest) -> HttpResponse:
+    role = role_of(request.user)
+    return render(
+        request,
+        "console/home.html",
+        {
+            "role": role,
+            "overview": desk_overview() if has_role(request.user, *STAFF_ROLES) else None,
+            "alert_queue": queue_summary(request.user)
+            if has_role(request.user, *WORKING_ROLES)
+            else None,
+            "changes": recent_changes()
+            if has_role(request.user, Role.AUDITOR, Role.SUPERVISOR)
+            else [],
+        },
+    )
+
+
+@role_required(*STAFF_ROLES)
+@require_GET
+def object_history(request: DeskRequest, key: str, pk: str) -> HttpResponse:
+    registered = history_model(key)
+    if registered is None:
+        raise Http404("No such kind of record.")
+    model, roles = registered
+    if not has_role(request.user, *roles):
+        raise PermissionDenied("Your role does not read this history.")
+    instance = get_object_or_404(model, pk=pk)
+    return render(
+        request,
+        "console/history.html",
+        {
+            "object": instance,
+            "kind": model._meta.verbose_name,
+            "entries": history_entries(instance),
+        },
+    )
+
+
+@public
+@require_GET
+def health(request: DeskRequest) -> JsonResponse:
+    """For load balancers: answers without touching the database."""
+    return JsonResponse({"status": "ok"})

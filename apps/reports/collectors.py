@@ -1,0 +1,168 @@
+"""Handover collectors for the desk's open work: alerts, cases, approvals, failed actions,
+standing measures. Registered here rather than in each app, so the apps that own the work
+need not know a handover exists; each collector reads what is open at writing time."""
+
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
+
+from django.apps import apps
+from django.urls import reverse
+from django.utils import timezone
+
+from apps.shifts.handover_items import HandoverItem, register_collector
+
+if TYPE_CHECKING:
+    from apps.shifts.models import Shift
+
+# A section lists this many records, then one line saying how many more and where.
+LIMIT = 50
+
+
+def _capped(
+    rows: Iterable[Any], total: int, item: Callable[[Any], HandoverItem], more_url: str
+) -> list[HandoverItem]:
+    items = [item(row) for row in rows]
+    if total > len(items):
+        items.append(HandoverItem(title=f"… and {total - len(items)} more", url=more_url))
+    return items
+
+
+def _ago(moment: Any) -> str:
+    minutes = int((timezone.now() - moment).total_seconds() // 60)
+    return f"{minutes // 60} h {minutes % 60:02d} min" if minutes >= 60 else f"{minutes} min"
+
+
+def _alert_item(alert: Any) -> HandoverItem:
+    late = " · PAST SLA" if alert.sla_due_at <= timezone.now() else ""
+    who = f" · held by {alert.assignee}" if alert.assignee_id else ""
+    offered = f" · offered to {alert.offered_to}" if alert.offered_to_id and not who else ""
+    return HandoverItem(
+        title=f"#{alert.pk} {alert.get_severity_display()} {alert.rule} {alert.symbol}".strip(),
+        detail=f"{alert.summary} · waiting {_ago(alert.first_seen)}{who}{offered}{late}",
+        url=reverse("alerts:detail", args=[alert.pk]),
+        ref=f"alert:{alert.pk}",
+    )
+
+
+def _alerts(status: str, more_url: str) -> list[HandoverItem]:
+    from apps.alerts.models import Alert
+
+    found = Alert.objects.filter(status=status)
+    rows = found.select_related("assignee", "offered_to").defer("evidence", "metrics")
+    return _capped(rows.order_by("sla_due_at", "-severity_rank", "pk")[:LIMIT], found.count(),
+                   _alert_item, more_url)  # fmt: skip
+
+
+def unclaimed_alerts(shift: "Shift") -> list[HandoverItem]:
+    return _alerts("new", reverse("alerts:queue") + "?status=new")
+
+
+def claimed_alerts(shift: "Shift") -> list[HandoverItem]:
+    return _alerts("claimed", reverse("alerts:queue") + "?status=claimed")
+
+
+def open_cases(shift: "Shift") -> list[HandoverItem]:
+    from apps.cases.models import OPEN_STATUSES, Case
+
+    found = Case.objects.filter(status__in=OPEN_STATUSES)
+    rows = found.select_related("assignee").order_by("-priority", "due_at", "pk")[:LIMIT]
+
+    def item(case: Any) -> HandoverItem:
+        late = " · OVERDUE" if case.due_at <= timezone.now() else ""
+        return HandoverItem(
+            title=f"Case {case.pk}: {case.title}",
+            detail=f"{case.get_status_display()} · {case.get_severity_display()} · "
+            f"{case.assignee or 'unassigned'} · due {case.due_at:%d %b %H:%M} UTC{late}",
+            url=reverse("cases:detail", args=[case.pk]),
+            ref=f"case:{case.pk}",
+        )
+
+    return _capped(rows, found.count(), item, reverse("cases:list"))
+
+
+def _action_item(detail: Callable[[Any], str]) -> Callable[[Any], HandoverItem]:
+    def item(action: Any) -> HandoverItem:
+        return HandoverItem(
+            title=f"{action.reference} {action.get_measure_display()} on {action.target}",
+            detail=detail(action),
+            url=reverse("actions:detail", args=[action.pk]),
+            ref=f"action:{action.pk}",
+        )
+
+    return item
+
+
+def pending_approvals(shift: "Shift") -> list[HandoverItem]:
+    from apps.actions.models import Action
+
+    found = Action.objects.filter(status=Action.Status.AWAITING_APPROVAL)
+    rows = found.select_related("requested_by").order_by("approval_deadline", "pk")[:LIMIT]
+    detail = _action_item(
+        lambda a: (
+            f"requested by {a.requested_by} · answer by "
+            + (f"{a.approval_deadline:%d %b %H:%M} UTC" if a.approval_deadline else "—")
+        )
+    )
+    return _capped(rows, found.count(), detail, reverse("actions:inbox"))
+
+
+def failed_actions(shift: "Shift") -> list[HandoverItem]:
+    from apps.actions.models import Action
+
+    found = Action.objects.filter(status=Action.Status.FAILED)
+    rows = found.order_by("-failed_at", "pk")[:LIMIT]
+    detail = _action_item(lambda a: f"failed {_ago(a.failed_at)} ago: {a.failure_message[:160]}")
+    return _capped(rows, found.count(), detail, reverse("actions:inbox"))
+
+
+def _measure_item(restriction: Any) -> HandoverItem:
+    until = (
+        f"until {restriction.expires_at:%d %b %H:%M} UTC"
+        if restriction.expires_at
+        else "until lifted"
+    )
+    action = restriction.action
+    return HandoverItem(
+        title=f"{restriction.get_measure_display()} on {action.target}",
+        detail=f"{action.reference} · since {restriction.applied_at:%d %b %H:%M} UTC · {until}",
+        url=reverse("actions:detail", args=[action.pk]),
+        ref=f"restriction:{restriction.pk}",
+    )
+
+
+def temporary_measures(shift: "Shift") -> list[HandoverItem]:
+    """Standing measures that end by themselves: the next shift sees them lapse."""
+    from apps.actions.models import Restriction, restriction_active
+
+    found = Restriction.objects.filter(restriction_active(timezone.now()), expires_at__isnull=False)
+    rows = found.select_related("action").order_by("expires_at", "pk")[:LIMIT]
+    return _capped(rows, found.count(), _measure_item, reverse("actions:list"))
+
+
+def emergency_measures(shift: "Shift") -> list[HandoverItem]:
+    """Symbol- and platform-wide measures: they touch every customer."""
+    from apps.actions.measures import Scope
+    from apps.actions.models import Restriction, restriction_active
+
+    found = Restriction.objects.filter(
+        restriction_active(timezone.now()), scope__in=[Scope.SYMBOL, Scope.PLATFORM]
+    )
+    rows = found.select_related("action").order_by("applied_at", "pk")[:LIMIT]
+    return _capped(rows, found.count(), _measure_item, reverse("actions:list"))
+
+
+def register() -> None:
+    if apps.is_installed("apps.alerts"):
+        register_collector("alerts_unclaimed", "Unclaimed alerts", unclaimed_alerts, order=10)
+        register_collector("alerts_claimed", "Claimed alerts still open", claimed_alerts,
+                           order=11)  # fmt: skip
+    if apps.is_installed("apps.cases"):
+        register_collector("cases_open", "Open cases", open_cases, order=20)
+    if apps.is_installed("apps.actions"):
+        register_collector("approvals_pending", "Actions awaiting approval", pending_approvals,
+                           order=30)  # fmt: skip
+        register_collector("actions_failed", "Actions that failed", failed_actions, order=31)
+        register_collector("measures_emergency", "Emergency measures (symbol- or platform-wide)",
+                           emergency_measures, order=40)  # fmt: skip
+        register_collector("measures_temporary", "Temporary measures still standing",
+                           temporary_measures, order=41)  # fmt: skip

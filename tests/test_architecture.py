@@ -1,0 +1,124 @@
+"""The layers run one way (docs/architecture.md): an app imports only apps on floors below
+its own. Every module under apps/ is parsed; imports at module level, inside functions and
+under TYPE_CHECKING all count, since each is a dependency a reader has to follow."""
+
+import ast
+from pathlib import Path
+
+import pytest
+
+APPS = Path(__file__).resolve().parent.parent / "apps"
+
+# Ground floor first. An app may import the apps on the floors below its own, never one on
+# its own floor or above. Keep in step with the list in docs/architecture.md.
+FLOORS: list[tuple[str, ...]] = [
+    ("desk",),  # history naming the actor, row lock, domain error, admin base, charts
+    ("people",),  # who: users, roles, sign-in, the view and API guards, DeskRequest
+    ("accounts", "notifications"),  # the exchange's accounts; telling people
+    ("alerts",),  # the alert, its intake and queue; never restricts
+    ("detection", "shifts"),  # finds (never acts); the rota, on duty, routing, handover
+    ("cases",),  # investigations, escalation, timers
+    ("actions",),  # measures, approval, execution, restrictions, customer service's lookup
+    ("reports",),  # read models spanning apps: shift dashboard and reports, handover items
+    ("console",),  # the roof: home pages, any record's history, API docs, the demo
+]
+FLOOR = {app: n for n, apps in enumerate(FLOORS) for app in apps}
+
+
+# An app's pages are its own: no other app imports its views, URLs, API or template tags
+# (the console, the roof, gathers pages by URL name, not by import).
+PAGES = {"views", "request_views", "urls", "lookup_urls", "api", "api_urls", "templatetags"}
+
+
+def imported_modules(source: str) -> list[tuple[int, str]]:
+    """(line, dotted name) for every import of a module under `apps.` anywhere in `source`."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            found += [(node.lineno, alias.name) for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            found += [(node.lineno, node.module)]
+            found += [(node.lineno, f"{node.module}.{alias.name}") for alias in node.names]
+    return [(line, name) for line, name in found if name.startswith("apps.")]
+
+
+def imported_apps(source: str) -> list[tuple[int, str]]:
+    """(line, app) for every import of `apps.<app>` anywhere in `source`."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        names: list[str] = []
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            if node.module == "apps":  # from apps import alerts
+                names = [f"apps.{alias.name}" for alias in node.names]
+            else:
+                names = [node.module]
+        for name in names:
+            parts = name.split(".")
+            if parts[0] == "apps" and len(parts) > 1:
+                found.append((node.lineno, parts[1]))
+    return found
+
+
+def forbidden_imports(app: str, source: str) -> list[str]:
+    return [
+        f"line {line}: {app} (floor {FLOOR[app]}) imports {other} (floor {FLOOR.get(other, '?')})"
+        for line, other in imported_apps(source)
+        if other != app and FLOOR.get(other, len(FLOORS)) >= FLOOR[app]
+    ]
+
+
+def _modules() -> list[Path]:
+    return sorted(p for p in APPS.rglob("*.py") if "migrations" not in p.parts)
+
+
+def test_every_app_has_a_floor() -> None:
+    apps = {p.name for p in APPS.iterdir() if p.is_dir() and (p / "apps.py").exists()}
+    assert apps == set(FLOOR), "place each app on a floor here and in docs/architecture.md"
+
+
+@pytest.mark.parametrize("module", _modules(), ids=lambda p: str(p.relative_to(APPS)))
+def test_no_app_imports_one_on_its_own_floor_or_above(module: Path) -> None:
+    app = module.relative_to(APPS).parts[0]
+    if app not in FLOOR:  # apps/__init__.py
+        return
+    assert forbidden_imports(app, module.read_text()) == []
+
+
+@pytest.mark.parametrize("module", _modules(), ids=lambda p: str(p.relative_to(APPS)))
+def test_no_app_imports_another_apps_pages(module: Path) -> None:
+    app = module.relative_to(APPS).parts[0]
+    foreign_pages = [
+        f"line {line}: {name}"
+        for line, name in imported_modules(module.read_text())
+        if name.split(".")[1] != app and set(name.split(".")[2:3]) & PAGES
+    ]
+    assert foreign_pages == []
+
+
+def test_the_check_sees_imports_inside_functions_and_every_spelling() -> None:
+    source = (
+        "import apps.cases.models\n"
+        "from apps import reports\n"
+        "from apps.desk.history import save_by\n"
+        "from . import selectors\n"
+        "def f():\n"
+        "    from apps.actions.services import action_request\n"
+    )
+    assert [app for _, app in imported_apps(source)] == ["cases", "reports", "desk", "actions"]
+    problems = forbidden_imports("alerts", source)
+    assert len(problems) == 3 and all("imports desk" not in p for p in problems)
+    assert forbidden_imports("console", source) == []
+
+
+def test_the_floors_in_the_docs_are_these() -> None:
+    docs = (APPS.parent / "docs" / "architecture.md").read_text()
+    for n, apps in enumerate(FLOORS, start=1):
+        assert f"{n}. " + ", ".join(f"`{app}`" for app in apps) in docs
+
+
+def test_the_pages_check_sees_a_foreign_view_in_either_spelling() -> None:
+    source = "from apps.alerts import views\ndef f():\n    import apps.cases.urls\n"
+    names = [name for _, name in imported_modules(source)]
+    assert "apps.alerts.views" in names and "apps.cases.urls" in names
