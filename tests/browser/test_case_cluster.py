@@ -63,3 +63,9 @@ def test_a_case_on_a_twenty_account_cluster_explains_every_link(new_page, operat
     page.locator("#graph-h").scroll_into_view_if_needed()
     page.mouse.wheel(0, 40)
     screenshot(page, "case-cluster-20")
+
+    # The funder's own page: its links, strongest first, each saying why.
+    page.goto(f"/accounts/{ids[0]}/")
+    first_reason = page.locator("#linked ~ table tbody tr").first.inner_text()
+    assert "moved funds to each other once" in first_reason and "strength" in first_reason
+    screenshot(page, "account-links")
