@@ -21,6 +21,10 @@ from .feed import Feed
 
 IDENTIFIER_KINDS = ("ip", "device", "address", "counterparty")
 IDENTIFIER_COLUMNS = ["account_id", "kind", "value", "first_seen", "last_seen", "times_seen"]
+# What a run reads back: only what the rules use, so 50,000 accounts stay a short read
+# (parsing every stored time and JSON document would cost seconds).
+RECALLED_IDENTIFIER = ["account_id", "kind", "value"]
+RECALLED_PROFILE = ["account_id", "days_observed", "active_days", "orders", "usual_equity"]
 PROFILE_COLUMNS = [
     "account_id",
     "days_observed",
@@ -33,10 +37,24 @@ PROFILE_COLUMNS = [
 _SEP = "\x1f"  # joins account and value into one key; appears in neither
 
 
+def _strings(values: Any) -> pa.Array:
+    column = values if isinstance(values, pd.Series) else pd.Series(values, dtype=object)
+    try:
+        arrow = pa.array(column.array) if column.dtype != object else None
+    except (TypeError, pa.ArrowInvalid):
+        arrow = None
+    if arrow is not None and (
+        pa.types.is_string(arrow.type) or pa.types.is_large_string(arrow.type)
+    ):
+        return arrow.cast(pa.string())
+    try:  # ids as the database or a window hands them: already Python strings
+        return pa.array(column.to_numpy(dtype=object), pa.string())
+    except (TypeError, pa.ArrowInvalid, pa.ArrowTypeError):
+        return pa.array(column.astype("str").to_numpy(dtype=object), pa.string())
+
+
 def _keys(accounts: Any, values: Any) -> pa.Array:
-    left = pa.array(pd.Series(accounts).astype("str").to_numpy(dtype=object), pa.string())
-    right = pa.array(pd.Series(values).astype("str").to_numpy(dtype=object), pa.string())
-    return pc.binary_join_element_wise(left, right, _SEP)
+    return pc.binary_join_element_wise(_strings(accounts), _strings(values), _SEP)
 
 
 @dataclass(frozen=True)
@@ -44,8 +62,9 @@ class AccountMemory:
     """What the desk knew of the window's accounts before the window.
 
     ``identifiers``: one row per (account, kind, value) ever seen, kinds ip / device /
-    address (external funding source or destination) / counterparty (internal transfers).
-    ``profiles``: one row per account (columns ``PROFILE_COLUMNS``).
+    address (external funding source or destination) / counterparty (internal transfers)
+    (columns ``RECALLED_IDENTIFIER``).
+    ``profiles``: one row per account (columns ``RECALLED_PROFILE``).
     """
 
     identifiers: pd.DataFrame
@@ -70,8 +89,8 @@ class AccountMemory:
     @classmethod
     def empty(cls) -> AccountMemory:
         return cls(
-            identifiers=pd.DataFrame({c: pd.Series(dtype="object") for c in IDENTIFIER_COLUMNS}),
-            profiles=pd.DataFrame({c: pd.Series(dtype="object") for c in PROFILE_COLUMNS}),
+            identifiers=pd.DataFrame({c: pd.Series(dtype="object") for c in RECALLED_IDENTIFIER}),
+            profiles=pd.DataFrame({c: pd.Series(dtype="object") for c in RECALLED_PROFILE}),
         )
 
     def __len__(self) -> int:
@@ -89,7 +108,7 @@ class AccountMemory:
 
     def remembers(self, accounts: Any) -> np.ndarray:
         """Per row: has the desk seen the account log in, in an earlier window?"""
-        values = pa.array(pd.Series(accounts).astype("str").to_numpy(dtype=object), pa.string())
+        values = _strings(accounts)
         if len(self._accounts) == 0:
             return np.zeros(len(values), dtype=bool)
         hit = pc.is_in(values, value_set=self._accounts)
@@ -217,6 +236,8 @@ def window_profiles(feed: Feed, alerts: list[dict[str, Any]]) -> pd.DataFrame:
 
 __all__ = [
     "IDENTIFIER_KINDS",
+    "RECALLED_IDENTIFIER",
+    "RECALLED_PROFILE",
     "AccountMemory",
     "window_profiles",
     "window_sightings",

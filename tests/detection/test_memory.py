@@ -7,18 +7,14 @@ import pandas as pd
 from apps.detection.engine import detect
 from apps.detection.memory import AccountMemory, window_profiles, window_sightings
 
-from .builder import DAY, Window, at
+from .builder import Window, at
 
 MARK = 100_000.0
-YESTERDAY = DAY - pd.Timedelta(days=1)
 
 
 def _remembered(*rows: tuple[str, str, str], equity: float = 0.0) -> AccountMemory:
     """A memory holding these (account, kind, value) sightings from yesterday."""
-    identifiers = pd.DataFrame(
-        [(a, k, v, YESTERDAY, YESTERDAY, 1) for a, k, v in rows],
-        columns=["account_id", "kind", "value", "first_seen", "last_seen", "times_seen"],
-    )
+    identifiers = pd.DataFrame(list(rows), columns=["account_id", "kind", "value"])
     accounts = sorted({a for a, _, _ in rows})
     profiles = AccountMemory.empty().profiles
     profiles = pd.DataFrame(
