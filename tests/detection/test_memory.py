@@ -119,3 +119,9 @@ def test_a_window_yields_its_sightings_and_profiles_for_the_memory() -> None:
     u1 = profile.set_index("account_id").loc["U1"]
     assert u1["orders"] == 1 and u1["order_notional"] == {"BTCUSDT": 1000.0}
     assert u1["usual_equity"] == 9050.0 and u1["findings"] == {"account_theft": 1}
+
+
+def test_most_of_the_usual_funds_leaving_is_theft_and_says_the_share() -> None:
+    [alert] = _theft(_victim_known_yesterday(equity=12_000.0), _one_day_of_theft())
+    assert alert["metrics"]["share_of_equity"] == 0.75
+    assert "75% of the ~12,000 USDT the desk saw it hold" in alert["summary"]

@@ -268,7 +268,11 @@ def _finding(
         window_end=window[1],
         score=score(amount / params["min_amount"], base=55.0 if len(new) == 2 else 50.0),
         summary=f"{account} logged in from a new {' and '.join(new)} ({login.ip}) and {how} "
-        f"({share:.0%} of the ~{equity:,.0f} USDT it held)",
+        + (
+            f"({share:.0%} of the ~{equity:,.0f} USDT the desk saw it hold)"
+            if share < 1
+            else "(more than the desk ever saw it hold)"
+        ),
         metrics={
             "amount": round(amount, 2),
             "share_of_equity": round(share, 3),
