@@ -80,8 +80,8 @@ class AccountMemory:
             rows = ids[ids["kind"] == kind]
             known[kind] = pc.unique(_keys(rows["account_id"], rows["value"]))
         object.__setattr__(self, "_known", known)
-        # An account the desk has seen log in: only then is a new device news.
-        seen = ids.loc[ids["kind"].isin(["ip", "device"]), "account_id"].astype("str")
+        # An account the desk has seen log in, fund or pay out: it has a past.
+        seen = ids["account_id"].astype("str")
         object.__setattr__(self, "_accounts", pa.array(seen.unique(), pa.string()))
         equity = self.profiles.set_index(self.profiles["account_id"].astype("str"))
         object.__setattr__(self, "_equity", equity["usual_equity"].astype(float))
@@ -107,7 +107,7 @@ class AccountMemory:
         return np.asarray(hit.to_numpy(zero_copy_only=False), dtype=bool)
 
     def remembers(self, accounts: Any) -> np.ndarray:
-        """Per row: has the desk seen the account log in, in an earlier window?"""
+        """Per row: has the desk seen the account (a login, a transfer) in an earlier window?"""
         values = _strings(accounts)
         if len(self._accounts) == 0:
             return np.zeros(len(values), dtype=bool)

@@ -125,3 +125,27 @@ def test_most_of_the_usual_funds_leaving_is_theft_and_says_the_share() -> None:
     [alert] = _theft(_victim_known_yesterday(equity=12_000.0), _one_day_of_theft())
     assert alert["metrics"]["share_of_equity"] == 0.75
     assert "75% of the ~12,000 USDT the desk saw it hold" in alert["summary"]
+
+
+def _new_phone_at_home(withdrawals: int) -> Window:
+    w = Window()
+    w.marks(minutes=120)
+    w.login("U1", at(10), "10.0.0.1", "new-phone")  # the usual IP
+    for i in range(withdrawals):
+        w.transfer("U1", "withdrawal", 3000.0 / withdrawals, at(30 + 20 * i), address="new-wallet")
+    return w
+
+
+def test_a_new_phone_on_the_home_network_paying_out_once_is_the_owner() -> None:
+    assert _theft(_victim_known_yesterday(), _new_phone_at_home(1)) == []
+
+
+def test_a_new_phone_on_the_home_network_splitting_the_balance_is_theft() -> None:
+    [alert] = _theft(_victim_known_yesterday(), _new_phone_at_home(3))
+    assert alert["metrics"]["transfers"] == 3 and not alert["metrics"]["new_ip"]
+
+
+def test_an_account_the_desk_only_saw_withdraw_has_a_past_to_be_a_stranger_in() -> None:
+    memory = _remembered(("U1", "address", "own-wallet"))
+    [alert] = _theft(memory, _one_day_of_theft())
+    assert alert["accounts"] == ["U1"]

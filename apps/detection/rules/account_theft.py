@@ -26,9 +26,10 @@ LOGIN_COLUMNS = ["account_id", "ts", "ip", "device_id", "new_device", "new_ip"]
 def takeover_logins(ctx: Context, params: dict[str, Any]) -> pd.DataFrame:
     """Logins in the window from a device the account never used before (in the window or
     in the desk's memory), from a new IP or not, on an account with a past: the desk
-    remembers its logins, or the window holds at least ``min_history_days`` of them (a new
-    customer's first login is not a takeover). A new IP on a known device is the owner on
-    another network (travel, a new carrier), not a stranger."""
+    remembers it (a login, a deposit, a withdrawal), or the window holds at least
+    ``min_history_days`` of its logins (a new customer's first login is not a takeover).
+    A new IP on a known device is the owner on another network (travel, a new carrier),
+    not a stranger."""
     logins = ctx.feed.logins
     if logins is None or logins.empty:
         return pd.DataFrame(columns=LOGIN_COLUMNS)
@@ -112,6 +113,10 @@ def _withdrawn(
     start, end = feed_window(ctx)
     findings = []
     for (account, login_ts), legs in drained.groupby(["account_id", "login_ts"], sort=True):
+        if not legs["new_ip"].iloc[0] and len(legs) < params["min_moves_known_ip"]:
+            # A new device on the account's own network is mostly the owner's new phone;
+            # a thief there splits the balance into several moves (under withdrawal limits).
+            continue
         amount = float(legs["amount"].sum())
         equity = max(_equity_before(ctx, moves, str(account), login_ts), amount)
         share = amount / equity
@@ -330,8 +335,11 @@ RULE = Rule(
         "that hand its balance to one counterparty. Relative: what leaves must be at least "
         "`min_share_of_equity` of what the account held (the most funds the desk saw on it: "
         "its memory, earlier inflows, position snapshots), and at least `min_amount` USDT so "
-        "a small friend transfer is not a theft. Without a memory of the account, the "
-        "window itself must hold `min_history_days` of its logins."
+        "a small friend transfer is not a theft. A new device on a known IP is weaker "
+        "evidence (the owner's new phone at home): there the funds must leave in at least "
+        "`min_moves_known_ip` transfers, the way a thief splits a balance under withdrawal "
+        "limits. Without a memory of the account, the window itself must hold "
+        "`min_history_days` of its logins."
     ),
     default_params={
         "min_amount": 1_000.0,
@@ -340,6 +348,7 @@ RULE = Rule(
         "max_hours_draining": 12,
         "min_off_market": 0.02,
         "min_history_days": 7,
+        "min_moves_known_ip": 2,
     },
     run=run,
     per_symbol=False,
