@@ -11,6 +11,7 @@ import pandas as pd
 from django.db import transaction
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
+from apps.accounts.locks import CLUSTERS, one_at_a_time
 from apps.accounts.models import AccountLink, ControlCluster, ExchangeAccount
 from apps.desk.history import current_task
 from apps.detection.linking import Linkage, components
@@ -30,6 +31,7 @@ def _evidence(row: Any) -> dict[str, Any]:
 @transaction.atomic
 def links_store(*, linkage: Linkage) -> int:
     """Keep each control link of the window (upsert by pair and kind); returns how many."""
+    one_at_a_time(AccountLink, CLUSTERS)
     control = linkage.links[linkage.links["linked"]]
     known = set(ExchangeAccount.objects.values_list("account_id", flat=True))
     control = control[control["account_a"].isin(known) & control["account_b"].isin(known)]
@@ -74,6 +76,7 @@ def links_store(*, linkage: Linkage) -> int:
 @transaction.atomic
 def clusters_rebuild() -> int:
     """Derive clusters from every stored link; set each account's cluster. Returns the count."""
+    one_at_a_time(ControlCluster, CLUSTERS)
     pairs = pd.DataFrame(
         list(AccountLink.objects.values_list("account_a_id", "account_b_id")),
         columns=["account_a", "account_b"],

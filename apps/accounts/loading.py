@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
+from apps.accounts.bulk import rows_update
 from apps.accounts.clustering import clusters_rebuild, links_store
 from apps.accounts.models import ExchangeAccount, FeedLoad, Identifier
 from apps.desk.history import current_task
@@ -146,9 +147,7 @@ def load_identifiers(
                 changed.append(old)
         with transaction.atomic():
             Identifier.objects.bulk_create(new, batch_size=1000)
-            Identifier.objects.bulk_update(
-                changed, ["first_seen", "last_seen", "times_seen"], batch_size=1000
-            )
+            rows_update(Identifier, changed, ["first_seen", "last_seen", "times_seen"])
         counts.identifiers_seen += len(chunk)
         progress(f"identifiers: {min(done * CHUNK, len(sightings))}/{len(sightings)}")
 

@@ -12,7 +12,9 @@ from typing import Any
 import pandas as pd
 from django.db import connections, router, transaction
 
+from apps.accounts.bulk import rows_update
 from apps.accounts.loading import LoadCounts, load_accounts, load_identifiers
+from apps.accounts.locks import MEMORY, one_at_a_time
 from apps.accounts.models import AccountProfile, Identifier, RememberedWindow
 from apps.detection.feed import Feed
 from apps.detection.memory import (
@@ -140,7 +142,8 @@ def _fold_profiles(frame: pd.DataFrame, start: datetime, end: datetime) -> None:
             profile.findings = _added(profile.findings, row["findings"])
             changed.append(profile)
         AccountProfile.objects.bulk_create(new, batch_size=1000)
-        AccountProfile.objects.bulk_update(
+        rows_update(
+            AccountProfile,
             changed,
             [
                 "first_window_at",
@@ -152,7 +155,6 @@ def _fold_profiles(frame: pd.DataFrame, start: datetime, end: datetime) -> None:
                 "order_notional",
                 "findings",
             ],
-            batch_size=1000,
         )
 
 
@@ -165,6 +167,7 @@ def memory_remember(*, feed: Feed, alerts: list[dict[str, Any]]) -> Remembered |
     if span is None:
         return None
     start, end = (moment.to_pydatetime() for moment in span)
+    one_at_a_time(RememberedWindow, MEMORY)
     window = RememberedWindow.objects.select_for_update().filter(start=start, end=end).first()
     if window is not None:
         return Remembered(window, new=False)
