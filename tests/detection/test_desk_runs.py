@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from django.core.management import CommandError, call_command
 
-from apps.accounts.models import RememberedWindow
+from apps.accounts.models import AccountProfile, RememberedWindow
 from apps.alerts.contract import FIELDS, parse_alert
 from apps.detection import tasks
 from apps.detection.models import DetectionPart, DetectionRun
@@ -98,6 +98,10 @@ def test_the_drop_folder_scan_runs_each_ready_window_once(
     run = DetectionRun.objects.get()
     assert (run.status, run.parts_done, run.parts_total) == ("done", 1, 1)
     assert run.alerts == len(published) > 0
+    # The run folded its window into the desk's memory, once, and kept no alerts itself.
+    assert RememberedWindow.objects.get().folder == str(ready)
+    assert AccountProfile.objects.count() == 300
+    assert not any(DetectionPart.objects.values_list("found", flat=True))
 
 
 def _split_run(window: Path, parts: int) -> tuple[DetectionRun, list[DetectionPart]]:

@@ -204,8 +204,12 @@ def _run_finish(run_id: int) -> None:
     alerts.sort(key=lambda alert: alert["dedup_key"])
     alerts_publish(alerts)
     DetectionRun.objects.filter(pk=run_id).update(alerts=len(alerts), links=None)
-    # Folding the window into the memory reads it again: after commit, in its own task,
-    # which clears the parts' alerts (the alerts app has them from here on) when done.
+    if parts.filter(kind=Kind.WHOLE).exists():
+        # The one-process part folded the window in already, with the feed at hand.
+        parts.update(found=[])  # the alerts live in the alerts app from here on
+        return
+    # A split run has no part holding the whole window: the fold reads it again, after
+    # commit, in its own task, which clears the parts' alerts when done.
     from apps.detection.tasks import remember_run
 
     transaction.on_commit(lambda: remember_run.delay(run_id))
