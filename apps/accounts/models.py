@@ -56,11 +56,12 @@ class Identifier(models.Model):
         IP = "ip", "IP address"
         DEVICE = "device", "Device"
         ADDRESS = "address", "Funding address"
+        COUNTERPARTY = "counterparty", "Internal transfer counterparty"
 
     account = models.ForeignKey(
         ExchangeAccount, on_delete=models.CASCADE, related_name="identifiers"
     )
-    kind = models.CharField(max_length=10, choices=Kind.choices)
+    kind = models.CharField(max_length=12, choices=Kind.choices)
     value = models.CharField(max_length=200)
     first_seen = models.DateTimeField()
     last_seen = models.DateTimeField()
@@ -79,6 +80,57 @@ class Identifier(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.value}"
+
+
+class AccountProfile(models.Model):
+    """What the desk has learnt of an account's usual behaviour over the windows it ran
+    detection on; read by the rules (apps.detection.memory) to judge a window against it.
+
+    Like Identifier it is a running record (no history table): every detection run
+    folds its window in once, guarded by RememberedWindow.
+    """
+
+    account = models.OneToOneField(
+        ExchangeAccount, on_delete=models.CASCADE, primary_key=True, related_name="profile"
+    )
+    first_window_at = models.DateTimeField(help_text="Start of the first window remembered.")
+    last_window_at = models.DateTimeField(help_text="End of the last window remembered.")
+    days_observed = models.FloatField(default=0.0)
+    active_days = models.FloatField(default=0.0, help_text="Days of windows it placed orders in.")
+    orders = models.PositiveBigIntegerField(default=0)
+    usual_equity = models.FloatField(
+        default=0.0, help_text="Most funds seen on the account in a window (USDT)."
+    )
+    order_notional = models.JSONField(
+        default=dict, help_text="Median order notional per symbol (USDT)."
+    )
+    findings = models.JSONField(default=dict, help_text="Alerts raised on it, per category.")
+
+    def __str__(self) -> str:
+        return f"profile of {self.account_id}"
+
+    @property
+    def orders_per_day(self) -> float:
+        return self.orders / self.days_observed if self.days_observed else 0.0
+
+
+class RememberedWindow(models.Model):
+    """A window whose accounts were folded into their profiles: folding is done once, so
+    running detection over the same window again leaves the memory as it was."""
+
+    start = models.DateTimeField()
+    end = models.DateTimeField()
+    folder = models.CharField(max_length=500)
+    accounts = models.PositiveIntegerField(default=0)
+    identifiers = models.PositiveIntegerField(default=0)
+    remembered_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["start", "end"], name="window_once")]
+        ordering = ["-end"]
+
+    def __str__(self) -> str:
+        return f"window {self.start:%Y-%m-%d %H:%M} - {self.end:%Y-%m-%d %H:%M}"
 
 
 class AccountLink(models.Model):

@@ -12,6 +12,7 @@ from django.db import transaction
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from apps.accounts.cluster_matching import ClusterPlan, match_clusters
+from apps.accounts.locks import CLUSTERS, one_at_a_time
 from apps.accounts.models import AccountLink, ControlCluster, ExchangeAccount
 from apps.accounts.signals import clusters_retired
 from apps.desk.history import current_task
@@ -32,6 +33,7 @@ def _evidence(row: Any) -> dict[str, Any]:
 @transaction.atomic
 def links_store(*, linkage: Linkage) -> int:
     """Keep each control link of the window (upsert by pair and kind); returns how many."""
+    one_at_a_time(AccountLink, CLUSTERS)
     control = linkage.links[linkage.links["linked"]]
     known = set(ExchangeAccount.objects.values_list("account_id", flat=True))
     control = control[control["account_a"].isin(known) & control["account_b"].isin(known)]
@@ -78,6 +80,8 @@ def clusters_rebuild() -> int:
     """Derive clusters from every stored link and keep their keys (cluster_matching): a
     cluster that grows, shrinks, merges or splits says why in its history, and the apps
     that refer to clusters hear of merged and dissolved ones. Returns the count."""
+    """Derive clusters from every stored link; set each account's cluster. Returns the count."""
+    one_at_a_time(ControlCluster, CLUSTERS)
     pairs = pd.DataFrame(
         list(AccountLink.objects.values_list("account_a_id", "account_b_id")),
         columns=["account_a", "account_b"],

@@ -17,6 +17,7 @@ import pyarrow.compute as pc
 
 from .feed import Feed
 from .linking import Linkage, link_window
+from .memory import AccountMemory
 
 MS_PER_DAY = 86_400_000
 MS_PER_MINUTE = 60_000
@@ -37,6 +38,8 @@ def empty_like(columns: list[str]) -> pd.DataFrame:
 class Context:
     feed: Feed
     linkage: Linkage
+    # What the desk knew of the accounts before this window; empty without a database.
+    memory: AccountMemory = field(default_factory=AccountMemory.empty)
     accounts: np.ndarray = field(init=False)  # code -> account id
     symbols: list[str] = field(init=False)  # code -> symbol
     _account_set: pa.Array = field(init=False)
@@ -59,10 +62,11 @@ class Context:
         feed: Feed,
         link_params: dict[str, object] | None = None,
         linkage: Linkage | None = None,
+        memory: AccountMemory | None = None,
     ) -> Context:
         if linkage is None:
             linkage = link_window(feed, link_params)
-        return cls(feed, linkage)
+        return cls(feed, linkage, memory if memory is not None else AccountMemory.empty())
 
     def account_codes(self, column: pd.Series) -> np.ndarray:
         """Integer code of every account id in ``column`` (ids outside the accounts

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,7 @@ import pandas as pd
 from .context import Context
 from .feed import Feed, keys_checked, read_feed
 from .linking import Linkage, link_window
+from .memory import AccountMemory
 from .rules import RULES
 from .rules.base import Finding, Rule, fit_evidence, severity
 
@@ -63,8 +65,10 @@ def detect(
     symbols: Iterable[str] | None = None,
     linkage: Linkage | None = None,
     detected_at: pd.Timestamp | None = None,
+    memory: AccountMemory | None = None,
 ) -> list[dict[str, Any]]:
-    """Every enabled rule over ``feed``; alerts sorted by dedup_key.
+    """Every enabled rule over ``feed``; alerts sorted by dedup_key. ``memory``: what the
+    desk knew of the accounts before the window (empty when not given).
 
     With ``symbols``, only the per-symbol rules run, on those symbols' rows: one part of
     a window split across workers. ``detect_part(feed, ACCOUNT_LEVEL)`` runs the rest; the
@@ -76,7 +80,7 @@ def detect(
         wanted = set(symbols)
         feed = restrict(feed, wanted)
         chosen = [rule for rule in chosen if rule.per_symbol]
-    ctx = Context.build(feed, linkage=linkage)
+    ctx = Context.build(feed, linkage=linkage, memory=memory)
     moment = detected_at or pd.Timestamp.now(tz="UTC")
     stamp = _iso(moment)
     alerts = []
@@ -88,19 +92,48 @@ def detect(
     return sorted(alerts, key=lambda alert: alert["dedup_key"])
 
 
+# Given the window, what the desk remembers of its accounts (one read per run).
+Recall = Callable[[Feed], AccountMemory]
+
+
+@dataclass
+class WindowRun:
+    """A window's alerts, with what they were found from (kept for the memory update)."""
+
+    alerts: list[dict[str, Any]]
+    linkage: Linkage
+    feed: Feed
+    memory: AccountMemory
+
+
+def run_window(
+    folder: Path,
+    params: dict[str, dict[str, Any]] | None = None,
+    enabled: set[str] | None = None,
+    source: str = SOURCE,
+    *,
+    recall: Recall | None = None,
+) -> WindowRun:
+    """Read the window in ``folder`` and run every enabled rule over it, in this process,
+    judged against what ``recall`` returns for the window (nothing when None). The ids
+    are checked on a second thread meanwhile; a breach raises FeedError."""
+    feed = read_feed(folder, checking_keys=False)
+    with keys_checked(feed):
+        linkage = link_window(feed)
+        memory = recall(feed) if recall is not None else AccountMemory.empty()
+        alerts = detect(feed, params, enabled, source, linkage=linkage, memory=memory)
+        return WindowRun(alerts, linkage, feed, memory)
+
+
 def detect_window(
     folder: Path,
     params: dict[str, dict[str, Any]] | None = None,
     enabled: set[str] | None = None,
     source: str = SOURCE,
 ) -> tuple[list[dict[str, Any]], Linkage]:
-    """Read the window in ``folder`` and run every enabled rule over it, in this process:
-    the alerts, and the linkage they were found with. The ids are checked on a second
-    thread meanwhile; a breach raises FeedError."""
-    feed = read_feed(folder, checking_keys=False)
-    with keys_checked(feed):
-        linkage = link_window(feed)
-        return detect(feed, params, enabled, source, linkage=linkage), linkage
+    """The alerts of ``run_window`` with no memory, and the linkage they were found with."""
+    run = run_window(folder, params, enabled, source)
+    return run.alerts, run.linkage
 
 
 def detect_part(
@@ -110,12 +143,14 @@ def detect_part(
     params: dict[str, dict[str, Any]] | None = None,
     enabled: set[str] | None = None,
     detected_at: pd.Timestamp | None = None,
+    memory: AccountMemory | None = None,
 ) -> list[dict[str, Any]]:
-    """One worker's share: a list of symbols, or ACCOUNT_LEVEL for the unsplit rules."""
+    """One worker's share: a list of symbols, or ACCOUNT_LEVEL for the unsplit rules
+    (the only ones that read the memory)."""
     if part == ACCOUNT_LEVEL:
         account_rules = {code for code, rule in RULES.items() if not rule.per_symbol}
         chosen = account_rules if enabled is None else account_rules & enabled
-        return detect(feed, params, chosen, linkage=linkage, detected_at=detected_at)
+        return detect(feed, params, chosen, linkage=linkage, detected_at=detected_at, memory=memory)
     return detect(feed, params, enabled, symbols=part, linkage=linkage, detected_at=detected_at)
 
 

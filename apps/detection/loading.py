@@ -15,11 +15,13 @@ from django.db import transaction
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
+from apps.accounts.bulk import rows_update
 from apps.accounts.models import ExchangeAccount, FeedLoad, Identifier
 from apps.desk.history import current_task
 from apps.detection.clustering import clusters_rebuild, links_store
-from apps.detection.feed import read_feed
+from apps.detection.feed import Feed, read_feed
 from apps.detection.linking import link_window
+from apps.detection.memory import window_sightings
 
 Progress = Callable[[str], None]
 CHUNK = 2_000
@@ -58,7 +60,9 @@ def _account_values(row: Any) -> dict[str, Any]:
     }
 
 
-def _load_accounts(accounts: pd.DataFrame, counts: LoadCounts, progress: Progress) -> None:
+def load_accounts(
+    accounts: pd.DataFrame, counts: LoadCounts, progress: Progress = lambda message: None
+) -> None:
     for done, chunk in enumerate(_chunks(accounts), start=1):
         ids = [str(i) for i in chunk["account_id"]]
         existing = ExchangeAccount.objects.in_bulk(ids)
@@ -91,23 +95,9 @@ def _load_accounts(accounts: pd.DataFrame, counts: LoadCounts, progress: Progres
 
 
 def identifier_sightings(logins: pd.DataFrame, transfers: pd.DataFrame) -> pd.DataFrame:
-    """One row per (account, kind, value) with first / last seen and how often."""
-    parts = []
-    for kind, column in ((Identifier.Kind.IP, "ip"), (Identifier.Kind.DEVICE, "device_id")):
-        seen = logins[["account_id", "ts", column]].rename(columns={column: "value"})
-        parts.append(seen.assign(kind=str(kind)))
-    funded = transfers.loc[transfers["address"].notna(), ["account_id", "ts", "address"]]
-    parts.append(
-        funded.rename(columns={"address": "value"}).assign(kind=str(Identifier.Kind.ADDRESS))
-    )
-    sightings = pd.concat(parts, ignore_index=True)
-    sightings["account_id"] = sightings["account_id"].astype(str)
-    sightings["value"] = sightings["value"].astype(str)
-    return (
-        sightings.groupby(["account_id", "kind", "value"], observed=True)["ts"]
-        .agg(first_seen="min", last_seen="max", times_seen="size")
-        .reset_index()
-    )
+    """One row per (account, kind, value) with first / last seen and how often: IPs and
+    devices of logins, external addresses and internal counterparties of transfers."""
+    return window_sightings(Feed(folder=Path("."), logins=logins, transfers=transfers))
 
 
 def _merge(old: Identifier, first: datetime, last: datetime, times: int) -> bool:
@@ -122,7 +112,9 @@ def _merge(old: Identifier, first: datetime, last: datetime, times: int) -> bool
     return True
 
 
-def _load_identifiers(sightings: pd.DataFrame, counts: LoadCounts, progress: Progress) -> None:
+def load_identifiers(
+    sightings: pd.DataFrame, counts: LoadCounts, progress: Progress = lambda message: None
+) -> None:
     known = set(ExchangeAccount.objects.values_list("account_id", flat=True))
     unknown = ~sightings["account_id"].isin(known)
     if unknown.any():
@@ -155,9 +147,7 @@ def _load_identifiers(sightings: pd.DataFrame, counts: LoadCounts, progress: Pro
                 changed.append(old)
         with transaction.atomic():
             Identifier.objects.bulk_create(new, batch_size=1000)
-            Identifier.objects.bulk_update(
-                changed, ["first_seen", "last_seen", "times_seen"], batch_size=1000
-            )
+            rows_update(Identifier, changed, ["first_seen", "last_seen", "times_seen"])
         counts.identifiers_seen += len(chunk)
         progress(f"identifiers: {min(done * CHUNK, len(sightings))}/{len(sightings)}")
 
@@ -168,8 +158,8 @@ def accounts_load(*, folder: Path, progress: Progress = lambda message: None) ->
     assert feed.accounts is not None and feed.logins is not None and feed.transfers is not None
     run = FeedLoad.objects.create(folder=str(folder))
     counts = LoadCounts()
-    _load_accounts(feed.accounts, counts, progress)
-    _load_identifiers(identifier_sightings(feed.logins, feed.transfers), counts, progress)
+    load_accounts(feed.accounts, counts, progress)
+    load_identifiers(identifier_sightings(feed.logins, feed.transfers), counts, progress)
     linkage = link_window(feed, trades=False)
     run.links = links_store(linkage=linkage)
     run.clusters = clusters_rebuild()
@@ -184,4 +174,4 @@ def accounts_load(*, folder: Path, progress: Progress = lambda message: None) ->
     return run
 
 
-__all__ = ["accounts_load", "identifier_sightings"]
+__all__ = ["accounts_load", "identifier_sightings", "load_accounts", "load_identifiers"]

@@ -8,13 +8,14 @@ from django.conf import settings
 from django.db import transaction
 
 from apps.desk.history import acting_task
-from apps.detection.models import Backtest, DetectionPart
+from apps.detection.models import Backtest, DetectionPart, DetectionRun
 from apps.detection.services import (
     backtest_execute,
     detection_part_execute,
     detection_rule_parts,
     detection_run_claim,
     detection_run_plan,
+    detection_run_remember,
 )
 
 READY_MARKER = "READY"  # written last by whoever drops a window, so half a copy is never read
@@ -47,6 +48,16 @@ def run_part(part_id: int) -> int:
         if part.kind == DetectionPart.Kind.LINK:  # the linkage is stored: the rules can go
             _start(detection_rule_parts(run=part.run))
         return alerts
+
+
+@shared_task(soft_time_limit=1800, time_limit=1900, acks_late=True)
+def remember_run(run_id: int) -> None:
+    """Fold a finished run's window into the desk's memory of accounts (once per window)."""
+    run = DetectionRun.objects.filter(pk=run_id, status=DetectionRun.Status.DONE).first()
+    if run is None:
+        return
+    with acting_task("detection.remember_run"):
+        detection_run_remember(run=run)
 
 
 def _start(parts: list[DetectionPart]) -> None:

@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 from django.core.management import CommandError, call_command
 
+from apps.accounts.models import AccountProfile, RememberedWindow
 from apps.alerts.contract import FIELDS, parse_alert
 from apps.detection import tasks
 from apps.detection.models import DetectionPart, DetectionRun
@@ -97,6 +98,10 @@ def test_the_drop_folder_scan_runs_each_ready_window_once(
     run = DetectionRun.objects.get()
     assert (run.status, run.parts_done, run.parts_total) == ("done", 1, 1)
     assert run.alerts == len(published) > 0
+    # The run folded its window into the desk's memory, once, and kept no alerts itself.
+    assert RememberedWindow.objects.get().folder == str(ready)
+    assert AccountProfile.objects.count() == 300
+    assert not any(DetectionPart.objects.values_list("found", flat=True))
 
 
 def _split_run(window: Path, parts: int) -> tuple[DetectionRun, list[DetectionPart]]:
@@ -107,7 +112,7 @@ def _split_run(window: Path, parts: int) -> tuple[DetectionRun, list[DetectionPa
 
 @pytest.mark.django_db
 def test_a_split_run_raises_what_one_process_raises_and_counts_a_redelivered_part_once(
-    window, published
+    window, published, django_capture_on_commit_callbacks
 ) -> None:
     whole = run_services.window_detect(folder=window)
     run, first = _split_run(window, parts=3)
@@ -119,15 +124,17 @@ def test_a_split_run_raises_what_one_process_raises_and_counts_a_redelivered_par
     assert [p.kind for p in rules] == ["accounts", "symbols", "symbols"]
     traded = set(pd.read_csv(window / "orders.csv")["symbol"])
     assert sorted(s for p in rules for s in p.symbols) == sorted(traded)  # each once
-    for part in rules:
-        detection_part_execute(part=part)
-        assert published == [] or part == rules[-1]  # held until the last part is in
+    with django_capture_on_commit_callbacks(execute=True):  # the memory is folded after commit
+        for part in rules:
+            detection_part_execute(part=part)
+            assert published == [] or part == rules[-1]  # held until the last part is in
     detection_part_execute(part=DetectionPart.objects.get(pk=rules[0].pk))  # delivered again
     run.refresh_from_db()
     assert (run.status, run.parts_done, run.parts_total) == ("done", 5, 5)
     assert sorted(a["dedup_key"] for a in published) == sorted(a["dedup_key"] for a in whole)
     assert run.alerts == len(whole) and run.links is None
     assert not any(DetectionPart.objects.values_list("found", flat=True))
+    assert RememberedWindow.objects.get().folder == str(window)
 
 
 @pytest.mark.django_db

@@ -58,8 +58,12 @@ def test_a_withdrawal_to_a_known_wallet_or_from_a_known_device_is_not_theft() ->
     w.login("U2", at(10), "45.1.1.2", "phone-2")  # new network, same phone
     w.transfer("U2", "withdrawal", 9000.0, at(30), address="new-wallet")
     w.login("U3", OLD, "10.0.0.3", "phone-3")
+    w.transfer("U3", "deposit", 100_000.0, at(1), address="wallet-3")
     w.login("U3", at(10), "45.1.1.3", "new-phone")
-    w.transfer("U3", "withdrawal", 4000.0, at(30), address="new-wallet-3")  # small
+    w.transfer("U3", "withdrawal", 4000.0, at(30), address="new-wallet-3")  # 4% of its funds
+    w.login("U4", OLD, "10.0.0.4", "phone-4")
+    w.login("U4", at(10), "45.1.1.4", "new-phone-4")
+    w.transfer("U4", "internal_out", 45.0, at(30), counterparty="FRIEND")  # a friend's 45 USDT
     assert run_rule(w, "account_theft") == []
 
 

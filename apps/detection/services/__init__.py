@@ -14,6 +14,7 @@ from apps.detection.services.runs import (
     detection_rule_parts,
     detection_run_claim,
     detection_run_plan,
+    detection_run_remember,
     window_detect,
 )
 
@@ -25,6 +26,7 @@ __all__ = [
     "detection_rule_parts",
     "detection_run_claim",
     "detection_run_plan",
+    "detection_run_remember",
     "live_settings",
     "rule_switch",
     "rule_version_activate",

@@ -6,6 +6,9 @@ stored, the rule parts start: the account-level rules, and the per-symbol rules 
 groups of symbols, each reading only what it needs. Each part holds what it raised; the
 part that finishes the run publishes it all, so a window that breaks the contract
 anywhere publishes nothing.
+
+Every run is judged against the desk's memory of its accounts (read once, before the
+rules) and then folded into it (apps.detection.memory_store), so the next window knows this one.
 """
 
 import time
@@ -19,25 +22,51 @@ from django.utils import timezone
 from apps.detection.clustering import clusters_rebuild, links_store
 from apps.detection.engine import (
     ACCOUNT_LEVEL,
+    WindowRun,
     detect_part,
-    detect_window,
+    run_window,
     split_symbols,
 )
-from apps.detection.feed import FeedError, check_keys, read_feed, value_counts
+from apps.detection.feed import Feed, FeedError, check_keys, read_feed, value_counts
 from apps.detection.linking import Linkage, link_window, linkage_from_bytes, links_to_bytes
+from apps.detection.memory import AccountMemory, window_span
+from apps.detection.memory_store import Remembered, memory_recall, memory_remember
 from apps.detection.models import DetectionPart, DetectionRun
 from apps.detection.services.rules import live_settings
 
 PUBLISH_CHUNK = 500
 Kind = DetectionPart.Kind
 LINK_TABLES = ["logins", "transfers", "trades"]
+# What folding a window into the memory reads, when the rules' read is not at hand.
+MEMORY_TABLES = ["instruments", "accounts", "logins", "transfers", "orders", "positions"]
 
 
-def window_detect(*, folder: Path) -> list[dict[str, Any]]:
-    """Every switched-on rule, with its live thresholds, over one window (one process)."""
+def window_recall(feed: Feed) -> AccountMemory:
+    """What the desk remembered of the window's accounts before it: one read, before the
+    rules."""
+    accounts = feed.accounts
+    span = window_span(feed)
+    return memory_recall(
+        accounts["account_id"] if accounts is not None else [],
+        before=span[0].to_pydatetime() if span else None,
+    )
+
+
+def window_detect(
+    *, folder: Path, remember: bool = False, recall: bool = True
+) -> list[dict[str, Any]]:
+    """Every switched-on rule, with its live thresholds, over one window (one process),
+    judged against the desk's memory of its accounts (``recall``). With ``remember``,
+    the window is then folded into that memory (once per window)."""
+    return window_run(folder=folder, remember=remember, recall=recall).alerts
+
+
+def window_run(*, folder: Path, remember: bool = False, recall: bool = True) -> WindowRun:
     params, enabled = live_settings()
-    alerts, _ = detect_window(folder, params, enabled)
-    return alerts
+    run = run_window(folder, params, enabled, recall=window_recall if recall else None)
+    if remember:
+        memory_remember(feed=run.feed, alerts=run.alerts)
+    return run
 
 
 def alerts_publish(alerts: list[dict[str, Any]]) -> None:
@@ -117,14 +146,18 @@ def _part_work(part: DetectionPart) -> list[dict[str, Any]]:
         return []
     params, enabled = live_settings()
     if part.kind == Kind.WHOLE:
-        alerts, linkage = detect_window(folder, params, enabled)
-        _accounts_linked(linkage)
-        return alerts
+        whole = run_window(folder, params, enabled, recall=window_recall)
+        _accounts_linked(whole.linkage)
+        memory_remember(feed=whole.feed, alerts=whole.alerts)
+        return whole.alerts
     links = DetectionRun.objects.values_list("links", flat=True).get(pk=run.pk)
     assert links is not None, "rule parts start once the linkage is stored"
     linkage = linkage_from_bytes(bytes(links))
-    share = ACCOUNT_LEVEL if part.kind == Kind.ACCOUNTS else list(part.symbols)
-    return detect_part(read_feed(folder, checking_keys=False), share, linkage, params, enabled)
+    feed = read_feed(folder, checking_keys=False)
+    if part.kind == Kind.ACCOUNTS:  # only the account-level rules read the memory
+        memory = window_recall(feed)
+        return detect_part(feed, ACCOUNT_LEVEL, linkage, params, enabled, memory=memory)
+    return detect_part(feed, list(part.symbols), linkage, params, enabled)
 
 
 def detection_part_execute(*, part: DetectionPart) -> int:
@@ -170,5 +203,24 @@ def _run_finish(run_id: int) -> None:
     alerts = [alert for found in parts.values_list("found", flat=True) for alert in found]
     alerts.sort(key=lambda alert: alert["dedup_key"])
     alerts_publish(alerts)
-    parts.update(found=[])  # the alerts live in the alerts app from here on
     DetectionRun.objects.filter(pk=run_id).update(alerts=len(alerts), links=None)
+    if parts.filter(kind=Kind.WHOLE).exists():
+        # The one-process part folded the window in already, with the feed at hand.
+        parts.update(found=[])  # the alerts live in the alerts app from here on
+        return
+    # A split run has no part holding the whole window: the fold reads it again, after
+    # commit, in its own task, which clears the parts' alerts when done.
+    from apps.detection.tasks import remember_run
+
+    transaction.on_commit(lambda: remember_run.delay(run_id))
+
+
+def detection_run_remember(*, run: DetectionRun) -> Remembered | None:
+    """Fold a finished split run's window and alerts into the desk's memory; idempotent
+    (a window is folded once), so a redelivered task changes nothing."""
+    parts = DetectionPart.objects.filter(run=run)
+    alerts = [alert for found in parts.values_list("found", flat=True) for alert in found]
+    feed = read_feed(Path(run.folder), MEMORY_TABLES, checking_keys=False)
+    remembered = memory_remember(feed=feed, alerts=alerts)
+    parts.update(found=[])  # the alerts live in the alerts app from here on
+    return remembered

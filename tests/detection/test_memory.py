@@ -1,0 +1,151 @@
+"""The desk's memory in the rules: a one-day window judged against earlier windows."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from apps.detection.engine import detect
+from apps.detection.memory import AccountMemory, window_profiles, window_sightings
+
+from .builder import Window, at
+
+MARK = 100_000.0
+
+
+def _remembered(*rows: tuple[str, str, str], equity: float = 0.0) -> AccountMemory:
+    """A memory holding these (account, kind, value) sightings from yesterday."""
+    identifiers = pd.DataFrame(list(rows), columns=["account_id", "kind", "value"])
+    accounts = sorted({a for a, _, _ in rows})
+    profiles = AccountMemory.empty().profiles
+    profiles = pd.DataFrame(
+        {
+            **{c: [None] * len(accounts) for c in profiles.columns},
+            "account_id": accounts,
+            "usual_equity": [equity] * len(accounts),
+        }
+    )
+    return AccountMemory(identifiers=identifiers, profiles=profiles)
+
+
+def _theft(memory: AccountMemory | None, w: Window) -> list[dict]:
+    return detect(w.feed(), enabled={"account_theft"}, memory=memory)
+
+
+def _victim_known_yesterday(equity: float = 0.0) -> AccountMemory:
+    return _remembered(
+        ("U1", "ip", "10.0.0.1"),
+        ("U1", "device", "own-phone"),
+        ("U1", "address", "own-wallet"),
+        equity=equity,
+    )
+
+
+def _one_day_of_theft() -> Window:
+    w = Window()
+    w.marks(minutes=120)
+    w.login("U1", at(10), "45.1.1.1", "strange-phone")  # the window's first login of U1
+    w.transfer("U1", "withdrawal", 9000.0, at(30), address="thief-wallet")
+    return w
+
+
+def test_a_one_day_window_alone_cannot_tell_a_stranger_from_the_owner() -> None:
+    assert _theft(None, _one_day_of_theft()) == []
+    assert _theft(AccountMemory.empty(), _one_day_of_theft()) == []
+
+
+def test_with_the_desk_memory_a_new_device_and_a_new_wallet_are_theft() -> None:
+    [alert] = _theft(_victim_known_yesterday(), _one_day_of_theft())
+    assert alert["accounts"] == ["U1"] and alert["metrics"]["amount"] == 9000.0
+    assert alert["metrics"]["new_device"] and alert["metrics"]["new_ip"]
+    assert alert["metrics"]["desk_remembers_account"] is True
+    assert alert["evidence"]["login"]["device_id"] == "strange-phone"
+
+
+def test_a_wallet_the_memory_knows_is_not_a_new_destination() -> None:
+    w = Window()
+    w.marks(minutes=120)
+    w.login("U1", at(10), "45.1.1.1", "strange-phone")
+    w.transfer("U1", "withdrawal", 9000.0, at(30), address="own-wallet")
+    assert _theft(_victim_known_yesterday(), w) == []
+
+
+def test_a_device_the_memory_knows_on_a_new_network_is_the_owner() -> None:
+    w = Window()
+    w.marks(minutes=120)
+    w.login("U1", at(10), "45.1.1.1", "own-phone")
+    w.transfer("U1", "withdrawal", 9000.0, at(30), address="thief-wallet")
+    assert _theft(_victim_known_yesterday(), w) == []
+
+
+def test_a_withdrawal_small_against_the_usual_funds_is_not_theft() -> None:
+    # 9,000 of the 200,000 the desk usually sees on the account: 4.5 %, under half.
+    assert _theft(_victim_known_yesterday(equity=200_000.0), _one_day_of_theft()) == []
+
+
+def _drained(price_up: float, price_down: float) -> Window:
+    w = Window()
+    w.marks(minutes=120)
+    w.login("U1", at(5), "10.0.0.1", "strange-phone")  # usual IP, new device
+    for i in range(4):
+        w.trade("U1", "MULE", 100, price_up, at(10 + 2 * i))  # buys high from the mule
+        w.trade("MULE", "U1", 100, price_down, at(11 + 2 * i))  # sells low to it
+    return w
+
+
+def test_an_account_drained_by_losing_trades_into_one_mule_after_a_new_device_is_theft() -> None:
+    [alert] = _theft(_victim_known_yesterday(), _drained(MARK * 1.05, MARK * 0.95))
+    assert alert["accounts"] == ["U1", "MULE"] and alert["symbol"] == "BTCUSDT"
+    # 8 fills of 100 contracts x 0.001 BTC at 5 % off a 100,000 mark: 500 USDT each.
+    assert alert["metrics"]["amount"] == 4000.0 and alert["metrics"]["trades"] == 8
+    assert not alert["metrics"]["new_ip"]
+    assert len(alert["evidence"]["trade_ids"]) == 8
+
+
+def test_trading_with_one_counterparty_at_the_mark_is_not_theft() -> None:
+    assert _theft(_victim_known_yesterday(), _drained(MARK, MARK)) == []
+
+
+def test_a_window_yields_its_sightings_and_profiles_for_the_memory() -> None:
+    w = _one_day_of_theft()
+    w.transfer("U1", "internal_out", 50.0, at(40), counterparty="U2")
+    w.order("U1", "buy", 10, MARK, at(50))
+    feed = w.feed()
+    sightings = window_sightings(feed)
+    seen = set(zip(sightings["account_id"], sightings["kind"], sightings["value"], strict=True))
+    assert ("U1", "device", "strange-phone") in seen
+    assert ("U1", "address", "thief-wallet") in seen
+    assert ("U1", "counterparty", "U2") in seen
+    profile = window_profiles(feed, [{"category": "account_theft", "accounts": ["U1"]}])
+    u1 = profile.set_index("account_id").loc["U1"]
+    assert u1["orders"] == 1 and u1["order_notional"] == {"BTCUSDT": 1000.0}
+    assert u1["usual_equity"] == 9050.0 and u1["findings"] == {"account_theft": 1}
+
+
+def test_most_of_the_usual_funds_leaving_is_theft_and_says_the_share() -> None:
+    [alert] = _theft(_victim_known_yesterday(equity=12_000.0), _one_day_of_theft())
+    assert alert["metrics"]["share_of_equity"] == 0.75
+    assert "75% of the ~12,000 USDT the desk saw it hold" in alert["summary"]
+
+
+def _new_phone_at_home(withdrawals: int) -> Window:
+    w = Window()
+    w.marks(minutes=120)
+    w.login("U1", at(10), "10.0.0.1", "new-phone")  # the usual IP
+    for i in range(withdrawals):
+        w.transfer("U1", "withdrawal", 3000.0 / withdrawals, at(30 + 20 * i), address="new-wallet")
+    return w
+
+
+def test_a_new_phone_on_the_home_network_paying_out_once_is_the_owner() -> None:
+    assert _theft(_victim_known_yesterday(), _new_phone_at_home(1)) == []
+
+
+def test_a_new_phone_on_the_home_network_splitting_the_balance_is_theft() -> None:
+    [alert] = _theft(_victim_known_yesterday(), _new_phone_at_home(3))
+    assert alert["metrics"]["transfers"] == 3 and not alert["metrics"]["new_ip"]
+
+
+def test_an_account_the_desk_only_saw_withdraw_has_a_past_to_be_a_stranger_in() -> None:
+    memory = _remembered(("U1", "address", "own-wallet"))
+    [alert] = _theft(memory, _one_day_of_theft())
+    assert alert["accounts"] == ["U1"]
