@@ -50,7 +50,7 @@ def run(ctx: Context, params: dict[str, Any]) -> list[Finding]:
                         "accounts",
                         params["min_accounts"],
                     ),
-                    explain("independent signals tying them", signals, "signals", 2),
+                    explain("independent signals tying them", signals, "signals"),
                     explain("mean strength of their links", strength, "of 1"),
                 ],
                 summary=f"{len(members)} accounts linked by {signals} signals "
