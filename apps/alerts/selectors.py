@@ -278,6 +278,8 @@ class EvidenceBlock:
 def evidence_blocks(evidence: dict[str, Any]) -> list[EvidenceBlock]:
     blocks = []
     for name, value in evidence.items():
+        if name == EXPLAIN:
+            continue  # shown as "Why this alert"
         title = name.replace("_", " ")
         if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
             columns = list(dict.fromkeys(key for row in value for key in row))
@@ -290,3 +292,123 @@ def evidence_blocks(evidence: dict[str, Any]) -> list[EvidenceBlock]:
         else:
             blocks.append(EvidenceBlock(title, "value", value=value))
     return blocks
+
+
+EXPLAIN = "explain"  # evidence key of the metric / threshold rows (docs/alerts.md)
+SIGNS = {">=": "≥", ">": ">", "<=": "≤", "<": "<"}
+
+
+@dataclass(frozen=True)
+class WhyRow:
+    """One line of "why this alert": what was measured, against what, how far past."""
+
+    label: str
+    value: str
+    threshold: str = ""
+    past: str = ""
+    crossed: bool = False
+
+
+def _number(value: Any) -> str:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return str(value)
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return f"{value:,}"
+
+
+def _with_unit(value: Any, unit: str) -> str:
+    return f"{_number(value)} {unit}".strip()
+
+
+def why_rows(alert: Alert) -> tuple[list[WhyRow], bool]:
+    """The alert's explanation rows, and whether the detector sent them; without them
+    (another detector, an older alert) every metric becomes a row of its own."""
+    rows = alert.evidence.get(EXPLAIN) if isinstance(alert.evidence, dict) else None
+    if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows) or not rows:
+        metrics = alert.metrics if isinstance(alert.metrics, dict) else {}
+        return [WhyRow(k.replace("_", " "), _number(v)) for k, v in metrics.items()], False
+    shown = []
+    for row in rows:
+        unit, threshold, past = str(row.get("unit") or ""), row.get("threshold"), row.get("past")
+        comparison = str(row.get("comparison") or ">=")
+        upward = comparison in (">=", ">")
+        crossed = isinstance(past, int | float) and past >= 1
+        if not isinstance(past, int | float):
+            how = ""
+        elif crossed:
+            how = (
+                f"{past:,.1f}\u00d7 the threshold"
+                if upward
+                else f"{past:,.1f}\u00d7 under the threshold"
+            )
+        else:
+            how = "not reached"
+        shown.append(
+            WhyRow(
+                label=str(row.get("label") or ""),
+                value=_with_unit(row.get("value"), unit),
+                threshold=""
+                if threshold is None
+                else f"{SIGNS.get(comparison, comparison)} " + _with_unit(threshold, unit),
+                past=how,
+                crossed=crossed,
+            )
+        )
+    return shown, True
+
+
+@dataclass(frozen=True)
+class RuleQuality:
+    rule: str
+    category: str
+    raised: int
+    open: int
+    confirmed: int  # escalated or in a case
+    dismissed: int
+    dismissed_by_reason: dict[str, int]
+
+    @property
+    def confirmation_rate(self) -> float | None:
+        decided = self.confirmed + self.dismissed
+        return self.confirmed / decided if decided else None
+
+
+CONFIRMED = (Status.ESCALATED, Status.IN_CASE)
+
+
+def rule_quality(*, since: datetime | None = None) -> list[RuleQuality]:
+    """Per rule: how often operators confirmed what it raised, and why they dismissed it."""
+    alerts = Alert.objects.all()
+    if since:
+        alerts = alerts.filter(detected_at__gte=since)
+    per_rule = (
+        alerts.values("rule", "category")
+        .annotate(
+            raised=Count("id"),
+            open=Count("id", filter=Q(status__in=OPEN_STATUSES)),
+            confirmed=Count("id", filter=Q(status__in=CONFIRMED)),
+            dismissed=Count("id", filter=Q(status=Status.DISMISSED)),
+        )
+        .order_by("rule", "category")
+    )
+    reasons: dict[tuple[str, str], dict[str, int]] = {}
+    for row in (
+        alerts.filter(status=Status.DISMISSED)
+        .values("rule", "category", "dismiss_reason")
+        .annotate(n=Count("id"))
+        .order_by()
+    ):
+        reasons.setdefault((row["rule"], row["category"]), {})[row["dismiss_reason"]] = row["n"]
+    return [
+        RuleQuality(
+            rule=row["rule"],
+            category=row["category"],
+            raised=row["raised"],
+            open=row["open"],
+            confirmed=row["confirmed"],
+            dismissed=row["dismissed"],
+            dismissed_by_reason=reasons.get((row["rule"], row["category"]), {}),
+        )
+        for row in per_rule
+    ]

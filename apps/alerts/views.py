@@ -21,6 +21,7 @@ from apps.alerts.models import (
     Severity,
     Status,
 )
+from apps.alerts.rows_behind import rows_behind
 from apps.alerts.services import AlertError
 from apps.desk.selectors import history_entries
 from apps.people.access import has_role, role_required
@@ -168,6 +169,7 @@ def claim_next(request: DeskRequest) -> HttpResponse:
 @require_GET
 def alert_detail(request: DeskRequest, pk: int) -> HttpResponse:
     alert = get_alert_for_user(request, pk)
+    why, explained = selectors.why_rows(alert)
     return render(
         request,
         "alerts/detail.html",
@@ -177,6 +179,9 @@ def alert_detail(request: DeskRequest, pk: int) -> HttpResponse:
             "accounts": selectors.alert_accounts(alert),
             "related": selectors.alerts_on_same_accounts(alert),
             "evidence": selectors.evidence_blocks(alert.evidence),
+            "why": why,
+            "explained": explained,
+            "behind": rows_behind(alert),
             "history": history_entries(alert)[:8],
             "can_work": has_role(request.user, *WORKING_ROLES),
             "dismiss_reasons": DismissReason.choices,

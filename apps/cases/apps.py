@@ -25,3 +25,8 @@ class CasesConfig(AppConfig):
         from apps.cases.receivers import clusters_retired as follow_clusters
 
         clusters_retired.connect(follow_clusters, dispatch_uid="cases.follow_clusters")
+
+        from apps.alerts.rows_behind import register
+        from apps.cases.evidence import alert_evidence
+
+        register(alert_evidence)

@@ -76,12 +76,25 @@ def _rows(folder: Path, table: str, column: str, values: list[str]) -> pd.DataFr
 
 
 def case_evidence(alerts: list[Alert], accounts: list[str]) -> Evidence:
-    trade_ids, order_ids = _ids(alerts, "trade_ids"), _ids(alerts, "order_ids")
+    evidence, folder = _feed_rows(_ids(alerts, "trade_ids"), _ids(alerts, "order_ids"))
+    if folder is not None:
+        _charts(evidence, folder, accounts)
+    return evidence
+
+
+def alert_evidence(alert: Alert) -> Evidence:
+    """The trades and orders one alert names, read from the feed window (no charts)."""
+    return _feed_rows(_ids([alert], "trade_ids"), _ids([alert], "order_ids"))[0]
+
+
+def _feed_rows(trade_ids: list[str], order_ids: list[str]) -> tuple[Evidence, Path | None]:
     evidence = Evidence(trade_ids=len(trade_ids), order_ids=len(order_ids))
+    if not trade_ids and not order_ids:
+        return evidence, None
     windows = _windows()
     if not windows:
         evidence.note = "No feed window is on disk; the tables list ids only."
-        return evidence
+        return evidence, None
     for window, folder in windows:
         trades = _rows(folder, "trades", "trade_id", trade_ids)
         orders = _rows(folder, "orders", "order_id", order_ids)
@@ -93,10 +106,9 @@ def case_evidence(alerts: list[Alert], accounts: list[str]) -> Evidence:
                 evidence.orders = (
                     orders.sort_values("created_at").head(ROWS_SHOWN).to_dict("records")
                 )
-            _charts(evidence, folder, accounts)
-            return evidence
+            return evidence, folder
     evidence.note = "The trades and orders of these alerts are in no feed window on disk."
-    return evidence
+    return evidence, None
 
 
 def _charts(evidence: Evidence, folder: Path, accounts: list[str]) -> None:

@@ -15,7 +15,7 @@ from .feed import Feed, keys_checked, read_feed
 from .linking import Linkage, link_window
 from .memory import AccountMemory
 from .rules import RULES
-from .rules.base import Finding, Rule, fit_evidence, severity
+from .rules.base import Finding, Rule, fit_evidence, judged
 
 SOURCE = "riskdesk.detection/1"
 ACCOUNT_LEVEL = "accounts"  # the partition that runs the rules not split by symbol
@@ -37,13 +37,23 @@ def dedup_key(rule: Rule, finding: Finding) -> str:
     return key
 
 
-def to_alert(rule: Rule, finding: Finding, detected_at: str, source: str) -> dict[str, Any]:
+def to_alert(
+    rule: Rule,
+    finding: Finding,
+    detected_at: str,
+    source: str,
+    params: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    urgency, explanation = judged(rule.code, finding, params or rule.default_params)
+    evidence = dict(finding.evidence)
+    if explanation:
+        evidence["explain"] = explanation
     return {
         "dedup_key": dedup_key(rule, finding),
         "rule": rule.code,
         "category": rule.category,
-        "severity": severity(finding.score),
-        "score": finding.score,
+        "severity": urgency.severity,
+        "score": urgency.score,
         "accounts": list(finding.accounts),
         "symbol": finding.symbol,
         "window_start": _iso(finding.window_start),
@@ -51,7 +61,7 @@ def to_alert(rule: Rule, finding: Finding, detected_at: str, source: str) -> dic
         "detected_at": detected_at,
         "summary": finding.summary,
         "metrics": finding.metrics,
-        "evidence": fit_evidence(dict(finding.evidence)),
+        "evidence": fit_evidence(evidence),
         "source": source,
     }
 
@@ -88,7 +98,7 @@ def detect(
         settings = {**rule.default_params, **((params or {}).get(rule.code) or {})}
         for finding in rule.run(ctx, settings):
             if symbols is None or finding.symbol in wanted:
-                alerts.append(to_alert(rule, finding, stamp, source))
+                alerts.append(to_alert(rule, finding, stamp, source, settings))
     return sorted(alerts, key=lambda alert: alert["dedup_key"])
 
 

@@ -176,7 +176,7 @@ def test_the_alert_page_shows_accounts_clusters_evidence_rows_and_related_alerts
     alert_claim(alert=alert, by=operator)
     html = signed_in(operator).get(f"/alerts/{alert.pk}/").content.decode()
     assert '<a href="/accounts/U1001/">U1001</a>' in html
-    assert "C00042 (3 accounts)" in html
+    assert '#linked">C00042</a> (3 accounts)' in html
     assert "not loaded in the desk yet" in html
     assert "<th>price</th>" in html and "97000.5" in html
     assert "<code>T2</code>" in html
@@ -259,3 +259,44 @@ def test_the_home_page_shows_an_operators_queue_figures(operator) -> None:
     summary = response.context["alert_queue"]
     assert (summary.open, summary.unclaimed, summary.mine, summary.breached) == (2, 1, 1, 1)
     assert "panel-alarm" in response.content.decode()
+
+
+EXPLAINED = {
+    "trade_ids": ["T0", "T12"],
+    "order_ids": [],
+    "explain": [
+        {"label": "realised profit that day", "value": 302206, "unit": "USDT",
+         "threshold": 50000, "comparison": ">=", "past": 6.04},
+        {"label": "closing fills won", "value": 92.5, "unit": "%", "threshold": 80,
+         "comparison": ">=", "past": 1.16},
+        {"label": "orders that filled", "value": 2.5, "unit": "%", "threshold": 10,
+         "comparison": "<=", "past": 4.0},
+    ],
+}  # fmt: skip
+
+
+def test_the_alert_page_explains_each_metric_beside_its_threshold_with_units(
+    operator, tmp_path
+) -> None:
+    from tests.cases.feed import feed_window
+
+    cluster = ControlClusterFactory(key="U1001", size=2)
+    ExchangeAccountFactory(account_id="U1001", cluster=cluster)
+    feed_window(tmp_path / "w", ["U1001", "U1002"])
+    alert = stored_alert(1, accounts=["U1001", "U1002"], evidence=EXPLAINED)
+    html = signed_in(operator).get(f"/alerts/{alert.pk}/").content.decode()
+    assert "Why this alert" in html
+    assert "realised profit that day" in html and "302,206 USDT" in html
+    assert "≥ 50,000 USDT" in html and "6.0\u00d7 the threshold" in html
+    assert "≤ 10 %" in html and "4.0\u00d7 under the threshold" in html
+    # the rows behind it, read from the window, with links to the accounts and the cluster
+    assert ">T12<" in html and "read from window w" in html
+    assert 'href="/accounts/U1002/"' in html and 'href="/accounts/U1001/#linked">U1001</a>' in html
+    assert "<h3>explain</h3>" not in html  # not repeated as raw evidence
+
+
+def test_an_alert_without_an_explanation_lists_its_metrics_as_sent(operator) -> None:
+    alert = stored_alert(1, metrics={"self_trades": 41, "notional_usdt": 1234567.5})
+    html = signed_in(operator).get(f"/alerts/{alert.pk}/").content.decode()
+    assert "Why this alert" in html and "self trades" in html
+    assert "1,234,567.5" in html and "without thresholds" in html

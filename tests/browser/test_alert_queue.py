@@ -88,7 +88,7 @@ def test_an_operator_claims_dismisses_and_bulk_dismisses_with_the_keyboard(
         page.keyboard.press("k")
     page.keyboard.press("o")
     page.wait_for_url(f"**/alerts/{critical.pk}/")
-    assert page.locator("text=C00042 (3 accounts)").is_visible()
+    assert page.get_by_role("cell", name="C00042 (3 accounts)").is_visible()
     assert page.locator("th", has_text="price").is_visible()
     screenshot(page, "alert-page")
 

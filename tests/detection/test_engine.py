@@ -96,3 +96,19 @@ def test_the_simulated_window_is_found_and_hard_negatives_stay_quiet(
     for s in scores:
         assert s.recall >= 0.95 and s.precision >= 0.9, s
         assert s.hard_negative_hits == 0, s
+
+
+@pytest.mark.parametrize("code", sorted(RULES))
+def test_every_alert_of_every_rule_explains_each_metric_beside_its_threshold(
+    code: str, alerts: list[dict[str, object]]
+) -> None:
+    mine = [alert for alert in alerts if alert["rule"] == code]
+    assert mine, f"the simulated window raises no {code} alert"
+    for alert in mine:
+        rows = alert["evidence"]["explain"]  # type: ignore[index]
+        assert rows, alert["dedup_key"]
+        for row in rows:
+            assert row["label"] and row["unit"] and isinstance(row["value"], int | float)
+            assert row["comparison"] in {">=", ">", "<=", "<"}
+        crossed = [r for r in rows if r["threshold"] is not None and (r["past"] or 0) >= 1]
+        assert crossed, f"{alert['dedup_key']}: no metric past its threshold in {rows}"

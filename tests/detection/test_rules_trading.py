@@ -21,7 +21,7 @@ def test_five_self_trades_in_a_contract_in_a_day_are_an_alert() -> None:
     w.trade("U1", "U2", 10, MARK, at(7))
     [alert] = run_rule(w, "self_trade")
     assert alert["accounts"] == ["U1"] and alert["symbol"] == "BTCUSDT"
-    assert alert["metrics"] == {"self_trades": 5, "self_volume_share": 0.5}
+    assert alert["metrics"] == {"self_trades": 5, "self_volume_share": 0.5, "notional": 1000.0}
     assert alert["evidence"]["trade_ids"] == ["T1", "T2", "T3", "T4", "T5"]
     assert alert["dedup_key"] == "self_trade:U1:BTCUSDT:2026-11-20"
 

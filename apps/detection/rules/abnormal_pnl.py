@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from ..context import Context
-from .base import Finding, Rule, day_window, score
+from .base import Finding, Rule, day_window, explain, urgency
 from .views import trade_ids, trades
 
 
@@ -42,6 +42,7 @@ def run(ctx: Context, params: dict[str, Any]) -> list[Finding]:
         who = str(ctx.accounts[account])
         start, end = day_window(int(day))
         rows = closes[(closes["account"] == account) & (closes["day"] == day)]["row"]
+        judged = urgency(past=row["pnl"] / params["min_profit"], notional=float(row["pnl"]))
         findings.append(
             Finding(
                 subject=who,
@@ -49,7 +50,18 @@ def run(ctx: Context, params: dict[str, Any]) -> list[Finding]:
                 symbol=None,
                 window_start=start,
                 window_end=end,
-                score=score(row["pnl"] / params["min_profit"]),
+                score=judged.score,
+                severity=judged.severity,
+                explain=[
+                    explain("realised profit that day", row["pnl"], "USDT", params["min_profit"]),
+                    explain(
+                        "closing fills won",
+                        row["win_rate"] * 100,
+                        "%",
+                        params["min_win_rate"] * 100,
+                    ),
+                    explain("closing fills", row["closes"], "fills", params["min_closes"]),
+                ],
                 summary=f"{who} realised {row['pnl']:,.0f} USDT in a day, winning "
                 f"{row['win_rate']:.0%} of {int(row['closes'])} closing fills",
                 metrics={

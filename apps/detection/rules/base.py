@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from ..context import MS_PER_DAY, Context, day_start
@@ -29,6 +30,11 @@ class Finding:
     summary: str
     metrics: dict[str, Any] = field(default_factory=dict)
     evidence: dict[str, Any] = field(default_factory=dict)
+    # Each metric beside its threshold, from explain(); the engine puts it in
+    # evidence["explain"]. None for rules not converted yet: the page then lists metrics.
+    explain: list[dict[str, Any]] | None = None
+    # From urgency(); None falls back to the score alone (rules not converted yet).
+    severity: str | None = None
 
 
 @dataclass(frozen=True)
@@ -50,14 +56,117 @@ def score(ratio: float, base: float = 50.0) -> float:
     return round(max(0.0, min(100.0, base + 25.0 * math.log2(ratio))), 1)
 
 
-def severity(value: float) -> str:
-    if value >= 85:
-        return "critical"
-    if value >= 65:
-        return "high"
-    if value >= 40:
-        return "medium"
-    return "low"
+COMPARISONS = {">=": "at least", ">": "above", "<=": "at most", "<": "below"}
+
+
+def _rounded(value: float) -> float | int:
+    """What a person reads: whole numbers from 100 up, three significant digits below."""
+    value = float(value)
+    if not math.isfinite(value):
+        return 0
+    if abs(value) >= 100 or value == round(value):
+        return round(value)
+    return round(value, max(0, 2 - math.floor(math.log10(abs(value)))))
+
+
+def explain(
+    label: str,
+    value: float,
+    unit: str,
+    threshold: float | None = None,
+    comparison: str = ">=",
+) -> dict[str, Any]:
+    """One row of "why this alert": a measured value beside the threshold it crossed.
+
+    ``value`` and ``threshold`` are in ``unit`` as a person reads them (a share as "%":
+    pass 3.2 for 3.2 %). ``past`` is how far past the threshold the value is, as a multiple
+    (2.0 = twice the minimum, or half the maximum for "<="); None for context rows
+    without a threshold."""
+    if comparison not in COMPARISONS:
+        raise ValueError(f"comparison must be one of {sorted(COMPARISONS)}")
+    past: float | None = None
+    if threshold is not None and threshold != 0 and math.isfinite(value):
+        if comparison in (">=", ">"):
+            past = value / threshold
+        elif value > 0:
+            past = threshold / value
+        else:
+            past = math.inf
+        past = round(past, 2) if math.isfinite(past) else None
+    return {
+        "label": label,
+        "value": _rounded(value),
+        "unit": unit,
+        "threshold": None if threshold is None else _rounded(threshold),
+        "comparison": comparison,
+        "past": past,
+    }
+
+
+SEVERITIES = ("low", "medium", "high", "critical")
+STAKE_FLOOR = 10_000.0  # USDT; below it the amount adds no urgency
+
+
+@dataclass(frozen=True)
+class Urgency:
+    score: float
+    severity: str
+
+
+def urgency(
+    *,
+    past: float,
+    notional: float = 0.0,
+    funds_leaving: bool = False,
+    accounts: int = 1,
+    record: int = 0,
+    manipulation: bool = False,
+) -> Urgency:
+    """The one severity decision every rule makes: how soon must a person act?
+
+    - ``past``: how far past the rule's threshold (1 = just crossed it);
+    - ``notional``: USDT at stake (traded, moved, held or won);
+    - ``funds_leaving``: money is leaving an account that is not in its owner's hands;
+    - ``accounts``: how many accounts the finding names;
+    - ``record``: the account's earlier confirmed findings;
+    - ``manipulation``: the finding moves or misleads the market while it lasts.
+
+    Score = 20 + up to 40 for the distance (25·log2) + up to 24 for the stake (8 per
+    tenfold above 10,000 USDT) + 4 per extra account (≤ 12) + 10 per earlier finding
+    (≤ 20) + 30 when funds are leaving. ``critical`` means act within minutes, so it needs
+    funds leaving, or a manipulation scoring ≥ 85; everything else stops at ``high``.
+    """
+    points = 20.0
+    if math.isfinite(past) and past > 0:
+        points += min(40.0, max(0.0, 25.0 * math.log2(past)))
+    elif past == math.inf:
+        points += 40.0
+    if notional > STAKE_FLOOR:
+        points += min(24.0, 8.0 * math.log10(notional / STAKE_FLOOR))
+    points += min(12.0, 4.0 * max(0, accounts - 1))
+    points += min(20.0, 10.0 * max(0, record))
+    if funds_leaving:
+        points += 30.0
+    value = round(min(100.0, points), 1)
+    if funds_leaving or (manipulation and value >= 85):
+        level = "critical"
+    elif value >= 65:
+        level = "high"
+    elif value >= 40:
+        level = "medium"
+    else:
+        level = "low"
+    return Urgency(value, level)
+
+
+def notional(ctx: Context, rows: pd.DataFrame) -> float:
+    """USDT value of trade or order rows (integer ``symbol`` codes, ``price``, ``qty``):
+    price x quantity x the contract's size; rows without a price (market orders) count 0."""
+    if rows.empty:
+        return 0.0
+    size = np.nan_to_num(ctx.limits("contract_size"), nan=1.0)[rows["symbol"].to_numpy()]
+    value = rows["price"].to_numpy(dtype=float) * rows["qty"].to_numpy(dtype=float) * size
+    return float(np.nansum(np.abs(value)))
 
 
 def capped(values: Any, limit: int = EVIDENCE_IDS) -> list[str]:
@@ -85,10 +194,11 @@ def account_day_finding(
     sym: str,
     day: int,
     *,
-    strength: float,
+    strength: float | Urgency,
     summary: str,
     metrics: dict[str, Any],
     evidence: dict[str, Any],
+    explain: list[dict[str, Any]] | None = None,
 ) -> Finding:
     """What one account did in one contract over one UTC day; the account is the subject."""
     start, end = day_window(day)
@@ -98,10 +208,12 @@ def account_day_finding(
         symbol=sym,
         window_start=start,
         window_end=end,
-        score=strength,
+        score=strength.score if isinstance(strength, Urgency) else strength,
         summary=summary,
         metrics=metrics,
         evidence=evidence,
+        explain=explain,
+        severity=strength.severity if isinstance(strength, Urgency) else None,
     )
 
 
@@ -118,3 +230,39 @@ def feed_window(ctx: Context) -> tuple[pd.Timestamp, pd.Timestamp]:
     first = min(s.min() for s in stamps).floor("D")
     last = max(s.max() for s in stamps).floor("D") + pd.Timedelta(days=1)
     return first, last
+
+
+# Rules that do not yet pass their own explanation and urgency (account_theft, being
+# reworked elsewhere): what their metrics mean, and whether their finding is money
+# leaving the account. Move these into the rule when it is next changed.
+FALLBACK_EXPLAIN: dict[str, list[tuple[str, str, str, str | None, str]]] = {
+    # code: [(metric, label, unit, parameter holding the threshold, comparison)]
+    "account_theft": [
+        ("amount", "moved to new destinations after the login", "USDT", "min_amount", ">="),
+        ("transfers", "transfers out", "transfers", None, ">="),
+    ],
+}
+FUNDS_LEAVING = {"account_theft"}
+
+
+def judged(code: str, finding: Finding, params: dict[str, Any]) -> tuple[Urgency, list[dict]]:
+    """The severity and the explanation of a finding, from the rule when it gave them,
+    else from its score and metrics (the score's distance read back from 50 + 25·log2)."""
+    explanation = finding.explain
+    if explanation is None:
+        explanation = [
+            explain(label, float(finding.metrics[metric]), unit, params.get(key or ""), cmp)
+            for metric, label, unit, key, cmp in FALLBACK_EXPLAIN.get(code, [])
+            if isinstance(finding.metrics.get(metric), int | float)
+        ]
+    if finding.severity is not None:
+        return Urgency(finding.score, finding.severity), explanation
+    metrics = finding.metrics
+    stake = metrics.get("amount", metrics.get("notional", 0.0))
+    judged_now = urgency(
+        past=2 ** ((finding.score - 50.0) / 25.0),
+        notional=float(stake) if isinstance(stake, int | float) else 0.0,
+        funds_leaving=code in FUNDS_LEAVING,
+        accounts=len(finding.accounts),
+    )
+    return judged_now, explanation

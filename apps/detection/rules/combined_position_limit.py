@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from ..context import MS_PER_DAY, Context, epoch_ms
-from .base import Finding, Rule, day_window, score
+from .base import Finding, Rule, day_window, explain, urgency
 
 
 def run(ctx: Context, params: dict[str, Any]) -> list[Finding]:
@@ -46,6 +46,10 @@ def run(ctx: Context, params: dict[str, Any]) -> list[Finding]:
         sym = ctx.symbols[row.symbol]
         cap = float(ctx.limits("position_limit")[row.symbol])
         start, end = day_window(int(row.day))
+        mark = float(ctx.mark_at(np.array([row.symbol]), np.array([row.ts]))[0])
+        size = float(np.nan_to_num(ctx.limits("contract_size")[row.symbol], nan=1.0))
+        held = abs(row.qty) * size * (mark if np.isfinite(mark) else 0.0)
+        judged = urgency(past=row.ratio / params["limit_share"], notional=held, accounts=len(who))
         findings.append(
             Finding(
                 subject=str(row.cluster),
@@ -53,7 +57,19 @@ def run(ctx: Context, params: dict[str, Any]) -> list[Finding]:
                 symbol=sym,
                 window_start=start,
                 window_end=end,
-                score=score(row.ratio),
+                score=judged.score,
+                severity=judged.severity,
+                explain=[
+                    explain(
+                        "net position held together",
+                        abs(row.qty),
+                        "contracts",
+                        cap * params["limit_share"],
+                        ">",
+                    ),
+                    explain("value of that position at the mark", held, "USDT"),
+                    explain("accounts holding it", len(who), "accounts"),
+                ],
                 summary=f"{len(who)} linked account(s) held {abs(row.qty):,.0f} {sym} "
                 f"contracts together, {row.ratio:.0%} of the {cap:,.0f} limit",
                 metrics={
@@ -61,6 +77,7 @@ def run(ctx: Context, params: dict[str, Any]) -> list[Finding]:
                     "limit": cap,
                     "ratio": round(float(row.ratio), 3),
                     "accounts": len(who),
+                    "notional": round(held, 2),
                 },
                 evidence={
                     "snapshot": pd.Timestamp(int(row.ts), unit="ms", tz="UTC").isoformat(),

@@ -6,7 +6,7 @@ from typing import Any
 
 from ..context import Context
 from ..linking import pair_signals
-from .base import Finding, Rule, feed_window, fit_evidence, score
+from .base import Finding, Rule, explain, feed_window, fit_evidence, urgency
 
 
 def run(ctx: Context, params: dict[str, Any]) -> list[Finding]:
@@ -31,6 +31,9 @@ def run(ctx: Context, params: dict[str, Any]) -> list[Finding]:
             }
             for row in strongest.head(200).itertuples()
         ]
+        # Common control is a fact to know, not an emergency: the distance is how many
+        # accounts past the minimum and how strongly tied, and nothing is at stake yet.
+        judged = urgency(past=len(members) / params["min_accounts"] * (0.5 + strength))
         findings.append(
             Finding(
                 subject=key,
@@ -38,7 +41,18 @@ def run(ctx: Context, params: dict[str, Any]) -> list[Finding]:
                 symbol=None,
                 window_start=start,
                 window_end=end,
-                score=score(len(members) / 2 * (1 + 4 * strength)),
+                score=judged.score,
+                severity=judged.severity,
+                explain=[
+                    explain(
+                        "accounts under one controller",
+                        len(members),
+                        "accounts",
+                        params["min_accounts"],
+                    ),
+                    explain("independent signals tying them", signals, "signals"),
+                    explain("mean strength of their links", strength, "of 1"),
+                ],
                 summary=f"{len(members)} accounts linked by {signals} signals "
                 f"({', '.join(kinds)}; mean strength {strength:.2f}): "
                 f"{', '.join(members[:4])}{'...' if len(members) > 4 else ''}",

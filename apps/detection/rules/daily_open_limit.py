@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from ..context import Context
-from .base import Finding, Rule, account_day_finding, score
+from .base import Finding, Rule, account_day_finding, explain, notional, urgency
 from .views import trade_ids, trades
 
 
@@ -45,15 +45,31 @@ def run(ctx: Context, params: dict[str, Any]) -> list[Finding]:
             & (t["symbol"] == row.symbol)
             & (t["day"] == row.day)
         ]
+        stake = notional(ctx, mine)
         findings.append(
             account_day_finding(
                 who,
                 sym,
                 int(row.day),
-                strength=score(row.qty / cap),
+                strength=urgency(past=row.qty / cap, notional=stake),
                 summary=f"{who} opened {row.qty:,.0f} contracts of {sym} in a day, "
                 f"{row.qty / cap:.0%} of the {cap:,.0f} limit",
-                metrics={"opened": float(row.qty), "limit": cap, "ratio": round(row.qty / cap, 3)},
+                metrics={
+                    "opened": float(row.qty),
+                    "limit": cap,
+                    "ratio": round(row.qty / cap, 3),
+                    "notional": round(stake, 2),
+                },
+                explain=[
+                    explain(
+                        "contracts opened that day",
+                        row.qty,
+                        "contracts",
+                        cap * params["limit_share"],
+                        ">",
+                    ),
+                    explain("notional of the opening fills", stake, "USDT"),
+                ],
                 evidence={"trade_ids": trade_ids(ctx, mine.index), "order_ids": []},
             )
         )

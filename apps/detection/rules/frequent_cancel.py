@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from ..context import Context
-from .base import Finding, Rule, account_day_finding, score
+from .base import Finding, Rule, account_day_finding, explain, notional, urgency
 from .views import group_rows, order_ids, orders
 
 
@@ -39,12 +39,15 @@ def run(ctx: Context, params: dict[str, Any]) -> list[Finding]:
         cancels = int((part["cancelled"] >= 0).sum())
         fill_ratio = float((part["filled"] > 0).mean())
         who, sym = str(ctx.accounts[account]), ctx.symbols[symbol]
+        pulled = part[part["cancelled"] >= 0]
+        # What was shown and withdrawn is not money at risk: a tenth of it is the stake.
+        stake = notional(ctx, pulled) / 10
         findings.append(
             account_day_finding(
                 who,
                 sym,
                 int(day),
-                strength=score(cancels / params["min_cancels"]),
+                strength=urgency(past=cancels / params["min_cancels"], notional=stake),
                 summary=f"{who} cancelled {cancels} orders in {sym} in a day; "
                 f"{fill_ratio:.1%} of its orders filled",
                 metrics={
@@ -52,8 +55,24 @@ def run(ctx: Context, params: dict[str, Any]) -> list[Finding]:
                     "orders": len(part),
                     "fill_ratio": round(fill_ratio, 4),
                 },
+                explain=[
+                    explain(
+                        "orders cancelled in the contract that day",
+                        cancels,
+                        "orders",
+                        params["min_cancels"],
+                    ),
+                    explain(
+                        "orders that filled",
+                        fill_ratio * 100,
+                        "%",
+                        params["max_fill_ratio"] * 100,
+                        "<=",
+                    ),
+                    explain("orders placed there", len(part), "orders"),
+                ],
                 evidence={
-                    "order_ids": order_ids(ctx, part.index[part["cancelled"] >= 0]),
+                    "order_ids": order_ids(ctx, pulled.index),
                     "trade_ids": [],
                 },
             )

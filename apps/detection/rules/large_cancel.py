@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from ..context import Context
-from .base import Finding, Rule, account_day_finding, score
+from .base import Finding, Rule, account_day_finding, explain, notional, urgency
 from .views import group_rows, order_ids, orders, trades
 
 TIME_BITS = 37  # 2**37 ms is four years: room for any window's offsets
@@ -131,12 +131,15 @@ def run(ctx: Context, params: dict[str, Any]) -> list[Finding]:
         size = float(shown["multiple"].median())
         seconds = float((shown["cancelled"] - shown["created"]).median()) / 1000
         ratio = max(spoof / params["min_spoof_episodes"], repeat / params["min_large_cancels"])
+        shown_value = notional(ctx, shown)
+        # Spoofing misleads the book while it runs; the stake is a tenth of what was shown.
+        judged = urgency(past=ratio, notional=shown_value / 10, manipulation=spoof > 0)
         findings.append(
             account_day_finding(
                 who,
                 sym,
                 int(day),
-                strength=score(ratio),
+                strength=judged,
                 summary=f"{who} pulled {len(shown)} large {sym} orders (median {size:.0f}x "
                 f"the typical {usual:,.4g} contracts, threshold {params['size_multiple']:g}x) "
                 f"after {seconds:.1f} s; {spoof} while its own small order filled on the "
@@ -151,6 +154,31 @@ def run(ctx: Context, params: dict[str, Any]) -> list[Finding]:
                     "median_seconds_shown": round(seconds, 2),
                 },
                 evidence={"order_ids": order_ids(ctx, shown.index), "trade_ids": []},
+                explain=[
+                    explain(
+                        "large orders pulled after its own small order filled",
+                        spoof,
+                        "episodes",
+                        params["min_spoof_episodes"],
+                    ),
+                    explain(
+                        "very large orders pulled", repeat, "orders", params["min_large_cancels"]
+                    ),
+                    explain(
+                        "median size of the pulled orders",
+                        size,
+                        "x typical order",
+                        params["size_multiple"],
+                    ),
+                    explain(
+                        "median time they were shown",
+                        seconds,
+                        "s",
+                        params["max_lifetime_ms"] / 1000,
+                        "<=",
+                    ),
+                    explain("value of the pulled orders", shown_value, "USDT"),
+                ],
             )
         )
     return findings

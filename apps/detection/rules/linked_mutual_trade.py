@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from ..context import Context
-from .base import Finding, Rule, day_window, score
+from .base import Finding, Rule, day_window, explain, notional, urgency
 from .linked_trades import internal_trades, participants
 from .views import group_rows, trade_ids
 
@@ -24,7 +24,8 @@ def run(ctx: Context, params: dict[str, Any]) -> list[Finding]:
         part = t.iloc[rows]
         who, sym = participants(ctx, part), ctx.symbols[symbol]
         start, end = day_window(int(day))
-        volume = float((part["qty"] * part["price"]).sum())
+        volume = notional(ctx, part)
+        judged = urgency(past=count / params["min_trades"], notional=volume, accounts=len(who))
         findings.append(
             Finding(
                 subject=str(cluster),
@@ -32,7 +33,18 @@ def run(ctx: Context, params: dict[str, Any]) -> list[Finding]:
                 symbol=sym,
                 window_start=start,
                 window_end=end,
-                score=score(count / params["min_trades"]),
+                score=judged.score,
+                severity=judged.severity,
+                explain=[
+                    explain(
+                        "trades between the linked accounts that day",
+                        count,
+                        "trades",
+                        params["min_trades"],
+                    ),
+                    explain("notional of those trades", volume, "USDT"),
+                    explain("linked accounts trading", len(who), "accounts"),
+                ],
                 summary=f"{len(who)} linked accounts ({', '.join(who[:4])}) traded with "
                 f"each other {count} times in {sym}",
                 metrics={"mutual_trades": count, "accounts": len(who), "notional": volume},

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from ..context import MS_PER_DAY, MS_PER_MINUTE, Context
-from .base import Finding, Rule, day_window, score
+from .base import Finding, Rule, day_window, explain, urgency
 from .views import trade_ids, trades
 
 
@@ -81,6 +81,9 @@ def run(ctx: Context, params: dict[str, Any]) -> list[Finding]:
             continue
         sym = ctx.symbols[symbol]
         start, end = day_window(int(day))
+        # A disorderly market is the platform's emergency, not one account's: urgent only
+        # far past the thresholds or when several signals agree.
+        judged = urgency(past=max(ratios.values()) * len(signals), manipulation=True)
         findings.append(
             Finding(
                 subject="platform",
@@ -88,7 +91,28 @@ def run(ctx: Context, params: dict[str, Any]) -> list[Finding]:
                 symbol=sym,
                 window_start=start,
                 window_end=end,
-                score=score(max(ratios.values()) * len(signals)),
+                score=judged.score,
+                severity=judged.severity,
+                explain=[
+                    explain(
+                        "mark/index gap held for minutes",
+                        gap * 100,
+                        "%",
+                        params["max_mark_gap"] * 100,
+                    ),
+                    explain(
+                        f"largest {params['move_minutes']}-minute move",
+                        move * 100,
+                        "%",
+                        params["max_move"] * 100,
+                    ),
+                    explain(
+                        "accounts force-closed in one minute",
+                        liquidated,
+                        "accounts",
+                        params["min_liquidated_accounts"],
+                    ),
+                ],
                 summary=f"{sym} under stress: "
                 + ", ".join(signals).replace("_", " ")
                 + f" (gap {gap:.2%}, {params['move_minutes']}-min move {move:.1%}, "

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from ..context import MS_PER_MINUTE, Context
-from .base import Finding, Rule, day_window, score
+from .base import Finding, Rule, day_window, explain, notional, urgency
 from .linked_trades import internal_trades, participants
 from .views import group_rows, trade_ids, trades
 
@@ -89,6 +89,13 @@ def _off_market(ctx: Context, params: dict[str, Any]) -> list[Finding]:
         who, sym = participants(ctx, off), ctx.symbols[symbol]
         start, end = day_window(int(day))
         moved = float(off["price"].iloc[-1] / off["price"].iloc[0] - 1.0)
+        stake = notional(ctx, off)
+        judged = urgency(
+            past=min(worst / threshold, count / params["min_trades"]) if threshold else 1.0,
+            notional=stake,
+            accounts=len(who),
+            manipulation=True,
+        )
         findings.append(
             Finding(
                 subject=str(cluster),
@@ -96,7 +103,18 @@ def _off_market(ctx: Context, params: dict[str, Any]) -> list[Finding]:
                 symbol=sym,
                 window_start=start,
                 window_end=end,
-                score=score(worst / threshold * count / params["min_trades"] / 2),
+                score=judged.score,
+                severity=judged.severity,
+                explain=[
+                    explain(
+                        "off-market trades inside the controller",
+                        count,
+                        "trades",
+                        params["min_trades"],
+                    ),
+                    explain("furthest print from the mark", worst * 100, "%", threshold * 100),
+                    explain("notional of those trades", stake, "USDT"),
+                ],
                 summary=f"{', '.join(who[:4])} traded among themselves {count} times in {sym} "
                 f"up to {worst:.2%} away from the mark (threshold {threshold:.2%}, "
                 f"{params['noise_multiple']:g}x the contract's ordinary distance)",
@@ -205,6 +223,10 @@ def _ramps(ctx: Context, params: dict[str, Any], found: set[tuple[str, int, int]
         move = float(np.expm1(run["pushed"].iloc[-1]))
         span = float((run["ts"].iloc[-1] - run["ts"].iloc[0]) / MS_PER_MINUTE)
         z = float(row["z"])
+        stake = notional(ctx, part)
+        judged = urgency(
+            past=z / params["min_move_z"], notional=stake, accounts=len(who), manipulation=True
+        )
         up = "up" if run["taker_buys"].mean() >= 0.5 else "down"
         findings.append(
             Finding(
@@ -213,7 +235,32 @@ def _ramps(ctx: Context, params: dict[str, Any], found: set[tuple[str, int, int]
                 symbol=sym,
                 window_start=start,
                 window_end=end,
-                score=score(z / params["min_move_z"]),
+                score=judged.score,
+                severity=judged.severity,
+                explain=[
+                    explain(
+                        "price moved by their prints",
+                        abs(move) * 100,
+                        "%",
+                        params["off_market"] * 100,
+                    ),
+                    explain(
+                        "that move against the contract's ordinary movement",
+                        z,
+                        "x ordinary",
+                        params["min_move_z"],
+                    ),
+                    explain(
+                        "trades between the two", len(part), "trades", params["min_pair_trades"]
+                    ),
+                    explain(
+                        "trades one way",
+                        float(row["one_way"]) * 100,
+                        "%",
+                        params["min_one_way_share"] * 100,
+                    ),
+                    explain("notional of those trades", stake, "USDT"),
+                ],
                 summary=f"{who[0]} and {who[1]} traded with each other {len(part)} times in "
                 f"{sym}, one way, moving it {up} {move:.2%} in {span:.0f} min: {z:.1f}x the "
                 f"contract's ordinary movement over that span (threshold "

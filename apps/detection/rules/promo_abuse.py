@@ -7,7 +7,7 @@ from typing import Any
 import pandas as pd
 
 from ..context import Context, epoch_ms
-from .base import Finding, Rule, feed_window, score
+from .base import Finding, Rule, explain, feed_window, urgency
 
 
 def run(ctx: Context, params: dict[str, Any]) -> list[Finding]:
@@ -25,6 +25,7 @@ def run(ctx: Context, params: dict[str, Any]) -> list[Finding]:
             "cluster": ctx.cluster_keys(codes),
             "fresh": age_days <= params["max_account_age_days"],
             "reward": promos["reward"].to_numpy(),
+            "age": age_days,
         }
     )
     frame = frame[frame["fresh"] & frame["cluster"].isin(list(ctx.linkage.clusters))]
@@ -34,6 +35,10 @@ def run(ctx: Context, params: dict[str, Any]) -> list[Finding]:
         if len(part) < params["min_accounts"]:
             continue
         who = sorted(part["account"])
+        rewards = float(part["reward"].sum())
+        judged = urgency(
+            past=len(part) / params["min_accounts"], notional=rewards, accounts=len(who)
+        )
         findings.append(
             Finding(
                 subject=f"{campaign}/{cluster}",
@@ -41,7 +46,24 @@ def run(ctx: Context, params: dict[str, Any]) -> list[Finding]:
                 symbol=None,
                 window_start=start,
                 window_end=end,
-                score=score(len(part) / params["min_accounts"]),
+                score=judged.score,
+                severity=judged.severity,
+                explain=[
+                    explain(
+                        "new linked accounts in the campaign",
+                        len(part),
+                        "accounts",
+                        params["min_accounts"],
+                    ),
+                    explain("rewards they collected", rewards, "USDT"),
+                    explain(
+                        "oldest account's age when it joined",
+                        float(part["age"].max()),
+                        "days",
+                        params["max_account_age_days"],
+                        "<=",
+                    ),
+                ],
                 summary=f"{len(who)} new linked accounts joined campaign {campaign} "
                 f"({float(part['reward'].sum()):,.0f} USDT in rewards)",
                 metrics={"accounts": len(who), "rewards": float(part["reward"].sum())},

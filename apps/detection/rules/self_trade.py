@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..context import Context
-from .base import Finding, Rule, account_day_finding, score
+from .base import Finding, Rule, account_day_finding, explain, notional, urgency
 from .views import group_rows, trade_ids, trades
 
 
@@ -24,15 +24,30 @@ def run(ctx: Context, params: dict[str, Any]) -> list[Finding]:
         mine = same_day[(same_day["buyer"] == account) | (same_day["seller"] == account)]
         share = float(selfs["qty"].iloc[rows].sum() / max(mine["qty"].sum(), 1e-12))
         who, sym = str(ctx.accounts[account]), ctx.symbols[symbol]
+        stake = notional(ctx, selfs.iloc[rows])
         findings.append(
             account_day_finding(
                 who,
                 sym,
                 int(day),
-                strength=score(count / params["min_self_trades"]),
+                strength=urgency(past=count / params["min_self_trades"], notional=stake),
                 summary=f"{who} traded with itself {count} times in {sym} "
                 f"({share:.1%} of its volume there)",
-                metrics={"self_trades": count, "self_volume_share": round(share, 4)},
+                metrics={
+                    "self_trades": count,
+                    "self_volume_share": round(share, 4),
+                    "notional": round(stake, 2),
+                },
+                explain=[
+                    explain(
+                        "self-trades in the contract that day",
+                        count,
+                        "trades",
+                        params["min_self_trades"],
+                    ),
+                    explain("share of its own volume there", share * 100, "%"),
+                    explain("notional of the self-trades", stake, "USDT"),
+                ],
                 evidence={"trade_ids": trade_ids(ctx, selfs.index[rows]), "order_ids": []},
             )
         )

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from ..context import MS_PER_DAY, MS_PER_MINUTE, Context
-from .base import Finding, Rule, day_window, score
+from .base import Finding, Rule, day_window, explain, notional, urgency
 from .views import order_ids, orders
 
 
@@ -75,6 +75,8 @@ def run(ctx: Context, params: dict[str, Any]) -> list[Finding]:
         start, end = day_window(int(day))
         mine = suspects[(suspects["account"] == account) & (suspects["day"] == day)]
         ratio = max(minutes / params["min_fast_minutes"], api_orders / params["min_api_orders"])
+        stake = notional(ctx, mine) / 10  # orders sent, not money spent
+        judged = urgency(past=ratio, notional=stake)
         findings.append(
             Finding(
                 subject=who,
@@ -82,7 +84,25 @@ def run(ctx: Context, params: dict[str, Any]) -> list[Finding]:
                 symbol=None,
                 window_start=start,
                 window_end=end,
-                score=score(ratio),
+                score=judged.score,
+                severity=judged.severity,
+                explain=[
+                    explain(
+                        "minutes at machine speed in one contract",
+                        minutes,
+                        "minutes",
+                        params["min_fast_minutes"],
+                    ),
+                    explain(
+                        "busiest minute", peak / 60, "messages/s", params["per_instrument_rate"]
+                    ),
+                    explain(
+                        "orders through the API without authorisation",
+                        api_orders,
+                        "orders",
+                        params["min_api_orders"],
+                    ),
+                ],
                 summary=f"{who} (no API authorisation) sent orders at machine speed in "
                 f"{minutes} minute(s), peaking at {peak / 60:.1f} messages/s",
                 metrics={
