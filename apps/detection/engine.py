@@ -129,8 +129,9 @@ def run_window(
     are checked on a second thread meanwhile; a breach raises FeedError."""
     feed = read_feed(folder, checking_keys=False)
     with keys_checked(feed):
-        linkage = link_window(feed)
         memory = recall(feed) if recall is not None else AccountMemory.empty()
+        # Identifiers are as broad as the desk has ever seen them, not only in this window.
+        linkage = link_window(feed, widths=memory.widths)
         alerts = detect(feed, params, enabled, source, linkage=linkage, memory=memory)
         return WindowRun(alerts, linkage, feed, memory)
 

@@ -71,7 +71,7 @@ def pair_strengths(
 
 def _profiles(
     uses: pd.DataFrame, direct: pd.DataFrame, accounts: int
-) -> Iterator[tuple[str, tuple[np.ndarray, np.ndarray]]]:
+) -> Iterator[tuple[str, tuple[np.ndarray, np.ndarray, np.ndarray]]]:
     """Per kind: (account codes, item codes) of every account's profile. Items are the
     kind's values, then one per account (its identity: code ``values + account``). Where
     money goes is one kind ("funds"): external addresses and the accounts funds moved with;
@@ -88,15 +88,26 @@ def _profiles(
         offset = int(values.max()) + 1 if len(values) else 0
         account = [uses["a"].to_numpy(np.int64)[mine], everyone]
         item = [values.astype(np.int64), offset + everyone]
+        # An identifier's remembered width (accounts ever seen using it), per item.
+        remembered = np.zeros(offset + accounts, dtype=np.int64)
+        if "width" in uses and len(values):
+            np.maximum.at(remembered, values, uses["width"].to_numpy(np.int64)[mine])
         if kind == "funds" and not direct.empty:
             a, b = direct["a"].to_numpy(np.int64), direct["b"].to_numpy(np.int64)
             account += [a, b]
             item += [offset + b, offset + a]
-        yield kind, (np.concatenate(account), np.concatenate(item))
+        yield kind, (np.concatenate(account), np.concatenate(item), remembered)
 
 
 def _cosines(
-    account: np.ndarray, item: np.ndarray, *, accounts: int, n: int, hub: int, min_shared: int
+    account: np.ndarray,
+    item: np.ndarray,
+    remembered: np.ndarray,
+    *,
+    accounts: int,
+    n: int,
+    hub: int,
+    min_shared: int,
 ) -> pd.DataFrame:
     """Cosine of the accounts' weighted profiles within one kind of item, for the pairs
     that share at least ``min_shared`` items of it."""
@@ -104,7 +115,7 @@ def _cosines(
     span = int(item.max()) + 1
     unique = np.unique(account * span + item)
     account, item = unique // span, unique % span
-    width = np.bincount(item)[item]
+    width = np.maximum(np.bincount(item)[item], remembered[item])
     weight = np.log1p(n / width)
     norm = np.sqrt(np.bincount(account, weights=weight**2, minlength=accounts))
     pairing = (width > 1) & (width <= hub)

@@ -90,9 +90,12 @@ def link_accounts(
     trades: pd.DataFrame | None = None,
     params: dict[str, Any] | None = None,
     population: int | None = None,
+    widths: pd.DataFrame | None = None,
 ) -> Linkage:
     """Link the window's accounts. ``population``: how many accounts the exchange has
-    (the window's accounts table); it sets how rare an identifier is.
+    (the window's accounts table); it sets how rare an identifier is. ``widths`` (kind,
+    value, accounts): how many accounts the desk has ever seen use an identifier; an
+    identifier is as broad as the larger of that and this window.
 
     Inside, every account is an integer code (its rank in id order): ten million pairs of
     id strings would cost minutes to sort, group and join. Ids come back at the end."""
@@ -103,6 +106,7 @@ def link_accounts(
     frequent = _frequent_fills(trades, int(settings["min_trades_with"]))
     ids = _account_ids(uses["account_id"], internal, frequent)
     uses["a"] = ids.get_indexer(uses["account_id"])
+    uses["width"] = _widths(uses, widths)
     population = max(population or 0, len(ids))
     hub_accounts = int(settings["hub_accounts"] or hub_limit(population))
     shared, hubs = _shared_identifiers(uses, hub_accounts)
@@ -121,12 +125,24 @@ def link_accounts(
     return _named(links, ids, hubs, clusters)
 
 
-def link_window(feed: Any, params: dict[str, Any] | None = None, trades: bool = True) -> Linkage:
-    """Link a window's accounts, weighing identifiers against its accounts table."""
+def link_window(
+    feed: Any,
+    params: dict[str, Any] | None = None,
+    trades: bool = True,
+    widths: pd.DataFrame | None = None,
+) -> Linkage:
+    """Link a window's accounts, weighing identifiers against its accounts table and, with
+    ``widths``, against how many accounts the desk has ever seen use them."""
     population = len(feed.accounts) if feed.accounts is not None else None
     return link_accounts(
-        feed.logins, feed.transfers, feed.trades if trades else None, params, population
+        feed.logins, feed.transfers, feed.trades if trades else None, params, population, widths
     )
+
+
+def window_identifiers(feed: Any) -> pd.DataFrame:
+    """kind, value of every IP, device and external address the window names."""
+    uses = _identifier_uses(feed.logins, feed.transfers)
+    return uses[["kind", "value"]].drop_duplicates()
 
 
 def linkage_of(links: pd.DataFrame, hubs: pd.DataFrame | None = None) -> Linkage:
@@ -175,10 +191,22 @@ def _identifier_uses(logins: pd.DataFrame | None, transfers: pd.DataFrame | None
     return grouped.agg(first="min", last="max", events="size").reset_index()
 
 
+def _widths(uses: pd.DataFrame, remembered: pd.DataFrame | None) -> np.ndarray:
+    """Accounts per identifier: in this window, or as the desk remembers it if more."""
+    here = uses.groupby(["kind", "value"])["account_id"].transform("size").to_numpy()
+    if remembered is None or remembered.empty:
+        return here
+    known = remembered.set_index(["kind", "value"])["accounts"]
+    keys = pd.MultiIndex.from_arrays([uses["kind"].astype("str"), uses["value"].astype("str")])
+    before = known.reindex(keys).fillna(0).to_numpy()
+    return np.maximum(here, before).astype(np.int64)
+
+
 def _shared_identifiers(uses: pd.DataFrame, hub_accounts: int) -> tuple[pd.DataFrame, pd.DataFrame]:
-    width = uses.groupby(["kind", "value"])["account_id"].transform("size")
-    hubs = uses[width > hub_accounts].groupby(["kind", "value"]).size().rename("accounts")
-    return uses[(width > 1) & (width <= hub_accounts)], hubs.reset_index()
+    width = uses["width"]
+    hubs = uses[width > hub_accounts].groupby(["kind", "value"])["width"].max().rename("accounts")
+    here = uses.groupby(["kind", "value"])["account_id"].transform("size")
+    return uses[(here > 1) & (width <= hub_accounts)], hubs.reset_index()
 
 
 def _account_ids(uses: pd.Series, internal: pd.DataFrame, frequent: pd.DataFrame) -> pd.Index:

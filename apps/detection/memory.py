@@ -69,6 +69,12 @@ class AccountMemory:
 
     identifiers: pd.DataFrame
     profiles: pd.DataFrame
+    # kind, value, accounts: how many accounts the desk has ever seen use each identifier
+    # of the window (ip / device / address); a hot wallet serves far more over days than
+    # in one window, a controller's own wallet no more.
+    widths: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame({"kind": [], "value": [], "accounts": []})
+    )
     _known: dict[str, pa.Array] = field(init=False, repr=False, compare=False)
     _accounts: pa.Array = field(init=False, repr=False, compare=False)
     _equity: pd.Series = field(init=False, repr=False, compare=False)

@@ -68,6 +68,29 @@ def _rows(
         return cursor.fetchall()
 
 
+def identifier_widths(uses: pd.DataFrame, *, before: datetime | None = None) -> pd.DataFrame:
+    """kind, value, accounts: for each identifier in ``uses`` (kind, value), how many
+    accounts the desk saw use it before ``before``. One grouped query per chunk of values."""
+    found: list[tuple[Any, ...]] = []
+    connection = connections[router.db_for_read(Identifier)]
+    table = connection.ops.quote_name(Identifier._meta.db_table)
+    for kind, values in uses.groupby("kind")["value"]:
+        for chunk in _chunks(sorted({str(v) for v in values}), RECALL_CHUNK):
+            marks = ", ".join(["%s"] * len(chunk))
+            sql = (
+                f"SELECT kind, value, COUNT(DISTINCT account_id) FROM {table} "
+                f"WHERE kind = %s AND value IN ({marks})"
+            )
+            params: list[Any] = [kind, *chunk]
+            if before is not None:
+                sql += " AND first_seen < %s"
+                params.append(connection.ops.adapt_datetimefield_value(before))
+            with connection.cursor() as cursor:
+                cursor.execute(sql + " GROUP BY kind, value", params)
+                found += cursor.fetchall()
+    return pd.DataFrame(found, columns=["kind", "value", "accounts"])
+
+
 def memory_recall(account_ids: Iterable[str], *, before: datetime | None = None) -> AccountMemory:
     """The memory of these accounts, in 2 queries per RECALL_CHUNK accounts.
 

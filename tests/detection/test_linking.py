@@ -130,3 +130,16 @@ def test_one_transfer_between_two_people_is_not_common_control_by_itself() -> No
 def test_trading_evidence_names_the_smaller_account_first_like_every_link() -> None:
     linkage = link_accounts(None, None, _trades([("U9", "U1")] * 5))
     assert linkage.links[["account_a", "account_b"]].values.tolist() == [["U1", "U9"]]
+
+
+def test_a_wallet_the_desk_saw_serving_many_accounts_pairs_nobody_even_if_few_use_it_today() -> (
+    None
+):
+    # Three accounts fund from one wallet today; the desk has seen 500 accounts use it.
+    transfers = _transfers(*[(a, "deposit", "wallet-h", None) for a in ("U1", "U2", "U3")])
+    alone = link_accounts(None, transfers, population=10_000)
+    assert alone.clusters == {"U1": ["U1", "U2", "U3"]}
+    widths = pd.DataFrame({"kind": ["address"], "value": ["wallet-h"], "accounts": [500]})
+    remembered = link_accounts(None, transfers, population=10_000, widths=widths)
+    assert remembered.clusters == {}
+    assert remembered.hubs[["value", "accounts"]].values.tolist() == [["wallet-h", 500]]

@@ -120,3 +120,23 @@ def test_reading_the_memory_is_two_queries_per_chunk_of_accounts(
     with django_assert_num_queries(20):  # 50,000 accounts in chunks of 5,000
         monkeypatch.setattr(memory_store, "RECALL_CHUNK", 5_000)
         memory_recall([f"A{i}" for i in range(50_000)])
+
+
+@pytest.mark.django_db
+def test_identifier_widths_count_the_accounts_the_desk_saw_before_the_window() -> None:
+    from datetime import UTC, datetime
+
+    from apps.accounts.models import Identifier
+    from apps.detection.memory_store import identifier_widths
+    from tests.factories import IdentifierFactory
+
+    for _ in range(3):
+        IdentifierFactory(kind=Identifier.Kind.ADDRESS, value="hot-1")
+    IdentifierFactory(
+        kind=Identifier.Kind.ADDRESS,
+        value="hot-1",
+        first_seen=datetime(2026, 11, 25, tzinfo=UTC),  # first seen in the window itself
+    )
+    uses = pd.DataFrame({"kind": ["address", "address"], "value": ["hot-1", "fresh"]})
+    widths = identifier_widths(uses, before=datetime(2026, 11, 24, tzinfo=UTC))
+    assert widths.values.tolist() == [["address", "hot-1", 3]]

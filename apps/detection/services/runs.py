@@ -12,6 +12,7 @@ rules) and then folded into it (apps.detection.memory_store), so the next window
 """
 
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -28,9 +29,20 @@ from apps.detection.engine import (
     split_symbols,
 )
 from apps.detection.feed import Feed, FeedError, check_keys, read_feed, value_counts
-from apps.detection.linking import Linkage, link_window, linkage_from_bytes, links_to_bytes
+from apps.detection.linking import (
+    Linkage,
+    link_window,
+    linkage_from_bytes,
+    links_to_bytes,
+    window_identifiers,
+)
 from apps.detection.memory import AccountMemory, window_span
-from apps.detection.memory_store import Remembered, memory_recall, memory_remember
+from apps.detection.memory_store import (
+    Remembered,
+    identifier_widths,
+    memory_recall,
+    memory_remember,
+)
 from apps.detection.models import DetectionPart, DetectionRun
 from apps.detection.services.rules import live_settings
 
@@ -45,11 +57,21 @@ def window_recall(feed: Feed) -> AccountMemory:
     """What the desk remembered of the window's accounts before it: one read, before the
     rules."""
     accounts = feed.accounts
-    span = window_span(feed)
-    return memory_recall(
-        accounts["account_id"] if accounts is not None else [],
-        before=span[0].to_pydatetime() if span else None,
+    memory = memory_recall(
+        accounts["account_id"] if accounts is not None else [], before=_window_start(feed)
     )
+    widths = window_widths(feed)
+    return replace(memory, widths=widths) if len(widths) else memory
+
+
+def window_widths(feed: Feed) -> Any:
+    """How many accounts the desk saw use each of the window's identifiers before it."""
+    return identifier_widths(window_identifiers(feed), before=_window_start(feed))
+
+
+def _window_start(feed: Feed) -> Any:
+    span = window_span(feed)
+    return span[0].to_pydatetime() if span else None
 
 
 def window_detect(
@@ -140,7 +162,7 @@ def _part_work(part: DetectionPart) -> list[dict[str, Any]]:
         return []
     if part.kind == Kind.LINK:
         feed = read_feed(folder, LINK_TABLES, checking_keys=False)
-        linkage = link_window(feed)
+        linkage = link_window(feed, widths=window_widths(feed))
         _accounts_linked(linkage)
         DetectionRun.objects.filter(pk=run.pk).update(links=links_to_bytes(linkage))
         return []
