@@ -76,9 +76,9 @@ def child(mode: str, args: argparse.Namespace) -> dict[str, float]:
         from scipy import sparse
         from scipy.sparse import csgraph
 
-        from apps.detection.linking import _identifier_uses
+        from apps.detection.link_evidence import identifier_uses
 
-        uses = _identifier_uses(logins, transfers)[["kind", "value", "account_id"]]
+        uses = identifier_uses(logins, transfers)[["kind", "value", "account_id"]]
         pairs = uses.merge(uses, on=["kind", "value"])
         pairs = pairs[pairs["account_id_x"] < pairs["account_id_y"]]
         codes, names = pd.factorize(pd.concat([pairs["account_id_x"], pairs["account_id_y"]]))

@@ -1,0 +1,259 @@
+"""The evidence rows of linking: one row per pair of accounts and kind of evidence, with
+the shared values, how many, when, and how often. Built on integer account codes (see
+linking.link_accounts) and in numpy throughout: a million pairs must not call Python once
+per pair."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+LINK_COLUMNS = [
+    "account_a",
+    "account_b",
+    "kind",
+    "values",
+    "value_count",
+    "first_seen",
+    "last_seen",
+    "events",
+]
+
+
+def identifier_uses(logins: pd.DataFrame | None, transfers: pd.DataFrame | None) -> pd.DataFrame:
+    parts = []
+    if logins is not None:
+        for kind, column in (("ip", "ip"), ("device", "device_id")):
+            part = logins[["account_id", "ts", column]].rename(columns={column: "value"})
+            parts.append(part.assign(kind=kind))
+    if transfers is not None:
+        external = transfers[transfers["address"].notna()]
+        part = external[["account_id", "ts", "address"]].rename(columns={"address": "value"})
+        parts.append(part.assign(kind="address"))
+    if not parts:
+        return pd.DataFrame(columns=["kind", "value", "account_id", "first", "last", "events"])
+    uses = pd.concat(parts, ignore_index=True)
+    uses["account_id"] = uses["account_id"].astype("str")
+    uses["value"] = uses["value"].astype("str")
+    grouped = uses.groupby(["kind", "value", "account_id"], observed=True)["ts"]
+    return grouped.agg(first="min", last="max", events="size").reset_index()
+
+
+def remembered_widths(uses: pd.DataFrame, remembered: pd.DataFrame | None) -> np.ndarray:
+    """Accounts per identifier: in this window, or as the desk remembers it if more."""
+    here = uses.groupby(["kind", "value"])["account_id"].transform("size").to_numpy()
+    if remembered is None or remembered.empty:
+        return here
+    known = remembered.set_index(["kind", "value"])["accounts"]
+    keys = pd.MultiIndex.from_arrays([uses["kind"].astype("str"), uses["value"].astype("str")])
+    before = known.reindex(keys).fillna(0).to_numpy()
+    return np.maximum(here, before).astype(np.int64)
+
+
+def shared_identifiers(uses: pd.DataFrame, hub_accounts: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    width = uses["width"]
+    hubs = uses[width > hub_accounts].groupby(["kind", "value"])["width"].max().rename("accounts")
+    here = uses.groupby(["kind", "value"])["account_id"].transform("size")
+    return uses[(here > 1) & (width <= hub_accounts)], hubs.reset_index()
+
+
+def pairs_sharing(shared: pd.DataFrame, max_values: int) -> pd.DataFrame:
+    if shared.empty:
+        return no_rows()
+    # sort=True: item codes follow the values' order, so each row's values come sorted.
+    item, _ = pd.factorize(
+        shared["kind"].astype("str") + "\x1f" + shared["value"].astype("str"), sort=True
+    )
+    slim = pd.DataFrame({"item": item, "a": shared["a"].to_numpy(), "row": np.arange(len(shared))})
+    pairs = slim.merge(slim, on="item", suffixes=("", "_b"))
+    pairs = pairs[pairs["a"].to_numpy() < pairs["a_b"].to_numpy()]
+    a, b = pairs["row"].to_numpy(), pairs["row_b"].to_numpy()
+    first, last = _nanoseconds(shared["first"]), _nanoseconds(shared["last"])
+    events = shared["events"].to_numpy(np.int64)
+    rows = pd.DataFrame(
+        {
+            "a": pairs["a"].to_numpy(),
+            "b": pairs["a_b"].to_numpy(),
+            "kind": shared["kind"].to_numpy()[a],
+            "value": shared["value"].to_numpy()[a],
+            "value_code": item[a],
+            "first": np.minimum(first[a], first[b]),
+            "last": np.maximum(last[a], last[b]),
+            "events": events[a] + events[b],
+        }
+    )
+    return evidence_rows(rows, max_values)
+
+
+def _nanoseconds(times: pd.Series) -> np.ndarray:
+    return times.dt.tz_convert(None).to_numpy().astype("datetime64[ns]").view(np.int64)
+
+
+def evidence_rows(rows: pd.DataFrame, max_values: int) -> pd.DataFrame:
+    """One evidence row per pair (``a`` < ``b``) and kind: its first ``max_values`` values in
+    order, how many there are, first / last time and events. ``rows``: a, b, kind, value,
+    first, last (nanoseconds or times), events, and optionally value_code (the values'
+    order). Numpy throughout: a million pairs must not call Python once per pair."""
+    if rows.empty:
+        return no_rows()
+    kind, kinds = pd.factorize(rows["kind"], sort=True)
+    if "value_code" in rows:
+        order_of_value = rows["value_code"].to_numpy()
+    else:
+        order_of_value, _ = pd.factorize(rows["value"].astype("str"), sort=True)
+    a, b = rows["a"].to_numpy(np.int64), rows["b"].to_numpy(np.int64)
+    order = np.lexsort((order_of_value, kind, b, a))
+    a, b, kind = a[order], b[order], kind[order]
+    first, last = (_as_nanoseconds(rows[c])[order] for c in ("first", "last"))
+    events = rows["events"].to_numpy(np.int64)[order]
+    starts = np.flatnonzero(
+        np.r_[True, (a[1:] != a[:-1]) | (b[1:] != b[:-1]) | (kind[1:] != kind[:-1])]
+    )
+    counts = np.diff(np.r_[starts, len(a)])
+    rank = np.arange(len(a)) - np.repeat(starts, counts)
+    kept = rows["value"].astype("str").to_numpy(dtype=object)[order][rank < max_values]
+    offsets = np.r_[0, np.cumsum(np.minimum(counts, max_values))].astype(np.int64)
+    # Kept in Arrow: ten million Python lists would cost gigabytes. An element still reads
+    # as a plain list.
+    lists = pa.ListArray.from_arrays(pa.array(offsets), pa.array(kept, type=pa.string()))
+    return pd.DataFrame(
+        {
+            "a": a[starts],
+            "b": b[starts],
+            "kind": np.asarray(kinds, dtype=object)[kind[starts]],
+            "values": pd.arrays.ArrowExtensionArray(lists),
+            "value_count": counts,
+            "first_seen": pd.to_datetime(np.minimum.reduceat(first, starts), utc=True),
+            "last_seen": pd.to_datetime(np.maximum.reduceat(last, starts), utc=True),
+            "events": np.add.reduceat(events, starts),
+        }
+    )
+
+
+def _as_nanoseconds(column: pd.Series) -> np.ndarray:
+    if pd.api.types.is_integer_dtype(column.dtype):
+        return column.to_numpy(np.int64)
+    return _nanoseconds(pd.to_datetime(column, utc=True))
+
+
+def no_rows() -> pd.DataFrame:
+    return pd.DataFrame(columns=["a", "b", *LINK_COLUMNS[2:]]).astype({"a": "int64", "b": "int64"})
+
+
+def _ordered(frame: pd.DataFrame, left: str, right: str) -> pd.DataFrame:
+    a, b = frame[left].astype("str"), frame[right].astype("str")
+    return frame.assign(account_a=np.minimum(a, b), account_b=np.maximum(a, b))
+
+
+def internal_transfers(transfers: pd.DataFrame | None) -> pd.DataFrame:
+    """Internal movements between two accounts, each once: account_a < account_b,
+    transfer_id, ts and the time columns evidence rows read."""
+    columns = ["account_a", "account_b", "transfer_id", "first", "last", "events"]
+    if transfers is None:
+        return pd.DataFrame(columns=columns)
+    internal = transfers[transfers["counterparty_account_id"].notna()]
+    internal = _ordered(internal, "account_id", "counterparty_account_id")
+    internal = internal[internal["account_a"] != internal["account_b"]]
+    # Both legs of one movement are listed (internal_out and internal_in); count it once.
+    outgoing = internal[internal["kind"] == "internal_out"]
+    internal = outgoing if not outgoing.empty else internal
+    return internal.assign(first=internal["ts"], last=internal["ts"], events=1)[columns]
+
+
+def frequent_fills(trades: pd.DataFrame | None, min_trades: int) -> pd.DataFrame:
+    """Fills between two accounts that traded with each other at least ``min_trades``
+    times: account_a < account_b, symbol, ts.
+
+    Counted on integer codes first: only the few frequent pairs are turned back into
+    strings (1M trades have hundreds of thousands of one-off pairs)."""
+    columns = ["account_a", "account_b", "symbol", "ts"]
+    if trades is None or trades.empty:
+        return pd.DataFrame(columns=columns)
+    n = len(trades)
+    # sort=True: a smaller code is a smaller id, so account_a < account_b as everywhere.
+    codes, names = pd.factorize(
+        pd.concat([trades["buyer_id"], trades["seller_id"]], ignore_index=True).astype("str"),
+        sort=True,
+    )
+    buyer, seller = codes[:n].astype(np.int64), codes[n:].astype(np.int64)
+    low, high = np.minimum(buyer, seller), np.maximum(buyer, seller)
+    # A hash pass, not a sort: np.unique(return_inverse) sorts 1M keys.
+    pair, _ = pd.factorize(low * max(1, len(names)) + high)
+    counts = np.bincount(pair)
+    rows = np.flatnonzero((counts[pair] >= min_trades) & (buyer != seller))
+    names = np.asarray(names, dtype=object)
+    return pd.DataFrame(
+        {
+            "account_a": names[low[rows]],
+            "account_b": names[high[rows]],
+            # Only the frequent rows become strings: not a million symbols.
+            "symbol": trades["symbol"].iloc[rows].astype("str").to_numpy(),
+            "ts": trades["ts"].iloc[rows].to_numpy(),
+        }
+    )
+
+
+def trading_pairs(frequent: pd.DataFrame) -> pd.DataFrame:
+    """One trades_with row per pair: the symbols, and every fill counted as an event."""
+    if frequent.empty:
+        return no_rows()
+    grouped = frequent.groupby(["a", "b"])
+    links = grouped.agg(
+        values=("symbol", lambda v: sorted(set(v))),
+        value_count=("symbol", "nunique"),
+        first_seen=("ts", "min"),
+        last_seen=("ts", "max"),
+        events=("ts", "size"),
+    ).reset_index()
+    links["first_seen"] = pd.to_datetime(links["first_seen"], utc=True)
+    links["last_seen"] = pd.to_datetime(links["last_seen"], utc=True)
+    return links.assign(kind="trades_with")
+
+
+def counterparty_pairs(
+    transfers: pd.DataFrame,
+    strengths: pd.DataFrame,
+    found: list[pd.DataFrame],
+    settings: dict[str, Any],
+) -> pd.DataFrame:
+    """Evidence rows for strong pairs that share no identifier and never dealt with each
+    other, only with the same third accounts (a funder behind both, one sweep account).
+    ``transfers``: the transfer evidence rows."""
+    strong = strengths[strengths["strength"] >= float(settings["min_strength"])][["a", "b"]]
+    if strong.empty or transfers.empty:
+        return no_rows()
+    known = pd.concat([f[["a", "b"]] for f in found if not f.empty], ignore_index=True)
+    span = int(max(strong["b"].max(), known["b"].max())) + 1
+    strong = strong[
+        ~np.isin(strong["a"] * span + strong["b"], known["a"].to_numpy() * span + known["b"])
+    ]
+    relations = transfers[["a", "b", "first_seen", "last_seen", "events"]]
+    either_way = pd.concat(
+        [
+            relations.rename(columns={"a": "side", "b": "via"}),
+            relations.rename(columns={"b": "side", "a": "via"}),
+        ],
+        ignore_index=True,
+    )
+    pairs = strong.merge(either_way, left_on="a", right_on="side")
+    pairs = pairs.merge(
+        either_way, left_on=["b", "via"], right_on=["side", "via"], suffixes=("", "_b")
+    )
+    if pairs.empty:
+        return no_rows()
+    rows = pd.DataFrame(
+        {
+            "a": pairs["a"],
+            "b": pairs["b"],
+            "kind": "counterparty",
+            "value": pairs["via"],  # a code: named at the end (_named)
+            "value_code": pairs["via"],
+            "first": np.minimum(pairs["first_seen"], pairs["first_seen_b"]),
+            "last": np.maximum(pairs["last_seen"], pairs["last_seen_b"]),
+            "events": pairs["events"] + pairs["events_b"],
+        }
+    )
+    return evidence_rows(rows, int(settings["max_values"]))
