@@ -38,9 +38,10 @@ FEED_MAX_LATENESS_MS = 30_000
 
 
 def _publish_to_pipeline(alerts: list[dict[str, Any]]) -> None:
-    from apps.alerts.pipeline import publish
+    # The window path's own hand-over (chunked), so both paths store alike.
+    from apps.detection.services.runs import alerts_publish
 
-    publish(alerts)
+    alerts_publish(alerts)
 
 
 class LiveDetector:

@@ -55,7 +55,7 @@ class Chunks:
         if not self.frames:
             return None
         if len(self.frames) > 1:
-            joined = pd.concat(self.frames, ignore_index=True, copy=False)
+            joined = pd.concat(self.frames, ignore_index=True)
             self.frames = [normalise(self.table, joined)]
         return self.frames[0]
 
