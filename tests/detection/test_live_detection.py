@@ -3,13 +3,17 @@ that loses and doubles nothing, and a consumer that fell behind MAXLEN saying so
 
 from __future__ import annotations
 
+import json
+import os
 import uuid
 from collections.abc import Iterator
+from io import StringIO
 from pathlib import Path
 from typing import Any
 
 import pytest
 import redis
+from django.core.management import call_command
 
 from apps.detection.engine import detect
 from apps.detection.feed import Feed, read_feed
@@ -49,8 +53,6 @@ def replayed(window: Path) -> Iterator[tuple[redis.Redis, str]]:
 
 
 def _redis_url() -> str:
-    import os
-
     return os.environ["RISKDESK_TEST_REDIS_URL"]
 
 
@@ -147,3 +149,17 @@ def test_a_fresh_consumer_on_a_trimmed_stream_reports_the_history_it_never_saw(
     detector.poll()
     assert [gap["stream"] for gap in detector.saved.gaps] == [prefix + "trades"]
     assert detector.saved.gaps[0]["last_read"] == "0-0"
+
+
+def test_the_command_follows_the_feed_until_idle_and_writes_the_alerts(
+    replayed: tuple[redis.Redis, str], window_alerts: Alerts, tmp_path: Path, db: None
+) -> None:
+    _, prefix = replayed
+    out, stdout = tmp_path / "alerts.jsonl", StringIO()
+    options = ["--prefix", prefix, "--redis-url", _redis_url(), "--until-idle"]
+    checkpoint = ["--checkpoint", str(tmp_path / "live"), "--out", str(out)]
+    call_command("detect_live", *options, *checkpoint, stdout=stdout)
+
+    written = [json.loads(line) for line in out.read_text().splitlines()]
+    assert {alert["dedup_key"] for alert in written} >= set(window_alerts)
+    assert "0 gaps" in stdout.getvalue() and (tmp_path / "live" / "checkpoint.json").is_file()
