@@ -39,7 +39,7 @@ def bare_xread(client: Any, streams: list[str], count: int) -> int:
         if not response:
             return entries
         for stream, got in response:
-            ids[stream] = got[-1][0]
+            ids[stream.decode()] = got[-1][0]  # the reply names streams as bytes
             entries += len(got)
 
 
@@ -80,6 +80,7 @@ def main() -> None:
             orders = summary.rows["orders"]
             streams = [prefix + table for table in STREAMS]
 
+            print(f"run {run + 1}: published {rows:,} events", flush=True)
             began = time.perf_counter()
             entries = bare_xread(client, streams, args.count)
             figures["bare"].append(rows / (time.perf_counter() - began))
