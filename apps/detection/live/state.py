@@ -4,9 +4,9 @@ of one UTC day that the rules read.
 Reference tables (instruments, accounts, logins, transfers, promotions) are history the
 rules need whatever the day (an account's age, its past devices and wallets), so they are
 kept whole. Trading tables (orders, trades, positions, mark_prices) are kept per UTC day
-of their event time, and a day is dropped once it is closed. Order updates are kept as
-read and applied to the placements when a view is built: the last update read for an
-order is its state, whichever stream was read first.
+of their event time, and a day is dropped once it is closed. Order updates go to the
+order book (``orders.py``): the last update read for an order is its state, whichever
+stream was read first. A trade whose orders have not been read yet waits for them.
 """
 
 from __future__ import annotations
@@ -24,8 +24,9 @@ from ..columns import TIME_DTYPE
 from ..context import MS_PER_DAY
 from ..feed import Feed
 from .decode import EVENT_TIME, normalise
+from .orders import OrderBook
 
-REFERENCE = ("instruments", "accounts", "logins", "transfers", "promotions", "order_updates")
+REFERENCE = ("instruments", "accounts", "logins", "transfers", "promotions")
 TRADING = ("orders", "trades", "positions", "mark_prices")
 
 
@@ -44,7 +45,7 @@ class Chunks:
     frames: list[pd.DataFrame] = field(default_factory=list)
 
     def append(self, frame: pd.DataFrame) -> None:
-        if len(frame):
+        if len(frame) or not self.frames:  # an empty first chunk keeps the columns
             self.frames.append(frame)
 
     @property
@@ -69,6 +70,9 @@ class LiveState:
     max_event_ms: int = 0
     # Touched since the last detection: per day, the symbols whose rows arrived.
     touched: dict[int, set[str]] = field(default_factory=lambda: defaultdict(set))
+    book: OrderBook = field(default_factory=OrderBook)
+    # Per day, trades naming an order not read yet (streams are not ordered together).
+    waiting: dict[int, list[pd.DataFrame]] = field(default_factory=dict)
 
     def add(self, table: str, frame: pd.DataFrame) -> None:
         """One decoded chunk. Trading rows go to the day of their event time."""
@@ -77,6 +81,9 @@ class LiveState:
         times = event_ms(table, frame)
         if table != "instruments":
             self.max_event_ms = max(self.max_event_ms, int(times.max()))
+        if table == "order_updates":
+            self.book.update(frame)
+            return
         if table not in TRADING:
             self.reference.setdefault(table, Chunks(table)).append(frame)
             return
@@ -86,17 +93,37 @@ class LiveState:
             if day in self.closed_days:
                 self.late_rows += len(part)
                 continue
-            self.days.setdefault(day, {}).setdefault(table, Chunks(table)).append(part)
             if "symbol" in part:
                 self.touched[day].update(str(s) for s in pd.unique(part["symbol"].astype("str")))
+            self._keep(table, day, part)
+
+    def _keep(self, table: str, day: int, part: pd.DataFrame) -> None:
+        tables = self.days.setdefault(day, {})
+        if table == "trades":
+            known = self.book.known(day, part)
+            if not known.all():
+                self.waiting.setdefault(day, []).append(part[~known])
+                part = part[known]
+        tables.setdefault(table, Chunks(table)).append(part)
+        if table == "orders":
+            self.book.place(day, part)
+            if self.waiting.get(day):
+                # Placements arrived: the trades that waited for them may go in now.
+                waited = pd.concat(self.waiting.pop(day), ignore_index=True)
+                self._keep("trades", day, waited)
 
     def close(self, day: int) -> None:
+        orders = self.days.get(day, {}).get("orders")
+        placed = orders.frame() if orders is not None else None
+        self.book.drop(day, [] if placed is None else placed["order_id"].tolist())
+        self.waiting.pop(day, None)
         self.days.pop(day, None)
         self.touched.pop(day, None)
         self.closed_days.add(day)
 
     def rows(self) -> int:
         kept = sum(c.rows for c in self.reference.values())
+        kept += sum(len(f) for frames in self.waiting.values() for f in frames)
         return kept + sum(c.rows for day in self.days.values() for c in day.values())
 
     def tables(self) -> dict[str, pd.DataFrame]:
@@ -105,10 +132,15 @@ class LiveState:
         for name, chunks in self.reference.items():
             if (frame := chunks.frame()) is not None:
                 frames[name].append(frame)
-        for day in self.days.values():
-            for name, chunks in day.items():
+        for day, tables in self.days.items():
+            for name, chunks in tables.items():
                 if (frame := chunks.frame()) is not None:
-                    frames[name].append(frame)
+                    # Orders as they stand now: the updates they had are in them.
+                    frames[name].append(self.book.state(day, frame) if name == "orders" else frame)
+        for waited in self.waiting.values():
+            frames["trades"].extend(waited)
+        if self.book.pending:
+            frames["order_updates"].append(self.book.pending_updates())
         return {
             name: normalise(name, pd.concat(parts, ignore_index=True))
             for name, parts in frames.items()
@@ -131,47 +163,10 @@ class LiveState:
         for name in ("positions", "mark_prices"):
             chunks = trading.get(name)
             setattr(view, name, chunks.frame() if chunks is not None else None)
-        view.orders = self._orders(trading.get("orders"))
-        view.trades = _known_trades(trading.get("trades"), view.orders)
+        placed = trading["orders"].frame() if "orders" in trading else None
+        view.orders = None if placed is None else self.book.state(day, placed)
+        view.trades = trading["trades"].frame() if "trades" in trading else None
         return _known_accounts(view)
-
-    def _orders(self, placed: Chunks | None) -> pd.DataFrame | None:
-        orders = placed.frame() if placed is not None else None
-        updates = self.reference.get("order_updates")
-        latest = updates.frame() if updates is not None else None
-        if orders is None or latest is None or not len(latest):
-            return orders
-        # Publication order within the stream: the last update read is the latest.
-        latest = latest.drop_duplicates("order_id", keep="last", ignore_index=True)
-        updates.frames = [latest]  # type: ignore[union-attr]
-        where = pc.index_in(pa.array(orders["order_id"]), value_set=pa.array(latest["order_id"]))
-        found = np.asarray(where.fill_null(-1).to_numpy(zero_copy_only=False), dtype=np.int64)
-        hit = found >= 0
-        if not hit.any():
-            return orders
-        state = orders.copy()
-        filled = state["filled_qty"].to_numpy(dtype="float64").copy()
-        filled[hit] = latest["filled_qty"].to_numpy(dtype="float64")[found[hit]]
-        state["filled_qty"] = filled
-        cancelled = state["cancelled_at"].array.asi8.copy()
-        cancelled[hit] = latest["cancelled_at"].astype(TIME_DTYPE).array.asi8[found[hit]]
-        # iNaT (no cancel) views as NaT.
-        times = pd.Series(cancelled.view("datetime64[ms]"), index=state.index)
-        state["cancelled_at"] = times.dt.tz_localize("UTC")
-        return state
-
-
-def _known_trades(chunks: Chunks | None, orders: pd.DataFrame | None) -> pd.DataFrame | None:
-    trades = chunks.frame() if chunks is not None else None
-    if trades is None or orders is None:
-        return trades
-    known = pa.array(orders["order_id"])
-    named = pc.and_(
-        pc.is_in(pa.array(trades["buy_order_id"]), value_set=known),
-        pc.is_in(pa.array(trades["sell_order_id"]), value_set=known),
-    )
-    mask = np.asarray(named.to_numpy(zero_copy_only=False), dtype=bool)
-    return trades if mask.all() else trades[mask].reset_index(drop=True)
 
 
 ACCOUNT_COLUMNS = {
