@@ -44,6 +44,12 @@ def worker(url: str, prefix: str, folder: Path, out: Path) -> subprocess.Popen[s
     )
 
 
+def _sequence(folder: Path) -> int:
+    """The number of the last save (the manifest is replaced atomically)."""
+    manifest = folder / "checkpoint.json"
+    return int(json.loads(manifest.read_text())["sequence"]) if manifest.is_file() else 0
+
+
 @pytest.mark.redis
 def test_a_worker_killed_three_times_ends_as_an_uninterrupted_run(
     replayed: tuple[Path, str, str], tmp_path: Path
@@ -51,9 +57,13 @@ def test_a_worker_killed_three_times_ends_as_an_uninterrupted_run(
     window, url, prefix = replayed
     folder, out = tmp_path / "live", tmp_path / "alerts.jsonl"
     kills = 0
-    for wait in (4.0, 6.0, 8.0):
+    for _ in range(3):
+        before = _sequence(folder)
         process = worker(url, prefix, folder, out)
-        time.sleep(wait)
+        # Killed mid-stream: after it has saved at least once more, between two saves.
+        while process.poll() is None and _sequence(folder) <= before:
+            time.sleep(0.05)
+        time.sleep(0.3)
         if process.poll() is None:
             process.send_signal(signal.SIGKILL)
             kills += 1
@@ -65,7 +75,7 @@ def test_a_worker_killed_three_times_ends_as_an_uninterrupted_run(
 
     feed = read_feed(window)
     expected = {alert["dedup_key"]: alert["metrics"] for alert in detect(feed)}
-    assert kills >= 2  # the worker did die mid-stream
+    assert kills == 3  # the worker did die mid-stream, three times
     assert found == expected
     sent = [json.loads(line) for line in out.read_text().splitlines()]
     last = {alert["dedup_key"]: alert["metrics"] for alert in sent}

@@ -7,6 +7,7 @@ from typing import Any
 
 import pandas as pd
 
+from apps.detection.live import LiveDetector
 from apps.detection.live.decode import decode_rows
 from apps.detection.live.state import LiveState
 
@@ -95,3 +96,23 @@ def test_rows_of_a_closed_day_are_counted_as_late_and_not_used() -> None:
     state.close(DAY)
     add(state, "orders", [order("O2", "2026-11-20T23:59:59.000Z")])
     assert state.late_rows == 1 and DAY not in state.days
+
+
+def alert(score: float, severity: str, metrics: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "dedup_key": "self_trade:U1:BTCUSDT:2026-11-20",
+        "score": score,
+        "severity": severity,
+        "metrics": metrics,
+        "summary": "U1 traded with itself",
+        "accounts": ["U1"],
+    }
+
+
+def test_a_finding_is_sent_again_only_when_it_grew_and_its_severity_never_falls() -> None:
+    detector = LiveDetector(None, sink=lambda _: None)  # type: ignore[arg-type]
+    assert detector._changed(alert(90, "critical", {"self_trades": 9}))
+    assert not detector._changed(alert(90, "critical", {"self_trades": 9}))
+    lower = alert(60, "medium", {"self_trades": 10})
+    assert detector._changed(lower)
+    assert lower["severity"] == "critical"
