@@ -17,7 +17,7 @@ from django.core.management import call_command
 
 from apps.detection.engine import detect
 from apps.detection.feed import Feed, read_feed
-from apps.detection.live import LiveDetector
+from apps.detection.live import LiveDetector, checkpoint
 from apps.detection.live.checkpoint import load
 from apps.detection.replay import replay_window
 from apps.detection.simulator import simulate
@@ -163,3 +163,29 @@ def test_the_command_follows_the_feed_until_idle_and_writes_the_alerts(
     written = [json.loads(line) for line in out.read_text().splitlines()]
     assert {alert["dedup_key"] for alert in written} >= set(window_alerts)
     assert "0 gaps" in stdout.getvalue() and (tmp_path / "live" / "checkpoint.json").is_file()
+
+
+def test_a_compacted_checkpoint_resumes_to_the_same_state(
+    replayed: tuple[redis.Redis, str],
+    window_alerts: Alerts,
+    feed: Feed,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(checkpoint, "COMPACT_SEGMENTS", 12)
+    client, prefix = replayed
+    folder = tmp_path / "live"
+    first = LiveDetector(client, prefix=prefix, folder=folder, sink=lambda _: None, count=60)
+    first.interval_seconds = 0.0
+    first.run(max_cycles=6)  # past 12 segments: at least one save wrote the whole state
+    saved = load(folder)
+    assert saved is not None and len(saved[0].segments) <= 12
+    del first
+
+    resumed = LiveDetector(client, prefix=prefix, folder=folder, sink=lambda _: None, count=60)
+    resumed.interval_seconds = 0.0
+    resumed.run(until_idle=True)
+    assert _metrics(resumed.current()) == _metrics(window_alerts)
+    kept = resumed.state.tables()
+    assert feed.orders is not None and feed.trades is not None
+    assert (len(kept["orders"]), len(kept["trades"])) == (len(feed.orders), len(feed.trades))
