@@ -1,0 +1,222 @@
+"""Run the window rules on the live feed: read, keep state, detect, publish, checkpoint.
+
+Reading is plain XREAD from the detector's own ids, not a consumer group: the ids are
+part of the checkpoint, saved atomically with the state they produced, so the state and
+the position can never disagree (a group's acknowledgement lives in Redis and would be a
+second commit, out of step with the state on disk). One detector reads all streams of
+one feed; scaling out is per partition of the feed (see docs/detection.md).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import redis
+
+from ..context import MS_PER_DAY
+from ..engine import ACCOUNT_LEVEL, detect, detect_part
+from ..linking import link_window
+from ..replay.events import STREAMS
+from . import checkpoint
+from .checkpoint import Checkpoint
+from .decode import decode_rows
+from .gaps import find_gaps
+from .state import LiveState
+
+log = logging.getLogger(__name__)
+
+Sink = Callable[[list[dict[str, Any]]], None]
+SEVERITIES = ("low", "medium", "high", "critical")
+FEED_MAX_LATENESS_MS = 30_000
+
+
+def _publish_to_pipeline(alerts: list[dict[str, Any]]) -> None:
+    # The window path's own hand-over (chunked), so both paths store alike.
+    from apps.detection.services.runs import alerts_publish
+
+    alerts_publish(alerts)
+
+
+class LiveDetector:
+    def __init__(
+        self,
+        client: redis.Redis,
+        *,
+        prefix: str = "feed:",
+        folder: Path | None = None,
+        sink: Sink = _publish_to_pipeline,
+        params: dict[str, dict[str, Any]] | None = None,
+        enabled: set[str] | None = None,
+        count: int = 50,
+        interval_seconds: float = 2.0,
+        lateness_ms: int = FEED_MAX_LATENESS_MS,
+        touched_only: bool = False,
+    ) -> None:
+        self.client = client
+        self.prefix = prefix
+        self.folder = folder
+        self.sink = sink
+        self.params = params
+        self.enabled = enabled
+        self.count = count
+        self.interval_seconds = interval_seconds
+        self.lateness_ms = lateness_ms
+        self.touched_only = touched_only
+        self.saved = Checkpoint()
+        self.state = LiveState()
+        self.unsaved: list[tuple[str, pd.DataFrame]] = []
+        self.dirty: set[int] = set()  # days with rows not yet detected on
+        # Per day, what the rules find on the rows so far: dedup_key -> alert.
+        self.findings: dict[int, dict[str, dict[str, Any]]] = {}
+        self.stats: dict[str, float] = {"rows": 0, "entries": 0, "cycles": 0, "detect_s": 0.0}
+        if folder is not None and (loaded := checkpoint.load(folder)) is not None:
+            self.saved, self.state = loaded
+            self.dirty = set(self.state.days)
+            log.info("resumed from checkpoint %s at %s", self.saved.sequence, self.saved.ids)
+
+    @property
+    def streams(self) -> list[str]:
+        return [self.prefix + table for table in STREAMS]
+
+    def poll(self, block_ms: int | None = None) -> int:
+        """Read once from every stream (up to ``count`` entries each); rows read."""
+        for gap in find_gaps(self.client, self.streams, self.saved.ids, self.saved.entries):
+            log.warning("feed gap on %s: %s", gap["stream"], gap)
+            self.saved.gaps.append(gap)
+        ids: dict[Any, Any] = {s: self.saved.ids.get(s, "0-0") for s in self.streams}
+        response: Any = self.client.xread(ids, count=self.count, block=block_ms)
+        read: dict[str, list[tuple[bytes, dict[bytes, bytes]]]] = {
+            _text(stream): entries for stream, entries in response or []
+        }
+        rows = 0
+        for stream in self.streams:  # the tables an entry names go in first
+            entries = read.get(stream, [])
+            if not entries:
+                continue
+            table = stream[len(self.prefix) :]
+            first, last = _text(entries[0][0]), _text(entries[-1][0])
+            where = f"{stream} entries {first}..{last}"
+            frame = decode_rows(table, [fields[b"rows"] for _, fields in entries], where)
+            self.state.add(table, frame)
+            self.unsaved.append((table, frame))
+            rows += len(frame)
+            self.saved.ids[stream] = last
+            self.saved.entries[stream] = self.saved.entries.get(stream, 0) + len(entries)
+            self.stats["entries"] += len(entries)
+        self.stats["rows"] += rows
+        self.dirty.update(self.state.touched)
+        return rows
+
+    def detect(self, *, everything: bool = False) -> list[dict[str, Any]]:
+        """Run the rules on the days with new rows, close the days past lateness, and
+        publish the alerts that are new or changed; returns them."""
+        started = time.perf_counter()
+        watermark = self.state.max_event_ms - self.lateness_ms
+        sent: list[dict[str, Any]] = []
+        for day in sorted(self.dirty | (set(self.state.days) if everything else set())):
+            if day not in self.state.days:
+                continue
+            touched = self.state.touched.get(day, set())
+            sent += self._detect_day(day, None if everything else touched)
+            self.state.touched.pop(day, None)
+        self.dirty.clear()
+        for day in sorted(self.state.days):
+            if (day + 1) * MS_PER_DAY <= watermark:
+                sent += self._detect_day(day, None)  # the day's last word
+                self.state.close(day)
+        self.stats["cycles"] += 1
+        self.stats["detect_s"] += time.perf_counter() - started
+        if sent:
+            self.sink(sent)
+        return sent
+
+    def _detect_day(self, day: int, touched: set[str] | None) -> list[dict[str, Any]]:
+        feed = self.state.feed(day)
+        if not (_rows(feed.orders) or _rows(feed.trades)):
+            return []
+        now = pd.Timestamp.now(tz="UTC")
+        if self.touched_only and touched is not None:
+            # Per-symbol rules only where rows arrived; account-level rules on the day.
+            linkage = link_window(feed)
+            alerts = detect_part(
+                feed, ACCOUNT_LEVEL, linkage, self.params, self.enabled, detected_at=now
+            )
+            alerts += detect(
+                feed, self.params, self.enabled, symbols=touched, linkage=linkage, detected_at=now
+            )
+        else:
+            alerts = detect(feed, self.params, self.enabled, detected_at=now)
+        found = {alert["dedup_key"]: alert for alert in alerts}
+        if touched is None or not self.touched_only:
+            self.findings[day] = found
+        else:
+            self.findings.setdefault(day, {}).update(found)
+        return [alert for alert in alerts if self._changed(alert)]
+
+    def current(self) -> dict[str, dict[str, Any]]:
+        """What the rules find on the open days now, by dedup_key."""
+        return {key: alert for day in self.findings.values() for key, alert in day.items()}
+
+    def _changed(self, alert: dict[str, Any]) -> bool:
+        """Whether the finding is new or grew; keeps its severity from ever falling."""
+        key = alert["dedup_key"]
+        rank = SEVERITIES.index(alert["severity"])
+        before = self.saved.published.get(key)
+        if before is not None and before[0] > rank:
+            rank = before[0]
+            alert["severity"] = SEVERITIES[rank]
+        content = [alert["score"], alert["metrics"], alert["summary"], alert["accounts"]]
+        fingerprint = hashlib.sha1(json.dumps(content, default=str).encode()).hexdigest()
+        if before is not None and before[1] == fingerprint and before[0] == rank:
+            return False
+        self.saved.published[key] = [rank, fingerprint]
+        return True
+
+    def checkpoint(self) -> None:
+        if self.folder is None:
+            return
+        checkpoint.save(self.folder, self.saved, self.unsaved, self.state)
+        self.unsaved = []
+
+    def run(
+        self,
+        *,
+        once: bool = False,
+        until_idle: bool = False,
+        block_ms: int = 1000,
+        seconds: float | None = None,
+        max_cycles: int | None = None,
+    ) -> None:
+        """Poll, and every ``interval_seconds`` detect and checkpoint. ``once``: one
+        poll and one detection; ``until_idle``: stop when a poll reads nothing."""
+        deadline = None if seconds is None else time.monotonic() + seconds
+        last_detect = time.monotonic()
+        cycles = 0
+        while True:
+            rows = self.poll(block_ms=None if (once or until_idle) else block_ms)
+            idle = rows == 0
+            due = time.monotonic() - last_detect >= self.interval_seconds
+            if once or idle or due:
+                self.detect(everything=idle and until_idle)
+                self.checkpoint()
+                last_detect = time.monotonic()
+                cycles += 1
+            if once or (idle and until_idle) or (max_cycles is not None and cycles >= max_cycles):
+                return
+            if deadline is not None and time.monotonic() >= deadline:
+                return
+
+
+def _rows(frame: pd.DataFrame | None) -> int:
+    return 0 if frame is None else len(frame)
+
+
+def _text(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value

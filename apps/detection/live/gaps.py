@@ -1,0 +1,57 @@
+"""A consumer that fell behind MAXLEN: entries it never read were trimmed away.
+
+XREAD from an id that is no longer in the stream silently goes on from the first entry
+still there, so the gap must be looked for. Trimming does not move Redis's
+``max-deleted-entry-id`` (only XDEL does), so the count is used: the stream has had
+``entries-added`` entries and holds ``length``; when its first entry is past the last id
+read, every entry up to that id is gone, and anything removed beyond the entries this
+consumer read is what it missed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+import redis
+
+
+def _id(value: Any) -> tuple[int, int]:
+    ms, _, seq = _text(value).partition("-")
+    return int(ms), int(seq or 0)
+
+
+def find_gaps(
+    client: redis.Redis, streams: list[str], last: dict[str, str], entries: dict[str, int]
+) -> list[dict[str, Any]]:
+    """One record per stream whose entries after ``last[stream]`` were trimmed unread;
+    ``entries`` (entries accounted for per stream) then counts them, so a gap is
+    reported once."""
+    pipe = client.pipeline(transaction=False)
+    for stream in streams:
+        pipe.xinfo_stream(stream)
+    found: list[dict[str, Any]] = []
+    for stream, info in zip(streams, pipe.execute(raise_on_error=False), strict=True):
+        if isinstance(info, Exception) or not info.get("first-entry"):
+            continue  # no such stream yet, or nothing in it
+        read = last.get(stream, "0-0")
+        first = _text(info["first-entry"][0])
+        removed = int(info.get("entries-added", 0)) - int(info.get("length", 0))
+        missed = removed - entries.get(stream, 0)
+        if _id(first) <= _id(read) or missed <= 0:
+            continue
+        found.append(
+            {
+                "stream": stream,
+                "last_read": read,
+                "first_available": first,
+                "missed_entries": missed,
+                "seen_at": pd.Timestamp.now(tz="UTC").isoformat(),
+            }
+        )
+        entries[stream] = entries.get(stream, 0) + missed  # reported once
+    return found
+
+
+def _text(value: Any) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)
