@@ -295,12 +295,24 @@ def _upsert(alerts: list[Alert]) -> dict[str, tuple[int, int]]:
     columns = ", ".join(quote(f.column) for f in _COLUMNS if f.column)
     source, params = _rows_source(_COLUMNS, alerts)
     newer = f"EXCLUDED.detected_at >= {table}.detected_at"
+    rises = f"EXCLUDED.severity_rank > {table}.severity_rank"
     sql = (
         f"INSERT INTO {table} ({columns}) {source} "
         f"ON CONFLICT (dedup_key) DO UPDATE SET "
         f"repeat_count = {table}.repeat_count + EXCLUDED.repeat_count + 1, "
         f"last_seen = EXCLUDED.last_seen, "
         f"metrics = CASE WHEN {newer} THEN EXCLUDED.metrics ELSE {table}.metrics END, "
+        # A finding that grew says so (feed-stream.md): its newer score, summary and
+        # evidence, and a severity that may rise, never fall; a rise tightens the SLA.
+        + "".join(
+            f"{c} = CASE WHEN {newer} THEN EXCLUDED.{c} ELSE {table}.{c} END, "
+            for c in ("score", "summary", "evidence")
+        )
+        + f"severity = CASE WHEN {rises} THEN EXCLUDED.severity ELSE {table}.severity END, "
+        f"sla_due_at = CASE WHEN {rises} AND EXCLUDED.sla_due_at < {table}.sla_due_at "
+        f"THEN EXCLUDED.sla_due_at ELSE {table}.sla_due_at END, "
+        f"severity_rank = CASE WHEN {rises} THEN EXCLUDED.severity_rank "
+        f"ELSE {table}.severity_rank END, "
         f"detected_at = CASE WHEN {newer} THEN EXCLUDED.detected_at "
         f"ELSE {table}.detected_at END "
         f"RETURNING id, dedup_key, repeat_count"

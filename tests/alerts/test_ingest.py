@@ -64,6 +64,34 @@ def test_an_older_repeat_counts_but_does_not_roll_the_metrics_back() -> None:
     assert alert.repeat_count == 1 and alert.metrics == {"self_trades": 41}
 
 
+def test_a_finding_that_grows_raises_its_severity_and_takes_its_newer_words() -> None:
+    ingest(alert_payload(severity="medium", summary="U1 traded with itself 6 times", score=55))
+    due = Alert.objects.get().sla_due_at
+    grown = alert_payload(
+        detected_at="2026-11-21T01:00:00Z",
+        severity="high",
+        summary="U1 traded with itself 40 times",
+        score=80,
+        evidence={"trade_ids": ["T1", "T2", "T3"], "order_ids": []},
+    )
+    ingest(grown)
+    alert = Alert.objects.get()
+    assert (alert.severity, alert.score, alert.summary) == (
+        "high",
+        80,
+        "U1 traded with itself 40 times",
+    )
+    assert alert.evidence["trade_ids"] == ["T1", "T2", "T3"] and alert.sla_due_at <= due
+    assert alert.history.first().history_change_reason.startswith("re-sent")
+
+
+def test_a_repeat_never_lowers_the_severity() -> None:
+    ingest(alert_payload(severity="critical"))
+    ingest(alert_payload(detected_at="2026-11-21T01:00:00Z", severity="low"))
+    alert = Alert.objects.get()
+    assert alert.severity == "critical" and alert.repeat_count == 1
+
+
 def test_repeats_inside_one_batch_count_too() -> None:
     outcomes = ingest(alert_payload(), alert_payload(), alert_payload(2), alert_payload())
     assert [o.status for o in outcomes] == ["accepted", "duplicate", "accepted", "duplicate"]
