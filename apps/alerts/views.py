@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
-from apps.alerts import quality, selectors, services
+from apps.alerts import explain, quality, selectors, services
 from apps.alerts.models import (
     Alert,
     Category,
@@ -169,7 +169,7 @@ def claim_next(request: DeskRequest) -> HttpResponse:
 @require_GET
 def alert_detail(request: DeskRequest, pk: int) -> HttpResponse:
     alert = get_alert_for_user(request, pk)
-    why, explained = selectors.why_rows(alert)
+    why, explained = explain.why_rows(alert)
     return render(
         request,
         "alerts/detail.html",
