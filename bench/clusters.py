@@ -19,7 +19,6 @@ import argparse
 import json
 import os
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -29,6 +28,9 @@ import pandas as pd
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from bench.child import measured  # noqa: E402
+
 T0 = np.datetime64("2026-11-20T00:00:00", "ms")
 
 
@@ -105,15 +107,7 @@ def measure(mode: str, args: argparse.Namespace) -> dict[str, float]:
     command = [sys.executable, __file__, "--child", mode]
     command += ["--accounts", str(args.accounts), "--links", str(args.links)]
     command += ["--seed", str(args.seed)]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
-    assert process.stdout is not None
-    output = process.stdout.read()
-    _, status, usage = os.wait4(process.pid, 0)
-    if status != 0:
-        sys.exit(f"{mode} child failed with status {status}")
-    figures = json.loads(output.strip().splitlines()[-1])
-    figures["peak_rss_gib"] = usage.ru_maxrss / 2**20  # Linux reports KiB
-    return figures
+    return measured(command, mode)
 
 
 def main() -> None:

@@ -24,6 +24,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.child import measured  # noqa: E402
+
 MIN_ORDERS, MIN_TRADES = 5_000_000, 1_000_000
 
 
@@ -90,19 +92,7 @@ def child_detect(folder: Path) -> dict[str, float]:
 
 def measure(mode: str, folder: Path) -> dict[str, float]:
     """Run one measurement in a fresh interpreter; return its figures and peak RSS."""
-    process = subprocess.Popen(
-        [sys.executable, __file__, "--child", mode, "--folder", str(folder)],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    assert process.stdout is not None
-    output = process.stdout.read()
-    _, status, usage = os.wait4(process.pid, 0)
-    if status != 0:
-        sys.exit(f"{mode} child failed with status {status}")
-    figures = json.loads(output.strip().splitlines()[-1])
-    figures["peak_rss_gib"] = usage.ru_maxrss / 2**20  # Linux reports KiB
-    return figures
+    return measured([sys.executable, __file__, "--child", mode, "--folder", str(folder)], mode)
 
 
 def main() -> None:
