@@ -45,7 +45,6 @@ from .link_evidence import (
 from .link_strength import hub_limit, pair_strengths
 
 IDENTIFIER_KINDS = ("device", "address", "ip")
-DIRECT_KINDS = ("transfer", "trades_with")
 DEFAULT_LINK_PARAMS: dict[str, Any] = {
     "hub_accounts": None,  # None: scaled to the population (link_strength.hub_limit)
     # The pair shares about a fifth of what identifies it. Chosen between the two data sets
