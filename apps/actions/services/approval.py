@@ -6,6 +6,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.actions.models import Action
+from apps.actions.plans.rules import activation_of_batch, deputy_may_decide
 from apps.actions.services.common import ActionError, enqueue_execution, move, save_changed
 from apps.actions.services.telling import told_decided, told_expired
 from apps.desk.history import task_work
@@ -17,7 +18,15 @@ from apps.people.roles import Role
 
 def _check_decider(action: Action, by: User, verb: str) -> None:
     if not has_role(by, Role.SUPERVISOR):
-        raise ActionError(f"Only a supervisor can {verb} {action.reference}.")
+        activation = activation_of_batch(action.batch)
+        if not deputy_may_decide(activation, by, action.requested_by):
+            deputy = (
+                f" ({activation.plan.get_deputy_role_display()} only while no second "
+                "supervisor is on duty)"
+                if activation is not None
+                else ""
+            )
+            raise ActionError(f"Only a supervisor can {verb} {action.reference}{deputy}.")
     # The two-person rule; the database refuses it too (action_approver_is_not_requester).
     if action.requested_by_id == by.pk:
         raise ActionError(f"You requested {action.reference}: another supervisor must {verb} it.")
