@@ -24,7 +24,7 @@ from apps.actions.plans.services import (
 )
 from apps.actions.services import ActionError, noting_unsent
 from apps.alerts.models import Alert
-from apps.people.access import role_required
+from apps.people.access import has_role, role_required
 from apps.people.http import DeskRequest
 from apps.people.roles import STAFF_ROLES, WORKING_ROLES, Role
 
@@ -209,6 +209,8 @@ def activation_detail(request: DeskRequest, pk: int) -> HttpResponse:
         "steps": [(n, text, ticks.get(n)) for n, text in enumerate(activation.plan.checklist)],
         "thin": not second_supervisor_on_duty(activation.requested_by),
         "on_duty": supervisors_on_duty(),
+        "deputy_approved": activation.approved_by is not None
+        and not has_role(activation.approved_by, Role.SUPERVISOR),
     }
     template = "actions/plans/activation.html"
     if request.htmx:

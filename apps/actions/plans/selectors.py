@@ -58,7 +58,8 @@ class Progress:
 def _count(actions: list[Action]) -> dict[str, int]:
     counts: dict[str, int] = {}
     for action in actions:
-        counts[action.status] = counts.get(action.status, 0) + 1
+        label = action.get_status_display().lower()
+        counts[label] = counts.get(label, 0) + 1
     return counts
 
 

@@ -89,7 +89,7 @@ def _page_approvers(activation: PlanActivation, by: User, verb: str) -> None:
             recipients=deputies,
             kind="plan.page_deputy",
             title=f"PAGE — no second supervisor on duty: {title}",
-            body=f"As {plan.get_deputy_role_display()} you may approve it.",
+            body=f"As the {plan.get_deputy_role_display().lower()} you may approve it.",
             url=url,
             skip=by,
         )
