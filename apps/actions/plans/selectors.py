@@ -9,7 +9,8 @@ from apps.actions.models import Action
 from apps.actions.plans.models import EmergencyPlan, EventKind, PlanActivation
 from apps.alerts.models import Alert
 
-# Which plan a market_stress alert's signals call for (apps.detection.rules.market_stress).
+# Which plan a market_stress alert's signals call for (apps.detection.rules.market_stress),
+# the gravest first: a cascade outranks a torn mark price, which outranks a move alone.
 SIGNAL_KINDS = {
     "liquidation_burst": EventKind.LIQUIDATION_CASCADE,
     "mark_index_gap": EventKind.MARK_INDEX_DIVERGENCE,
@@ -32,9 +33,14 @@ def plan_versions(key: str) -> list[EmergencyPlan]:
 def plans_for_alert(alert: Alert) -> list[EmergencyPlan]:
     """The plans an alert names: by its signals, the strongest first."""
     signals = list((alert.metrics or {}).get("signals") or [])
-    kinds = [SIGNAL_KINDS[s] for s in signals if s in SIGNAL_KINDS]
-    if not kinds and alert.category == "market_stress":
-        kinds = [EventKind.EXTREME_MOVE]
+    if not signals and alert.category == "market_stress":
+        signals = ["sudden_move"]
+    return plans_for_signals(signals)
+
+
+def plans_for_signals(signals: list[str]) -> list[EmergencyPlan]:
+    """The current plans for market_stress's signal names, the gravest first."""
+    kinds = [kind for signal, kind in SIGNAL_KINDS.items() if signal in signals]
     plans = {p.kind: p for p in EmergencyPlan.objects.filter(is_current=True, kind__in=kinds)}
     return [plans[k] for k in dict.fromkeys(kinds) if k in plans]
 
