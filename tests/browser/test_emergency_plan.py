@@ -62,3 +62,28 @@ def test_stress_alert_to_plan_to_deputy_to_exchange_to_lift(new_page, operator, 
         Action.Status.LIFTED
     }
     screenshot(olga, "plans-activation-lifted")
+
+
+def test_the_dashboard_shows_the_markets_risk_and_leads_to_the_plan(
+    new_page, operator, supervisor, tmp_path
+) -> None:
+    from django.utils import timezone
+
+    from apps.detection.models import DetectionRun
+    from tests.detection.market_window import write_market_window
+
+    seeded_plans(supervisor)
+    on_duty(supervisor, [operator])
+    folder = write_market_window(tmp_path / "w-2026-11-20")
+    DetectionRun.objects.create(
+        window=folder.name, folder=str(folder), status="done", finished_at=timezone.now()
+    )
+    sam = new_page()
+    sign_in(sam, "sam", PASSWORD)
+    sam.goto("/shifts/dashboard/")
+    panel = sam.locator("#market-risk")
+    panel.scroll_into_view_if_needed()
+    screenshot(sam, "plans-dashboard-market-risk")
+    panel.get_by_role("link", name="Liquidation cascade").click()
+    sam.wait_for_url("**/actions/plans/liquidation-cascade/?symbol=BTCUSDT")
+    assert sam.locator("input[name=symbol]").input_value() == "BTCUSDT"
