@@ -116,7 +116,7 @@ def main() -> None:
             lift_took = (time.perf_counter() - started) + wait_settled([activation.lift_batch])
             assert set(placed.values_list("status", flat=True)) == {"lifted"}, run
             # The floor: the same six PUT bodies, bare, one after the other.
-            bodies = [a.attempt_log.first().request_body for a in placed.order_by("pk")]
+            bodies = [a.attempt_log.get(number=1).request_body for a in placed.order_by("pk")]
             started = time.perf_counter()
             for n, body in enumerate(bodies):
                 gateway.call("PUT", f"/restrictions/BARE-{run}-{n}", body=body)

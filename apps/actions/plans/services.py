@@ -98,7 +98,7 @@ def _page_approvers(activation: PlanActivation, by: User, verb: str) -> None:
 
 
 def _case_line(activation: PlanActivation, by: User | None, text: str) -> None:
-    if activation.case_id is not None:
+    if activation.case is not None:
         case_timeline_add(case=activation.case, kind=EventKind.NOTE, by=by, text=text)
 
 
