@@ -196,3 +196,28 @@ def test_the_handover_lists_waiting_and_standing_activations(supervisor, operato
     items = plan_activations(None)  # type: ignore[arg-type]
     assert [i.ref for i in items] == [f"activation:{activation.pk}"]
     assert "waiting for a second person" in items[0].title
+
+
+def test_decided_from_the_inbox_one_by_one_the_activation_follows(
+    supervisor, operator, run_on_commit
+) -> None:
+    plan = seeded_plans(supervisor)["mark-index-divergence"]  # two measures
+    activation = activation_request(by=operator, plan=plan, symbol="BTCUSDT")
+    first, second = Action.objects.filter(batch=activation.batch).order_by("pk")
+    services.action_reject(action=first, by=supervisor, reason="gap is a stale index source")
+    activation.refresh_from_db()
+    assert activation.status == PlanActivation.Status.AWAITING_APPROVAL  # one still waits
+    with run_on_commit():
+        services.action_approve(action=second, by=supervisor)
+    activation.refresh_from_db()
+    assert activation.status == PlanActivation.Status.ACTIVE
+    assert activation.approved_by == supervisor
+
+
+def test_rejected_whole_from_the_inbox_the_activation_is_rejected(supervisor, operator) -> None:
+    plan = seeded_plans(supervisor)["mark-index-divergence"]
+    activation = activation_request(by=operator, plan=plan, symbol="BTCUSDT")
+    services.batch_reject(batch=activation.batch, by=supervisor, reason="index feed confirmed fine")
+    activation.refresh_from_db()
+    assert activation.status == PlanActivation.Status.REJECTED
+    assert activation.rejection_reason == "index feed confirmed fine"

@@ -163,23 +163,28 @@ def _case_of(alert: Alert | None, by: User) -> Case | None:
     return link.case
 
 
+def _fresh(activation: PlanActivation) -> PlanActivation:
+    found = PlanActivation.objects.filter(pk=activation.pk).first()
+    if found is None:
+        raise ActionError(f"Activation {activation.pk} no longer exists.")
+    return found
+
+
 @transaction.atomic
 def activation_approve(*, activation: PlanActivation, by: User) -> PlanActivation:
-    """The second person's one decision: every measure (or every lift) goes at once."""
-    activation = locked(activation, error=ActionError)
+    """The second person's one decision: every measure (or every lift) goes at once. The
+    activation follows its actions (plans/following.py), wherever they are decided; the
+    actions are locked first and the activation after, as on every path."""
+    activation = _fresh(activation)
     Status = PlanActivation.Status
     if activation.status == Status.AWAITING_APPROVAL:
         batch_approve(batch=activation.batch, by=by)
-        move(activation, Status.ACTIVE, f"approved by {by}")
-        activation.approved_by, activation.approved_at = by, timezone.now()
-        save_by(activation, by=by, fields=["status", "approved_by", "approved_at"])
+        activation.refresh_from_db()
         _case_line(activation, by, f"{activation.reference} approved: measures sent")
     elif activation.status == Status.LIFT_AWAITING:
         assert activation.lift_batch is not None
         batch_approve(batch=activation.lift_batch, by=by)
-        move(activation, Status.LIFTED, f"lift approved by {by}")
-        activation.lift_approved_by, activation.lifted_at = by, timezone.now()
-        save_by(activation, by=by, fields=["status", "lift_approved_by", "lifted_at"])
+        activation.refresh_from_db()
         _case_line(activation, by, f"{activation.reference} lift approved: lifts sent")
     elif by.pk not in (activation.approved_by_id, activation.lift_approved_by_id):
         raise ActionError(f"{activation.reference} is {activation.get_status_display().lower()}.")
@@ -188,19 +193,16 @@ def activation_approve(*, activation: PlanActivation, by: User) -> PlanActivatio
 
 @transaction.atomic
 def activation_reject(*, activation: PlanActivation, by: User, reason: str) -> PlanActivation:
-    activation = locked(activation, error=ActionError)
+    activation = _fresh(activation)
     Status = PlanActivation.Status
     if activation.status == Status.AWAITING_APPROVAL:
         batch_reject(batch=activation.batch, by=by, reason=reason)
-        move(activation, Status.REJECTED, f"rejected: {reason}"[:100])
     elif activation.status == Status.LIFT_AWAITING:
         assert activation.lift_batch is not None
         batch_reject(batch=activation.lift_batch, by=by, reason=reason)
-        move(activation, Status.ACTIVE, f"lift rejected: {reason}"[:100])
     else:
         raise ActionError(f"{activation.reference} waits for no decision.")
-    activation.rejection_reason = reason.strip()
-    save_by(activation, by=by, fields=["status", "rejection_reason"])
+    activation.refresh_from_db()
     _case_line(activation, by, f"{activation.reference} rejected: {reason.strip()}")
     return activation
 

@@ -6,6 +6,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.actions.models import Action
+from apps.actions.plans.following import activation_follows_batch
 from apps.actions.plans.rules import activation_of_batch, deputy_may_decide
 from apps.actions.services.common import ActionError, enqueue_execution, move, save_changed
 from apps.actions.services.telling import told_decided, told_expired
@@ -60,6 +61,7 @@ def action_approve(*, action: Action, by: User) -> Action:
     action = locked(action, error=ActionError)
     if _approve_locked(action, by, timezone.now()):
         told_decided([action], by=by, approved=True)
+        activation_follows_batch(action.batch, by=by)
     return action
 
 
@@ -82,6 +84,7 @@ def batch_approve(*, batch: uuid.UUID, by: User) -> list[Action]:
     now = timezone.now()
     decided = [action for action in actions if _approve_locked(action, by, now)]
     told_decided(decided, by=by, approved=True)
+    activation_follows_batch(batch, by=by)
     return actions
 
 
@@ -104,6 +107,7 @@ def action_reject(*, action: Action, by: User, reason: str) -> Action:
         return action
     _reject_locked(action, by, reason, timezone.now())
     told_decided([action], by=by, approved=False)
+    activation_follows_batch(action.batch, by=by)
     return action
 
 
@@ -113,6 +117,7 @@ def batch_reject(*, batch: uuid.UUID, by: User, reason: str) -> list[Action]:
     now = timezone.now()
     rejected = [_reject_locked(action, by, reason, now) for action in actions]
     told_decided(rejected, by=by, approved=False)
+    activation_follows_batch(batch, by=by)
     return rejected
 
 
