@@ -107,26 +107,53 @@ def _open_interest(positions: pd.DataFrame, cluster_of: ClusterOf, found: dict) 
         )
 
 
+NEEDED = ("instruments", "mark_prices", "trades", "positions")
+
+
+def window_tables(folder: Path) -> dict[str, pd.DataFrame | None]:
+    return {name: _table(folder, name) for name in NEEDED}
+
+
+def live_tables(checkpoint_folder: Path) -> dict[str, pd.DataFrame | None] | None:
+    """What the live detector holds, from its last checkpoint (apps.detection.live): the
+    same tables, parsed the same way as a window's."""
+    from apps.detection.live.checkpoint import load
+
+    loaded = load(checkpoint_folder)
+    if loaded is None:
+        return None
+    tables = loaded[1].tables()
+    return {name: tables.get(name) for name in NEEDED}
+
+
 def contract_risk(
     folder: Path, params: dict[str, Any], cluster_of: ClusterOf | None = None
 ) -> list[ContractRisk]:
-    """Every contract's readings over the window in `folder`, the most alarming first.
-    `cluster_of` maps account ids to their control cluster's key (accounts outside one hold
-    alone)."""
+    """Every contract's readings over the window in `folder` (see contract_risk_of)."""
+    return contract_risk_of(window_tables(folder), params, cluster_of)
+
+
+def contract_risk_of(
+    tables: dict[str, pd.DataFrame | None],
+    params: dict[str, Any],
+    cluster_of: ClusterOf | None = None,
+) -> list[ContractRisk]:
+    """Every contract's readings, the most alarming first. `cluster_of` maps account ids to
+    their control cluster's key (accounts outside one hold alone)."""
     found: dict[str, ContractRisk] = {}
-    instruments = _table(folder, "instruments")
+    instruments = tables.get("instruments")
     sizes = (
         {}
         if instruments is None
         else dict(zip(instruments["symbol"].astype(str), instruments["contract_size"], strict=True))
     )
-    marks = _table(folder, "mark_prices")
+    marks = tables.get("mark_prices")
     if marks is not None and len(marks):
         _prices(marks, params, found)
-    trades = _table(folder, "trades")
+    trades = tables.get("trades")
     if trades is not None and len(trades):
         _forced_closes(trades, sizes, found)
-    positions = _table(folder, "positions")
+    positions = tables.get("positions")
     if positions is not None and len(positions):
         _open_interest(positions, cluster_of or (lambda ids: {}), found)
     for risk in found.values():

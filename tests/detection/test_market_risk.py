@@ -32,3 +32,27 @@ def test_thresholds_are_the_rules(tmp_path) -> None:
     looser = {**RULE.default_params, "max_mark_gap": 0.05, "max_move": 0.2}
     btc = contract_risk(folder, looser)[0]
     assert btc.signals == ["liquidation_burst"]
+
+
+def write_checkpoint(window, folder):
+    """The window's rows saved as the live detector's checkpoint."""
+    from apps.detection.live.checkpoint import Checkpoint, save
+    from apps.detection.live.state import LiveState
+    from apps.detection.market_risk import window_tables
+
+    tables = [(name, frame) for name, frame in window_tables(window).items() if frame is not None]
+    save(folder, Checkpoint(), tables, LiveState())
+    return folder
+
+
+def test_the_live_checkpoint_reads_the_same_as_the_window(tmp_path) -> None:
+    from apps.detection.market_risk import contract_risk_of, live_tables
+
+    window = write_market_window(tmp_path / "w")
+    live = write_checkpoint(window, tmp_path / "live" / "feed")
+    tables = live_tables(live)
+    assert tables is not None
+    assert contract_risk_of(tables, RULE.default_params) == contract_risk(
+        window, RULE.default_params
+    )
+    assert live_tables(tmp_path / "nothing") is None
