@@ -71,6 +71,8 @@ def test_the_reading_counts_what_came_in_what_was_done_and_how_fast(operator, su
     [eth] = reading.stress
     assert (eth.symbol, eth.alerts, eth.worst_severity) == ("ETHUSDT", 1, "critical")
     assert (eth.mark_index_gap, eth.max_move, eth.liquidated_accounts) == (0.0132, 0.071, 48)
+    # Its newest alert, whose page suggests the plan.
+    assert eth.last_alert_id == Alert.objects.get(category="market_stress").pk
 
 
 def _dashboard_queries(client, user) -> tuple[int, str]:
