@@ -7,7 +7,7 @@ class ActionsConfig(AppConfig):
     verbose_name = "Actions and restrictions"
 
     def ready(self) -> None:
-        from apps.actions.models import Action, Restriction
+        from apps.actions.models import Action, EmergencyPlan, PlanActivation, Restriction
         from apps.actions.policy import check_policy_settings
         from apps.desk.history import register_history
         from apps.people.roles import STAFF_ROLES
@@ -15,3 +15,5 @@ class ActionsConfig(AppConfig):
         check_policy_settings()
         register_history("action", Action, STAFF_ROLES)
         register_history("restriction", Restriction, STAFF_ROLES)
+        register_history("plan", EmergencyPlan, STAFF_ROLES)
+        register_history("plan-activation", PlanActivation, STAFF_ROLES)

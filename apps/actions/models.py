@@ -10,6 +10,11 @@ from simple_history.models import HistoricalRecords
 
 from apps.accounts.models import ExchangeAccount
 from apps.actions.measures import Measure, ReasonCode, Scope
+from apps.actions.plans.models import (  # noqa: F401  (emergency plans' tables)
+    ChecklistTick,
+    EmergencyPlan,
+    PlanActivation,
+)
 from apps.actions.policy import FLOOR_MEASURES, FLOOR_SCOPES
 from apps.actions.sandbox.models import (  # noqa: F401  (the exchange double's tables)
     SandboxCall,

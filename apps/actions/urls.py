@@ -1,6 +1,6 @@
 from django.urls import path
 
-from apps.actions import request_views, views
+from apps.actions import plan_views, request_views, views
 
 app_name = "actions"
 urlpatterns = [
@@ -13,4 +13,21 @@ urlpatterns = [
     path("<int:pk>/approve/", views.action_approve, name="approve"),
     path("<int:pk>/reject/", views.action_reject, name="reject"),
     path("<int:pk>/retry/", views.action_retry, name="retry"),
+    path("plans/", plan_views.plan_list, name="plans"),
+    path("plans/new/", plan_views.plan_edit, name="plan_new"),
+    path("plans/for-alert/<int:alert_id>/", plan_views.plans_for_alert, name="plans_for_alert"),
+    path("plans/<slug:key>/", plan_views.plan_detail, name="plan"),
+    path("plans/<slug:key>/edit/", plan_views.plan_edit, name="plan_edit"),
+    path("plans/<slug:key>/activate/", plan_views.plan_activate, name="plan_activate"),
+    path("activations/<int:pk>/", plan_views.activation_detail, name="activation"),
+    path(
+        "activations/<int:pk>/approve/",
+        plan_views.activation_approve_view,
+        name="activation_approve",
+    ),
+    path(
+        "activations/<int:pk>/reject/", plan_views.activation_reject_view, name="activation_reject"
+    ),
+    path("activations/<int:pk>/lift/", plan_views.activation_lift, name="activation_lift"),
+    path("activations/<int:pk>/tick/", plan_views.activation_tick, name="activation_tick"),
 ]

@@ -151,6 +151,25 @@ def emergency_measures(shift: "Shift") -> list[HandoverItem]:
     return _capped(rows, found.count(), _measure_item, reverse("actions:list"))
 
 
+def plan_activations(shift: "Shift") -> list[HandoverItem]:
+    """Emergency plans waiting for a second person or standing on the exchange."""
+    from apps.actions.plans.selectors import activations_standing
+
+    found = activations_standing()
+    rows = found.select_related("requested_by").order_by("requested_at", "pk")[:LIMIT]
+
+    def item(a: Any) -> HandoverItem:
+        return HandoverItem(
+            title=f"{a.reference} {a.plan.name} on {a.target}: {a.get_status_display().lower()}",
+            detail=f"asked by {a.requested_by} {_ago(a.requested_at)} ago"
+            + (f" · approved by {a.approved_by}" if a.approved_by_id else ""),
+            url=reverse("actions:activation", args=[a.pk]),
+            ref=f"activation:{a.pk}",
+        )
+
+    return _capped(rows, found.count(), item, reverse("actions:plans"))
+
+
 def register() -> None:
     if apps.is_installed("apps.alerts"):
         register_collector("alerts_unclaimed", "Unclaimed alerts", unclaimed_alerts, order=10)
@@ -164,5 +183,7 @@ def register() -> None:
         register_collector("actions_failed", "Actions that failed", failed_actions, order=31)
         register_collector("measures_emergency", "Emergency measures (symbol- or platform-wide)",
                            emergency_measures, order=40)  # fmt: skip
+        register_collector("plan_activations", "Emergency plans waiting or active",
+                           plan_activations, order=39)  # fmt: skip
         register_collector("measures_temporary", "Temporary measures still standing",
                            temporary_measures, order=41)  # fmt: skip

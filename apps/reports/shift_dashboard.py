@@ -53,6 +53,7 @@ class StressedSymbol:
     max_move: float
     liquidated_accounts: int
     last_at: datetime
+    last_alert_id: int = 0  # the newest alert: its page suggests the plan
 
 
 @dataclass
@@ -183,14 +184,15 @@ def stressed_symbols(start: datetime, end: datetime, limit: int = 500) -> list[S
         Alert.objects.filter(
             category=Category.MARKET_STRESS, first_seen__gte=start, first_seen__lt=end
         )
-        .values_list("symbol", "severity", "metrics", "detected_at")
+        .values_list("symbol", "severity", "metrics", "detected_at", "pk")
         .order_by("-first_seen")[:limit]
     )
-    for symbol, severity, metrics, at in rows:
+    for symbol, severity, metrics, at, pk in rows:
         seen = found.setdefault(
             symbol or "platform",
-            {"alerts": 0, "severity": severity, "gap": 0.0, "move": 0.0, "liq": 0, "at": at},
-        )
+            {"alerts": 0, "severity": severity, "gap": 0.0, "move": 0.0, "liq": 0, "at": at,
+             "pk": pk},
+        )  # fmt: skip
         seen["alerts"] += 1
         if rank[severity] < rank[seen["severity"]]:
             seen["severity"] = severity
@@ -199,7 +201,9 @@ def stressed_symbols(start: datetime, end: datetime, limit: int = 500) -> list[S
         seen["liq"] = max(seen["liq"], int(metrics.get("liquidated_accounts", 0) or 0))
     return sorted(
         (
-            StressedSymbol(sym, v["alerts"], v["severity"], v["gap"], v["move"], v["liq"], v["at"])
+            StressedSymbol(
+                sym, v["alerts"], v["severity"], v["gap"], v["move"], v["liq"], v["at"], v["pk"]
+            )
             for sym, v in found.items()
         ),
         key=lambda s: (rank[s.worst_severity], -s.alerts, s.symbol),

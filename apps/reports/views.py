@@ -14,6 +14,7 @@ from apps.people.access import role_required
 from apps.people.http import DeskRequest
 from apps.people.roles import SHIFT_READERS
 from apps.reports.charts import SEVERITY_SERIES, hbar_chart
+from apps.reports.market_risk import market_risk
 from apps.reports.shift_dashboard import ShiftReading, read_shift
 from apps.shifts.models import ShiftReport
 from apps.shifts.selectors import on_duty
@@ -65,6 +66,7 @@ def dashboard(request: DeskRequest) -> HttpResponse:
         "duty": duty,
         "reading": reading,
         "charts": _charts(reading),
+        "market": market_risk(),
         "poll": getattr(settings, "SHIFT_DASHBOARD_POLL_SECONDS", POLL_SECONDS),
         "now": now,
     }

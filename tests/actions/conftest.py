@@ -65,3 +65,17 @@ def action_for_the_walk(account: Any) -> Action:
         customer_text="Under review.",
     )
     return action
+
+
+def plan_for_the_walk() -> tuple[Any, Any]:
+    """A plan and a waiting activation of it for the access matrix."""
+    from apps.actions.plans.models import EmergencyPlan
+    from apps.actions.plans.services import activation_request
+    from tests.actions.plans_helpers import seeded_plans
+
+    seeded_plans(make_person("walk-planner", "supervisor"))
+    plan = EmergencyPlan.objects.get(key="extreme-move", is_current=True)
+    activation = activation_request(
+        by=make_person("walk-activator", "operator"), plan=plan, symbol="BTCUSDT"
+    )
+    return plan, activation

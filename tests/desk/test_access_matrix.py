@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from apps.alerts.models import RejectedAlert
 from apps.people.roles import Role
-from tests.actions.conftest import action_for_the_walk
+from tests.actions.conftest import action_for_the_walk, plan_for_the_walk
 from tests.alerts.payloads import stored_alert
 from tests.cases.helpers import case_objects
 from tests.factories import ExchangeAccountFactory, make_person
@@ -23,6 +23,7 @@ def url_kwargs(db: None) -> dict[str, dict[str, str]]:
     rejected = RejectedAlert.objects.create(raw="{", reason="not JSON", way_in="api")
     action = {"pk": str(action_for_the_walk(account).pk)}
     case, escalation, _, notification = case_objects()
+    plan, activation = plan_for_the_walk()
     return {
         "cases:detail": {"pk": case.pk},
         "cases:move": {"pk": case.pk},
@@ -55,6 +56,14 @@ def url_kwargs(db: None) -> dict[str, dict[str, str]]:
         "actions:approve": action,
         "actions:reject": action,
         "actions:retry": action,
+        "actions:plan": {"key": plan.key},
+        "actions:plan_edit": {"key": plan.key},
+        "actions:plan_activate": {"key": plan.key},
+        "actions:plans_for_alert": {"alert_id": str(alert.pk)},
+        **{
+            f"actions:activation{suffix}": {"pk": str(activation.pk)}
+            for suffix in ("", "_approve", "_reject", "_lift", "_tick")
+        },
     }
 
 

@@ -6,6 +6,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.actions.models import Action
+from apps.actions.plans.following import activation_follows_batch
+from apps.actions.plans.rules import activation_of_batch, deputy_may_decide
 from apps.actions.services.common import ActionError, enqueue_execution, move, save_changed
 from apps.actions.services.telling import told_decided, told_expired
 from apps.desk.history import task_work
@@ -17,7 +19,15 @@ from apps.people.roles import Role
 
 def _check_decider(action: Action, by: User, verb: str) -> None:
     if not has_role(by, Role.SUPERVISOR):
-        raise ActionError(f"Only a supervisor can {verb} {action.reference}.")
+        activation = activation_of_batch(action.batch)
+        if not deputy_may_decide(activation, by, action.requested_by):
+            deputy = (
+                f" ({activation.plan.get_deputy_role_display()} only while no second "
+                "supervisor is on duty)"
+                if activation is not None
+                else ""
+            )
+            raise ActionError(f"Only a supervisor can {verb} {action.reference}{deputy}.")
     # The two-person rule; the database refuses it too (action_approver_is_not_requester).
     if action.requested_by_id == by.pk:
         raise ActionError(f"You requested {action.reference}: another supervisor must {verb} it.")
@@ -51,6 +61,7 @@ def action_approve(*, action: Action, by: User) -> Action:
     action = locked(action, error=ActionError)
     if _approve_locked(action, by, timezone.now()):
         told_decided([action], by=by, approved=True)
+        activation_follows_batch(action.batch, by=by)
     return action
 
 
@@ -73,6 +84,7 @@ def batch_approve(*, batch: uuid.UUID, by: User) -> list[Action]:
     now = timezone.now()
     decided = [action for action in actions if _approve_locked(action, by, now)]
     told_decided(decided, by=by, approved=True)
+    activation_follows_batch(batch, by=by)
     return actions
 
 
@@ -95,6 +107,7 @@ def action_reject(*, action: Action, by: User, reason: str) -> Action:
         return action
     _reject_locked(action, by, reason, timezone.now())
     told_decided([action], by=by, approved=False)
+    activation_follows_batch(action.batch, by=by)
     return action
 
 
@@ -104,6 +117,7 @@ def batch_reject(*, batch: uuid.UUID, by: User, reason: str) -> list[Action]:
     now = timezone.now()
     rejected = [_reject_locked(action, by, reason, now) for action in actions]
     told_decided(rejected, by=by, approved=False)
+    activation_follows_batch(batch, by=by)
     return rejected
 
 

@@ -11,7 +11,7 @@ from django.db.models import Model
 from django.utils import timezone
 from kombu.exceptions import OperationalError as KombuOperationalError
 
-from apps.actions.models import Action, Restriction
+from apps.actions.models import Action, PlanActivation, Restriction
 from apps.desk.errors import DomainError
 from apps.desk.history import save_by
 from apps.people.models import User
@@ -23,7 +23,7 @@ class ActionError(DomainError):
     """A request, approval or execution step the desk refuses; the message is for people."""
 
 
-def move(record: Action | Restriction, to: str, reason: str) -> None:
+def move(record: Action | Restriction | PlanActivation, to: str, reason: str) -> None:
     """Check a status change against the model's table of moves and make it (unsaved)."""
     if to not in record.MOVES.get(record.status, frozenset()):
         label = getattr(record, "reference", str(record))

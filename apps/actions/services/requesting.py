@@ -38,11 +38,16 @@ def action_request(
     case: Case | None = None,
     alerts: Sequence[Alert] = (),
     request_key: uuid.UUID | None = None,
+    batch: uuid.UUID | None = None,
+    waits_until_decided: bool = False,
+    tell_approvers: bool = True,
 ) -> list[Action]:
     """Request a measure: one action per account named (a whole cluster at once), or one for
     a symbol or the platform. Approval-free ones go to the exchange at once. `case` and
     `alerts` say what it answers; a lift answers its action's case unless told otherwise.
-    The same `request_key` again returns the actions it made the first time."""
+    The same `request_key` again returns the actions it made the first time. An emergency
+    plan's activation passes its own `batch` (one approval for all its measures), asks that
+    they wait until decided rather than expire, and pages the approvers once itself."""
     if request_key is not None:
         # The requester's row is the lock: the same form sent twice at once waits here,
         # then finds the first one's actions.
@@ -77,7 +82,11 @@ def action_request(
     targets: list[ExchangeAccount | None] = (
         list(plan.accounts) if plan.scope in ACCOUNT_SCOPES else [None]
     )
-    batch = uuid.uuid4() if len(targets) > 1 else None
+    if batch is None and len(targets) > 1:
+        batch = uuid.uuid4()
+    deadline = None
+    if plan.requires_approval and not waits_until_decided:
+        deadline = now + timedelta(minutes=settings.RISKDESK_APPROVAL_MINUTES)
     actions = [
         Action(
             measure=plan.measure,
@@ -98,9 +107,7 @@ def action_request(
             requested_by=by,
             requested_at=now,
             request_key=request_key,
-            approval_deadline=now + timedelta(minutes=settings.RISKDESK_APPROVAL_MINUTES)
-            if plan.requires_approval
-            else None,
+            approval_deadline=deadline,
             attempt_limit=0 if plan.requires_approval else settings.RISKDESK_ACTION_MAX_ATTEMPTS,
         )
         for account in targets
@@ -112,7 +119,7 @@ def action_request(
         through.objects.bulk_create(
             [through(action_id=a.pk, alert_id=alert.pk) for a in created for alert in alerts]
         )
-    told_requested(created, by=by)
+    told_requested(created, by=by, tell_approvers=tell_approvers)
     if not plan.requires_approval:
         enqueue_execution(*(action.pk for action in created))
     return created

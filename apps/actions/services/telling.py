@@ -51,7 +51,7 @@ def action_url(action: Action) -> str:
     return reverse("actions:detail", args=[action.pk])
 
 
-def told_requested(actions: Sequence[Action], *, by: User) -> None:
+def told_requested(actions: Sequence[Action], *, by: User, tell_approvers: bool = True) -> None:
     """A request: its case's timeline, the case waits for approval if the measure needs it,
     and the supervisors (not the requester) hear that a decision waits for them."""
     for case_id, mine in _by_case(actions).items():
@@ -66,7 +66,7 @@ def told_requested(actions: Sequence[Action], *, by: User) -> None:
         )
         note = f"{_refs(mine)} waits for approval" if needs else f"{_refs(mine)} requested"
         _case_follows_its_measures(case, by=by, note=note)
-    if actions and actions[0].requires_approval:
+    if actions and actions[0].requires_approval and tell_approvers:
         lead = actions[0]
         for_case = f" for {lead.case.ref}" if lead.case is not None else ""
         notify(
@@ -105,9 +105,8 @@ def told_decided(actions: Sequence[Action], *, by: User, approved: bool) -> None
 
 def told_expired(action: Action) -> None:
     """An unanswered request expired (the timer scan: no person). A cluster's request says
-    so once, when its last action expires."""
-    if action.case_id is None:
-        return
+    so once, when its last action expires. The requester always hears it: a measure nobody
+    approved never ends silently (a symbol-wide one used to, when it had no case)."""
     if (
         action.batch
         and Action.objects.filter(batch=action.batch, status=Action.Status.AWAITING_APPROVAL)
@@ -116,6 +115,15 @@ def told_expired(action: Action) -> None:
     ):
         return
     mine = list(Action.objects.filter(batch=action.batch)) if action.batch else [action]
+    notify(
+        recipients=[action.requested_by],
+        kind="action.expired",
+        title=f"Nobody approved {_what(mine)} in time: it expired, nothing was applied",
+        body="Request it again when a second person can approve it.",
+        url=action_url(action),
+    )
+    if action.case_id is None:
+        return
     case = Case.objects.get(pk=action.case_id)
     case_timeline_add(
         case=case,

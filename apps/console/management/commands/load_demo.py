@@ -3,11 +3,13 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from apps.actions.plans.demo import demo_plans_create
 from apps.console.demo import demo_work_create, detect_window
 from apps.desk.history import acting_task
 from apps.detection.loading import accounts_load
 from apps.detection.simulator import simulate
 from apps.people.demo import DEMO_PASSWORD, demo_people_create
+from apps.people.models import User
 from apps.shifts.demo import demo_rota_create
 
 
@@ -54,5 +56,7 @@ class Command(BaseCommand):
             raised = detect_window(window)
         self.stdout.write(f"detection over {window.name}: {raised}")
         for line in demo_work_create():
+            self.stdout.write(f"  {line}")
+        for line in demo_plans_create(User.objects.get(username="sam")):
             self.stdout.write(f"  {line}")
         self.stdout.write(self.style.SUCCESS("demo desk ready"))
