@@ -177,8 +177,11 @@ def one_round(round_no: int, options, stack, client) -> dict[str, float]:
     for worker in workers:
         worker.join(60)
     per_alert = [
-        (row[1] - row[0]).total_seconds()
-        for row in ours.exclude(offered_at__isnull=True).values_list("first_seen", "offered_at")
+        (offered - seen).total_seconds()
+        for seen, offered in ours.exclude(offered_at__isnull=True).values_list(
+            "first_seen", "offered_at"
+        )
+        if offered is not None
     ]
     late = scan_lateness(stack.logs, since, datetime.now(UTC))
     connection.close()
