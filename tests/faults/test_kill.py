@@ -59,7 +59,7 @@ def test_the_ingest_process_killed_mid_batch_loses_no_alert_and_stores_none_twic
     wait_for(lambda: not Alert.objects.filter(offered_to__isnull=True).exists(), "every offer", 100)
     print(
         f"\ningest SIGKILL: {at_death} stored and {in_flight} in flight at the kill; "
-        f"{unoffered_at_drain} waiting for the net at the drain; "
+        f"{unoffered_at_drain} not yet offered when the stream drained; "
         f"lost={lost} duplicated={doubled} unoffered=0 rejected={RejectedAlert.objects.count()}"
     )
     assert lost == 0 and doubled == 0
