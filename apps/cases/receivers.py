@@ -12,8 +12,9 @@ def alerts_arrived(sender: Any, alert_ids: list[int], **kwargs: Any) -> None:
     if not alert_ids:
         return
     from apps.cases.tasks import attach_new_alerts
+    from riskdesk.celery import send_coalesced
 
-    attach_new_alerts.delay()
+    send_coalesced(attach_new_alerts)  # at most one waits: it attaches whatever is new
 
 
 def alert_escalated(

@@ -24,7 +24,7 @@ class ShiftsConfig(AppConfig):
 
 def _route_arrivals(sender: object, alert_ids: list[int], **kwargs: object) -> None:
     """Sent after the ingest commit: only enqueue, ingest is not to wait on routing."""
-    from apps.shifts.tasks import route_alerts
+    from apps.shifts.tasks import arrivals_note
 
     if alert_ids:
-        route_alerts.delay(list(alert_ids))
+        arrivals_note(list(alert_ids))

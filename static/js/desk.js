@@ -50,6 +50,33 @@
     if (handler) { event.preventDefault(); handler(event); }
   });
 
+  // A poll or a click the server could not serve (503: its database is away): say so in
+  // a live region instead of leaving a page that silently stopped refreshing.
+  function deskStatus() {
+    var box = document.getElementById("desk-status");
+    if (!box) {
+      box = document.createElement("p");
+      box.id = "desk-status";
+      box.className = "msg msg-error";
+      box.setAttribute("role", "alert");
+      box.hidden = true;
+      document.body.insertBefore(box, document.getElementById("main"));
+    }
+    return box;
+  }
+  document.addEventListener("htmx:responseError", function (event) {
+    var xhr = event.detail.xhr;
+    if (xhr && xhr.status === 503) {
+      var box = deskStatus();
+      box.textContent = xhr.responseText;
+      box.hidden = false;
+    }
+  });
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var box = document.getElementById("desk-status");
+    if (box && event.detail.successful) { box.hidden = true; }
+  });
+
   document.addEventListener("DOMContentLoaded", function () {
     var theme = document.getElementById("theme-toggle");
     if (theme) { theme.addEventListener("click", toggleTheme); }
