@@ -36,7 +36,8 @@ def daily_list(request: DeskRequest) -> HttpResponse:
         request,
         "reports/daily_list.html",
         {
-            "reports": DailyReport.objects.select_related("requested_by")[:100],
+            # The content (every section) is read on the report's own page only.
+            "reports": DailyReport.objects.select_related("requested_by").defer("content")[:100],
             "yesterday": yesterday,
             "can_build": has_role(request.user, *REPORT_BUILDERS),
             "keeps_list": has_role(request.user, *REPORT_MAIL_KEEPERS),
@@ -64,7 +65,6 @@ def daily_request(request: DeskRequest) -> HttpResponse:
     except ReportError as error:
         messages.error(request, str(error))
         return redirect("reports:daily_list")
-    assert report is not None  # only the scheduler's request can come back empty
     return redirect("reports:daily", report.pk)
 
 

@@ -5,11 +5,12 @@ figure must be is counted again, plainly, by the tests."""
 
 from datetime import UTC, date, datetime, timedelta
 from types import SimpleNamespace
+from typing import Any
 
 from apps.accounts.models import ControlCluster
 from apps.actions.measures import Measure, ReasonCode, Scope
 from apps.actions.models import Action, Restriction
-from apps.alerts.models import SEVERITY_RANK, Alert
+from apps.alerts.models import SEVERITY_RANK, Alert, Severity
 from apps.cases.models import Case, Escalation
 from tests.alerts.payloads import stored_alert
 from tests.factories import ExchangeAccountFactory, make_person
@@ -38,8 +39,8 @@ ALERTS = [
 ]
 
 
-def alert(n: int, hours: float, day: date = DAY, **fields: object) -> Alert:
-    category, severity, symbol, rule, status, reason = fields.pop("spec")  # type: ignore[misc]
+def alert(n: int, hours: float, day: date = DAY, *, spec: tuple[str, ...]) -> Alert:
+    category, severity, symbol, rule, status, reason = spec
     detected = at(hours, day)
     found = stored_alert(
         n,
@@ -61,7 +62,7 @@ def alert(n: int, hours: float, day: date = DAY, **fields: object) -> Alert:
         sla_due_at=detected + timedelta(minutes=60),
         claimed_at=detected + delay if picked else None,
         decided_at=detected + delay if status not in ("new", "claimed") else None,
-        severity_rank=SEVERITY_RANK[severity],
+        severity_rank=SEVERITY_RANK[Severity(severity)],
     )
     found.refresh_from_db()
     return found
@@ -91,7 +92,7 @@ def known_day() -> SimpleNamespace:
 
     accounts = [ExchangeAccountFactory() for _ in range(6)]
 
-    def action(measure: str, **fields: object) -> Action:
+    def action(measure: str, **fields: Any) -> Action:
         fields.setdefault("scope", Scope.ACCOUNT)
         if fields["scope"] in (Scope.ACCOUNT, Scope.ACCOUNT_SYMBOL):
             fields.setdefault("account", accounts.pop())
@@ -166,7 +167,8 @@ def known_day() -> SimpleNamespace:
         executed_at=at(-19),
     )
 
-    def restriction(a: Action, n: int, **fields: object) -> Restriction:
+    def restriction(a: Action, n: int, **fields: Any) -> Restriction:
+        assert a.executed_at is not None
         return Restriction.objects.create(
             action=a,
             exchange_id=f"X{n}",
@@ -230,7 +232,6 @@ def daily_url_kwargs() -> dict[str, dict[str, object]]:
     keeper = make_person("walk-report-keeper", "supervisor")
     with transaction.atomic():  # the build is run here, not after commit
         asked = daily_report_request(first_day=DAY, by=keeper, now=at(30))
-    assert asked is not None
     daily_report_build(report_id=asked.pk, now=at(30))
     recipient = ReportRecipient.objects.create(email="walk@desk.example", added_by=keeper)
     by_report = {"pk": asked.pk}

@@ -2,6 +2,7 @@
 plain count of the rows it names, and the link on each figure lists exactly those rows."""
 
 from datetime import timedelta
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -32,6 +33,7 @@ def report(django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=False):
         asked = daily_report_request(first_day=DAY, by=desk.sam, now=NOW)
     built = daily_report_build(report_id=asked.pk, now=NOW)
+    assert built is not None
     return built
 
 
@@ -141,7 +143,7 @@ def _count_behind(url: str, viewer) -> int:
         filters = QueueFilters.from_query(query, viewer)
         assert not filters.problems, (url, filters.problems)
         return filters.apply(Alert.objects.all()).count()
-    request = RequestFactory().get(parts.path, query)
+    request: Any = RequestFactory().get(parts.path, query)
     request.user = viewer
     if name == "actions:list":
         return action_views._filter(request).apply(Action.objects.all()).count()

@@ -25,7 +25,9 @@ def report(django_capture_on_commit_callbacks) -> DailyReport:
     desk = known_day()
     with django_capture_on_commit_callbacks(execute=False):
         asked = daily_report_request(first_day=DAY, by=desk.sam, now=at(30))
-    return daily_report_build(report_id=asked.pk, now=at(30))
+    built = daily_report_build(report_id=asked.pk, now=at(30))
+    assert built is not None
+    return built
 
 
 def client_for(role: str | None, name: str = "") -> Client:

@@ -8,6 +8,7 @@ unique constraint lets exactly one scheduler's row in, whatever runs alongside."
 
 import logging
 from datetime import UTC, date, datetime, timedelta
+from functools import partial
 
 from django.db import IntegrityError, transaction
 from django.db.models import Max
@@ -42,13 +43,23 @@ def daily_report_request(
     first_day: date,
     last_day: date | None = None,
     by: User | None,
-    scheduled: bool = False,
     now: datetime | None = None,
+) -> DailyReport:
+    """A new version of the report for [first_day, last_day], built after commit."""
+    report = _new_version(first_day, last_day or first_day, by=by, scheduled=False, now=now)
+    assert report is not None  # only a scheduled request can find its place taken
+    return report
+
+
+def daily_report_schedule(*, day: date, now: datetime | None = None) -> DailyReport | None:
+    """The end-of-day report of `day`; None when it has one already (another scheduler)."""
+    return _new_version(day, day, by=None, scheduled=True, now=now)
+
+
+def _new_version(
+    first_day: date, last_day: date, *, by: User | None, scheduled: bool, now: datetime | None
 ) -> DailyReport | None:
-    """A new version of the report for [first_day, last_day]; None when it is the scheduled
-    report of a day that already has one."""
     now = now or timezone.now()
-    last_day = last_day or first_day
     if last_day < first_day:
         raise ReportError("The last day comes before the first.")
     if last_day > utc_today(now):
@@ -75,7 +86,7 @@ def daily_report_request(
             ):
                 return None
             continue
-        transaction.on_commit(lambda pk=report.pk: _send(pk))
+        transaction.on_commit(partial(_send, report.pk))
         return report
     raise ReportError("Too many builds of these days were asked for at once; try again.")
 
@@ -119,7 +130,7 @@ def daily_report_build(*, report_id: int, now: datetime | None = None) -> DailyR
     report.sections_done = len(specs)
     report.save(update_fields=["content", "status", "built_at", "built_by", "sections_done"])
     if report.scheduled:
-        transaction.on_commit(lambda: _mail(report.pk))
+        transaction.on_commit(partial(_mail, report.pk))
     return report
 
 
@@ -136,13 +147,13 @@ def daily_reports_make_due(*, now: datetime | None = None) -> list[DailyReport]:
     yesterday = utc_today(now) - timedelta(days=1)
     made = []
     if not DailyReport.objects.filter(first_day=yesterday, scheduled=True).exists():
-        report = daily_report_request(first_day=yesterday, by=None, scheduled=True, now=now)
+        report = daily_report_schedule(day=yesterday, now=now)
         if report is not None:
             made.append(report)
     for pk in DailyReport.objects.filter(
         status=DailyReport.Status.QUEUED, requested_at__lt=now - RESEND_AFTER
     ).values_list("pk", flat=True):
-        transaction.on_commit(lambda pk=pk: _send(pk))
+        transaction.on_commit(partial(_send, pk))
     DailyReport.objects.filter(
         status=DailyReport.Status.BUILDING, started_at__lt=now - STALE_AFTER
     ).update(status=DailyReport.Status.FAILED, error="The build stopped (its worker died).")

@@ -82,7 +82,7 @@ def _clusters(s: Section, w: Window) -> None:
         .order_by("-size", "key")
         .values_list("key", "size")
     )
-    history = ControlCluster.history.model.objects  # type: ignore[attr-defined]
+    history = ControlCluster.history.model.objects
     changed = history.filter(history_date__gte=w.start, history_date__lt=w.end).values("id")
     touched = set(
         ControlCluster.objects.filter(id__in=changed, first_detected_at__lt=w.start).values_list(
