@@ -158,9 +158,19 @@ def test_a_supervisor_keeps_the_mailing_list_with_history(supervisor) -> None:
     assert client_for("auditor").post(url, {"email": "x@desk.example"}).status_code == 403
 
 
-def test_the_handover_and_the_dashboard_link_to_the_daily_report(supervisor) -> None:
+def test_the_handover_and_the_dashboard_link_to_the_daily_report(operator, supervisor) -> None:
+    from apps.shifts.models import Handover
+    from tests.shifts.helpers import make_shift, now
+
+    shift = make_shift(starts_at=now() - timedelta(hours=13), operators=[operator])
+    handover = Handover.objects.create(
+        from_shift=shift, note="quiet", written_by=operator, written_at=now()
+    )
+    daily = reverse("reports:daily_list")
     client = Client()
     client.force_login(supervisor)
-    dashboard = client.get(reverse("reports:dashboard")).content.decode()
-    assert reverse("reports:daily_list") in dashboard
-    assert (at(30) + timedelta(days=1)).date() > DAY
+    assert daily in client.get(reverse("reports:dashboard")).content.decode()
+    assert daily in client.get(reverse("shifts:handover", args=[handover.pk])).content.decode()
+    # operators cannot open the report, so their handover page does not offer it
+    client.force_login(operator)
+    assert daily not in client.get(reverse("shifts:handover", args=[handover.pk])).content.decode()
