@@ -273,6 +273,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     # The net under route_alerts: a lost message must not leave alerts unoffered for good.
     "shifts-route-unoffered": _every("apps.shifts.tasks.route_unoffered", 60.0),
     "shifts-reports": _every("apps.reports.tasks.shift_reports_make", 60.0),
+    # Yesterday's daily report once the UTC day has ended; the scan finds a missing one.
+    "reports-daily": _every("apps.reports.tasks.daily_reports_make", 300.0),
     "actions-timers": _every("apps.actions.tasks.run_action_timers", 15.0),
     "actions-reconcile": _every("apps.actions.tasks.reconcile_restrictions", 300.0),
     # Timers are found in the database each run: a lost run delays, never loses, one.

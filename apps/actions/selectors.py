@@ -1,6 +1,6 @@
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, ClassVar
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
@@ -144,8 +144,18 @@ def customer_restrictions(account: ExchangeAccount) -> list[CustomerRestriction]
 
 @dataclass(frozen=True)
 class ActionFilter:
+    # Which moment since / until read: when it was asked for, carried out, or failed.
+    MOMENTS: ClassVar[dict[str, str]] = {
+        "requested": "requested_at",
+        "executed": "executed_at",
+        "failed": "failed_at",
+    }
+
     status: str = ""
     measure: str = ""
+    scope: str = ""
+    reason: str = ""
+    at: str = "requested"
     requested_by: str = ""
     approved_by: str = ""
     since: datetime | None = None
@@ -153,18 +163,18 @@ class ActionFilter:
     account: str = ""
 
     def apply(self, actions: QuerySet[Action]) -> QuerySet[Action]:
-        if self.status:
-            actions = actions.filter(status=self.status)
-        if self.measure:
-            actions = actions.filter(measure=self.measure)
+        exact = {"status": self.status, "measure": self.measure, "scope": self.scope,
+                 "reason_code": self.reason}  # fmt: skip
+        actions = actions.filter(**{name: value for name, value in exact.items() if value})
         if self.requested_by:
             actions = actions.filter(requested_by__username=self.requested_by)
         if self.approved_by:
             actions = actions.filter(approved_by__username=self.approved_by)
+        moment = self.MOMENTS.get(self.at, "requested_at")
         if self.since:
-            actions = actions.filter(requested_at__gte=self.since)
+            actions = actions.filter(**{f"{moment}__gte": self.since})
         if self.until:
-            actions = actions.filter(requested_at__lt=self.until)
+            actions = actions.filter(**{f"{moment}__lt": self.until})
         if self.account:
             actions = actions.filter(account_id=self.account)
         return actions

@@ -1,4 +1,5 @@
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.contrib import messages
 from django.http import Http404, HttpResponse, StreamingHttpResponse
@@ -10,7 +11,7 @@ from django.views.decorators.http import require_GET, require_POST
 from apps.accounts.models import ExchangeAccount
 from apps.actions import selectors, services
 from apps.actions.export import actions_csv
-from apps.actions.measures import Measure
+from apps.actions.measures import Measure, ReasonCode, Scope
 from apps.actions.models import Action
 from apps.actions.request_views import tell_unsent
 from apps.people.access import role_required
@@ -32,21 +33,35 @@ def get_action_for_user(request: DeskRequest, pk: int) -> Action:
 
 
 def _filter(request: DeskRequest) -> selectors.ActionFilter:
-    def day(name: str) -> datetime | None:
+    def moment(name: str) -> tuple[datetime | None, bool]:
+        """A day (YYYY-MM-DD, in the desk's zone) or an exact ISO-8601 time (links from
+        the daily report carry UTC instants); the flag says which."""
+        raw = request.GET.get(name, "")
         try:
-            value = datetime.strptime(request.GET.get(name, ""), "%Y-%m-%d")
+            day = datetime.strptime(raw, "%Y-%m-%d")
         except ValueError:
-            return None
-        return value.replace(tzinfo=timezone.get_current_timezone())
+            try:
+                exact = datetime.fromisoformat(raw)
+            except ValueError:
+                return None, False
+            return (exact if exact.tzinfo else timezone.make_aware(exact)), True
+        return day.replace(tzinfo=timezone.get_current_timezone()), False
 
-    until = day("until")
+    def pick(name: str, allowed: Any) -> str:
+        value = request.GET.get(name, "")
+        return value if value in allowed else ""
+
+    until, exact = moment("until")
     return selectors.ActionFilter(
-        status=request.GET.get("status", "") if request.GET.get("status") in Action.Status else "",
-        measure=request.GET.get("measure", "") if request.GET.get("measure") in Measure else "",
+        status=pick("status", Action.Status),
+        measure=pick("measure", Measure),
+        scope=pick("scope", Scope),
+        reason=pick("reason", ReasonCode),
+        at=pick("at", selectors.ActionFilter.MOMENTS) or "requested",
         requested_by=request.GET.get("requested_by", "").strip(),
         approved_by=request.GET.get("approved_by", "").strip(),
-        since=day("since"),
-        until=until + timedelta(days=1) if until else None,
+        since=moment("since")[0],
+        until=until + timedelta(days=1) if until and not exact else until,
         account=request.GET.get("account", "").strip(),
     )
 

@@ -2,7 +2,7 @@
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.db import connection
@@ -16,6 +16,7 @@ from apps.alerts.models import (
     Alert,
     AlertAccount,
     Category,
+    DismissReason,
     Severity,
     Status,
     sla_breached,
@@ -27,7 +28,13 @@ PAGE_SIZE = 50
 # counts look at no more than this many alerts, and say "+" when there were more.
 COUNT_CAP = 5_000
 WITHIN = {"1h": timedelta(hours=1), "24h": timedelta(hours=24), "7d": timedelta(days=7)}
-STATUS_CHOICES = [("open", "Open (new + claimed)"), *Status.choices, ("all", "All")]
+STATUS_CHOICES = [
+    ("open", "Open (new + claimed)"),
+    *Status.choices,
+    ("confirmed", "Confirmed (escalated or in a case)"),
+    ("all", "All"),
+]
+CONFIRMED_STATUSES = (Status.ESCALATED, Status.IN_CASE)
 
 
 def _parse_time(value: str) -> datetime | None:
@@ -45,6 +52,10 @@ class QueueFilters:
     category: str = ""
     symbol: str = ""
     rule: str = ""
+    reason: str = ""  # the dismissal reason
+    # "due": since / until read the SLA due time instead of detection; "missed": and only
+    # the alerts whose SLA was breached (alerts.models.sla_breached).
+    sla: str = ""
     account: str = ""
     assignee: str = ""  # "me", "offered" (to me), "none", or a username
     within: str = ""  # one of WITHIN
@@ -78,6 +89,8 @@ class QueueFilters:
             category=pick("category", Category.values),
             symbol=pick("symbol").upper(),
             rule=pick("rule"),
+            reason=pick("reason", DismissReason.values),
+            sla=pick("sla", ["due", "missed"]),
             account=pick("account"),
             assignee=pick("assignee"),
             within=pick("within", list(WITHIN)),
@@ -90,8 +103,12 @@ class QueueFilters:
     def apply(self, alerts: QuerySet[Alert]) -> QuerySet[Alert]:
         if self.status == "open":
             alerts = alerts.filter(status__in=OPEN_STATUSES)
+        elif self.status == "confirmed":
+            alerts = alerts.filter(status__in=CONFIRMED_STATUSES)
         elif self.status in Status.values:
             alerts = alerts.filter(status=self.status)
+        if self.reason:
+            alerts = alerts.filter(dismiss_reason=self.reason)
         exact = {"severity": self.severity, "category": self.category, "symbol": self.symbol}
         alerts = alerts.filter(**{name: value for name, value in exact.items() if value})
         if self.rule:
@@ -110,11 +127,22 @@ class QueueFilters:
             alerts = alerts.filter(assignee__username=self.assignee)
         if self.within:
             alerts = alerts.filter(detected_at__gte=timezone.now() - WITHIN[self.within])
+        moment = "sla_due_at" if self.sla else "detected_at"
         if self.since:
-            alerts = alerts.filter(detected_at__gte=self.since)
+            alerts = alerts.filter(**{f"{moment}__gte": self.since})
         if self.until:
-            alerts = alerts.filter(detected_at__lt=self.until)
+            alerts = alerts.filter(**{f"{moment}__lt": self.until})
+        if self.sla == "missed":
+            alerts = alerts.filter(sla_breached(timezone.now()))
         return alerts
+
+    def kept(self) -> list[tuple[str, str]]:
+        """Filters with no field in the queue's form (they come from links, e.g. the daily
+        report's figures): the form carries them on, and the page says they apply."""
+        utc = {n: t.astimezone(UTC).isoformat() for n, t in (("since", self.since),
+               ("until", self.until)) if t}  # fmt: skip
+        named = (("rule", self.rule), ("reason", self.reason), ("sla", self.sla), *utc.items())
+        return [(n, v) for n, v in named if v]
 
     def query_string(self, **changes: str) -> str:
         from urllib.parse import urlencode
@@ -125,9 +153,13 @@ class QueueFilters:
             "category": self.category,
             "symbol": self.symbol,
             "rule": self.rule,
+            "reason": self.reason,
+            "sla": self.sla,
             "account": self.account,
             "assignee": self.assignee,
             "within": self.within,
+            "since": self.since.isoformat() if self.since else "",
+            "until": self.until.isoformat() if self.until else "",
         }
         values.update(changes)
         return urlencode(

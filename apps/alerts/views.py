@@ -55,6 +55,7 @@ def _queue_context(request: DeskRequest, filters: selectors.QueueFilters, page: 
     return {
         "queue": selectors.queue_page(filters, page=page),
         "query": filters.query_string(),
+        "kept_filters": filters.kept(),
         "can_work": has_role(request.user, *WORKING_ROLES),
         "severities": Severity.choices,
         "categories": Category.choices,

@@ -1,6 +1,7 @@
 """Reads for the case pages and the escalation inbox."""
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.db.models import Count, Prefetch, Q, QuerySet
@@ -27,7 +28,18 @@ from apps.people.roles import Role
 LIST_LIMIT = 200
 
 
-def case_list(*, status: str = "open", mine: User | None = None) -> QuerySet[Case]:
+# Which moment a case list's since / until read (links from the daily report).
+CASE_MOMENTS = {"opened": "opened_at", "closed": "closed_at"}
+
+
+def case_list(
+    *,
+    status: str = "open",
+    mine: User | None = None,
+    at: str = "opened",
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> QuerySet[Case]:
     cases = Case.objects.select_related("assignee", "cluster").annotate(
         alert_count=Count("alert_rows", distinct=True)
     )
@@ -37,6 +49,11 @@ def case_list(*, status: str = "open", mine: User | None = None) -> QuerySet[Cas
         cases = cases.filter(status=status)
     if mine is not None:
         cases = cases.filter(assignee=mine)
+    moment = CASE_MOMENTS.get(at, "opened_at")
+    if since:
+        cases = cases.filter(**{f"{moment}__gte": since})
+    if until:
+        cases = cases.filter(**{f"{moment}__lt": until})
     return cases.order_by("-priority", "due_at", "id")[:LIST_LIMIT]
 
 
@@ -101,7 +118,14 @@ def joinable_alerts(*, chosen: list[int], limit: int = 200) -> list[Alert]:
     return alerts + list(more)
 
 
-def inbox(user: User, *, state: str = "open") -> QuerySet[Escalation]:
+def inbox(
+    user: User,
+    *,
+    state: str = "open",
+    target: str = "",
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> QuerySet[Escalation]:
     """The escalations addressed to `user`'s role (or to them by name); auditors see all."""
     escalations = Escalation.objects.select_related(
         "case", "alert", "to_user", "raised_by", "acknowledged_by"
@@ -119,6 +143,12 @@ def inbox(user: User, *, state: str = "open") -> QuerySet[Escalation]:
         escalations = escalations.filter(addressed)
     if state in Escalation.State.values:
         escalations = escalations.filter(state=state)
+    if target in Target.values:
+        escalations = escalations.filter(target=target)
+    if since:
+        escalations = escalations.filter(raised_at__gte=since)
+    if until:
+        escalations = escalations.filter(raised_at__lt=until)
     return escalations.order_by("-raised_at", "-id")[:LIST_LIMIT]
 
 

@@ -2,6 +2,7 @@
 fetch-and-authorise helper per type; every change goes through a service."""
 
 from collections.abc import Callable
+from datetime import datetime
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -65,16 +66,31 @@ def _attempt(request: DeskRequest, work: Callable[[], object], done: str) -> boo
     return True
 
 
+def _instant(request: DeskRequest, name: str) -> datetime | None:
+    """An ISO-8601 time from the query (links from the daily report); anything else: none."""
+    try:
+        moment = datetime.fromisoformat(request.GET.get(name, ""))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else timezone.make_aware(moment)
+
+
 @role_required(*STAFF_ROLES)
 @require_GET
 def case_list(request: DeskRequest) -> HttpResponse:
     status = request.GET.get("status", "open")
     mine = request.GET.get("mine") == "1"
+    at = request.GET.get("at", "opened")
+    since, until = _instant(request, "since"), _instant(request, "until")
+    found = selectors.case_list(
+        status=status, mine=request.user if mine else None, at=at, since=since, until=until
+    )
     return render(
         request,
         "cases/list.html",
         {
-            "cases": selectors.case_list(status=status, mine=request.user if mine else None),
+            "cases": found,
+            "window": (at, since, until) if since or until else None,
             "status": status,
             "mine": mine,
             "statuses": Status.choices,
@@ -264,13 +280,18 @@ def alert_escalate(request: DeskRequest, alert_id: int) -> HttpResponse:
 @require_GET
 def escalation_inbox(request: DeskRequest) -> HttpResponse:
     state = request.GET.get("state", "open")
-    escalations = list(selectors.inbox(request.user, state=state))
+    since, until = _instant(request, "since"), _instant(request, "until")
+    target = request.GET.get("target", "")
+    escalations = list(
+        selectors.inbox(request.user, state=state, target=target, since=since, until=until)
+    )
     return render(
         request,
         "cases/inbox.html",
         {
             "escalations": escalations,
             "state": state,
+            "window": (target, since, until) if since or until or target else None,
             "answerable": {e.pk for e in escalations if can_answer_escalation(request.user, e)},
         },
     )

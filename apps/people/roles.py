@@ -37,6 +37,11 @@ FOLLOWING_ROLES = (*WORKING_ROLES, Role.STRATEGY)
 # Who reads the shift's pages (rota, dashboard, handover).
 SHIFT_READERS = (*WORKING_ROLES, Role.AUDITOR)
 EVERY_PERSON = (*STAFF_ROLES, Role.CUSTOMER_SERVICE)
+# Who reads the daily risk-control report; of them, who asks for a build (auditors read and
+# change nothing), and who keeps the list it is mailed to.
+REPORT_READERS = (Role.SUPERVISOR, Role.STRATEGY, Role.AUDITOR)
+REPORT_BUILDERS = (Role.SUPERVISOR, Role.STRATEGY)
+REPORT_MAIL_KEEPERS = (Role.SUPERVISOR,)
 
 # "app_label.action_model" codenames per role; a "*" model means every model of the app.
 ROLE_PERMISSIONS: dict[str, list[str]] = {

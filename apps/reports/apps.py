@@ -7,9 +7,11 @@ class ReportsConfig(AppConfig):
 
     name = "apps.reports"
     label = "reports"
-    verbose_name = "Reports: shift dashboard, shift reports, handover items"
+    verbose_name = "Reports: daily report, shift dashboard, shift reports, handover items"
 
     def ready(self) -> None:
         from apps.reports import collectors
+        from apps.reports.daily import sections
 
         collectors.register()
+        sections.register()

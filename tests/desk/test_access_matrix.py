@@ -10,6 +10,7 @@ from tests.actions.conftest import action_for_the_walk, plan_for_the_walk
 from tests.alerts.payloads import stored_alert
 from tests.cases.helpers import case_objects
 from tests.factories import ExchangeAccountFactory, make_person
+from tests.reports.daily_desk import daily_url_kwargs
 from tests.shifts.helpers import shifts_url_kwargs
 from tests.url_walk import desk_routes
 
@@ -64,6 +65,7 @@ def url_kwargs(db: None) -> dict[str, dict[str, str]]:
             f"actions:activation{suffix}": {"pk": str(activation.pk)}
             for suffix in ("", "_approve", "_reject", "_lift", "_tick")
         },
+        **daily_url_kwargs(),
     }
 
 
