@@ -10,6 +10,7 @@ from typing import Any
 from apps.accounts.models import ControlCluster
 from apps.actions.measures import Measure, ReasonCode, Scope
 from apps.actions.models import Action, Restriction
+from apps.actions.plans.models import EmergencyPlan, PlanActivation
 from apps.alerts.models import SEVERITY_RANK, Alert, Severity
 from apps.cases.models import Case, Escalation
 from tests.alerts.payloads import stored_alert
@@ -210,6 +211,26 @@ def known_day() -> SimpleNamespace:
         make_shift(starts_at=at(8), hours=12, operators=[olga], supervisor=vera),
         make_shift(starts_at=at(20), hours=12, operators=[olga], supervisor=sam),
     ]
+    # An emergency plan activated in the day, and one the day before (not counted).
+    plan = EmergencyPlan.objects.create(
+        key="cascade",
+        version=1,
+        name="Liquidation cascade",
+        kind="liquidation_cascade",
+        deputy_role="operator",
+        customer_text="Trading is limited for a while.",
+        created_by=sam,
+    )
+    for requested in (at(11), at(-20)):
+        PlanActivation.objects.create(
+            plan=plan,
+            symbol="BTCUSDT",
+            status=PlanActivation.Status.ACTIVE,
+            requested_by=olga,
+            requested_at=requested,
+            approved_by=sam,
+            approved_at=requested + timedelta(minutes=2),
+        )
     return SimpleNamespace(
         olga=olga,
         sam=sam,

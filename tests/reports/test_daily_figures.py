@@ -12,6 +12,7 @@ from django.urls import resolve
 
 from apps.actions import views as action_views
 from apps.actions.models import Action, Restriction
+from apps.actions.plans.models import PlanActivation
 from apps.alerts.models import Alert, sla_breached
 from apps.alerts.selectors import QueueFilters
 from apps.cases import selectors as case_selectors
@@ -104,6 +105,9 @@ def test_every_figure_equals_a_direct_count(report) -> None:
         "emergency.executed_symbol": actions.filter(in_day("executed_at"), scope="symbol").count(),
         "emergency.executed_platform": 0,
         "emergency.standing": standing.filter(scope__in=["symbol", "platform"]).count(),
+        "emergency.plans": PlanActivation.objects.filter(
+            in_day("requested_at") | in_day("approved_at") | in_day("lifted_at")
+        ).count(),
         "carried.alerts_open": Alert.objects.filter(
             detected_at__lt=END, status__in=["new", "claimed"]
         ).count(),

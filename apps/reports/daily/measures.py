@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from apps.actions.measures import Measure, Scope
 from apps.actions.models import Action, Restriction, restriction_active
+from apps.actions.plans.selectors import activations_between
 from apps.reports.daily.window import Section, Window, cell
 from apps.reports.shift_dashboard import Spread
 
@@ -200,4 +201,24 @@ def emergency(w: Window) -> Section:
         rows[:LISTED],
         empty="No symbol- or platform-wide measure stands.",
     )
+    activations = activations_between(w.start, w.end)
+    s.figure("plans", "Emergency plans requested, approved or lifted", len(activations))
+    s.table(
+        "plans",
+        "Emergency plans",
+        ["Activation", "Plan", "On", "Status", "Requested by", "Approved by"],
+        [_activation_row(a) for a in activations[:LISTED]],
+        empty="No emergency plan was activated, approved or lifted.",
+    )
     return s
+
+
+def _activation_row(activation: Any) -> list[Any]:
+    return [
+        cell(activation.reference, reverse("actions:activation", args=[activation.pk])),
+        f"{activation.plan.name} v{activation.plan.version}",
+        activation.target,
+        activation.get_status_display(),
+        str(activation.requested_by),
+        str(activation.approved_by or "—"),
+    ]
