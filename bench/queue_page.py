@@ -5,7 +5,7 @@ so middleware, session and template rendering count).
     DATABASE_ADMIN_URL=postgres://root@127.0.0.1:5432/postgres \
     /work/main/.venv/bin/python bench/queue_page.py [--runs 40] [--keep]
 
-Creates riskdesk_bench_queue, migrates, seeds with generate_series (1 % of alerts open, the
+Creates riskdesk_queue_bench, migrates, seeds with generate_series (1 % of alerts open, the
 newest; the rest dismissed / escalated / in a case), runs every scenario and drops the
 database. Goal: p95 <= 150 ms for every line.
 """
@@ -22,7 +22,7 @@ from urllib.parse import urlparse, urlunparse
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-DB_NAME = "riskdesk_bench_queue"
+DB_NAME = "riskdesk_queue_bench"
 ALERTS, ACCOUNTS, OPERATORS = 1_000_000, 100_000, 20
 GOAL_MS = 150.0
 
