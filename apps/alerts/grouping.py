@@ -11,7 +11,7 @@ sees "cluster C00042 — 7 alerts" and can act on all seven at once.
 
 from dataclasses import dataclass, field
 
-from django.db.models import Count, OuterRef, QuerySet, Subquery
+from django.db.models import Count, QuerySet
 
 from apps.accounts.models import ExchangeAccount
 from apps.alerts.models import URGENCY, Alert, AlertAccount, Category
@@ -45,11 +45,18 @@ def _incident(alert: Alert) -> str:
 def group_rows(alerts: list[Alert], filtered: QuerySet[Alert]) -> list[QueueRow]:
     """Fold a page of alerts (in urgency order) into rows; two queries whatever the page."""
     primaries = {a.accounts[0] for a in alerts if a.accounts}
-    clusters = dict(
-        ExchangeAccount.objects.filter(account_id__in=primaries, cluster__isnull=False)
+    # The page's clusters and every account in them, in one query: the accounts are what
+    # the groups' sizes are counted through.
+    owners = dict(
+        ExchangeAccount.objects.filter(
+            cluster_id__in=ExchangeAccount.objects.filter(
+                account_id__in=primaries, cluster__isnull=False
+            ).values("cluster_id")
+        )
         .values_list("account_id", "cluster__key")
         .order_by()
     )
+    clusters = {account: owners[account] for account in primaries if account in owners}
     rows: list[QueueRow] = []
     by_key: dict[str, QueueRow] = {}
     for alert in alerts:
@@ -65,35 +72,28 @@ def group_rows(alerts: list[Alert], filtered: QuerySet[Alert]) -> list[QueueRow]
         rows.append(row)
         if key:
             by_key[key] = row
-    _count(by_key, filtered)
+    _count(by_key, filtered, owners)
     return rows
 
 
-def _count(by_key: dict[str, QueueRow], filtered: QuerySet[Alert]) -> None:
-    """Every group's size under the filters: one query over the groups' alerts, joined
-    through the accounts index (a cluster has a handful of accounts, not the whole table)."""
-    clusters = [key.split(":", 1)[1] for key in by_key if key.startswith("cluster:")]
+def _count(by_key: dict[str, QueueRow], filtered: QuerySet[Alert], owners: dict[str, str]) -> None:
+    """Every group's size under the filters: one query from the clusters' accounts to
+    their alerts (the accounts index), then the filters on each alert — never the other
+    way, which would read every alert of a broad filter ("dismissed": 850,000 rows)."""
+    clusters = {key.split(":", 1)[1] for key in by_key if key.startswith("cluster:")}
     symbols = [key.split(":", 1)[1] for key in by_key if key.startswith("incident:")]
     counts: dict[str, int] = {}
-    if clusters:
-        cluster_of = ExchangeAccount.objects.filter(account_id=OuterRef("account_id")).values(
-            "cluster__key"
-        )[:1]
+    members = [account for account, cluster in owners.items() if cluster in clusters]
+    if members:
         found = (
-            AlertAccount.objects.filter(
-                position=0,
-                account_id__in=ExchangeAccount.objects.filter(cluster__key__in=clusters).values(
-                    "account_id"
-                ),
-                alert_id__in=filtered.values("id"),
-            )
-            .annotate(cluster=Subquery(cluster_of))
-            .values_list("cluster")
+            filtered.filter(account_rows__position=0, account_rows__account_id__in=members)
+            .values_list("account_rows__account_id")
             .annotate(n=Count("id"))
             .order_by()
         )
-        for cluster, n in found:
-            counts[f"cluster:{cluster}"] = n
+        for account, n in found:
+            key = f"cluster:{owners[account]}"
+            counts[key] = counts.get(key, 0) + n
     if symbols:
         found = (
             filtered.filter(category=Category.MARKET_STRESS, accounts=[])

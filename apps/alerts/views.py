@@ -246,6 +246,7 @@ def alert_detail(request: DeskRequest, pk: int) -> HttpResponse:
             "why": why,
             "explained": explained,
             "behind": rows_behind(alert),
+            "measures": selectors.alert_measures(alert),
             "history": history_entries(alert)[:8],
             "can_work": has_role(request.user, *WORKING_ROLES),
             "dismiss_reasons": DismissReason.choices,
