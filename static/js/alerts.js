@@ -44,17 +44,21 @@
     return "all " + (total ? total.textContent : "") + " alerts matching the filter";
   }
 
+  function groupsPicked() {
+    return rows().some(function (r) { return r.dataset.group && selected.has(r.dataset.id); });
+  }
+
   function describeSelection() {
     var label = document.getElementById("selection");
     var text = matching ? "Selected: " + matchingText() + " (not only this page)"
       : selected.size
-      ? selected.size + " row" + (selected.size === 1 ? "" : "s") + " selected (a group row counts all its alerts)"
+      ? selected.size + (groupsPicked() ? " rows selected (a group row counts all its alerts)" : " alert" + (selected.size === 1 ? "" : "s") + " selected")
       : "No alert selected — actions apply to the highlighted row";
     if (label) { label.textContent = text; }
     document.querySelectorAll("[data-count]").forEach(function (el) {
       var row = cursorRow();
       el.textContent = matching ? matchingText()
-        : selected.size ? selected.size + " row" + (selected.size === 1 ? "" : "s")
+        : selected.size ? selected.size + (groupsPicked() ? " rows" : " alert" + (selected.size === 1 ? "" : "s"))
         : row && row.dataset.group ? "the highlighted group (" + row.dataset.group.replace(":", " ") + ")"
         : "alert #" + (cursorId || "—");
     });
@@ -108,7 +112,8 @@
     var all = rows(), index = all.indexOf(row);
     afterAction = null;
     for (var i = index + 1; i < all.length && !matching; i++) {
-      if (!selected.has(all[i].dataset.id) && all[i].dataset.memberOf !== (row && row.dataset.group)) { afterAction = all[i].dataset.id; break; }
+      var inGroup = row && row.dataset.group && all[i].dataset.memberOf === row.dataset.group;
+      if (!selected.has(all[i].dataset.id) && !inGroup) { afterAction = all[i].dataset.id; break; }
     }
     if (submitter && submitter.name === "action") { hidden(form, "action", submitter.value); }
   }

@@ -80,7 +80,7 @@ def test_the_header_says_the_total_and_the_filter_in_force(operator) -> None:
     stored_alert(1, severity="critical")
     stored_alert(2)
     html = signed_in(operator).get(QUEUE, {"severity": "critical"}).content.decode()
-    assert '<b id="queue-total">1</b> alert match' in html
+    assert '<b id="queue-total">1</b> alert match · status open' in html
     assert "status open (new + claimed) · severity Critical" in html
 
 
