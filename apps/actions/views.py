@@ -166,8 +166,8 @@ def action_reject(request: DeskRequest, pk: int) -> HttpResponse:
 def _undecided(request: DeskRequest, action: Action, error: str) -> HttpResponse:
     """A refused rejection (no reason): the card stays, with its form and why."""
     if request.htmx:
-        context = {"item": selectors.inbox_item(action), "error": error}
-        context["action"] = context["item"].lead
+        item = selectors.inbox_item(action)
+        context = {"item": item, "action": item.lead, "error": error}
         return render(request, "actions/inbox.html#decision", context)
     messages.error(request, error)
     return redirect(safe_next(request, reverse("actions:inbox")))

@@ -328,7 +328,7 @@ def alert_measures(alert: Alert) -> list[Any]:
     """The measures requested in answer to `alert`, newest first — read through the
     alert's reverse relation (actions sit above alerts, which never import them)."""
     return list(
-        alert.actions.select_related("requested_by", "rejected_by", "case").order_by(  # type: ignore[attr-defined]
+        alert.actions.select_related("requested_by", "rejected_by", "case").order_by(
             "-requested_at", "-pk"
         )[:50]
     )

@@ -264,10 +264,12 @@ def test_a_batch_executed_on_three_accounts_tells_the_case_once(
     case, _, _ = opened(operator, size=3)
     actions = freeze_for(case, operator)
     with run_on_commit():
+        assert actions[0].batch is not None
         services.batch_approve(batch=actions[0].batch, by=supervisor)
     assert {a.status for a in Action.objects.filter(case=case)} == {Action.Status.EXECUTED}
     # One timeline line per account, but the people following the case hear it once.
     assert case.events.filter(kind=EventKind.ACTION_EXECUTED).count() == 3
     told = Notification.objects.filter(kind=f"case.{EventKind.ACTION_EXECUTED}")
     assert told.count() == told.values("recipient").distinct().count() >= 1
-    assert "the whole request is done" in told.first().title + told.first().body
+    first = told.first()
+    assert first is not None and "the whole request is done" in first.title + first.body

@@ -268,7 +268,7 @@ def test_approving_a_freeze_first_shows_its_reach_and_asks_to_confirm(
     url = reverse("actions:approve", args=[freeze.pk])
     shown = client.post(url, {"next": reverse("actions:inbox")}, headers={"HX-Request": "true"})
     html = shown.content.decode()
-    assert 'id="confirm-accounts"' in html and freeze.account_id in html
+    assert 'id="confirm-accounts"' in html and str(freeze.account_id) in html
     assert "no trading, deposit or withdrawal" in html and 'name="confirmed" value="yes"' in html
     assert "positions and notional are unknown" in html  # no snapshot on the desk: said so
     freeze.refresh_from_db()
@@ -321,7 +321,7 @@ def test_header_home_and_inbox_count_the_same_decisions(operator, supervisor) ->
     from apps.actions.measures import Measure, ReasonCode, Scope
     from tests.factories import ExchangeAccountFactory
 
-    accounts = [ExchangeAccountFactory().account_id for _ in range(3)]
+    accounts = [str(ExchangeAccountFactory().account_id) for _ in range(3)]
     services.action_request(
         by=operator, measure=Measure.FREEZE, scope=Scope.ACCOUNT, account_ids=accounts,
         reason_code=ReasonCode.SELF_TRADE, customer_text="Under review.",

@@ -46,7 +46,9 @@ def test_the_group_count_covers_alerts_beyond_the_page(operator) -> None:
     client = signed_in(operator)
     page = client.get(QUEUE, {"page": 1}).context["queue"]
     assert page.rows[0].alert == first and page.rows[0].members == 2
-    html = client.get("/alerts/group/", {"key": "cluster:C1", "lead": first.pk}).content.decode()
+    html = client.get(
+        "/alerts/group/", {"key": "cluster:C1", "lead": str(first.pk)}
+    ).content.decode()
     assert f'data-id="{later.pk}"' in html and f'data-id="{first.pk}"' not in html
     assert 'data-member-of="cluster:C1"' in html
 
@@ -115,7 +117,8 @@ def test_bulk_by_filter_keeps_each_alerts_own_guard(operator) -> None:
     )
     html = response.content.decode()
     assert "Dismissed 1 alert" in html and "claimed by Nikhil" in html
-    theirs.refresh_from_db(), mine.refresh_from_db()
+    theirs.refresh_from_db()
+    mine.refresh_from_db()
     assert theirs.status == Status.CLAIMED and mine.status == Status.DISMISSED
 
 
