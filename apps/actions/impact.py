@@ -100,7 +100,7 @@ def _positions(impact: Impact, accounts: list[str], symbol: str) -> None:
     frame = table.filter(mask).to_pandas()
     impact.source = f"the last position snapshot of feed window {run.window}" if run else ""
     if not len(frame):
-        impact.note = "The accounts held no open position in that snapshot."
+        impact.note = f"No open position in {impact.source}."
         return
     latest = frame.sort_values("ts").groupby(["account_id", "symbol"], sort=True).tail(1)
     impact.positions = [
