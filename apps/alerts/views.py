@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
-from apps.alerts import explain, grouping, quality, selectors, services
+from apps.alerts import alert_page, explain, grouping, quality, selectors, services
 from apps.alerts.models import (
     Alert,
     Category,
@@ -240,13 +240,13 @@ def alert_detail(request: DeskRequest, pk: int) -> HttpResponse:
         {
             "alert": alert,
             "now": timezone.now(),
-            "accounts": selectors.alert_accounts(alert),
-            "related": selectors.alerts_on_same_accounts(alert),
-            "evidence": selectors.evidence_blocks(alert.evidence),
+            "accounts": alert_page.alert_accounts(alert),
+            "related": alert_page.alerts_on_same_accounts(alert),
+            "evidence": alert_page.evidence_blocks(alert.evidence),
             "why": why,
             "explained": explained,
             "behind": rows_behind(alert),
-            "measures": selectors.alert_measures(alert),
+            "measures": alert_page.alert_measures(alert),
             "history": history_entries(alert)[:8],
             "can_work": has_role(request.user, *WORKING_ROLES),
             "dismiss_reasons": DismissReason.choices,
