@@ -239,6 +239,10 @@ def action_new(request: DeskRequest) -> HttpResponse:
 
 
 def _requested(request: DeskRequest, actions: list[Action]) -> HttpResponse:
+    """Flows end where the work is: a measure asked for a case goes back to the case
+    (whose timeline shows it and polls its fate); otherwise to what was made."""
+    if actions[0].case_id is not None:
+        return redirect("cases:detail", pk=actions[0].case_id)
     if len(actions) > 1:
         return redirect(f"{reverse('actions:list')}?requested_by={request.user.get_username()}")
     return redirect("actions:detail", pk=actions[0].pk)

@@ -6,6 +6,7 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from apps.accounts.models import ExchangeAccount
+from apps.actions.impact import needs_confirmation
 from apps.actions.measures import Measure
 from apps.actions.models import Action, ActionAttempt, Restriction, restriction_active
 from apps.alerts.models import Alert
@@ -32,7 +33,9 @@ def stalled_action_ids(*, now: datetime | None = None) -> list[int]:
 
 
 def _actions() -> QuerySet[Action]:
-    return Action.objects.select_related("account__cluster", "requested_by", "approved_by", "lifts")
+    return Action.objects.select_related(
+        "account__cluster", "requested_by", "approved_by", "rejected_by", "lifts"
+    )
 
 
 def action_for_page(pk: int) -> Action | None:
@@ -63,10 +66,20 @@ class InboxItem:
     def account_ids(self) -> list[str]:
         return [a.account_id for a in self.actions if a.account_id]
 
+    @property
+    def heavy(self) -> bool:
+        """Approving it shows its reach first and asks for a confirmation."""
+        return needs_confirmation(self.lead)
+
 
 def approval_inbox() -> list[InboxItem]:
+    """Every decision waiting, oldest first: a batch (one request on a cluster) is one."""
     waiting = (
-        _actions().filter(status=Action.Status.AWAITING_APPROVAL).order_by("requested_at", "pk")
+        _actions()
+        .select_related("case")
+        .prefetch_related(Prefetch("alerts", queryset=Alert.objects.defer("evidence")))
+        .filter(status=Action.Status.AWAITING_APPROVAL)
+        .order_by("requested_at", "pk")
     )
     items: dict[Any, InboxItem] = {}
     for action in waiting[:2000]:
@@ -87,8 +100,33 @@ def recent_failures(*, days: int = 3) -> list[Action]:
     )
 
 
+def inbox_item(action: Action) -> InboxItem:
+    """The decision `action` belongs to (its whole batch), as the inbox shows it."""
+    for item in approval_inbox():
+        if action.pk in {a.pk for a in item.actions}:
+            return item
+    return InboxItem(action, [action])
+
+
+@dataclass(frozen=True)
+class Waiting:
+    decisions: int  # what a supervisor answers: a batch is one
+    actions: int  # one per account
+
+
+def approvals_waiting() -> Waiting:
+    """The one count of approvals waiting: the header, the home page and the inbox all
+    show this, so they never disagree (a request on 5 accounts is 1 decision, 5 actions)."""
+    figures = Action.objects.filter(status=Action.Status.AWAITING_APPROVAL).aggregate(
+        actions=Count("pk"),
+        batches=Count("batch", distinct=True),
+        single=Count("pk", filter=Q(batch__isnull=True)),
+    )
+    return Waiting(figures["batches"] + figures["single"], figures["actions"])
+
+
 def waiting_count() -> int:
-    return Action.objects.filter(status=Action.Status.AWAITING_APPROVAL).count()
+    return approvals_waiting().decisions
 
 
 @dataclass(frozen=True)

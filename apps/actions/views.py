@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET, require_POST
 from apps.accounts.models import ExchangeAccount
 from apps.actions import selectors, services
 from apps.actions.export import actions_csv
+from apps.actions.impact import approval_impact, needs_confirmation
 from apps.actions.measures import Measure, ReasonCode, Scope
 from apps.actions.models import Action
 from apps.actions.request_views import tell_unsent
@@ -95,7 +96,11 @@ def approval_inbox(request: DeskRequest) -> HttpResponse:
     return render(
         request,
         "actions/inbox.html",
-        {"items": selectors.approval_inbox(), "failures": selectors.recent_failures()},
+        {
+            "items": selectors.approval_inbox(),
+            "failures": selectors.recent_failures(),
+            "waiting": selectors.approvals_waiting(),
+        },
     )
 
 
@@ -119,10 +124,32 @@ def _decided(
     return redirect(safe_next(request, reverse("actions:detail", args=[action.pk])))
 
 
+def _confirm(request: DeskRequest, action: Action) -> HttpResponse:
+    """A freeze, a liquidation or a symbol- / platform-wide measure: first its reach,
+    then a second, deliberate click (apps/actions/impact.py)."""
+    item = selectors.inbox_item(action)
+    context = {
+        "item": item,
+        "action": item.lead,
+        "impact": approval_impact(item.actions),
+        "next": safe_next(request, reverse("actions:inbox")),
+    }
+    if request.htmx:
+        return render(request, "actions/_confirm.html", context)
+    return render(request, "actions/confirm.html", context)
+
+
 @role_required(Role.SUPERVISOR)
 @require_POST
 def action_approve(request: DeskRequest, pk: int) -> HttpResponse:
     action = get_action_for_user(request, pk)
+    if (
+        needs_confirmation(action)
+        and action.status == Action.Status.AWAITING_APPROVAL
+        and action.requested_by_id != request.user.pk  # the service refuses it anyway
+        and request.POST.get("confirmed") != "yes"
+    ):
+        return _confirm(request, action)
     try:
         with services.noting_unsent() as unsent:
             if request.POST.get("whole_batch") and action.batch:
@@ -145,8 +172,20 @@ def action_reject(request: DeskRequest, pk: int) -> HttpResponse:
         else:
             services.action_reject(action=action, by=request.user, reason=reason)
     except services.ActionError as error:
+        if action.status == Action.Status.AWAITING_APPROVAL:
+            return _undecided(request, action, str(error))
         return _decided(request, action, str(error))
     return _decided(request, action)
+
+
+def _undecided(request: DeskRequest, action: Action, error: str) -> HttpResponse:
+    """A refused rejection (no reason): the card stays, with its form and why."""
+    if request.htmx:
+        item = selectors.inbox_item(action)
+        context = {"item": item, "action": item.lead, "error": error}
+        return render(request, "actions/inbox.html#decision", context)
+    messages.error(request, error)
+    return redirect(safe_next(request, reverse("actions:inbox")))
 
 
 @role_required(Role.SUPERVISOR)

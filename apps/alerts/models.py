@@ -37,6 +37,9 @@ class Severity(models.TextChoices):
 
 # Urgency rank: higher is more urgent; stored on the row so the queue can sort by it.
 SEVERITY_RANK = {Severity.CRITICAL: 4, Severity.HIGH: 3, Severity.MEDIUM: 2, Severity.LOW: 1}
+# The queue's order: severity first (a critical alert due in 14 minutes goes before a low one
+# due in 2), then the SLA due within a severity, then age. The indexes below follow it.
+URGENCY = ("-severity_rank", "sla_due_at", "id")
 
 
 def sla_for(severity: str) -> timedelta:
@@ -145,27 +148,37 @@ class Alert(models.Model):
     history = HistoricalRecords(bases=[HistoryStamp], excluded_fields=["evidence"])
 
     class Meta:
-        ordering = ["sla_due_at", "-severity_rank", "id"]
+        ordering = list(URGENCY)
         indexes = [
             # The open queue in urgency order: a small slice of the table.
             models.Index(
-                "sla_due_at",
                 models.F("severity_rank").desc(),
+                "sla_due_at",
                 "id",
-                name="alert_open_queue",
+                name="alert_open_by_urgency",
                 condition=models.Q(status__in=["new", "claimed"]),
             ),
             # The same order over every status ("all", and statuses with no index of their own).
             models.Index(
-                "sla_due_at", models.F("severity_rank").desc(), "id", name="alert_urgency"
+                models.F("severity_rank").desc(), "sla_due_at", "id", name="alert_by_urgency"
             ),
             models.Index(
-                "status", "sla_due_at", models.F("severity_rank").desc(), "id", name="alert_status"
+                "status",
+                models.F("severity_rank").desc(),
+                "sla_due_at",
+                "id",
+                name="alert_status_by_urgency",
             ),
             models.Index(fields=["severity", "sla_due_at"], name="alert_severity"),
-            models.Index(fields=["category", "sla_due_at"], name="alert_category"),
-            models.Index(fields=["symbol", "sla_due_at"], name="alert_symbol"),
-            models.Index(fields=["assignee", "sla_due_at"], name="alert_assignee"),
+            models.Index(
+                "category", models.F("severity_rank").desc(), "sla_due_at", name="alert_category_u"
+            ),
+            models.Index(
+                "symbol", models.F("severity_rank").desc(), "sla_due_at", name="alert_symbol_u"
+            ),
+            models.Index(
+                "assignee", models.F("severity_rank").desc(), "sla_due_at", name="alert_assignee_u"
+            ),
             models.Index(fields=["detected_at"], name="alert_detected"),
             models.Index(fields=["rule", "status"], name="alert_rule"),
         ]

@@ -6,13 +6,23 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.db import connection
-from django.db.models import Count, DateTimeField, ExpressionWrapper, F, Q, QuerySet, Value
+from django.db.models import (
+    Count,
+    DateTimeField,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    Q,
+    QuerySet,
+    Value,
+)
 from django.utils import timezone
 
-from apps.accounts.models import ExchangeAccount
-from apps.alerts.explain import EXPLAIN
+from apps.alerts.grouping import QueueRow, group_rows
 from apps.alerts.models import (
     OPEN_STATUSES,
+    SEVERITY_RANK,
+    URGENCY,
     Alert,
     AlertAccount,
     Category,
@@ -22,7 +32,7 @@ from apps.alerts.models import (
     sla_breached,
 )
 
-QUEUE_ORDER = ("sla_due_at", "-severity_rank", "id")
+QUEUE_ORDER = URGENCY
 PAGE_SIZE = 50
 # Counting a filter that matches most of a million rows costs more than it tells: the
 # counts look at no more than this many alerts, and say "+" when there were more.
@@ -109,8 +119,13 @@ class QueueFilters:
             alerts = alerts.filter(status=self.status)
         if self.reason:
             alerts = alerts.filter(dismiss_reason=self.reason)
-        exact = {"severity": self.severity, "category": self.category, "symbol": self.symbol}
+        exact = {"category": self.category, "symbol": self.symbol}
         alerts = alerts.filter(**{name: value for name, value in exact.items() if value})
+        if self.severity:
+            # By rank, the column every urgency index starts with after its prefix: the
+            # planner then finds e.g. "category X, severity critical" as one index range
+            # instead of walking the category's rows to filter them (820 ms -> 1 ms).
+            alerts = alerts.filter(severity_rank=SEVERITY_RANK[Severity(self.severity)])
         if self.rule:
             alerts = alerts.filter(rule=self.rule)
         if self.account:
@@ -143,6 +158,34 @@ class QueueFilters:
                ("until", self.until)) if t}  # fmt: skip
         named = (("rule", self.rule), ("reason", self.reason), ("sla", self.sla), *utc.items())
         return [(n, v) for n, v in named if v]
+
+    def in_force(self) -> list[str]:
+        """The filter in words, as the queue's header says it."""
+        status = dict(STATUS_CHOICES).get(self.status, self.status)
+        words = [f"status {str(status).lower()}"]
+        labels = {
+            "severity": dict(Severity.choices).get(self.severity, ""),
+            "category": dict(Category.choices).get(self.category, ""),
+            "symbol": self.symbol,
+            "rule": self.rule,
+            "account": self.account,
+            "assignee": {"me": "mine", "none": "unassigned", "offered": "offered to me"}.get(
+                self.assignee, self.assignee
+            ),
+            "detected": {"1h": "last hour", "24h": "last 24 h", "7d": "last 7 days"}.get(
+                self.within, ""
+            ),
+        }
+        words += [f"{name} {value}" for name, value in labels.items() if value]
+        if self.reason:
+            words.append(f"dismissed as {self.reason}")
+        if self.sla:
+            words.append({"due": "SLA due", "missed": "SLA missed"}.get(self.sla, self.sla))
+        if self.since:
+            words.append(f"since {self.since:%Y-%m-%d %H:%M}")
+        if self.until:
+            words.append(f"until {self.until:%Y-%m-%d %H:%M}")
+        return words
 
     def query_string(self, **changes: str) -> str:
         from urllib.parse import urlencode
@@ -184,10 +227,26 @@ class QueuePage:
     page: int
     has_next: bool
     now: datetime
+    rows: list[QueueRow] = field(default_factory=list)
+    grouped: bool = False
+
+    @property
+    def total(self) -> int:
+        """Alerts matching the filters (counted up to COUNT_CAP, see `capped`)."""
+        if self.filters.severity:
+            return next(c.count for c in self.counts if c.severity == self.filters.severity)
+        return sum(c.count for c in self.counts)
+
+    @property
+    def capped(self) -> bool:
+        return any(c.capped for c in self.counts)
 
 
-def queue_page(filters: QueueFilters, *, page: int = 1, size: int = PAGE_SIZE) -> QueuePage:
-    """One page of the queue, most urgent first; a fixed number of queries whatever the page."""
+def queue_page(
+    filters: QueueFilters, *, page: int = 1, size: int = PAGE_SIZE, grouped: bool = True
+) -> QueuePage:
+    """One page of the queue, most urgent first; a fixed number of queries whatever the page.
+    Grouped, the alerts of one cluster or incident on the page fold into one row."""
     page = max(1, page)
     base = filters.apply(Alert.objects.all())
     order: list[Any] = list(QUEUE_ORDER)
@@ -195,15 +254,19 @@ def queue_page(filters: QueueFilters, *, page: int = 1, size: int = PAGE_SIZE) -
         # A time window is best found through the detected_at index and then sorted;
         # ordering by the bare column tempts the planner to walk the whole urgency index
         # looking for recent rows (400 ms on a million alerts, against 30 ms).
-        order[0] = ExpressionWrapper(F("sla_due_at") + Value(timedelta(0)), DateTimeField())
+        order[0] = ExpressionWrapper(F("severity_rank") + Value(0), IntegerField()).desc()
+        order[1] = ExpressionWrapper(F("sla_due_at") + Value(timedelta(0)), DateTimeField())
     rows = list(
         base.select_related("assignee")
         .defer("evidence", "metrics")
         .order_by(*order)[(page - 1) * size : page * size + 1]
     )
     now = timezone.now()
+    shown = rows[:size]
     return QueuePage(
-        alerts=rows[:size],
+        alerts=shown,
+        rows=group_rows(shown, base) if grouped else [QueueRow(a) for a in shown],
+        grouped=grouped,
         filters=filters,
         counts=severity_counts(filters),
         breached=breached_count(now),
@@ -261,67 +324,3 @@ def queue_summary(user: Any) -> QueueSummary:
         my_breached=Count("id", filter=mine & late),
     )
     return QueueSummary(**figures)
-
-
-# --- one alert ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class AccountRow:
-    account_id: str
-    account: ExchangeAccount | None  # None: not loaded in the desk (yet)
-    primary: bool
-
-
-def alert_accounts(alert: Alert) -> list[AccountRow]:
-    known = ExchangeAccount.objects.select_related("cluster").in_bulk(alert.accounts)
-    return [
-        AccountRow(account_id, known.get(account_id), position == 0)
-        for position, account_id in enumerate(alert.accounts)
-    ]
-
-
-def alerts_on_same_accounts(alert: Alert, *, limit: int = 20) -> list[Alert]:
-    if not alert.accounts:
-        return []
-    return list(
-        Alert.objects.filter(
-            pk__in=AlertAccount.objects.filter(account_id__in=alert.accounts).values("alert_id")
-        )
-        .exclude(pk=alert.pk)
-        .select_related("assignee")
-        .defer("evidence", "metrics")
-        .order_by("-detected_at", "-id")[:limit]
-    )
-
-
-@dataclass(frozen=True)
-class EvidenceBlock:
-    """One key of the evidence, shaped for reading: ids, a table of rows, or key/values."""
-
-    name: str
-    kind: str  # "ids", "rows", "pairs", "value"
-    ids: list[Any] = field(default_factory=list)
-    columns: list[str] = field(default_factory=list)
-    rows: list[list[Any]] = field(default_factory=list)
-    pairs: list[tuple[str, Any]] = field(default_factory=list)
-    value: Any = None
-
-
-def evidence_blocks(evidence: dict[str, Any]) -> list[EvidenceBlock]:
-    blocks = []
-    for name, value in evidence.items():
-        if name == EXPLAIN:
-            continue  # shown as "Why this alert"
-        title = name.replace("_", " ")
-        if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
-            columns = list(dict.fromkeys(key for row in value for key in row))
-            rows = [[row.get(column, "") for column in columns] for row in value]
-            blocks.append(EvidenceBlock(title, "rows", columns=columns, rows=rows))
-        elif isinstance(value, list):
-            blocks.append(EvidenceBlock(title, "ids", ids=value))
-        elif isinstance(value, dict):
-            blocks.append(EvidenceBlock(title, "pairs", pairs=list(value.items())))
-        else:
-            blocks.append(EvidenceBlock(title, "value", value=value))
-    return blocks

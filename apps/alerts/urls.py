@@ -6,6 +6,7 @@ app_name = "alerts"
 urlpatterns = [
     path("", views.queue, name="queue"),
     path("act/", views.queue_act, name="act"),
+    path("group/", views.queue_group, name="group"),
     path("claim-next/", views.claim_next, name="claim_next"),
     path("quality/", views.rule_quality, name="quality"),
     path("rejected/", views.rejected_list, name="rejected"),

@@ -5,6 +5,7 @@ from datetime import timedelta
 from urllib.parse import urlencode
 
 from django.contrib import messages
+from django.db.models import QuerySet
 from django.http import HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -12,7 +13,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
-from apps.alerts import explain, quality, selectors, services
+from apps.alerts import alert_page, explain, grouping, quality, selectors, services
 from apps.alerts.models import (
     Alert,
     Category,
@@ -52,8 +53,10 @@ def _page_number(value: str | None) -> int:
 
 
 def _queue_context(request: DeskRequest, filters: selectors.QueueFilters, page: int) -> dict:
+    grouped = request.GET.get("group", request.POST.get("group", "on")) != "off"
     return {
-        "queue": selectors.queue_page(filters, page=page),
+        "queue": selectors.queue_page(filters, page=page, grouped=grouped),
+        "grouped": grouped,
         "query": filters.query_string(),
         "kept_filters": filters.kept(),
         "can_work": has_role(request.user, *WORKING_ROLES),
@@ -80,46 +83,107 @@ ACTIONS = ("claim", "release", "dismiss", "escalate")
 @role_required(*WORKING_ROLES)
 @require_POST
 def queue_act(request: DeskRequest) -> HttpResponse:
-    """Claim, release, dismiss or escalate the selected alerts, each through its service."""
+    """Claim, release, dismiss or escalate the picked alerts, the picked groups, or every
+    open alert matching the filter in force — all through `services.alerts_bulk`."""
     action = request.POST.get("action", "")
     filters = selectors.QueueFilters.from_query(
         QueryDict(request.POST.get("filters", "")), request.user
     )
     page = _page_number(request.POST.get("page"))
-    ids = [int(i) for i in request.POST.getlist("ids") if i.isdigit()]
+    among, open_only = _picked(request, filters)
     if action not in ACTIONS:
         messages.error(request, "Unknown action.")
-    elif not ids:
+    elif among is None:
         messages.error(request, "Select at least one alert (x), or move to one (j / k).")
     else:
-        _act_on_many(request, action, ids)
+        _act_on_many(request, action, among, open_only)
     if request.htmx:
         return render(request, "alerts/queue.html#queue", _queue_context(request, filters, page))
     query = filters.query_string()
     return redirect(reverse("alerts:queue") + (f"?{query}" if query else ""))
 
 
-def _act_on_many(request: DeskRequest, action: str, ids: list[int]) -> None:
-    by = _user(request)
-    done, refused = [], []
-    for alert in Alert.objects.filter(pk__in=ids).order_by("sla_due_at", "id"):
-        try:
-            _act(request, action, alert, by)
-            done.append(alert.pk)
-        except AlertError as error:
-            refused.append(str(error))
+def _picked(
+    request: DeskRequest, filters: selectors.QueueFilters
+) -> tuple[QuerySet[Alert] | None, bool]:
+    """What the operator picked: every alert matching the filter, whole groups, or ids."""
+    matching = filters.apply(Alert.objects.all())
+    if request.POST.get("scope") == "filter":
+        return matching, True
+    groups = [key for key in request.POST.getlist("groups") if key]
+    ids = [int(i) for i in request.POST.getlist("ids") if i.isdigit()]
+    if not groups and not ids:
+        return None, True
+    picked = Alert.objects.filter(pk__in=ids)
+    for key in groups:
+        picked = picked | Alert.objects.filter(
+            pk__in=grouping.group_alerts(matching, key).values("pk")
+        )
+    return picked, not ids
+
+
+def _act_on_many(
+    request: DeskRequest, action: str, among: QuerySet[Alert], open_only: bool
+) -> None:
+    post = request.POST
+    try:
+        outcome = services.alerts_bulk(
+            among=among,
+            action=action,
+            by=_user(request),
+            reason=post.get("reason", ""),
+            note=post.get("note", ""),
+            open_only=open_only,
+        )
+    except AlertError as error:
+        messages.error(request, str(error))
+        return
     past = {"claim": "Claimed", "release": "Released", "dismiss": "Dismissed"}.get(
         action, "Escalated"
     )
+    done = outcome.done
     if done:
+        shown = ", ".join(f"#{pk}" for pk in done[:12]) + (" …" if len(done) > 12 else "")
         messages.success(
-            request,
-            f"{past} {len(done)} alert{'s' if len(done) != 1 else ''}: "
-            + ", ".join(f"#{pk}" for pk in done)
-            + ".",
+            request, f"{past} {len(done)} alert{'s' if len(done) != 1 else ''}: {shown}."
         )
-    for problem in refused:
+    for problem in outcome.refused[:5]:
         messages.error(request, problem)
+    if len(outcome.refused) > 5:
+        messages.error(request, f"… and {len(outcome.refused) - 5} more refused.")
+    if outcome.remaining:
+        messages.warning(
+            request,
+            f"{outcome.remaining} more alerts still match; one request works at most "
+            f"{services.BULK_LIMIT}. Run it again to go on.",
+        )
+    if not done and not outcome.refused:
+        messages.info(request, "Nothing to do: no open alert matches.")
+
+
+@role_required(*STAFF_ROLES)
+@require_GET
+def queue_group(request: DeskRequest) -> HttpResponse:
+    """The alerts of one group under the filters in force (the row's expansion)."""
+    filters = selectors.QueueFilters.from_query(request.GET, request.user)
+    key = request.GET.get("key", "")
+    lead = _page_number(request.GET.get("lead"))  # shown already, as the group's row
+    members = list(
+        grouping.group_alerts(filters.apply(Alert.objects.all()), key)
+        .exclude(pk=lead)
+        .select_related("assignee")
+        .defer("evidence", "metrics")[: grouping.MEMBERS]
+    )
+    return render(
+        request,
+        "alerts/queue.html#members",
+        {
+            "members": members,
+            "key": key,
+            "now": timezone.now(),
+            "can_work": has_role(request.user, *WORKING_ROLES),
+        },
+    )
 
 
 def _act(request: DeskRequest, action: str, alert: Alert, by: User) -> Alert:
@@ -177,12 +241,13 @@ def alert_detail(request: DeskRequest, pk: int) -> HttpResponse:
         {
             "alert": alert,
             "now": timezone.now(),
-            "accounts": selectors.alert_accounts(alert),
-            "related": selectors.alerts_on_same_accounts(alert),
-            "evidence": selectors.evidence_blocks(alert.evidence),
+            "accounts": alert_page.alert_accounts(alert),
+            "related": alert_page.alerts_on_same_accounts(alert),
+            "evidence": alert_page.evidence_blocks(alert.evidence),
             "why": why,
             "explained": explained,
             "behind": rows_behind(alert),
+            "measures": alert_page.alert_measures(alert),
             "history": history_entries(alert)[:8],
             "can_work": has_role(request.user, *WORKING_ROLES),
             "dismiss_reasons": DismissReason.choices,

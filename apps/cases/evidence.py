@@ -12,6 +12,7 @@ import pyarrow.parquet as pq
 from django.utils.safestring import SafeString
 
 from apps.alerts.models import Alert
+from apps.cases.timeline import Timeline, evidence_timeline
 from apps.desk.charts import Series, bar_chart, line_chart
 from apps.detection.feed import read_table, table_path
 from apps.detection.models import DetectionRun
@@ -38,6 +39,7 @@ class Evidence:
     pnl_chart: SafeString | str = ""
     volume_chart: SafeString | str = ""
     note: str = ""
+    timeline: Timeline | None = None
 
 
 def _ids(alerts: Iterable[Alert], key: str) -> list[str]:
@@ -83,8 +85,13 @@ def case_evidence(alerts: list[Alert], accounts: list[str]) -> Evidence:
 
 
 def alert_evidence(alert: Alert) -> Evidence:
-    """The trades and orders one alert names, read from the feed window (no charts)."""
-    return _feed_rows(_ids([alert], "trade_ids"), _ids([alert], "order_ids"))[0]
+    """The trades and orders one alert names, read from the feed window, and their
+    timeline over the contract's mark price (apps/cases/timeline.py)."""
+    trade_ids, order_ids = _ids([alert], "trade_ids"), _ids([alert], "order_ids")
+    evidence, folder = _feed_rows(trade_ids, order_ids)
+    if folder is not None:
+        evidence.timeline = evidence_timeline(alert, folder, order_ids, trade_ids)
+    return evidence
 
 
 def _feed_rows(trade_ids: list[str], order_ids: list[str]) -> tuple[Evidence, Path | None]:

@@ -157,6 +157,6 @@ def case_measures(case: Case) -> list[Any]:
     through the case's reverse relation: actions sit above cases, which never import them."""
     return list(
         case.actions.select_related(
-            "account__cluster", "requested_by", "approved_by", "lifts"
+            "account__cluster", "requested_by", "approved_by", "rejected_by", "lifts"
         ).order_by("-requested_at", "-pk")[:100]
     )

@@ -136,7 +136,12 @@ def case_new(request: DeskRequest) -> HttpResponse:
 @role_required(*STAFF_ROLES)
 @require_GET
 def case_detail(request: DeskRequest, pk: int) -> HttpResponse:
-    case = case_for(request, pk)
+    return _case_page(request, case_for(request, pk))
+
+
+def _case_page(
+    request: DeskRequest, case: Case, *, kept_note: str = "", status: int = 200
+) -> HttpResponse:
     live = {"events": selectors.case_events(case), "actions": selectors.case_measures(case)}
     if request.htmx and request.GET.get("part") == "live":
         # The timeline, status and measures, polled: a measure decided or carried out
@@ -161,7 +166,9 @@ def case_detail(request: DeskRequest, pk: int) -> HttpResponse:
             .distinct()
             .order_by("username"),
             "alert_urls": {a.pk: selectors.alert_url(a.pk) for a in page.alerts},
+            "kept_note": kept_note,
         },
+        status=status,
     )
 
 
@@ -188,11 +195,10 @@ def case_move(request: DeskRequest, pk: int) -> HttpResponse:
 @require_POST
 def case_note(request: DeskRequest, pk: int) -> HttpResponse:
     case = case_for(request, pk, change=True)
-    _attempt(
-        request,
-        lambda: services.case_note(case=case, by=request.user, text=request.POST.get("text", "")),
-        "",
-    )
+    text = request.POST.get("text", "")
+    if not _attempt(request, lambda: services.case_note(case=case, by=request.user, text=text), ""):
+        # Refused: the same page, the text still in the box, the reason above it.
+        return _case_page(request, case, kept_note=text, status=400)
     return redirect(reverse("cases:detail", args=[case.pk]) + "#timeline-end")
 
 
@@ -279,6 +285,12 @@ def alert_escalate(request: DeskRequest, alert_id: int) -> HttpResponse:
 @role_required(*INBOX_ROLES)
 @require_GET
 def escalation_inbox(request: DeskRequest) -> HttpResponse:
+    return _inbox_page(request)
+
+
+def _inbox_page(
+    request: DeskRequest, *, kept: dict | None = None, status: int = 200
+) -> HttpResponse:
     state = request.GET.get("state", "open")
     since, until = _instant(request, "since"), _instant(request, "until")
     target = request.GET.get("target", "")
@@ -293,7 +305,9 @@ def escalation_inbox(request: DeskRequest) -> HttpResponse:
             "state": state,
             "window": (target, since, until) if since or until or target else None,
             "answerable": {e.pk for e in escalations if can_answer_escalation(request.user, e)},
+            "kept": kept or {},
         },
+        status=status,
     )
 
 
@@ -313,13 +327,13 @@ def escalation_acknowledge(request: DeskRequest, pk: int) -> HttpResponse:
 @require_POST
 def escalation_reply(request: DeskRequest, pk: int) -> HttpResponse:
     escalation = escalation_for(request, pk)
-    _attempt(
+    text = request.POST.get("text", "")
+    sent = _attempt(
         request,
-        lambda: services.escalation_reply(
-            escalation=escalation, by=request.user, text=request.POST.get("text", "")
-        ),
+        lambda: services.escalation_reply(escalation=escalation, by=request.user, text=text),
         "Reply sent.",
     )
-    if escalation.case_id:
-        return redirect("cases:detail", pk=escalation.case_id)
-    return redirect("cases:inbox")
+    if not sent:  # refused: the inbox again, the reply still typed, the reason shown
+        return _inbox_page(request, kept={"pk": escalation.pk, "text": text}, status=400)
+    # Replying is inbox work: stay in the inbox, on the escalation answered.
+    return redirect(safe_next(request, reverse("cases:inbox")))

@@ -4,7 +4,11 @@
   "use strict";
   var keys = (window.riskdesk = window.riskdesk || { keys: {} }).keys;
   var selected = new Set();
+  var matching = false; // "select all matching the filter" (not only this page)
+  var expanded = new Set(); // group keys whose members are shown
+  var afterAction = null; // where the cursor goes once the list comes back after an action
   var cursorId = null;
+  var cursorIndex = 0;
   var offset = 0; // server clock minus ours, so countdowns agree with the server
 
   function rows() { return Array.prototype.slice.call(document.querySelectorAll("#queue tbody tr[data-id]")); }
@@ -34,26 +38,49 @@
     setCursor(all[next]);
   }
 
+  function matchingText() {
+    var total = document.getElementById("queue-total");
+    var force = document.getElementById("in-force");
+    return "all " + (total ? total.textContent : "") + " alerts matching the filter";
+  }
+
+  function groupsPicked() {
+    return rows().some(function (r) { return r.dataset.group && selected.has(r.dataset.id); });
+  }
+
   function describeSelection() {
     var label = document.getElementById("selection");
-    var text = selected.size
-      ? selected.size + " alert" + (selected.size === 1 ? "" : "s") + " selected"
+    var text = matching ? "Selected: " + matchingText() + " (not only this page)"
+      : selected.size
+      ? selected.size + (groupsPicked() ? " rows selected (a group row counts all its alerts)" : " alert" + (selected.size === 1 ? "" : "s") + " selected")
       : "No alert selected — actions apply to the highlighted row";
     if (label) { label.textContent = text; }
     document.querySelectorAll("[data-count]").forEach(function (el) {
-      el.textContent = selected.size ? selected.size + " alert" + (selected.size === 1 ? "" : "s") : "alert #" + (cursorId || "—");
+      var row = cursorRow();
+      el.textContent = matching ? matchingText()
+        : selected.size ? selected.size + (groupsPicked() ? " rows" : " alert" + (selected.size === 1 ? "" : "s"))
+        : row && row.dataset.group ? "the highlighted group (" + row.dataset.group.replace(":", " ") + ")"
+        : "alert #" + (cursorId || "—");
     });
   }
 
   function restore() {
     rows().forEach(function (row) {
-      var box = row.querySelector("input[name=ids]");
+      var box = row.querySelector("input[type=checkbox]");
       if (box) { box.checked = selected.has(row.dataset.id); }
       row.classList.toggle("picked", selected.has(row.dataset.id));
     });
+    var all = document.getElementById("select-matching");
+    if (all) { all.checked = matching; }
     var row = cursorRow();
     if (row) { row.classList.add("cursor"); row.setAttribute("aria-current", "true"); }
-    else if (rows().length) { setCursor(rows()[0]); }
+    else if (rows().length) { setCursor(rows()[Math.min(cursorIndex, rows().length - 1)]); }
+    if (cursorRow()) { cursorIndex = rows().indexOf(cursorRow()); }
+    document.querySelectorAll("#queue [data-group-toggle]").forEach(function (button) {
+      var open = expanded.has(button.dataset.groupToggle);
+      button.setAttribute("aria-expanded", open ? "true" : "false");
+      button.firstChild.textContent = button.firstChild.textContent.replace(/^[▸▾]/, open ? "▾" : "▸");
+    });
     var queue = document.getElementById("queue");
     if (queue && queue.dataset.now) { offset = Date.parse(queue.dataset.now) - Date.now(); }
     describeSelection();
@@ -77,7 +104,17 @@
   // in a field too: htmx does not send the button of a keyboard-made submit.
   function prepare(form, submitter) {
     form.querySelectorAll("input[data-transient]").forEach(function (el) { el.remove(); });
-    if (!selected.size && cursorId) { hidden(form, "ids", cursorId); }
+    var row = cursorRow();
+    if (!selected.size && !matching && row) {
+      if (row.dataset.group) { hidden(form, "groups", row.dataset.group); } else { hidden(form, "ids", cursorId); }
+    }
+    // The cursor goes on to the next row this action leaves in place.
+    var all = rows(), index = all.indexOf(row);
+    afterAction = null;
+    for (var i = index + 1; i < all.length && !matching; i++) {
+      var inGroup = row && row.dataset.group && all[i].dataset.memberOf === row.dataset.group;
+      if (!selected.has(all[i].dataset.id) && !inGroup) { afterAction = all[i].dataset.id; break; }
+    }
     if (submitter && submitter.name === "action") { hidden(form, "action", submitter.value); }
   }
 
@@ -99,6 +136,25 @@
     dialog.showModal();
     var first = dialog.querySelector("select, textarea");
     if (first) { first.focus(); }
+  }
+
+  function showGroup(key, open) {
+    var lead = document.querySelector('#queue tr[data-group="' + key + '"]');
+    document.querySelectorAll('#queue tr[data-member-of="' + key + '"]').forEach(function (r) { r.remove(); });
+    if (!open || !lead) { expanded.delete(key); restore(); return; }
+    expanded.add(key);
+    lead.dataset.open = "1";
+    var button = lead.querySelector("[data-group-toggle]");
+    window.htmx.ajax("GET", button.dataset.url + "&lead=" + lead.dataset.id, { target: lead, swap: "afterend" });
+  }
+
+  function toggleGroup(row, open) {
+    if (!row || !row.dataset.group) {
+      var of = row && row.dataset.memberOf;
+      if (of && open === false) { setCursor(document.querySelector('#queue tr[data-group="' + of + '"]')); showGroup(of, false); }
+      return;
+    }
+    showGroup(row.dataset.group, open === undefined ? !expanded.has(row.dataset.group) : open);
   }
 
   function pad(n) { return (n < 10 ? "0" : "") + n; }
@@ -133,13 +189,21 @@
     setInterval(tick, 1000);
 
     document.body.addEventListener("change", function (event) {
-      if (event.target.matches && event.target.matches("#queue input[name=ids]")) {
-        var id = event.target.value;
+      if (event.target.id === "select-matching") {
+        matching = event.target.checked;
+        if (matching) { selected.clear(); }
+        restore();
+        return;
+      }
+      if (event.target.matches && event.target.matches("#queue input[name=ids], #queue input[name=groups]")) {
+        var id = event.target.closest("tr").dataset.id;
         if (event.target.checked) { selected.add(id); } else { selected.delete(id); }
         restore();
       }
     });
     document.body.addEventListener("click", function (event) {
+      var grouper = event.target.closest && event.target.closest("[data-group-toggle]");
+      if (grouper) { setCursor(grouper.closest("tr")); toggleGroup(grouper.closest("tr")); return; }
       var opener = event.target.closest && event.target.closest("[data-open]");
       if (opener) { openDialog(opener.dataset.open); return; }
       // Open a case (a page of the cases app) from the selection, or the highlighted row.
@@ -152,7 +216,7 @@
       var closer = event.target.closest && event.target.closest("[data-close]");
       if (closer) { closer.closest("dialog").close(); }
       var row = event.target.closest && event.target.closest("#queue tr[data-id]");
-      if (row && event.target.matches("input[name=ids]")) { cursorId = row.dataset.id; }
+      if (row && event.target.matches("input[type=checkbox]")) { cursorId = row.dataset.id; }
     });
     // Capture phase: runs before htmx reads the form's values.
     document.addEventListener("submit", function (event) {
@@ -168,12 +232,21 @@
       // Alerts that left the list (claimed by someone else, dismissed) leave the selection too.
       var present = new Set(rows().map(function (r) { return r.dataset.id; }));
       selected.forEach(function (id) { if (!present.has(id)) { selected.delete(id); } });
+      if (afterAction && present.has(afterAction)) { cursorId = afterAction; }
+      afterAction = null;
       restore();
+      // A refreshed list comes back folded: open again the groups that were open.
+      expanded.forEach(function (key) {
+        var lead = document.querySelector('#queue tr[data-group="' + key + '"]');
+        if (!lead) { expanded.delete(key); }
+        else if (!lead.dataset.open) { showGroup(key, true); }
+      });
     });
     document.body.addEventListener("htmx:beforeSwap", function (event) {
       // After an action the whole selection is done with.
       if (event.detail.requestConfig && event.detail.requestConfig.verb === "post") {
         selected.clear();
+        matching = false;
         document.querySelectorAll("#bulk dialog[open]").forEach(function (d) { d.close(); });
         var dismissNote = document.getElementById("dismiss-note");
         var escalateNote = document.getElementById("escalate-note");
@@ -185,6 +258,9 @@
     keys["j"] = function () { move(1); };
     keys["k"] = function () { move(-1); };
     keys["x"] = function () { toggle(cursorRow()); };
+    keys["l"] = function () { toggleGroup(cursorRow(), true); };
+    keys["h"] = function () { toggleGroup(cursorRow(), false); };
+    keys["a"] = function () { var all = document.getElementById("select-matching"); if (all) { all.click(); } };
     keys["c"] = function () { submit("do-claim"); };
     keys["u"] = function () { submit("do-release"); };
     keys["d"] = function () { openDialog("dismiss-dialog"); };

@@ -23,6 +23,16 @@
   // Pages add their own keys: window.riskdesk.keys["c"] = function () { ... }.
   window.riskdesk = window.riskdesk || { keys: {} };
 
+  // Ctrl+Enter (Cmd+Enter) sends the form being written in, everywhere: a note, a reply,
+  // a reason. requestSubmit runs the form's checks and its htmx handlers like a click.
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Enter" || !(event.ctrlKey || event.metaKey) || event.defaultPrevented) { return; }
+    var field = event.target;
+    if (!typing(field) || !field.form) { return; }
+    event.preventDefault();
+    field.form.requestSubmit();
+  });
+
   document.addEventListener("keydown", function (event) {
     if (event.ctrlKey || event.metaKey || event.altKey) { return; }
     // "/" in an empty search box that already has focus is the shortcut, not a character.

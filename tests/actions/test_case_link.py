@@ -256,3 +256,20 @@ def test_the_audit_export_names_the_case_and_the_alerts(client, operator, audito
     rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
     assert rows[0]["reference"] == freeze.reference
     assert rows[0]["case"] == case.ref and rows[0]["alerts"] == str(alert.pk)
+
+
+def test_a_batch_executed_on_three_accounts_tells_the_case_once(
+    operator, supervisor, run_on_commit
+) -> None:
+    case, _, _ = opened(operator, size=3)
+    actions = freeze_for(case, operator)
+    with run_on_commit():
+        assert actions[0].batch is not None
+        services.batch_approve(batch=actions[0].batch, by=supervisor)
+    assert {a.status for a in Action.objects.filter(case=case)} == {Action.Status.EXECUTED}
+    # One timeline line per account, but the people following the case hear it once.
+    assert case.events.filter(kind=EventKind.ACTION_EXECUTED).count() == 3
+    told = Notification.objects.filter(kind=f"case.{EventKind.ACTION_EXECUTED}")
+    assert told.count() == told.values("recipient").distinct().count() >= 1
+    first = told.first()
+    assert first is not None and "the whole request is done" in first.title + first.body

@@ -49,6 +49,8 @@ def test_a_freeze_posted_from_a_case_page_is_linked_and_its_page_links_back(
     )
     freeze = Action.objects.get()
     assert response.status_code == 302 and freeze.case_id == case.pk
+    # The work is the case: requesting a measure for it ends back on it.
+    assert response["Location"] == reverse("cases:detail", args=[case.pk])
     assert list(freeze.alerts.values_list("pk", flat=True)) == [alert.pk]
 
     page = client.get(reverse("actions:detail", args=[freeze.pk])).content.decode()

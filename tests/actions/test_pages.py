@@ -99,7 +99,9 @@ def test_approving_from_the_inbox_with_htmx_answers_the_decided_fragment(
     freeze = request_one(operator)
     with run_on_commit():
         response = client_for(supervisor).post(
-            reverse("actions:approve", args=[freeze.pk]), headers={"HX-Request": "true"}
+            reverse("actions:approve", args=[freeze.pk]),
+            {"confirmed": "yes"},
+            headers={"HX-Request": "true"},
         )
     assert response.status_code == 200 and "<html" not in response.content.decode()
     assert "Approved, queued" in response.content.decode()
@@ -129,7 +131,9 @@ def test_approving_or_rejecting_never_sends_the_supervisor_to_another_site(
     freeze, ban = request_one(operator), request_one(operator)
     client = client_for(supervisor)
     with run_on_commit():
-        approved = client.post(reverse("actions:approve", args=[freeze.pk]), {"next": elsewhere})
+        approved = client.post(
+            reverse("actions:approve", args=[freeze.pk]), {"next": elsewhere, "confirmed": "yes"}
+        )
     rejected = client.post(
         reverse("actions:reject", args=[ban.pk]), {"reason": "No grounds", "next": elsewhere}
     )
@@ -248,7 +252,85 @@ def test_list_pages_take_a_fixed_number_of_queries(
     for _ in range(30):
         request_one(operator)
     client = client_for(supervisor)
-    with django_assert_max_num_queries(12):
+    # 13: the header counts the approvals waiting (one selector: header, home, inbox).
+    with django_assert_max_num_queries(13):
         assert client.get(reverse("actions:list")).status_code == 200
-    with django_assert_max_num_queries(12):
+    # …and the inbox: its alerts (the evidence links) and the count, read once for both.
+    with django_assert_max_num_queries(14):
         assert client.get(reverse("actions:inbox")).status_code == 200
+
+
+def test_approving_a_freeze_first_shows_its_reach_and_asks_to_confirm(
+    operator, supervisor, run_on_commit
+) -> None:
+    freeze = request_one(operator)
+    client = client_for(supervisor)
+    url = reverse("actions:approve", args=[freeze.pk])
+    shown = client.post(url, {"next": reverse("actions:inbox")}, headers={"HX-Request": "true"})
+    html = shown.content.decode()
+    assert 'id="confirm-accounts"' in html and str(freeze.account_id) in html
+    assert "no trading, deposit or withdrawal" in html and 'name="confirmed" value="yes"' in html
+    assert "positions and notional are unknown" in html  # no snapshot on the desk: said so
+    freeze.refresh_from_db()
+    assert freeze.status == Action.Status.AWAITING_APPROVAL
+    with run_on_commit():
+        client.post(url, {"confirmed": "yes"}, headers={"HX-Request": "true"})
+    freeze.refresh_from_db()
+    assert freeze.status == Action.Status.EXECUTED and freeze.approved_by == supervisor
+
+
+def test_a_light_measure_is_approved_in_one_click(operator, supervisor, run_on_commit) -> None:
+    from apps.actions.measures import Measure, Scope
+
+    ban = request_one(operator, Measure.TRADING_BAN, scope=Scope.SYMBOL, symbol="BTCUSDT")
+    hold = request_one(operator, Measure.WITHDRAWAL_HOLD)
+    client = client_for(supervisor)
+    wide = client.post(reverse("actions:approve", args=[ban.pk]))
+    assert "for every account" in wide.content.decode()  # symbol-wide: confirm first
+    if hold.status == Action.Status.AWAITING_APPROVAL:
+        with run_on_commit():
+            client.post(reverse("actions:approve", args=[hold.pk]))
+        hold.refresh_from_db()
+        assert hold.status != Action.Status.AWAITING_APPROVAL
+
+
+def test_a_blank_rejection_keeps_the_card_and_its_form(operator, supervisor) -> None:
+    freeze = request_one(operator)
+    response = client_for(supervisor).post(
+        reverse("actions:reject", args=[freeze.pk]),
+        {"reason": "  "},
+        headers={"HX-Request": "true"},
+    )
+    html = response.content.decode()
+    assert "Say why you reject it" in html
+    assert "data-reject" in html and reverse("actions:approve", args=[freeze.pk]) in html
+
+
+def test_a_rejected_measure_names_who_rejected_it(operator, supervisor) -> None:
+    freeze = request_one(operator)
+    response = client_for(supervisor).post(
+        reverse("actions:reject", args=[freeze.pk]),
+        {"reason": "Not enough evidence"},
+        headers={"HX-Request": "true"},
+    )
+    assert "Rejected</span> by <strong>Sam" in response.content.decode()
+
+
+def test_header_home_and_inbox_count_the_same_decisions(operator, supervisor) -> None:
+    from apps.actions import services
+    from apps.actions.measures import Measure, ReasonCode, Scope
+    from tests.factories import ExchangeAccountFactory
+
+    accounts = [str(ExchangeAccountFactory().account_id) for _ in range(3)]
+    services.action_request(
+        by=operator, measure=Measure.FREEZE, scope=Scope.ACCOUNT, account_ids=accounts,
+        reason_code=ReasonCode.SELF_TRADE, customer_text="Under review.",
+    )  # fmt: skip
+    request_one(operator)
+    client = client_for(supervisor)
+    inbox = client.get(reverse("actions:inbox")).content.decode()
+    home = client.get("/").content.decode()
+    assert '<b id="inbox-approvals">2</b> decisions waiting (4 account actions)' in inbox
+    assert '<span class="badge" id="header-approvals">2</span>' in inbox
+    assert 'id="home-approvals">2</a>' in home
+    assert '<span class="badge" id="header-approvals">2</span>' in home

@@ -36,7 +36,9 @@ def test_an_approval_with_the_queue_down_is_saved_and_said_so_then_run_by_the_sc
         )
         assert requested.status_code == 302
         freeze = Action.objects.get()
-        approved = client_for(supervisor).post(reverse("actions:approve", args=[freeze.pk]))
+        approved = client_for(supervisor).post(
+            reverse("actions:approve", args=[freeze.pk]), {"confirmed": "yes"}
+        )
         assert approved.status_code == 302
         assert any(QUEUE_DOWN in text for text in told(approved))
         again = client_for(operator).post(

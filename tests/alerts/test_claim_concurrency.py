@@ -67,3 +67,25 @@ def test_sixteen_operators_claim_next_and_each_gets_a_different_alert() -> None:
     assert left == {a.pk for a in ranked[THREADS:]}
     for result in results:
         assert Alert.objects.get(pk=result.pk).assignee == result.assignee
+
+
+def test_operators_bulk_claiming_one_filter_at_once_each_alert_goes_to_one_of_them() -> None:
+    from apps.alerts.services import alerts_bulk
+
+    alerts = [stored_alert(n, severity=("critical", "high", "low")[n % 3]) for n in range(450)]
+    people = [make_person(f"op{i}", "operator") for i in range(THREADS)]
+
+    # Overlapping filters, all at once: chunks lock in one order, so nobody deadlocks, and
+    # every alert is claimed exactly once — the others are told who holds it.
+    results = all_at_once(
+        lambda i: alerts_bulk(among=Alert.objects.all(), action="claim", by=people[i])
+    )
+
+    assert not [r for r in results if isinstance(r, Exception)], results
+    claimed = sum(len(r.done) for r in results)
+    assert claimed == len(alerts)
+    assert Alert.objects.filter(status=Status.CLAIMED).count() == len(alerts)
+    refused = [line for r in results for line in r.refused]
+    assert all("already claimed by" in line for line in refused), refused[:3]
+    history = Alert.history.filter(history_change_reason="claimed").count()
+    assert history == len(alerts)

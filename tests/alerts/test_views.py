@@ -21,18 +21,20 @@ def signed_in(user) -> Client:
     return client
 
 
-def test_the_queue_lists_open_alerts_most_urgent_first(operator) -> None:
+def test_the_queue_lists_open_alerts_by_severity_then_sla_then_age(operator) -> None:
     low = stored_alert(1, severity="low")
     critical = stored_alert(2, severity="critical")
     late = overdue(stored_alert(3, severity="medium"))
+    medium = stored_alert(5, severity="medium")
     alert_dismiss(alert=stored_alert(4), by=operator, reason=DismissReason.DUPLICATE)
     page = signed_in(operator).get(QUEUE).context["queue"]
-    assert page.alerts == [late, critical, low]
+    # A late medium alert waits behind a critical one but goes before a medium one due later.
+    assert page.alerts == [critical, late, medium, low]
     assert page.breached == 1
     assert {c.severity: c.count for c in page.counts} == {
         "critical": 1,
         "high": 0,
-        "medium": 1,
+        "medium": 2,
         "low": 1,
     }
 
@@ -91,8 +93,9 @@ def test_the_queue_page_costs_a_fixed_number_of_queries(operator) -> None:
             alert_claim(alert=alert, by=operator)
     assert count() == few
     # session, user, roles; the page; the counts per severity; breached; who is on duty
-    # (the header); the unread-notification badge; the session save (UPDATE in a savepoint pair).
-    assert few == 11, few
+    # (the header); the unread-notification badge; the clusters of the page's accounts (the
+    # grouping); the session save (UPDATE in a savepoint pair).
+    assert few == 12, few
 
 
 def test_an_htmx_claim_re_renders_the_list_from_fresh_data(operator) -> None:

@@ -46,6 +46,9 @@ def test_a_freeze_goes_from_request_to_approval_to_the_exchange_to_customer_serv
     screenshot(sam, "actions-approval-inbox")
     sam.keyboard.press("j")
     sam.keyboard.press("a")
+    # A freeze asks for a second, deliberate key: its reach is shown, the confirm focused.
+    sam.locator("#confirm-approve:focus").wait_for()
+    sam.keyboard.press("Enter")
     sam.locator("article.decision .tag-ok, article.decision .tag").first.wait_for()
     sam.get_by_text("Executed").wait_for()
 

@@ -47,18 +47,19 @@ def test_an_operator_claims_dismisses_and_bulk_dismisses_with_the_keyboard(
     page.locator(f'#queue tr[data-id="{critical.pk}"] .status-claimed').wait_for()
     assert Alert.objects.get(pk=critical.pk).assignee == operator
 
-    # j then d: dismiss the second row with a reason and a note.
-    page.keyboard.press("j")
-    assert page.locator("#queue tr.cursor").get_attribute("data-id") == str(high.pk)
+    # After an action the cursor is on the next row: d dismisses it with a reason and a note.
+    page.locator(f'#queue tr.cursor[data-id="{high.pk}"]').wait_for()
     page.keyboard.press("d")
     page.locator("#dismiss-reason").select_option(DismissReason.FP_MARKET_MAKER)
     page.keyboard.press("Tab")
     page.keyboard.type("Known MM account, quoting both sides")
     page.locator("#do-dismiss").focus()
     page.keyboard.press("Enter")
+    after_high = page.locator(f'#queue tr[data-id="{high.pk}"] + tr').get_attribute("data-id")
     page.locator(f'#queue tr[data-id="{high.pk}"]').wait_for(state="detached")
-    # The highlight goes back to the top once the refreshed list has settled.
-    page.locator(f'#queue tr.cursor[data-id="{critical.pk}"]').wait_for()
+    # The highlight stays where the work is: on the row that followed the dismissed one.
+    page.locator(f'#queue tr.cursor[data-id="{after_high}"]').wait_for()
+    page.keyboard.press("k")  # back up one, so the three picked below follow as before
     high.refresh_from_db()
     assert high.status == Status.DISMISSED and high.note == "Known MM account, quoting both sides"
 

@@ -35,11 +35,10 @@ def test_a_freeze_requested_from_a_case_is_approved_and_its_timeline_follows(
     screenshot(olga, "case-request-freeze")
     olga.locator("#customer_text").focus()
     olga.keyboard.press("Control+Enter")
-    olga.wait_for_url("**/actions/*/")
+    # Back on the case, where the work is.
+    olga.wait_for_url(f"**/cases/{case.pk}/")
     freeze = Action.objects.get()
     assert freeze.case_id == case.pk and list(freeze.alerts.all()) == [alert]
-    olga.get_by_role("link", name=case.ref).click()
-    olga.wait_for_url(f"**/cases/{case.pk}/")
     timeline = olga.locator("#timeline")
     timeline.get_by_text("Action requested").wait_for()
     assert olga.locator("#case-status").inner_text() == "Awaiting approval"
@@ -49,6 +48,9 @@ def test_a_freeze_requested_from_a_case_is_approved_and_its_timeline_follows(
     sam.goto(f"/actions/{freeze.pk}/")
     assert sam.locator("#action-case").inner_text() == case.ref
     sam.get_by_role("button", name="Approve").click()
+    # A freeze shows its reach and asks for a second, deliberate click.
+    sam.locator("#confirm-accounts").wait_for()
+    sam.locator("#confirm-approve").click()
     sam.locator("#status", has_text="Executed").wait_for()
 
     # Olga's case page never reloaded: its timeline polls.

@@ -97,3 +97,49 @@ def test_the_case_list_costs_the_same_queries_for_many_cases(client: Client, ope
             counts.append(len(queries))
     assert page.content.decode().count('data-href="/cases/') == 8
     assert counts[0] == counts[1] <= 11, counts
+
+
+def _case_with_escalation(client: Client, operator) -> tuple[Case, Escalation]:
+    members = linked_cluster()
+    client.force_login(operator)
+    client.post(reverse("cases:new"), {"alert": [alert_on(members.ids[:2]).pk], "title": "Ring"})
+    case = Case.objects.get()
+    client.post(
+        reverse("cases:escalate", args=[case.pk]), {"target": "supervisor", "reason": "Look"}
+    )
+    return case, Escalation.objects.get(case=case)
+
+
+def test_replying_to_an_escalation_keeps_the_supervisor_in_the_inbox(
+    client: Client, operator, supervisor
+) -> None:
+    _, escalation = _case_with_escalation(client, operator)
+    client.force_login(supervisor)
+    inbox = reverse("cases:inbox")
+    response = client.post(
+        reverse("cases:reply", args=[escalation.pk]),
+        {"text": "On it.", "next": f"{inbox}#escalation-{escalation.pk}"},
+    )
+    assert response["Location"] == f"{inbox}#escalation-{escalation.pk}"
+
+
+def test_a_refused_reply_keeps_its_text_and_says_why_in_the_inbox(
+    client: Client, operator, supervisor
+) -> None:
+    _, escalation = _case_with_escalation(client, operator)
+    client.force_login(supervisor)
+    response = client.post(reverse("cases:reply", args=[escalation.pk]), {"text": "   "})
+    html = response.content.decode()
+    assert response.status_code == 400 and "Write a reply." in html
+    assert f'id="escalation-{escalation.pk}"' in html and f'id="reply-{escalation.pk}"' in html
+
+
+def test_a_refused_note_keeps_its_text_on_the_case_page(
+    client: Client, operator, supervisor
+) -> None:
+    case, _ = _case_with_escalation(client, operator)
+    typed = "Same device as U1. " * 2000  # past the limit
+    response = client.post(reverse("cases:note", args=[case.pk]), {"text": typed})
+    html = response.content.decode()
+    assert response.status_code == 400 and "characters" in html
+    assert "Same device as U1. Same device as U1." in html and 'id="note-text"' in html

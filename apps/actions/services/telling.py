@@ -176,14 +176,22 @@ def told_executed(action: Action, restriction: Restriction | None) -> None:
     """A worker carried the action out (no person: the task is named by acting_task)."""
     if action.case_id is None:
         return
-    case = Case.objects.get(pk=action.case_id)
+    # The case's lock first: two workers landing the last two actions of a batch settle
+    # one after the other, so exactly one of them sees it whole and tells the followers.
+    case = locked(Case.objects.get(pk=action.case_id), error=ActionError)
+    batch = list(Action.objects.filter(batch=action.batch)) if action.batch else [action]
+    landing = {Action.Status.APPROVED, Action.Status.EXECUTING}
+    whole = not any(a.status in landing for a in batch if a.pk != action.pk)
+    done = [a for a in batch if a.status == Action.Status.EXECUTED or a.pk == action.pk]
+    # One line a worker; one notification a request, when its last action lands.
     case_timeline_add(
         case=case,
         kind=EventKind.ACTION_EXECUTED,
         by=None,
-        text=f"{_what([action])} done on the exchange",
+        text=f"{_what([action])} done on the exchange"
+        + (f" — the whole request is done ({_refs(done)})" if whole and len(batch) > 1 else ""),
         data=_data([action]),
-        tell_followers=True,
+        tell_followers=whole,
     )
     if restriction is not None:
         told_restriction(restriction, change="applied")

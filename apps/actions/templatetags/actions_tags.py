@@ -24,6 +24,14 @@ def status_tag(status: str) -> str:
     return _STATUS_TAGS.get(status, "")  # type: ignore[call-overload]
 
 
+@register.simple_tag(takes_context=True)
+def approvals_waiting(context: dict[str, Any]) -> selectors.Waiting:
+    """The header's count of decisions waiting — the same selector as home and the inbox
+    (whose page has it already: read once, shown twice)."""
+    known = context.get("waiting")
+    return known if isinstance(known, selectors.Waiting) else selectors.approvals_waiting()
+
+
 @register.filter
 def as_json(value: Any) -> str:
     """An exchange body as the contract writes it (JSON), not as Python prints it."""
@@ -48,6 +56,6 @@ def actions_home(context: dict[str, Any]) -> dict[str, Any]:
     return {
         "show": True,
         "is_supervisor": has_role(user, Role.SUPERVISOR),
-        "waiting": selectors.waiting_count(),
+        "waiting": selectors.approvals_waiting(),
         "failures": selectors.recent_failures(),
     }

@@ -1,0 +1,80 @@
+"""Reading one alert for its page: its accounts, the alerts beside it, its measures and its
+evidence shaped for reading (the queue's reads are in selectors.py)."""
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from apps.accounts.models import ExchangeAccount
+from apps.alerts.explain import EXPLAIN
+from apps.alerts.models import Alert, AlertAccount
+
+
+@dataclass(frozen=True)
+class AccountRow:
+    account_id: str
+    account: ExchangeAccount | None  # None: not loaded in the desk (yet)
+    primary: bool
+
+
+def alert_accounts(alert: Alert) -> list[AccountRow]:
+    known = ExchangeAccount.objects.select_related("cluster").in_bulk(alert.accounts)
+    return [
+        AccountRow(account_id, known.get(account_id), position == 0)
+        for position, account_id in enumerate(alert.accounts)
+    ]
+
+
+def alerts_on_same_accounts(alert: Alert, *, limit: int = 20) -> list[Alert]:
+    if not alert.accounts:
+        return []
+    return list(
+        Alert.objects.filter(
+            pk__in=AlertAccount.objects.filter(account_id__in=alert.accounts).values("alert_id")
+        )
+        .exclude(pk=alert.pk)
+        .select_related("assignee")
+        .defer("evidence", "metrics")
+        .order_by("-detected_at", "-id")[:limit]
+    )
+
+
+def alert_measures(alert: Alert) -> list[Any]:
+    """The measures requested in answer to `alert`, newest first — read through the
+    alert's reverse relation (actions sit above alerts, which never import them)."""
+    return list(
+        alert.actions.select_related("requested_by", "rejected_by", "case").order_by(
+            "-requested_at", "-pk"
+        )[:50]
+    )
+
+
+@dataclass(frozen=True)
+class EvidenceBlock:
+    """One key of the evidence, shaped for reading: ids, a table of rows, or key/values."""
+
+    name: str
+    kind: str  # "ids", "rows", "pairs", "value"
+    ids: list[Any] = field(default_factory=list)
+    columns: list[str] = field(default_factory=list)
+    rows: list[list[Any]] = field(default_factory=list)
+    pairs: list[tuple[str, Any]] = field(default_factory=list)
+    value: Any = None
+
+
+def evidence_blocks(evidence: dict[str, Any]) -> list[EvidenceBlock]:
+    blocks = []
+    for name, value in evidence.items():
+        if name == EXPLAIN:
+            continue  # shown as "Why this alert"
+        title = name.replace("_", " ")
+        if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+            columns = list(dict.fromkeys(key for row in value for key in row))
+            rows = [[row.get(column, "") for column in columns] for row in value]
+            blocks.append(EvidenceBlock(title, "rows", columns=columns, rows=rows))
+        elif isinstance(value, list):
+            blocks.append(EvidenceBlock(title, "ids", ids=value))
+        elif isinstance(value, dict):
+            blocks.append(EvidenceBlock(title, "pairs", pairs=list(value.items())))
+        else:
+            blocks.append(EvidenceBlock(title, "value", value=value))
+    return blocks
