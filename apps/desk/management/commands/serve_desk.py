@@ -7,6 +7,9 @@ hand. With REDIS_URL set it does not start: the `beat` process owns the schedule
 """
 
 import atexit
+import signal
+import sys
+from types import FrameType
 
 from django.conf import settings
 from django.core.management import get_commands, load_command_class
@@ -19,6 +22,12 @@ Runserver = type(load_command_class(get_commands()["runserver"], "runserver"))
 
 class Command(Runserver):  # type: ignore[valid-type, misc]
     help = "Serve the console; without REDIS_URL also run the beat schedule in this process."
+
+    def run(self, **options: object) -> None:
+        # A supervisor's SIGTERM ends the process as Ctrl-C does: through sys.exit, so the
+        # atexit hook stops the clock after the task in hand (never mid-transaction).
+        signal.signal(signal.SIGTERM, _exit_on_term)
+        super().run(**options)
 
     def inner_run(self, *args: object, **options: object) -> None:
         if settings.REDIS_URL:
@@ -34,3 +43,7 @@ class Command(Runserver):  # type: ignore[valid-type, misc]
             super().inner_run(*args, **options)
         finally:
             in_process_beat_stop()
+
+
+def _exit_on_term(signum: int, frame: FrameType | None) -> None:
+    sys.exit(0)
