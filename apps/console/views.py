@@ -5,6 +5,7 @@ from django.views.decorators.http import require_GET
 
 from apps.accounts.selectors import desk_overview
 from apps.alerts.selectors import queue_summary
+from apps.console.strategy import strategy_home
 from apps.desk.history import history_model
 from apps.desk.selectors import history_entries, recent_changes
 from apps.people.access import has_role, public, role_of, role_required
@@ -25,6 +26,7 @@ def home(request: DeskRequest) -> HttpResponse:
             "alert_queue": queue_summary(request.user)
             if has_role(request.user, *WORKING_ROLES)
             else None,
+            "strategy": strategy_home() if has_role(request.user, Role.STRATEGY) else None,
             "changes": recent_changes()
             if has_role(request.user, Role.AUDITOR, Role.SUPERVISOR)
             else [],

@@ -46,6 +46,9 @@ def url_kwargs(db: None) -> dict[str, dict[str, str]]:
         "detection:rule_propose": {"code": "self_trade"},
         "detection:rule_activate": {"code": "self_trade", "number": 1},
         "detection:rule_switch": {"code": "self_trade"},
+        "detection:rule_change_decide": {"code": "self_trade", "pk": 1},
+        "lookup:record_contact": {"account_id": account.account_id},
+        "actions:contact_answer": {"pk": 1},
         "detection:backtest_request": {"code": "self_trade"},
         **shifts_url_kwargs(
             make_person("walker-shift-op", "operator"),
