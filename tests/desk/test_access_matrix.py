@@ -36,6 +36,7 @@ def url_kwargs(db: None) -> dict[str, dict[str, str]]:
         "cases:alert_escalate": {"alert_id": alert.pk},
         "notifications:open": {"pk": notification.pk},
         "console:history": {"key": "account", "pk": account.account_id},
+        "console:history_export": {"key": "account", "pk": account.account_id},
         "accounts:detail": {"account_id": account.account_id},
         "alerts:detail": {"pk": str(alert.pk)},
         "alerts:detail_act": {"pk": str(alert.pk)},
