@@ -11,7 +11,7 @@ operator who decided them. Alerts still new keep an SLA that has not run out, so
 """
 
 import random
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.utils import timezone
@@ -33,8 +33,8 @@ REASONS = [
 ]
 
 
-def _payload(alert: Alert, hour: int, start: object) -> dict:
-    window_start = start + timedelta(hours=hour)  # type: ignore[operator]
+def _payload(alert: Alert, hour: int, start: datetime) -> dict:
+    window_start = start + timedelta(hours=hour)
     return {
         "dedup_key": f"night:{hour:02d}:{alert.dedup_key}"[:200],
         "rule": alert.rule,
@@ -67,7 +67,7 @@ def demo_night_create(*, hours: int = HOURS, seed: int = 7) -> str:
     return _date_back_and_decide(now=now, hours=hours, rng=random.Random(seed))
 
 
-def _date_back_and_decide(*, now: object, hours: int, rng: random.Random) -> str:
+def _date_back_and_decide(*, now: datetime, hours: int, rng: random.Random) -> str:
     """Give each alert the hour it arrived in; what the night had time for is decided."""
     operators = list(User.objects.filter(username__in=["olga", "nikhil"]).order_by("username"))
     rows = list(Alert.objects.filter(source=SOURCE).order_by("pk"))
@@ -75,7 +75,7 @@ def _date_back_and_decide(*, now: object, hours: int, rng: random.Random) -> str
     decided: list[Alert] = []
     for alert in rows:
         hour = int(alert.dedup_key.split(":")[1])
-        arrived = now - timedelta(hours=hours - hour - 1, minutes=rng.uniform(3, 58))  # type: ignore[operator]
+        arrived = now - timedelta(hours=hours - hour - 1, minutes=rng.uniform(3, 58))
         sla = sla_for(alert.severity)
         alert.first_seen = alert.last_seen = arrived
         alert.sla_due_at = arrived + sla
@@ -87,8 +87,9 @@ def _date_back_and_decide(*, now: object, hours: int, rng: random.Random) -> str
         alert.status = Status.DISMISSED
         alert.dismiss_reason = rng.choice(reasons)
         alert.assignee = by
-        alert.claimed_at = arrived + sla * rng.uniform(0.05, 0.4)
-        alert.decided_at = alert.claimed_at + sla * rng.uniform(0.05, 0.5)
+        claimed = arrived + sla * rng.uniform(0.05, 0.4)
+        alert.claimed_at = claimed
+        alert.decided_at = claimed + sla * rng.uniform(0.05, 0.5)
         decided.append(alert)
     fields = ["first_seen", "last_seen", "sla_due_at"]
     decision = ["status", "dismiss_reason", "assignee", "claimed_at", "decided_at"]

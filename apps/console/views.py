@@ -73,9 +73,12 @@ def history_export(request: DeskRequest, key: str, pk: str) -> StreamingHttpResp
     rows: list[list[object]] = [["when", "who", "what", "field", "old", "new", "why"]]
     for entry in history_entries(instance):
         when = desk_time(entry.at)
-        for change in entry.changes or [None]:
-            field, old, new = (change.field, change.old, change.new) if change else ("", "", "")
-            rows.append([when, entry.actor, entry.kind, field, old, new, entry.reason])
+        if not entry.changes:
+            rows.append([when, entry.actor, entry.kind, "", "", "", entry.reason])
+        for change in entry.changes:
+            rows.append(
+                [when, entry.actor, entry.kind, change.field, change.old, change.new, entry.reason]
+            )
     return csv_response(rows, f"history-{key}-{pk}.csv")
 
 

@@ -19,7 +19,7 @@ def test_customer_service_logs_an_appeal_that_an_operator_answers(
     new_page, operator, supervisor, customer_service
 ) -> None:
     make_shift(starts_at=now() - timedelta(hours=1), operators=[operator], supervisor=supervisor)
-    account = ExchangeAccountFactory(account_id="U000390")
+    account = ExchangeAccountFactory.create(account_id="U000390")
     at = timezone.now()
     action = Action.objects.create(
         measure=Measure.WITHDRAWAL_HOLD,

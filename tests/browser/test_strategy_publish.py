@@ -48,4 +48,5 @@ def test_strategy_publishes_a_threshold_version_with_a_second_person(
     assert "Approved and made — Sam" in sam.locator("tr[id^=change-]").first.inner_text()
     screenshot(sam, "strategy-publish-approved")
     assert live_settings()[0]["abnormal_pnl"]["min_win_rate"] == 0.9
-    assert DetectionRule.objects.get(code="abnormal_pnl").live_version.number == 2
+    live = DetectionRule.objects.get(code="abnormal_pnl").live_version
+    assert live is not None and live.number == 2

@@ -3,6 +3,7 @@ process on its periods, driven here by a fake clock; an overdue alert is escalat
 supervisor told with nothing but the clock running."""
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from django.conf import settings
@@ -24,7 +25,7 @@ class FakeClock:
         return self.now
 
 
-def _recorder() -> tuple[list[str], object]:
+def _recorder() -> tuple[list[str], Any]:
     ran: list[str] = []
 
     def run(task: str, args: tuple, kwargs: dict) -> None:

@@ -26,9 +26,9 @@ def pnl(db: None) -> DetectionRule:
 
 
 def _draft(rule: DetectionRule, by, **changes):
-    return rule_version_propose(
-        rule=rule, params={**rule.live_version.params, **changes}, note="tune", by=by
-    )
+    live = rule.live_version
+    assert live is not None
+    return rule_version_propose(rule=rule, params={**live.params, **changes}, note="tune", by=by)
 
 
 def test_a_win_rate_above_one_is_refused_with_its_bounds(pnl, strategist) -> None:
