@@ -129,3 +129,19 @@ def test_a_refused_contact_keeps_its_text_on_the_page(customer_service) -> None:
     body = page.content.decode()
     assert "contact or an appeal" in body and "My words stay" in body
     assert not CustomerContact.objects.exists()
+
+
+def test_restricted_accounts_are_marked_on_their_page_and_in_search(operator) -> None:
+    account = ExchangeAccountFactory.create(account_id="U000777")
+    other = ExchangeAccountFactory.create(account_id="U000778")
+    _restrict(account, Measure.WITHDRAWAL_HOLD)
+    client = Client()
+    client.force_login(operator)
+    page = client.get(reverse("accounts:detail", args=[account.pk])).content.decode()
+    assert 'tag-late">restricted' in page and "Alerts (0)" in page and "Cases" in page
+    assert (
+        'tag-late">restricted'
+        not in client.get(reverse("accounts:detail", args=[other.pk])).content.decode()
+    )
+    found = client.get(reverse("accounts:search") + "?q=U00077").content.decode()
+    assert found.count('tag-late">restricted') == 1
