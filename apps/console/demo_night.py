@@ -14,6 +14,7 @@ import random
 from datetime import datetime, timedelta
 
 from django.db import transaction
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from apps.alerts.ingest import Incoming, alerts_ingest
@@ -110,6 +111,11 @@ def _date_back_and_decide(*, now: datetime, hours: int, rng: random.Random) -> s
             ],
             batch_size=500,
         )
+        # The arrival and the offer happened when the alert arrived in the night, not now.
+        arrival = Alert.objects.filter(pk=OuterRef("id")).values("first_seen")[:1]
+        night = history.objects.filter(id__in=[a.pk for a in rows])
+        night.filter(history_type="+").update(history_date=Subquery(arrival))
+        night.filter(history_task="route_alerts").update(history_date=Subquery(arrival))
     still_new = len(rows) - len(decided)
     said = f"{len(rows)} alerts over {hours} h, {len(decided)} dismissed, {still_new} new"
     return f"busy night: {said}"
