@@ -15,7 +15,7 @@ from apps.actions.customer_view import contacts_of, customer_can, find_accounts
 from apps.actions.models import CustomerContact
 from apps.people.access import has_role, role_required
 from apps.people.http import DeskRequest
-from apps.people.roles import Role
+from apps.people.roles import WORKING_ROLES, Role
 
 
 @role_required(Role.CUSTOMER_SERVICE, Role.SUPERVISOR, Role.AUDITOR)
@@ -71,7 +71,7 @@ def contact_record(request: DeskRequest, account_id: str) -> HttpResponse:
     return redirect(back + f"#contact-{contact.pk}")
 
 
-@role_required(Role.OPERATOR, Role.SUPERVISOR, Role.AUDITOR, Role.CUSTOMER_SERVICE)
+@role_required(*WORKING_ROLES, Role.AUDITOR, Role.CUSTOMER_SERVICE)
 @require_GET
 def contact_list(request: DeskRequest) -> HttpResponse:
     """The desk's inbox of customers' contacts: open ones first, soonest due, mine on top."""
@@ -93,13 +93,13 @@ def contact_list(request: DeskRequest) -> HttpResponse:
             "open_rows": open_rows,
             "answered": list(answered[:50]),
             "now": timezone.now(),
-            "may_answer": has_role(request.user, Role.OPERATOR, Role.SUPERVISOR),
+            "may_answer": has_role(request.user, *WORKING_ROLES),
             "drafts": request.session.pop("answer_drafts", {}),
         },
     )
 
 
-@role_required(Role.OPERATOR, Role.SUPERVISOR)
+@role_required(*WORKING_ROLES)
 @require_POST
 def contact_answer(request: DeskRequest, pk: int) -> HttpResponse:
     contact = CustomerContact.objects.filter(pk=pk).first()

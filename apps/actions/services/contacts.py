@@ -20,7 +20,7 @@ from apps.desk.locking import locked
 from apps.notifications.services import notify
 from apps.people.access import has_role
 from apps.people.models import User
-from apps.people.roles import Role
+from apps.people.roles import WORKING_ROLES, Role
 from apps.people.selectors import active_supervisors
 from apps.shifts.selectors import on_duty
 
@@ -108,7 +108,7 @@ def contact_record(*, by: User, account: ExchangeAccount, kind: str, text: str) 
 
 @transaction.atomic
 def contact_answer(*, by: User, contact: CustomerContact, answer: str) -> CustomerContact:
-    if not has_role(by, Role.OPERATOR, Role.SUPERVISOR):
+    if not has_role(by, *WORKING_ROLES):
         raise ActionError("An operator or a supervisor answers the customer's contact.")
     answer = _text(answer, "the answer customer service may give")
     contact = locked(contact, error=ActionError)
