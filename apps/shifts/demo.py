@@ -34,7 +34,7 @@ def demo_rota_create(now: datetime | None = None) -> RotaRun:
                 "starts": starts,
                 "ends": ends,
                 "weekdays": weekdays,
-                "default_supervisor": people.get(supervisor),
+                "default_supervisor": people.get(supervisor) or people.get("sam"),
             },
         )
         for username in crew:
