@@ -103,14 +103,15 @@ def out_of_bounds(name: str, value: Any) -> str:
 
 
 def version_changes(older: dict[str, Any] | None, newer: dict[str, Any]) -> list[str]:
-    """What a version changed against the one before it, one line per threshold."""
+    """What a version changed against the one before it, one line per threshold, by name
+    (PostgreSQL's jsonb keeps no key order)."""
     if older is None:
         return []
     lines = []
-    for name in newer:
+    for name in sorted(newer):
         if name not in older:
             lines.append(f"{name}: added, {newer[name]}")
         elif older[name] != newer[name]:
             lines.append(f"{name}: {older[name]} → {newer[name]}")
-    lines += [f"{name}: removed" for name in older if name not in newer]
+    lines += [f"{name}: removed" for name in sorted(older) if name not in newer]
     return lines

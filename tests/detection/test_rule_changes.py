@@ -43,7 +43,7 @@ def test_a_win_rate_above_one_is_refused_with_its_bounds(pnl, strategist) -> Non
 def test_each_version_says_what_it_changed(pnl, strategist) -> None:
     _draft(pnl, strategist, min_win_rate=0.9, min_closes=20)
     rows = version_rows(pnl)
-    assert rows[0].changes == ["min_win_rate: 0.8 → 0.9", "min_closes: 10 → 20"]
+    assert rows[0].changes == ["min_closes: 10 → 20", "min_win_rate: 0.8 → 0.9"]
     assert rows[1].changes == []
 
 

@@ -95,7 +95,7 @@ def _locked_open(change: RuleChange, by: User) -> RuleChange:
     if not has_role(by, Role.STRATEGY, Role.SUPERVISOR):
         raise DetectionError("A strategist or a supervisor decides on a rule change.")
     change = (
-        RuleChange.objects.select_for_update().select_related("rule", "version").get(pk=change.pk)
+        RuleChange.objects.select_for_update().get(pk=change.pk)  # no joins under the lock
     )
     if change.status != RuleChange.Status.REQUESTED:
         raise DetectionError(
