@@ -25,15 +25,15 @@ demo: venv
 run: demo
 	@echo ""
 	@echo "  riskdesk is at http://127.0.0.1:$(PORT)/  (Ctrl-C stops it)"
-	@echo "  Demo sign-ins, password 'riskdesk-demo': olga, nikhil (operators), sam (supervisor),"
+	@echo "  Demo sign-ins, password 'riskdesk-demo': olga, nikhil (operators), sam, mei (supervisors),"
 	@echo "  tess (strategy), carla (customer service), audrey (auditor)"
 	@echo ""
 	@if [ -n "$$REDIS_URL" ]; then \
 	  echo "  REDIS_URL is set: web, ingest, actions, timers, batch and beat run under honcho (Procfile.dev)"; \
 	  DEBUG=$${DEBUG:-true} PORT=$(PORT) $(VENV)/bin/honcho -f Procfile.dev start; \
 	else \
-	  echo "  No REDIS_URL: background tasks run inside the web process"; \
-	  DEBUG=$${DEBUG:-true} $(PY) manage.py runserver 127.0.0.1:$(PORT); \
+	  echo "  No REDIS_URL: background tasks and the clock (the beat schedule) run inside the web process"; \
+	  DEBUG=$${DEBUG:-true} $(PY) manage.py serve_desk 127.0.0.1:$(PORT); \
 	fi
 
 test: venv

@@ -24,6 +24,8 @@ app.conf.task_queues = [Queue(name) for name in QUEUES]
 app.conf.task_routes = {
     "apps.alerts.tasks.*": {"queue": "ingest"},
     "apps.detection.tasks.*": {"queue": "detection"},
+    # A timer of customer service's work, not a measure: it never waits behind a freeze.
+    "apps.actions.tasks.contacts_overdue": {"queue": "timers"},
     "apps.actions.tasks.*": {"queue": "actions"},
     "apps.cases.tasks.*": {"queue": "timers"},
     "apps.shifts.tasks.*": {"queue": "timers"},

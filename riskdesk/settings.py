@@ -277,6 +277,7 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "reports-daily": _every("apps.reports.tasks.daily_reports_make", 300.0),
     "actions-timers": _every("apps.actions.tasks.run_action_timers", 15.0),
     "actions-reconcile": _every("apps.actions.tasks.reconcile_restrictions", 300.0),
+    "actions-contacts-overdue": _every("apps.actions.tasks.contacts_overdue", 60.0),
     # Timers are found in the database each run: a lost run delays, never loses, one.
     "cases-scan-timers": _every("apps.cases.tasks.scan_timers", 30.0),
     "cases-attach-new-alerts": _every("apps.cases.tasks.attach_new_alerts", 10.0),
@@ -311,6 +312,12 @@ RISKDESK_ACTION_QUEUE_TTL_SECONDS = env_int("RISKDESK_ACTION_QUEUE_TTL_SECONDS",
 RISKDESK_APPROVAL_MINUTES = env_int("RISKDESK_APPROVAL_MINUTES", 60, minimum=1)
 # Raise the two-person rule to more measures; the floor (apps.actions.policy) always holds.
 RISKDESK_APPROVAL_EXTRA_MEASURES = env_list("RISKDESK_APPROVAL_EXTRA_MEASURES", [])
+
+# Customer service: how long the desk has to answer a customer's contact or appeal (minutes).
+CUSTOMER_CONTACT_ANSWER_MINUTES = {
+    "appeal": env_int("CUSTOMER_APPEAL_ANSWER_MINUTES", 60, minimum=1),
+    "contact": env_int("CUSTOMER_CONTACT_ANSWER_MINUTES", 240, minimum=1),
+}
 
 # Cases: time to close per severity (hours); a timer escalates one level per step once due.
 CASE_DUE_HOURS = {

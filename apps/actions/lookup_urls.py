@@ -3,7 +3,10 @@ was; the view is the actions app's, which owns what may be said about a restrict
 
 from django.urls import path
 
-from apps.actions import views
+from apps.actions import contact_views
 
 app_name = "lookup"
-urlpatterns = [path("", views.account_lookup, name="account")]
+urlpatterns = [
+    path("", contact_views.account_lookup, name="account"),
+    path("<str:account_id>/contact/", contact_views.contact_record, name="record_contact"),
+]

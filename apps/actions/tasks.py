@@ -63,3 +63,11 @@ def reconcile_restrictions() -> int:
     if differences:
         log.warning("reconciliation: %d difference(s) raised as alerts", len(differences))
     return len(differences)
+
+
+@shared_task(base=Scan)
+def contacts_overdue() -> int:
+    """Every minute (beat; queue `timers`, not the measures' own): customers' contacts and
+    appeals past their time to answer are flagged to the supervisor, once each."""
+    with acting_task("actions.contacts_overdue"):
+        return services.contacts_overdue_tell()

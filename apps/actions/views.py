@@ -8,7 +8,6 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from apps.accounts.models import ExchangeAccount
 from apps.actions import selectors, services
 from apps.actions.export import actions_csv
 from apps.actions.impact import approval_impact, needs_confirmation
@@ -199,22 +198,3 @@ def action_retry(request: DeskRequest, pk: int) -> HttpResponse:
     except services.ActionError as error:
         messages.error(request, str(error))
     return redirect("actions:detail", pk=action.pk)
-
-
-@role_required(Role.CUSTOMER_SERVICE, Role.SUPERVISOR, Role.AUDITOR)
-@require_GET
-def account_lookup(request: DeskRequest) -> HttpResponse:
-    """Customer service's view of an account: only what may be said to the customer. Here,
-    not in accounts: what is said is the restriction, and accounts is below actions."""
-    query = request.GET.get("q", "").strip()
-    account = ExchangeAccount.objects.filter(pk=query).first() if query else None
-    restrictions = selectors.customer_restrictions(account) if account else []
-    if query:  # every lookup is kept: who, when, which account
-        services.lookup_record(
-            by=request.user, query=query, account=account, restricted=bool(restrictions)
-        )
-    return render(
-        request,
-        "actions/lookup.html",
-        {"query": query, "account": account, "restrictions": restrictions},
-    )

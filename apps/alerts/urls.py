@@ -1,6 +1,6 @@
 from django.urls import path
 
-from apps.alerts import views
+from apps.alerts import export_views, views
 
 app_name = "alerts"
 urlpatterns = [
@@ -9,6 +9,7 @@ urlpatterns = [
     path("group/", views.queue_group, name="group"),
     path("claim-next/", views.claim_next, name="claim_next"),
     path("quality/", views.rule_quality, name="quality"),
+    path("export.csv", export_views.alerts_export, name="export"),
     path("rejected/", views.rejected_list, name="rejected"),
     path("rejected/<int:pk>/", views.rejected_detail, name="rejected_detail"),
     path("rejected/<int:pk>/resubmit/", views.rejected_resubmit, name="rejected_resubmit"),

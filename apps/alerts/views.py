@@ -283,6 +283,7 @@ def rule_quality(request: DeskRequest) -> HttpResponse:
             "reasons": DismissReason.choices,
             "window": window if days else "all",
             "windows": [*QUALITY_WINDOWS, "all"],
+            "small_sample": quality.SMALL_SAMPLE,
         },
     )
 

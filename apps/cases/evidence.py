@@ -147,9 +147,12 @@ def _charts(evidence: Evidence, folder: Path, accounts: list[str]) -> None:
         points = list(zip(own["ts"].iloc[::step], cumulative.iloc[::step], strict=True))
         points.append((own["ts"].iloc[-1], float(cumulative.iloc[-1])))
         series.append(Series(str(account), [(t.to_pydatetime(), float(v)) for t, v in points]))
-    evidence.pnl_chart = line_chart(series, title="Cumulative realised PnL (USDT)")
+    evidence.pnl_chart = line_chart(
+        series, title="Cumulative realised PnL per account, over the window (UTC)", unit="USDT"
+    )
     hourly = fills.set_index("ts")["notional"].resample("1h").sum()
     evidence.volume_chart = bar_chart(
         [(f"{t:%H:%M}", float(v)) for t, v in hourly.items()],
-        title="Traded notional per hour (USDT)",
+        title="Traded notional per hour (UTC)",
+        unit="USDT",
     )

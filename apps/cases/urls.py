@@ -1,10 +1,11 @@
 from django.urls import path
 
-from apps.cases import views
+from apps.cases import export_views, views
 
 app_name = "cases"
 urlpatterns = [
     path("", views.case_list, name="list"),
+    path("export.csv", export_views.cases_export, name="export"),
     path("new/", views.case_new, name="new"),
     path("escalations/", views.escalation_inbox, name="inbox"),
     path("escalations/<int:pk>/acknowledge/", views.escalation_acknowledge, name="acknowledge"),

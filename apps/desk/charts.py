@@ -26,17 +26,26 @@ def _fmt(value: float) -> str:
     return f"{value:,.0f}"
 
 
-def _frame(width: int, height: int, title: str, low: float, high: float) -> list[str]:
-    return [
+def _frame(
+    width: int, height: int, title: str, low: float, high: float, unit: str = ""
+) -> list[str]:
+    """The chart's visible title (a figure caption), its frame, and the value axis: top and
+    bottom values with the unit under the top one."""
+    out = [
+        f'<figure class="chart-figure"><figcaption class="chart-title">{escape(title)}'
+        "</figcaption>",
         f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" '
         f'aria-label="{escape(title)}">',
         f'<text class="chart-axis" x="4" y="14">{escape(_fmt(high))}</text>',
         f'<text class="chart-axis" x="4" y="{height - 20}">{escape(_fmt(low))}</text>',
     ]
+    if unit:
+        out.append(f'<text class="chart-axis" x="4" y="28">{escape(unit)}</text>')
+    return out
 
 
 def line_chart(
-    series: Sequence[Series], *, title: str, width: int = 520, height: int = 170
+    series: Sequence[Series], *, title: str, unit: str = "", width: int = 520, height: int = 170
 ) -> SafeString:
     points = [p for s in series for p in s.points]
     if not points:
@@ -54,7 +63,7 @@ def line_chart(
     def y(v: float) -> float:
         return bottom - (v - low) / span_v * (bottom - top)
 
-    out = _frame(width, height, title, low, high)
+    out = _frame(width, height, title, low, high, unit)
     out.append(
         f'<line class="chart-zero" x1="{left}" x2="{right}" y1="{y(0):.1f}" y2="{y(0):.1f}"/>'
     )
@@ -68,19 +77,24 @@ def line_chart(
     out.append(f'<text class="chart-axis" x="{left}" y="{height - 6}">{first:%H:%M}</text>')
     out.append(f'<text class="chart-axis end" x="{right}" y="{height - 6}">{last:%H:%M} UTC</text>')
     out.append(_legend([s.name for s in series], width))
-    out.append("</svg>")
+    out.append("</svg></figure>")
     return mark_safe("".join(out))
 
 
 def bar_chart(
-    bars: Sequence[tuple[str, float]], *, title: str, width: int = 520, height: int = 170
+    bars: Sequence[tuple[str, float]],
+    *,
+    title: str,
+    unit: str = "",
+    width: int = 520,
+    height: int = 170,
 ) -> SafeString:
     if not bars:
         return mark_safe("")
     left, right, top, bottom = 48, width - 8, 8, height - 26
     high = max(v for _, v in bars) or 1
     slot = (right - left) / len(bars)
-    out = _frame(width, height, title, 0, high)
+    out = _frame(width, height, title, 0, high, unit)
     for i, (label, value) in enumerate(bars):
         h = value / high * (bottom - top)
         out.append(
@@ -92,7 +106,7 @@ def bar_chart(
     out.append(
         f'<text class="chart-axis end" x="{right}" y="{height - 6}">{escape(bars[-1][0])}</text>'
     )
-    out.append("</svg>")
+    out.append("</svg></figure>")
     return mark_safe("".join(out))
 
 

@@ -159,3 +159,48 @@ class Backtest(models.Model):
 
     def __str__(self) -> str:
         return f"backtest of {self.version} on {self.window}"
+
+
+class RuleChange(models.Model):
+    """A change to what the desk sees — a version of thresholds published, or a rule switched
+    off — asked for by one person with a reason and made only when a second person (strategy
+    or supervisor, never the one who asked) approves it."""
+
+    class Kind(models.TextChoices):
+        PUBLISH = "publish", "Publish a version"
+        SWITCH_OFF = "switch_off", "Switch the rule off"
+
+    class Status(models.TextChoices):
+        REQUESTED = "requested", "Waiting for a second person"
+        APPROVED = "approved", "Approved and made"
+        REJECTED = "rejected", "Rejected"
+
+    rule = models.ForeignKey(DetectionRule, on_delete=models.CASCADE, related_name="changes")
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    version = models.ForeignKey(
+        RuleVersion, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    reason = models.TextField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.REQUESTED)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField()
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.TextField(blank=True, default="")
+    history = HistoricalRecords(bases=[HistoryStamp])
+
+    class Meta:
+        ordering = ["-requested_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["rule"], condition=models.Q(status="requested"), name="one_open_rule_change"
+            )
+        ]
+
+    def __str__(self) -> str:
+        what = f"v{self.version.number}" if self.version_id else "off"  # type: ignore[union-attr]
+        return f"{self.rule.code}: {what} ({self.get_status_display().lower()})"

@@ -1,9 +1,13 @@
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from django.db.models import QuerySet
+from django.utils import timezone
 
-from apps.detection.models import Backtest, DetectionRule, DetectionRun, RuleVersion
+from apps.alerts.quality import RuleQuality, rule_quality
+from apps.detection.models import Backtest, DetectionRule, DetectionRun, RuleChange, RuleVersion
+from apps.detection.thresholds import threshold, version_changes
 
 
 def rules() -> QuerySet[DetectionRule]:
@@ -33,6 +37,14 @@ class ParamField:
     value: Any
     live: Any
     error: str
+
+    @property
+    def unit(self) -> str:
+        return threshold(self.name).unit
+
+    @property
+    def bounds(self) -> str:
+        return "" if self.kind == "bool" else threshold(self.name).bounds()
 
 
 def param_fields(
@@ -65,3 +77,32 @@ def backtest_diff(backtest: Backtest) -> BacktestDiff:
         [a for k, a in proposed.items() if k not in live],
         len(live.keys() & proposed.keys()),
     )
+
+
+def rule_changes(rule: DetectionRule, limit: int = 20) -> list[RuleChange]:
+    return list(
+        rule.changes.select_related("version", "requested_by", "decided_by").order_by(
+            "-requested_at", "-pk"
+        )[:limit]
+    )
+
+
+@dataclass(frozen=True)
+class VersionRow:
+    version: RuleVersion
+    changes: list[str]  # what it changed against the version before it
+
+
+def version_rows(rule: DetectionRule) -> list[VersionRow]:
+    versions = list(rule_versions(rule))
+    older: list[RuleVersion | None] = [*versions[1:], None]
+    return [
+        VersionRow(v, version_changes(o.params if o else None, v.params))
+        for v, o in zip(versions, older, strict=True)
+    ]
+
+
+def rule_quality_note(rule: DetectionRule) -> RuleQuality | None:
+    """The rule's confirmation rate over the last 30 days (apps.alerts.quality)."""
+    since = timezone.now() - timedelta(days=30)
+    return next((q for q in rule_quality(since=since) if q.rule == rule.code), None)

@@ -6,7 +6,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from apps.detection import selectors, services
-from apps.detection.models import DetectionRule, RuleVersion
+from apps.detection.models import DetectionRule, RuleChange, RuleVersion
 from apps.detection.services.backtests import windows_stored
 from apps.people.access import has_role, role_required
 from apps.people.http import DeskRequest
@@ -33,11 +33,15 @@ def _rule_page(
     context = {
         "rule": rule,
         "versions": selectors.rule_versions(rule),
+        "version_rows": selectors.version_rows(rule),
         "fields": selectors.param_fields(rule, typed, errors),
         "backtests": [selectors.backtest_diff(b) for b in selectors.rule_backtests(rule)],
         "windows": windows_stored(),
         "can_edit": has_role(request.user, Role.STRATEGY),
         "can_backtest": has_role(request.user, Role.STRATEGY, Role.SUPERVISOR),
+        "can_decide": has_role(request.user, Role.STRATEGY, Role.SUPERVISOR),
+        "changes": selectors.rule_changes(rule),
+        "quality": selectors.rule_quality_note(rule),
     }
     return render(request, "detection/rule.html", context, status=status)
 
@@ -91,21 +95,58 @@ def rule_propose(request: DeskRequest, code: str) -> HttpResponse:
 @role_required(Role.STRATEGY)
 @require_POST
 def rule_activate(request: DeskRequest, code: str, number: int) -> HttpResponse:
+    """Ask to publish a draft: it goes live when a second person approves."""
     version = get_object_or_404(RuleVersion, rule__code=code, number=number)
     try:
-        services.rule_version_activate(version=version, by=request.user)
-        messages.success(request, f"v{number} is live: detection runs with it from now on.")
+        services.rule_change_request(
+            rule=version.rule,
+            kind=RuleChange.Kind.PUBLISH,
+            version=version,
+            reason=request.POST.get("reason", ""),
+            by=request.user,
+        )
+        messages.success(
+            request, f"Asked to publish v{number}: it goes live when a second person approves."
+        )
     except services.DetectionError as error:
-        messages.error(request, str(error))
+        messages.error(request, f"Nothing was asked: {error}")
     return redirect("detection:rule", code=code)
 
 
 @role_required(Role.STRATEGY)
 @require_POST
 def rule_switch(request: DeskRequest, code: str) -> HttpResponse:
-    enabled = request.POST.get("enabled") == "on"
-    services.rule_switch(rule=get_rule(code), enabled=enabled, by=request.user)
-    messages.success(request, f"{code} is {'on' if enabled else 'off'}.")
+    """On: at once, with a reason. Off (the desk sees less): asked, and made on approval."""
+    rule = get_rule(code)
+    reason = request.POST.get("reason", "")
+    try:
+        if request.POST.get("enabled") == "on":
+            services.rule_switch_on(rule=rule, by=request.user, reason=reason)
+            messages.success(request, f"{code} is on.")
+        else:
+            services.rule_change_request(
+                rule=rule, kind=RuleChange.Kind.SWITCH_OFF, reason=reason, by=request.user
+            )
+            messages.success(request, f"Asked to switch {code} off: a second person decides.")
+    except services.DetectionError as error:
+        messages.error(request, f"Nothing was changed: {error}")
+    return redirect("detection:rule", code=code)
+
+
+@role_required(Role.STRATEGY, Role.SUPERVISOR)
+@require_POST
+def rule_change_decide(request: DeskRequest, code: str, pk: int) -> HttpResponse:
+    change = get_object_or_404(RuleChange, pk=pk, rule__code=code)
+    note = request.POST.get("note", "")
+    try:
+        if request.POST.get("decision") == "approve":
+            services.rule_change_approve(change=change, by=request.user, note=note)
+            messages.success(request, f"Approved: {change.rule.code} changed.")
+        else:
+            services.rule_change_reject(change=change, by=request.user, note=note)
+            messages.success(request, "Rejected: nothing changed.")
+    except services.DetectionError as error:
+        messages.error(request, str(error))
     return redirect("detection:rule", code=code)
 
 

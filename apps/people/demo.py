@@ -11,6 +11,8 @@ DEMO_PEOPLE: list[tuple[str, str, str, Role]] = [
     ("olga", "Olga", "Petrova", Role.OPERATOR),
     ("nikhil", "Nikhil", "Rao", Role.OPERATOR),
     ("sam", "Sam", "Okafor", Role.SUPERVISOR),
+    # A second supervisor, so every two-person path (one requests, another approves) can be tried.
+    ("mei", "Mei", "Tanaka", Role.SUPERVISOR),
     ("tess", "Tess", "Lindqvist", Role.STRATEGY),
     ("carla", "Carla", "Mendes", Role.CUSTOMER_SERVICE),
     ("audrey", "Audrey", "Klein", Role.AUDITOR),

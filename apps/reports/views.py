@@ -45,7 +45,8 @@ def _charts(reading: ShiftReading) -> dict[str, Any]:
                 Series(str(severity_labels[s]), [(h, float(c.get(s, 0))) for h, c in hours])
                 for s in ("medium", "high", "low", "critical")
             ],
-            title="Alerts per hour by severity",
+            title="Alerts per hour by severity (UTC)",
+            unit="alerts",
         )
         if len(hours) > 1
         else "",

@@ -9,12 +9,12 @@ from apps.shifts.clock import desk_zone, local_today
 from apps.shifts.models import PatternMember, PersonSkill, ShiftPattern, Skill
 from apps.shifts.services import RotaRun, rota_generate
 
-# code, name, starts, ends, weekdays, operators. Weekend days have no standing operator:
+# code, name, starts, ends, weekdays, operators, supervisor. Weekend days have no standing operator:
 # the demo calendar shows those gaps flagged, as a supervisor would see them ahead.
 DEMO_PATTERNS = [
-    ("day", "Day", time(8), time(20), "01234", ["olga"]),
-    ("night", "Night", time(20), time(8), "0123456", ["nikhil"]),
-    ("weekend-day", "Weekend day", time(8), time(20), "56", []),
+    ("day", "Day", time(8), time(20), "01234", ["olga"], "sam"),
+    ("night", "Night", time(20), time(8), "0123456", ["nikhil"], "mei"),
+    ("weekend-day", "Weekend day", time(8), time(20), "56", [], "sam"),
 ]
 DEMO_SKILLS = [("promo", "Promotion abuse"), ("market_stress", "Market stress")]
 DEMO_HOLDINGS = [("olga", "promo"), ("nikhil", "market_stress"), ("olga", "market_stress")]
@@ -22,9 +22,10 @@ DEMO_HOLDINGS = [("olga", "promo"), ("nikhil", "market_stress"), ("olga", "marke
 
 @transaction.atomic
 def demo_rota_create(now: datetime | None = None) -> RotaRun:
-    people = {u.username: u for u in User.objects.filter(username__in=["olga", "nikhil", "sam"])}
+    names = ["olga", "nikhil", "sam", "mei"]
+    people = {u.username: u for u in User.objects.filter(username__in=names)}
     zone = desk_zone().key
-    for code, name, starts, ends, weekdays, crew in DEMO_PATTERNS:
+    for code, name, starts, ends, weekdays, crew, supervisor in DEMO_PATTERNS:
         pattern, _ = ShiftPattern.objects.get_or_create(
             code=code,
             defaults={
@@ -33,7 +34,7 @@ def demo_rota_create(now: datetime | None = None) -> RotaRun:
                 "starts": starts,
                 "ends": ends,
                 "weekdays": weekdays,
-                "default_supervisor": people.get("sam"),
+                "default_supervisor": people.get(supervisor) or people.get("sam"),
             },
         )
         for username in crew:

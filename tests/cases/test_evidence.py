@@ -29,6 +29,8 @@ def test_the_case_page_reads_its_alerts_trades_and_orders_from_the_window(
     assert evidence.volume_chart.count("<rect") >= 24  # one bar an hour
     for chart in (evidence.pnl_chart, evidence.volume_chart):
         assert "style=" not in chart and "<script" not in chart  # CSP-safe
+        # A visible title, and the value axis says its unit.
+        assert '<figcaption class="chart-title">' in chart and ">USDT</text>" in chart
 
 
 def test_without_a_window_on_disk_the_page_says_so(operator) -> None:

@@ -14,6 +14,7 @@ from apps.alerts.models import Alert
 from apps.cases.models import Case, CaseEvent
 from apps.detection.models import DetectionRun
 from apps.notifications.models import Notification
+from apps.people.models import User
 
 MODELS = [ExchangeAccount, DetectionRun, Alert, Case, CaseEvent, Action, Restriction, Notification]
 
@@ -39,4 +40,11 @@ def test_load_demo_shows_alerts_cases_and_measures_and_runs_twice_to_the_same_co
     assert Restriction.objects.filter(action__case__isnull=False).exists()
     assert set(Case.objects.values_list("status", flat=True)) == {"awaiting_approval", "actioned"}
     assert (tmp_path / "demo-20261121-400" / "READY").exists()
+    # The busy night: each finding found again in each of 20 hourly windows, most worked.
+    night = Alert.objects.filter(source="riskdesk.demo/night")
+    assert night.count() == 20 * Alert.objects.exclude(source="riskdesk.demo/night").count()
+    assert night.filter(status="dismissed").count() > night.count() // 3
+    assert night.filter(status="new").exists()
+    supervisors = User.objects.filter(groups__name="supervisor").values_list("username", flat=True)
+    assert set(supervisors) >= {"sam", "mei"}  # two: every two-person path can be tried
     print(f"load_demo --accounts 400: first run {first_took:.1f} s, counts {first}")

@@ -38,6 +38,7 @@ def url_kwargs(db: None) -> dict[str, dict[str, str]]:
         "cases:alert_escalate": {"alert_id": alert.pk},
         "notifications:open": {"pk": notification.pk},
         "console:history": {"key": "account", "pk": account.account_id},
+        "console:history_export": {"key": "account", "pk": account.account_id},
         "accounts:detail": {"account_id": account.account_id},
         "alerts:detail": {"pk": str(alert.pk)},
         "alerts:detail_act": {"pk": str(alert.pk)},
@@ -48,6 +49,9 @@ def url_kwargs(db: None) -> dict[str, dict[str, str]]:
         "detection:rule_propose": {"code": "self_trade"},
         "detection:rule_activate": {"code": "self_trade", "number": 1},
         "detection:rule_switch": {"code": "self_trade"},
+        "detection:rule_change_decide": {"code": "self_trade", "pk": 1},
+        "lookup:record_contact": {"account_id": account.account_id},
+        "actions:contact_answer": {"pk": 1},
         "detection:backtest_request": {"code": "self_trade"},
         **shifts_url_kwargs(
             make_person("walker-shift-op", "operator"),

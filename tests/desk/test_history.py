@@ -55,9 +55,33 @@ def test_the_history_page_shows_who_changed_what_old_to_new(operator) -> None:
     response = client.get(reverse("console:history", args=["account", account.account_id]))
     entries = response.context["entries"]
     newest = entries[0]
-    assert newest.actor == "task load_accounts"
-    assert [(c.field, c.old, c.new) for c in newest.changes] == [("vip_tier", 1, 4)]
-    assert b"task load_accounts" in response.content
+    assert newest.actor == "worker: load_accounts"
+    assert [(c.field, c.old, c.new) for c in newest.changes] == [("vip tier", 1, 4)]
+    assert b"worker: load_accounts" in response.content
+
+
+@pytest.mark.django_db
+def test_the_history_shows_names_labels_and_one_time_format_not_ids(operator, supervisor) -> None:
+    from apps.alerts.services import alert_claim
+    from tests.alerts.payloads import stored_alert
+
+    alert = stored_alert(1, severity="critical")
+    alert_claim(alert=alert, by=operator)
+    client = Client()
+    client.force_login(supervisor)
+    response = client.get(reverse("console:history", args=["alert", alert.pk]))
+    claimed = response.context["entries"][0]
+    shown = {c.field: c.new for c in claimed.changes}
+    assert shown["status"] == "Claimed" and shown["assignee"] == "Olga (olga)"
+    assert shown["claimed at"].endswith(" UTC") and len(shown["claimed at"]) == 23
+    created = response.context["entries"][-1]
+    assert "severity rank" not in {c.field for c in created.changes}  # internal: hidden
+    body = response.content.decode()
+    assert "{&#x27;" not in body and "{'" not in body  # no Python repr of a dict
+    export = client.get(reverse("console:history_export", args=["alert", alert.pk]))
+    lines = b"".join(export.streaming_content).decode().splitlines()
+    assert lines[0] == "when,who,what,field,old,new,why"
+    assert any("Olga (olga)" in line and "Claimed" in line for line in lines)
 
 
 @pytest.mark.django_db

@@ -10,10 +10,11 @@ from apps.detection.rules import RULES
 from apps.detection.services import (
     DetectionError,
     live_settings,
-    rule_switch,
-    rule_version_activate,
+    rule_change_approve,
+    rule_change_request,
     rule_version_propose,
 )
+from tests.factories import make_person
 
 
 @pytest.fixture
@@ -37,10 +38,15 @@ def test_a_strategist_proposes_a_draft_and_switching_it_live_retires_the_old(
     draft = rule_version_propose(rule=self_trade, params=params, note="fewer FPs", by=strategist)
     assert (draft.number, draft.status) == (2, RuleVersion.Status.DRAFT)
     assert live_settings()[0]["self_trade"][name] == params[name] - 3  # not live yet
-    rule_version_activate(version=draft, by=strategist)
+    second = make_person("tom", "strategy")
+    change = rule_change_request(
+        rule=self_trade, kind="publish", version=draft, reason="fewer FPs", by=strategist
+    )
+    assert live_settings()[0]["self_trade"][name] == params[name] - 3  # waits for a second
+    rule_change_approve(change=change, by=second)
     assert live_settings()[0]["self_trade"][name] == params[name]
     assert RuleVersion.objects.get(rule=self_trade, number=1).status == RuleVersion.Status.RETIRED
-    assert self_trade.history.latest().history_user == strategist
+    assert self_trade.history.latest().history_user == second
 
 
 def test_thresholds_are_checked_against_the_rule(self_trade, strategist) -> None:
@@ -54,14 +60,18 @@ def test_thresholds_are_checked_against_the_rule(self_trade, strategist) -> None
     assert self_trade.versions.count() == 1
 
 
-def test_only_the_strategy_team_changes_rules(self_trade, operator, supervisor) -> None:
+def test_only_the_strategy_team_asks_for_rule_changes(self_trade, operator, supervisor) -> None:
     for person in (operator, supervisor):
         with pytest.raises(DetectionError, match="strategy team"):
-            rule_switch(rule=self_trade, enabled=False, by=person)
+            rule_change_request(rule=self_trade, kind="switch_off", reason="noisy", by=person)
 
 
-def test_switching_a_rule_off_takes_it_out_of_detection(self_trade, strategist) -> None:
-    rule_switch(rule=self_trade, enabled=False, by=strategist)
+def test_switching_a_rule_off_takes_it_out_of_detection(self_trade, strategist, supervisor) -> None:
+    change = rule_change_request(
+        rule=self_trade, kind="switch_off", reason="noisy tonight", by=strategist
+    )
+    assert "self_trade" in live_settings()[1]  # not before a second person approves
+    rule_change_approve(change=change, by=supervisor)
     assert "self_trade" not in live_settings()[1]
 
 

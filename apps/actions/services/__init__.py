@@ -9,6 +9,7 @@ from apps.actions.services.approval import (
     batch_reject,
 )
 from apps.actions.services.common import ActionError, noting_unsent
+from apps.actions.services.contacts import contact_answer, contact_record, contacts_overdue_tell
 from apps.actions.services.execution import (
     action_execute,
     execution_claim,
@@ -33,6 +34,9 @@ __all__ = [
     "actions_expire_unanswered",
     "batch_approve",
     "batch_reject",
+    "contact_answer",
+    "contact_record",
+    "contacts_overdue_tell",
     "execution_claim",
     "execution_record",
     "executions_resume_stalled",

@@ -59,3 +59,46 @@ def actions_home(context: dict[str, Any]) -> dict[str, Any]:
         "waiting": selectors.approvals_waiting(),
         "failures": selectors.recent_failures(),
     }
+
+
+@register.simple_tag
+def restricted_set(rows: Any) -> set[str]:
+    """The ids among `rows` (accounts, or rows with an .account) under an active restriction
+    now, in one query: lists mark them wherever accounts are listed."""
+    from django.utils import timezone
+
+    from apps.actions.models import Restriction, restriction_active
+
+    if isinstance(rows, ExchangeAccount):
+        rows = [rows]
+    ids = [getattr(getattr(r, "account", r), "account_id", None) for r in rows or []]
+    return set(
+        Restriction.objects.filter(restriction_active(timezone.now()), account_id__in=ids)
+        .values_list("account_id", flat=True)
+        .distinct()
+    )
+
+
+@register.inclusion_tag("actions/_account_work.html")
+def account_work(account: ExchangeAccount) -> dict[str, Any]:
+    """The account's alerts and cases, newest first, on its page."""
+    from apps.alerts.models import Alert
+    from apps.cases.models import Case
+
+    alerts = (
+        Alert.objects.filter(account_rows__account_id=account.pk)
+        .defer("evidence", "metrics")
+        .select_related("assignee")
+        .order_by("-detected_at", "-pk")
+    )
+    cases = (
+        Case.objects.filter(account_rows__account_id=account.pk)
+        .select_related("assignee")
+        .order_by("-opened_at")
+    )
+    return {
+        "alerts": list(alerts[:20]),
+        "alert_total": alerts.count(),
+        "cases": list(cases[:20]),
+        "account": account,
+    }

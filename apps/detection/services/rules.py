@@ -6,6 +6,7 @@ from apps.desk.errors import DomainError
 from apps.desk.history import acting_task, save_by
 from apps.detection.models import DetectionRule, RuleVersion
 from apps.detection.rules import RULES
+from apps.detection.thresholds import out_of_bounds
 from apps.people.access import has_role
 from apps.people.models import User
 from apps.people.roles import Role
@@ -68,6 +69,8 @@ def params_clean(code: str, params: dict[str, Any]) -> dict[str, Any]:
             errors[name] = f"must be {type(default).__name__}, like the default {default!r}"
         elif isinstance(value, int | float) and not isinstance(value, bool) and value < 0:
             errors[name] = "cannot be negative"
+        elif why := out_of_bounds(name, value):
+            errors[name] = why
         else:
             clean[name] = value
     if errors:
@@ -100,10 +103,10 @@ def rule_version_propose(
     return version
 
 
-@transaction.atomic
-def rule_version_activate(*, version: RuleVersion, by: User) -> RuleVersion:
-    """Make `version` the one detection runs with; the previous live one is retired."""
-    _require_strategy(by)
+def version_make_live(*, version: RuleVersion, by: User) -> RuleVersion:
+    """Make `version` the one detection runs with; the previous live one is retired. Called
+    by an approved rule change only (apps.detection.services.changes): publishing needs a
+    second person. The caller holds the transaction and the rule's lock."""
     rule = DetectionRule.objects.select_for_update().get(pk=version.rule_id)
     version = RuleVersion.objects.get(pk=version.pk)
     if version.status == RuleVersion.Status.LIVE:
@@ -122,14 +125,22 @@ def rule_version_activate(*, version: RuleVersion, by: User) -> RuleVersion:
     return version
 
 
-@transaction.atomic
-def rule_switch(*, rule: DetectionRule, enabled: bool, by: User) -> DetectionRule:
-    _require_strategy(by)
+def rule_set_enabled(*, rule: DetectionRule, enabled: bool, by: User, reason: str) -> DetectionRule:
+    """On or off. Off is made by an approved rule change only; on (the desk sees more) by
+    the strategy team directly, with a reason."""
     rule = DetectionRule.objects.select_for_update().get(pk=rule.pk)
     if rule.enabled != enabled:
         rule.enabled = enabled
-        save_by(rule, by=by, fields=["enabled"])
+        save_by(rule, by=by, fields=["enabled"], reason=reason)
     return rule
+
+
+@transaction.atomic
+def rule_switch_on(*, rule: DetectionRule, by: User, reason: str) -> DetectionRule:
+    _require_strategy(by)
+    if not reason.strip():
+        raise DetectionError("Say why the rule goes back on: it is kept in the rule's history.")
+    return rule_set_enabled(rule=rule, enabled=True, by=by, reason=reason.strip()[:300])
 
 
 def live_settings() -> tuple[dict[str, dict[str, Any]], set[str]]:

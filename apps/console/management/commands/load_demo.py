@@ -1,3 +1,4 @@
+import time
 from pathlib import Path
 
 from django.conf import settings
@@ -5,6 +6,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from apps.actions.plans.demo import demo_plans_create
 from apps.console.demo import demo_work_create, detect_window
+from apps.console.demo_night import demo_night_create
 from apps.desk.history import acting_task
 from apps.detection.loading import accounts_load
 from apps.detection.simulator import simulate
@@ -17,7 +19,8 @@ class Command(BaseCommand):
     help = (
         "Fill a local desk with demo data: one person per role, a simulated population of "
         "exchange accounts (shared IPs, devices, addresses, real clusters), detection over the "
-        "simulated day, cases opened from its alerts and measures on them. Safe to run again."
+        "simulated day, cases opened from its alerts and measures on them, and a busy night "
+        "of thousands of alerts, most already worked. Safe to run again."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -59,4 +62,8 @@ class Command(BaseCommand):
             self.stdout.write(f"  {line}")
         for line in demo_plans_create(User.objects.get(username="sam")):
             self.stdout.write(f"  {line}")
+        started = time.perf_counter()
+        with acting_task("load_demo"):
+            night = demo_night_create()
+        self.stdout.write(f"{night} ({time.perf_counter() - started:.1f} s)")
         self.stdout.write(self.style.SUCCESS("demo desk ready"))

@@ -1,0 +1,121 @@
+"""A busy night for the demo desk: thousands of alerts, most already worked by the night's
+operators, a tail still new — so a newcomer sees the queue, the rule quality and the shift
+pages as they are at scale, not with a handful of rows.
+
+The night is the detection's own findings over the simulated day, found again window after
+window (each hour of the night is a window of its own, so each is an alert of its own,
+`source` "riskdesk.demo/night"). They go in by the alerts' bulk intake, as a detector's batch
+would; then the older ones are dated back and decided in bulk, with history rows naming the
+operator who decided them. Alerts still new keep an SLA that has not run out, so the clock
+(apps.desk.beat) escalates them as they go overdue while the desk is left alone.
+"""
+
+import random
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.db.models import OuterRef, Subquery
+from django.utils import timezone
+
+from apps.alerts.ingest import Incoming, alerts_ingest
+from apps.alerts.models import Alert, DismissReason, Status, WayIn, sla_for
+from apps.people.models import User
+
+SOURCE = "riskdesk.demo/night"
+HOURS = 20
+# How the night's operators closed what they dismissed (a rule-quality page worth reading).
+REASONS = [
+    (DismissReason.FP_MARKET_MAKER, 5),
+    (DismissReason.BELOW_MATERIALITY, 4),
+    (DismissReason.FP_HEDGING, 2),
+    (DismissReason.ACCEPTED, 2),
+    (DismissReason.DUPLICATE, 1),
+    (DismissReason.FP_DATA_ISSUE, 1),
+]
+
+
+def _payload(alert: Alert, hour: int, start: datetime) -> dict:
+    window_start = start + timedelta(hours=hour)
+    return {
+        "dedup_key": f"night:{hour:02d}:{alert.dedup_key}"[:200],
+        "rule": alert.rule,
+        "category": alert.category,
+        "severity": alert.severity,
+        "score": alert.score,
+        "accounts": alert.accounts,
+        "symbol": alert.symbol or None,
+        "window_start": window_start.isoformat(),
+        "window_end": (window_start + timedelta(hours=1)).isoformat(),
+        "detected_at": (window_start + timedelta(hours=1, minutes=2)).isoformat(),
+        "summary": alert.summary,
+        "metrics": alert.metrics,
+        "evidence": alert.evidence,
+        "source": SOURCE,
+    }
+
+
+def demo_night_create(*, hours: int = HOURS, seed: int = 7) -> str:
+    if Alert.objects.filter(source=SOURCE).exists():
+        return "busy night: already there"
+    found = list(Alert.objects.exclude(source=SOURCE).order_by("pk"))
+    if not found:
+        return "busy night: no detected alerts to start from"
+    now = timezone.now()
+    start = now - timedelta(hours=hours)
+    items = [Incoming.of(_payload(a, h, start)) for h in range(hours) for a in found]
+    with transaction.atomic():
+        alerts_ingest(items=items, way_in=WayIn.IN_PROCESS)
+    return _date_back_and_decide(now=now, hours=hours, rng=random.Random(seed))
+
+
+def _date_back_and_decide(*, now: datetime, hours: int, rng: random.Random) -> str:
+    """Give each alert the hour it arrived in; what the night had time for is decided."""
+    operators = list(User.objects.filter(username__in=["olga", "nikhil"]).order_by("username"))
+    rows = list(Alert.objects.filter(source=SOURCE).order_by("pk"))
+    reasons = [r for r, weight in REASONS for _ in range(weight)]
+    decided: list[Alert] = []
+    for alert in rows:
+        hour = int(alert.dedup_key.split(":")[1])
+        arrived = now - timedelta(hours=hours - hour - 1, minutes=rng.uniform(3, 58))
+        sla = sla_for(alert.severity)
+        alert.first_seen = alert.last_seen = arrived
+        alert.sla_due_at = arrived + sla
+        if alert.status != Status.NEW:
+            continue  # joined an open case on arrival (cases.attach_new_alerts): the case's
+        if alert.sla_due_at > now + timedelta(minutes=2) or not operators:
+            continue  # still within its SLA: the tail of the queue the desk works now
+        by = rng.choice(operators)
+        alert.status = Status.DISMISSED
+        alert.dismiss_reason = rng.choice(reasons)
+        alert.assignee = by
+        claimed = arrived + sla * rng.uniform(0.05, 0.4)
+        alert.claimed_at = claimed
+        alert.decided_at = claimed + sla * rng.uniform(0.05, 0.5)
+        decided.append(alert)
+    fields = ["first_seen", "last_seen", "sla_due_at"]
+    decision = ["status", "dismiss_reason", "assignee", "claimed_at", "decided_at"]
+    with transaction.atomic():
+        Alert.objects.bulk_update(rows, fields, batch_size=500)
+        Alert.objects.bulk_update(decided, decision, batch_size=500)
+        history = Alert.history.model
+        history.objects.bulk_create(
+            [
+                history(
+                    history_date=alert.decided_at,
+                    history_user_id=alert.assignee_id,
+                    history_change_reason=f"dismissed: {DismissReason(alert.dismiss_reason).label}",
+                    history_type="~",
+                    **{f.attname: getattr(alert, f.attname) for f in history.tracked_fields},
+                )
+                for alert in decided
+            ],
+            batch_size=500,
+        )
+        # The arrival and the offer happened when the alert arrived in the night, not now.
+        arrival = Alert.objects.filter(pk=OuterRef("id")).values("first_seen")[:1]
+        night = history.objects.filter(id__in=[a.pk for a in rows])
+        night.filter(history_type="+").update(history_date=Subquery(arrival))
+        night.filter(history_task="route_alerts").update(history_date=Subquery(arrival))
+    still_new = len(rows) - len(decided)
+    said = f"{len(rows)} alerts over {hours} h, {len(decided)} dismissed, {still_new} new"
+    return f"busy night: {said}"
