@@ -6,5 +6,6 @@ app_name = "console"
 urlpatterns = [
     path("", views.home, name="home"),
     path("history/<str:key>/<str:pk>/", views.object_history, name="history"),
+    path("audit/", views.audit_chain, name="audit"),
     path("healthz", views.health, name="health"),
 ]

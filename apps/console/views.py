@@ -1,14 +1,22 @@
+import datetime as dt
+import time
+from collections.abc import Iterable
+
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from apps.accounts.selectors import desk_overview
 from apps.alerts.selectors import queue_summary
+from apps.desk import audit
 from apps.desk.history import history_model
+from apps.desk.models import AuditEntry
 from apps.desk.selectors import history_entries, recent_changes
 from apps.people.access import has_role, public, role_of, role_required
 from apps.people.http import DeskRequest
+from apps.people.models import User
 from apps.people.roles import EVERY_PERSON, STAFF_ROLES, WORKING_ROLES, Role
 
 
@@ -49,6 +57,45 @@ def object_history(request: DeskRequest, key: str, pk: str) -> HttpResponse:
             "object": instance,
             "kind": model._meta.verbose_name,
             "entries": history_entries(instance),
+            "links": _named(
+                AuditEntry.objects.filter(
+                    model=model._meta.label_lower, object_id=str(instance.pk)
+                ).order_by("-seq")[:20]
+            )
+            if audit.is_chained(model)
+            else None,
+        },
+    )
+
+
+def _named(links: Iterable[AuditEntry]) -> list[tuple[AuditEntry, str]]:
+    """Each link with its actor as people read it ("user:7" is Olga, "task:x" the task x)."""
+    links = list(links)
+    ids = [link.actor.split(":", 1)[1] for link in links if link.actor.startswith("user:")]
+    names = {f"user:{u.pk}": str(u) for u in User.objects.filter(pk__in=ids)}
+    return [(link, names.get(link.actor, link.actor.replace(":", " ", 1))) for link in links]
+
+
+@role_required(Role.AUDITOR, Role.SUPERVISOR)
+@require_GET
+def audit_chain(request: DeskRequest) -> HttpResponse:
+    """The audit chain at a glance: its head, the closing hashes of the last days, and — when
+    asked (`?verify=1`) — a walk of the whole chain naming the first link that does not match."""
+    today = timezone.now().astimezone(dt.UTC).date()
+    started = time.perf_counter()
+    verdict = audit.verify() if request.GET.get("verify") else None
+    return render(
+        request,
+        "console/audit.html",
+        {
+            "head": _named(AuditEntry.objects.order_by("-seq")[:1]),
+            "days": [
+                (day, audit.day_closing_hash(day))
+                for day in (today - dt.timedelta(days=n) for n in range(7))
+            ],
+            "verdict": verdict,
+            "took": time.perf_counter() - started,
+            "chained": audit.chained_models(),
         },
     )
 
