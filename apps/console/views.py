@@ -2,6 +2,7 @@ import datetime as dt
 import time
 from collections.abc import Iterable
 
+from django.apps import apps as django_apps
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
@@ -13,7 +14,7 @@ from apps.alerts.selectors import queue_summary
 from apps.desk import audit
 from apps.desk.history import history_model
 from apps.desk.models import AuditEntry
-from apps.desk.selectors import history_entries, recent_changes
+from apps.desk.selectors import day_closing_hash, history_entries, recent_changes
 from apps.people.access import has_role, public, role_of, role_required
 from apps.people.http import DeskRequest
 from apps.people.models import User
@@ -68,12 +69,24 @@ def object_history(request: DeskRequest, key: str, pk: str) -> HttpResponse:
     )
 
 
-def _named(links: Iterable[AuditEntry]) -> list[tuple[AuditEntry, str]]:
-    """Each link with its actor as people read it ("user:7" is Olga, "task:x" the task x)."""
+def _model_name(label: str, *, plural: bool = False) -> str:
+    try:
+        meta = django_apps.get_model(label)._meta
+    except LookupError:  # a model since removed: its links stay
+        return label
+    return str(meta.verbose_name_plural if plural else meta.verbose_name)
+
+
+def _named(links: Iterable[AuditEntry]) -> list[tuple[AuditEntry, str, str]]:
+    """Each link with its actor and its kind of record as people read them ("user:7" is
+    Olga, "task:x" the task x, "alerts.alert" an alert)."""
     links = list(links)
     ids = [link.actor.split(":", 1)[1] for link in links if link.actor.startswith("user:")]
     names = {f"user:{u.pk}": str(u) for u in User.objects.filter(pk__in=ids)}
-    return [(link, names.get(link.actor, link.actor.replace(":", " ", 1))) for link in links]
+    return [
+        (link, names.get(link.actor, link.actor.replace(":", " ", 1)), _model_name(link.model))
+        for link in links
+    ]
 
 
 @role_required(Role.AUDITOR, Role.SUPERVISOR)
@@ -90,12 +103,12 @@ def audit_chain(request: DeskRequest) -> HttpResponse:
         {
             "head": _named(AuditEntry.objects.order_by("-seq")[:1]),
             "days": [
-                (day, audit.day_closing_hash(day))
+                (day, day_closing_hash(day))
                 for day in (today - dt.timedelta(days=n) for n in range(7))
             ],
             "verdict": verdict,
             "took": time.perf_counter() - started,
-            "chained": audit.chained_models(),
+            "chained": [_model_name(label, plural=True) for label in audit.chained_models()],
         },
     )
 

@@ -1,8 +1,11 @@
+import datetime as dt
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from django.db import models
+
+from apps.desk.models import AuditEntry
 
 
 @dataclass(frozen=True)
@@ -96,3 +99,16 @@ def recent_changes(limit: int = 15) -> list[RecentChange]:
                 )
             )
     return sorted(rows, key=lambda row: row.at, reverse=True)[:limit]
+
+
+def day_closing_hash(day: dt.date) -> str | None:
+    """The hash of the day's last link (UTC day, by when the change was made), or None when
+    nothing changed that day. Printed in the daily report: a link of that day or before,
+    changed or removed later, no longer leads to it."""
+    start = dt.datetime.combine(day, dt.time.min, tzinfo=dt.UTC)
+    return (
+        AuditEntry.objects.filter(at__gte=start, at__lt=start + dt.timedelta(days=1))
+        .order_by("-seq")
+        .values_list("hash", flat=True)
+        .first()
+    )

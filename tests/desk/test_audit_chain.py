@@ -9,10 +9,11 @@ from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 from apps.alerts.services import alert_claim, alerts_offer
-from apps.desk.audit import GENESIS, body, day_closing_hash, link_hash, verify
+from apps.desk.audit import GENESIS, body, link_hash, verify
 from apps.desk.chain_sql import TABLE, seal, unseal
 from apps.desk.history import acting_task
 from apps.desk.models import AuditEntry
+from apps.desk.selectors import day_closing_hash
 from apps.detection.models import DetectionRule
 from tests.alerts.payloads import stored_alert
 

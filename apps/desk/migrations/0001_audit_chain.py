@@ -31,7 +31,7 @@ class Migration(migrations.Migration):
                 ("history_id", models.BigIntegerField(blank=True, null=True)),
                 ("changes", models.TextField()),
                 ("prev_hash", models.CharField(max_length=64)),
-                ("hash", models.CharField(max_length=64, unique=True)),
+                ("hash", models.CharField(max_length=64)),
             ],
             options={
                 "verbose_name_plural": "audit entries",
