@@ -159,8 +159,11 @@ def _insert(rows: list[Any], using: str) -> None:
         AuditEntry.objects.using(using).bulk_create(rows, batch_size=500)
         return
     fields = AuditEntry._meta.concrete_fields
-    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    columns = ", ".join(connection.ops.quote_name(f.column or f.name) for f in fields)
+    # wrap_database_errors: a fork refused by the key is Django's IntegrityError, as with
+    # bulk_create, not the driver's own error.
     with (
+        connection.wrap_database_errors,
         connection.cursor() as cursor,
         cursor.cursor.copy(f"COPY {AuditEntry._meta.db_table} ({columns}) FROM STDIN") as copy,
     ):

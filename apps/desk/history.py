@@ -136,7 +136,7 @@ def bulk_create_by(
     (or the task) — a 1,000-account cluster is one step."""
     _actor(by, model)
     with transaction.atomic():
-        created = model.objects.bulk_create(rows, batch_size=500)
+        created = model._default_manager.bulk_create(rows, batch_size=500)
         history = model.history.bulk_history_create(  # type: ignore[attr-defined]
             created,
             batch_size=500,
@@ -154,7 +154,7 @@ def bulk_update_by(
     """Update `fields` of many rows, each with a history row naming `by` (or the task)."""
     _actor(by, model)
     with transaction.atomic():
-        model.objects.bulk_update(rows, fields)
+        model._default_manager.bulk_update(rows, fields)
         history = model.history.bulk_history_create(  # type: ignore[attr-defined]
             rows,
             update=True,
