@@ -90,8 +90,11 @@ class Link:
 
 
 def body(entry: Any) -> str:
-    """The canonical text of a stored link's content (an AuditEntry, or the same fields)."""
-    return canonical(
+    """The text a link's hash covers (an AuditEntry, or anything with its fields): its
+    columns as canonical JSON, a newline, then `changes`, already canonical JSON text (no
+    second encoding: ingest chains thousands of links a batch). Canonical JSON has no raw
+    newline, so the two parts cannot be shifted into each other."""
+    columns = canonical(
         {
             "seq": entry.seq,
             "at": _plain(entry.at),
@@ -101,9 +104,26 @@ def body(entry: Any) -> str:
             "actor": entry.actor,
             "reason": entry.reason,
             "history_id": entry.history_id,
-            "changes": entry.changes,
         }
     )
+    return columns + "\n" + entry.changes
+
+
+@dataclass
+class _Row:
+    """An AuditEntry's columns, cheaper to build than the model for thousands at once."""
+
+    seq: int
+    at: dt.datetime
+    model: str
+    object_id: str
+    kind: str
+    actor: str
+    reason: str
+    history_id: int | None
+    changes: str
+    prev_hash: str
+    hash: str = ""
 
 
 def link_hash(prev_hash: str, content: str) -> str:
@@ -132,7 +152,7 @@ def append(links: Sequence[Link], *, using: str | None = None) -> None:
         rows = []
         for link in links:
             seq += 1
-            row = AuditEntry(
+            row = _Row(
                 seq=seq,
                 at=link.at,
                 model=link.model,
@@ -149,14 +169,15 @@ def append(links: Sequence[Link], *, using: str | None = None) -> None:
         _insert(rows, using)
 
 
-def _insert(rows: list[Any], using: str) -> None:
+def _insert(rows: list[_Row], using: str) -> None:
     """COPY on PostgreSQL (ingest chains thousands of links a batch; a multi-row INSERT
     costs several times more), bulk_create elsewhere."""
     from apps.desk.models import AuditEntry
 
     connection = connections[using]
     if connection.vendor != "postgresql":
-        AuditEntry.objects.using(using).bulk_create(rows, batch_size=500)
+        entries = [AuditEntry(**vars(row)) for row in rows]
+        AuditEntry.objects.using(using).bulk_create(entries, batch_size=500)
         return
     fields = AuditEntry._meta.concrete_fields
     columns = ", ".join(connection.ops.quote_name(f.column or f.name) for f in fields)
