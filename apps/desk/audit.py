@@ -257,7 +257,13 @@ def _on_history_row(sender: Any, instance: Any, history_instance: Any, **kwargs:
     fields = getattr(instance, "_audit_fields", None)
     if fields is None and history_instance.history_type == "~":
         fields = _changed_since_last(history_instance)
-    append(links_of([history_instance], fields=fields), using=kwargs.get("using"))
+    links = links_of([history_instance], fields=fields)
+    # A changed m2m with its own history (a case's watchers): the ids it holds now.
+    for field in getattr(history_instance, "_history_m2m_fields", []):
+        if fields is not None and field.name in fields:
+            ids = getattr(instance, field.name).values_list("pk", flat=True)
+            links[0].changes[field.name] = sorted(ids)
+    append(links, using=kwargs.get("using"))
 
 
 def connect() -> None:

@@ -187,3 +187,17 @@ def test_the_day_closing_hash_is_the_last_link_of_that_utc_day() -> None:
     today = timezone.now().astimezone(dt.UTC).date()
     assert day_closing_hash(today) == AuditEntry.objects.get(seq=head()).hash
     assert day_closing_hash(today + dt.timedelta(days=1)) is None
+
+
+@pytest.mark.django_db
+def test_a_person_starting_to_watch_a_case_is_chained_with_the_watchers(supervisor) -> None:
+    from apps.cases.services import case_watch
+    from tests.cases.helpers import case_objects
+
+    case = case_objects()[0]
+    start = head()
+    case_watch(case=case, by=supervisor, watching=True)
+
+    (watched,) = [link for link in links_after(start) if link.model == "cases.case"]
+    assert supervisor.pk in json.loads(watched.changes)["watchers"]
+    assert verify().broken is None
