@@ -131,7 +131,7 @@ def main() -> None:
             chain_history(*args, **kwargs)
             chain_seconds[0] += time.perf_counter() - began
 
-        ingest.chain_history = timed_chain_history  # type: ignore[assignment]
+        ingest.chain_history = timed_chain_history
         consumer = StreamConsumer(
             client, stream=stream, group="riskdesk-ingest", batch=options.batch
         )
