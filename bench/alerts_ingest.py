@@ -1,7 +1,7 @@
 """Sustained alerts/s from the Redis stream into PostgreSQL with one worker process.
 
     DATABASE_ADMIN_URL=postgres://root@127.0.0.1:5432/postgres \
-    BENCH_REDIS_URL=redis://127.0.0.1:6379/14 \
+    BENCH_REDIS_URL=redis://127.0.0.1:6379/14 [BENCH_DB_NAME=riskdesk_bench_alerts] \
     /work/main/.venv/bin/python bench/alerts_ingest.py [--alerts 50000] [--batch 500]
 
 Creates the database riskdesk_bench_alerts, migrates it, puts N alerts on a fresh stream
@@ -25,7 +25,7 @@ from urllib.parse import urlparse, urlunparse
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-DB_NAME = "riskdesk_bench_alerts"
+DB_NAME = os.environ.get("BENCH_DB_NAME", "riskdesk_bench_alerts")
 
 
 def admin(url: str, sql: str) -> None:
@@ -121,6 +121,17 @@ def main() -> None:
             pipe.execute()
         xadd_seconds = time.perf_counter() - started
 
+        # The audit chain's share of the pipeline, timed inside the same run (the machine is
+        # too noisy for two runs to compare by a few percent).
+        chain_seconds = [0.0]
+        chain_history = ingest.chain_history
+
+        def timed_chain_history(*args: Any, **kwargs: Any) -> None:
+            began = time.perf_counter()
+            chain_history(*args, **kwargs)
+            chain_seconds[0] += time.perf_counter() - began
+
+        ingest.chain_history = timed_chain_history
         consumer = StreamConsumer(
             client, stream=stream, group="riskdesk-ingest", batch=options.batch
         )
@@ -133,6 +144,13 @@ def main() -> None:
         assert stored + repeats == len(items), (stored, repeats, len(items))
         pending: Any = client.xpending(stream, "riskdesk-ingest")
         assert pending["pending"] == 0
+        # Every stored alert and every repeat is a link of the audit chain; walk it all.
+        from apps.desk.audit import verify
+
+        started = time.perf_counter()
+        verdict = verify()
+        verify_seconds = time.perf_counter() - started
+        assert verdict.broken is None and verdict.links >= distinct, verdict
 
         # The floor: the same distinct rows, bare multi-row INSERTs in one transaction each.
         from apps.alerts.contract import parse_alert
@@ -186,6 +204,14 @@ def main() -> None:
             f"{distinct / copy_seconds:,.0f} rows/s"
         )
         print(f"pipeline / bare INSERT:    {pipeline_rate / bare_rate:.2f}")
+        print(
+            f"audit chain in the pipeline: {chain_seconds[0]:.2f} s of {pipeline_seconds:.2f} s "
+            f"({100 * chain_seconds[0] / pipeline_seconds:.1f} %: canonical JSON, SHA-256, COPY)"
+        )
+        print(
+            f"verify_audit:              {verdict.links:,} links in {verify_seconds:.2f} s = "
+            f"{verdict.links / verify_seconds:,.0f} links/s"
+        )
         print(f"goal >= 2,000 alerts/s:    {'met' if pipeline_rate >= 2000 else 'NOT met'}")
     finally:
         redis_client(redis_url).delete(stream)

@@ -7,8 +7,15 @@ class ActionsConfig(AppConfig):
     verbose_name = "Actions and restrictions"
 
     def ready(self) -> None:
-        from apps.actions.models import Action, EmergencyPlan, PlanActivation, Restriction
+        from apps.actions.models import (
+            Action,
+            ActionAttempt,
+            EmergencyPlan,
+            PlanActivation,
+            Restriction,
+        )
         from apps.actions.policy import check_policy_settings
+        from apps.desk.audit import chain_model
         from apps.desk.history import register_history
         from apps.people.roles import STAFF_ROLES
 
@@ -17,3 +24,5 @@ class ActionsConfig(AppConfig):
         register_history("restriction", Restriction, STAFF_ROLES)
         register_history("plan", EmergencyPlan, STAFF_ROLES)
         register_history("plan-activation", PlanActivation, STAFF_ROLES)
+        for chained in (Action, ActionAttempt, Restriction, EmergencyPlan, PlanActivation):
+            chain_model(chained)

@@ -27,6 +27,7 @@ from apps.alerts.contract import (
 )
 from apps.alerts.models import SEVERITY_RANK, Alert, AlertAccount, RejectedAlert, sla_for
 from apps.alerts.signals import alerts_arrived
+from apps.desk.audit import chain_history
 from apps.desk.history import current_task
 from apps.people.models import User
 
@@ -125,12 +126,15 @@ def alerts_ingest(
         outcomes[index] = Outcome(status, alert_id)
     if rejects:
         stored = RejectedAlert.objects.bulk_create(rejects)
-        RejectedAlert.history.bulk_history_create(
-            stored,
-            default_user=by,
-            default_change_reason=f"rejected on the way in ({way_in})",
-            default_date=now,
-            custom_historical_attrs={"history_task": current_task()},
+        chain_history(
+            RejectedAlert,
+            RejectedAlert.history.bulk_history_create(
+                stored,
+                default_user=by,
+                default_change_reason=f"rejected on the way in ({way_in})",
+                default_date=now,
+                custom_historical_attrs={"history_task": current_task()},
+            ),
         )
     assert all(outcome is not None for outcome in outcomes)
     return outcomes  # type: ignore[return-value]
@@ -184,11 +188,27 @@ def _store(
             lambda: alerts_arrived.send(sender=Alert, alert_ids=new_ids), robust=True
         )
     history = _history_rows(created, "+", f"received ({way_in})", by, now)
+    resent: list[Any] = []
     if repeated:
         again = list(Alert.objects.filter(pk__in=repeated).defer("evidence"))
-        history += _history_rows(again, "~", f"re-sent ({way_in})", by, now)
-    bulk_insert(Alert.history.model, history)
+        resent = _history_rows(again, "~", f"re-sent ({way_in})", by, now)
+    bulk_insert(Alert.history.model, history + resent)
+    chain_history(Alert, history)
+    chain_history(Alert, resent, fields=_RESENT_FIELDS)
     return results
+
+
+# What a re-sent finding may change (_upsert's SET), as the audit chain records it.
+_RESENT_FIELDS = (
+    "repeat_count",
+    "last_seen",
+    "metrics",
+    "score",
+    "summary",
+    "severity",
+    "sla_due_at",
+    "detected_at",
+)
 
 
 def _history_rows(

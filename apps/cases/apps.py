@@ -8,11 +8,14 @@ class CasesConfig(AppConfig):
 
     def ready(self) -> None:
         from apps.cases.models import Case, Escalation
+        from apps.desk.audit import chain_model
         from apps.desk.history import register_history
         from apps.people.roles import STAFF_ROLES
 
         register_history("case", Case, STAFF_ROLES)
         register_history("escalation", Escalation, STAFF_ROLES)
+        chain_model(Case)
+        chain_model(Escalation)
 
         from apps.alerts.signals import alert_escalated, alerts_arrived
         from apps.cases.receivers import alert_escalated as raise_on_escalation

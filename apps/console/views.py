@@ -1,5 +1,9 @@
+import datetime as dt
+import time
+from collections.abc import Iterable
 from typing import Any
 
+from django.apps import apps as django_apps
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
@@ -9,11 +13,14 @@ from django.views.decorators.http import require_GET
 from apps.accounts.selectors import desk_overview
 from apps.alerts.selectors import queue_summary
 from apps.console.strategy import strategy_home
+from apps.desk import audit
 from apps.desk.history import history_model
-from apps.desk.selectors import desk_time, history_entries, recent_changes
+from apps.desk.models import AuditEntry
+from apps.desk.selectors import day_closing_hash, desk_time, history_entries, recent_changes
 from apps.desk.spreadsheet import csv_response
 from apps.people.access import has_role, public, role_of, role_required
 from apps.people.http import DeskRequest
+from apps.people.models import User
 from apps.people.roles import EVERY_PERSON, STAFF_ROLES, WORKING_ROLES, Role
 
 
@@ -52,6 +59,7 @@ def _history_of(request: DeskRequest, key: str, pk: str) -> tuple[Any, str]:
 @require_GET
 def object_history(request: DeskRequest, key: str, pk: str) -> HttpResponse:
     instance, kind = _history_of(request, key, pk)
+    model = type(instance)
     return render(
         request,
         "console/history.html",
@@ -61,6 +69,57 @@ def object_history(request: DeskRequest, key: str, pk: str) -> HttpResponse:
             "key": key,
             "entries": history_entries(instance),
             "zone": timezone.get_current_timezone_name(),
+            "links": _named(
+                AuditEntry.objects.filter(
+                    model=model._meta.label_lower, object_id=str(instance.pk)
+                ).order_by("-seq")[:20]
+            )
+            if audit.is_chained(model)
+            else None,
+        },
+    )
+
+
+def _model_name(label: str, *, plural: bool = False) -> str:
+    try:
+        meta = django_apps.get_model(label)._meta
+    except LookupError:  # a model since removed: its links stay
+        return label
+    return str(meta.verbose_name_plural if plural else meta.verbose_name)
+
+
+def _named(links: Iterable[AuditEntry]) -> list[tuple[AuditEntry, str, str]]:
+    """Each link with its actor and its kind of record as people read them ("user:7" is
+    Olga, "task:x" the task x, "alerts.alert" an alert)."""
+    links = list(links)
+    ids = [link.actor.split(":", 1)[1] for link in links if link.actor.startswith("user:")]
+    names = {f"user:{u.pk}": str(u) for u in User.objects.filter(pk__in=ids)}
+    return [
+        (link, names.get(link.actor, link.actor.replace(":", " ", 1)), _model_name(link.model))
+        for link in links
+    ]
+
+
+@role_required(Role.AUDITOR, Role.SUPERVISOR)
+@require_GET
+def audit_chain(request: DeskRequest) -> HttpResponse:
+    """The audit chain at a glance: its head, the closing hashes of the last days, and — when
+    asked (`?verify=1`) — a walk of the whole chain naming the first link that does not match."""
+    today = timezone.now().astimezone(dt.UTC).date()
+    started = time.perf_counter()
+    verdict = audit.verify() if request.GET.get("verify") else None
+    return render(
+        request,
+        "console/audit.html",
+        {
+            "head": _named(AuditEntry.objects.order_by("-seq")[:1]),
+            "days": [
+                (day, day_closing_hash(day))
+                for day in (today - dt.timedelta(days=n) for n in range(7))
+            ],
+            "verdict": verdict,
+            "took": time.perf_counter() - started,
+            "chained": [_model_name(label, plural=True) for label in audit.chained_models()],
         },
     )
 

@@ -10,6 +10,7 @@ class DeskConfig(AppConfig):
     verbose_name = "Desk ground: history, locking, errors"
 
     def ready(self) -> None:
-        from apps.desk import history
+        from apps.desk import audit, history
 
         history.connect()
+        audit.connect()

@@ -12,8 +12,9 @@ from contextvars import ContextVar
 from typing import Any, TypeVar, cast
 
 from django.contrib.auth.base_user import AbstractBaseUser
-from django.db import models
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+from django.db import models, transaction
+
+from apps.desk.audit import chain_history
 
 _current_task: ContextVar[str] = ContextVar("riskdesk_current_task", default="")
 M = TypeVar("M", bound=models.Model)
@@ -110,8 +111,13 @@ def save_by(
         instance._change_reason = reason  # type: ignore[attr-defined]
     if fields is None:
         instance.save()
-    else:
+        return
+    # The audit chain records these fields as the change (apps.desk.audit).
+    instance._audit_fields = list(fields)  # type: ignore[attr-defined]
+    try:
         instance.save(update_fields=list(fields))
+    finally:
+        del instance._audit_fields  # type: ignore[attr-defined]
 
 
 def delete_by(instance: models.Model, *, by: AbstractBaseUser | None, reason: str = "") -> None:
@@ -129,14 +135,17 @@ def bulk_create_by(
     """Insert many rows in one statement per table, each with a history row naming `by`
     (or the task) — a 1,000-account cluster is one step."""
     _actor(by, model)
-    return bulk_create_with_history(
-        rows,
-        model,
-        batch_size=500,
-        default_user=by,
-        default_change_reason=reason,
-        custom_historical_attrs={"history_task": _current_task.get()},
-    )
+    with transaction.atomic():
+        created = model._default_manager.bulk_create(rows, batch_size=500)
+        history = model.history.bulk_history_create(  # type: ignore[attr-defined]
+            created,
+            batch_size=500,
+            default_user=by,
+            default_change_reason=reason,
+            custom_historical_attrs={"history_task": _current_task.get()},
+        )
+        chain_history(model, history)
+    return created
 
 
 def bulk_update_by(
@@ -144,11 +153,13 @@ def bulk_update_by(
 ) -> None:
     """Update `fields` of many rows, each with a history row naming `by` (or the task)."""
     _actor(by, model)
-    bulk_update_with_history(
-        rows,
-        model,
-        fields,
-        default_user=by,
-        default_change_reason=reason,
-        custom_historical_attrs={"history_task": _current_task.get()},
-    )
+    with transaction.atomic():
+        model._default_manager.bulk_update(rows, fields)
+        history = model.history.bulk_history_create(  # type: ignore[attr-defined]
+            rows,
+            update=True,
+            default_user=by,
+            default_change_reason=reason,
+            custom_historical_attrs={"history_task": _current_task.get()},
+        )
+        chain_history(model, history, fields=fields)

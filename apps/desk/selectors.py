@@ -1,3 +1,4 @@
+import datetime as dt
 import json
 from dataclasses import dataclass
 from datetime import datetime
@@ -5,6 +6,8 @@ from typing import Any
 
 from django.db import models
 from django.utils import timezone
+
+from apps.desk.models import AuditEntry
 
 
 @dataclass(frozen=True)
@@ -164,3 +167,22 @@ def recent_changes(limit: int = 15) -> list[RecentChange]:
                 )
             )
     return sorted(rows, key=lambda row: row.at, reverse=True)[:limit]
+
+
+def day_closing_hash(day: dt.date) -> str | None:
+    """The hash of the day's last link (UTC day, by when the change was made), or None when
+    nothing changed that day. Printed in the daily report: a link of that day or before,
+    changed or removed later, no longer leads to it."""
+    start = dt.datetime.combine(day, dt.time.min, tzinfo=dt.UTC)
+    return (
+        AuditEntry.objects.filter(at__gte=start, at__lt=start + dt.timedelta(days=1))
+        .order_by("-seq")
+        .values_list("hash", flat=True)
+        .first()
+    )
+
+
+def chain_day_links(day: dt.date) -> int:
+    """How many links of the audit chain were made in the UTC day."""
+    start = dt.datetime.combine(day, dt.time.min, tzinfo=dt.UTC)
+    return AuditEntry.objects.filter(at__gte=start, at__lt=start + dt.timedelta(days=1)).count()

@@ -9,12 +9,15 @@ class DetectionConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_migrate
 
+        from apps.desk.audit import chain_model
         from apps.desk.history import register_history
         from apps.detection.models import DetectionRule, RuleVersion
         from apps.people.roles import STAFF_ROLES
 
         register_history("rule", DetectionRule, STAFF_ROLES)
         register_history("rule-version", RuleVersion, STAFF_ROLES)
+        chain_model(DetectionRule)
+        chain_model(RuleVersion)
 
         def sync(**kwargs: object) -> None:
             from apps.detection.services import rules_sync

@@ -9,11 +9,15 @@ class PeopleConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_migrate
 
+        from apps.desk.audit import chain_model
         from apps.desk.history import register_history
         from apps.people.models import User
         from apps.people.roles import Role, grant_role_permissions
+        from apps.people.signals import chain_people_changes
 
         register_history("person", User, (Role.SUPERVISOR, Role.AUDITOR))
+        chain_model(User)
+        chain_people_changes()
 
         # Later apps add models; their permissions join the roles after every migrate.
         post_migrate.connect(grant_role_permissions, dispatch_uid="people.grant_role_permissions")

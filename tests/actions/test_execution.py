@@ -13,6 +13,7 @@ from apps.actions.measures import Measure, Scope
 from apps.actions.models import Action, ActionAttempt, Restriction
 from apps.actions.sandbox.exchange import order_fault
 from apps.actions.sandbox.models import SandboxCall, SandboxPosition, SandboxRestriction
+from apps.desk.models import AuditEntry
 from tests.actions.conftest import request_one
 from tests.factories import ExchangeAccountFactory
 
@@ -108,6 +109,11 @@ def test_a_worker_whose_lease_ran_out_is_fenced_out(operator, settings) -> None:
     again = services.execution_claim(action_id=ban.pk)
     assert again is not None and again.token != lost.token
     assert ActionAttempt.objects.get(pk=lost.attempt_id).outcome == Outcome.ABANDONED
+    abandoned = ActionAttempt.history.filter(id=lost.attempt_id).latest()
+    assert abandoned.outcome == Outcome.ABANDONED  # in the history, and so in the audit chain
+    assert AuditEntry.objects.filter(
+        model="actions.actionattempt", object_id=str(lost.attempt_id), history_id=abandoned.pk
+    ).exists()
 
     services.execution_record(
         claim=again,

@@ -17,6 +17,7 @@ from apps.alerts.models import Alert, sla_breached
 from apps.alerts.selectors import QueueFilters
 from apps.cases import selectors as case_selectors
 from apps.cases.models import Case, Escalation
+from apps.desk.models import AuditEntry
 from apps.reports.daily.build import daily_report_build, daily_report_request
 from apps.reports.daily.window import plain
 from tests.factories import make_person
@@ -122,6 +123,7 @@ def test_every_figure_equals_a_direct_count(report) -> None:
         "carried.escalations_open": Escalation.objects.filter(
             raised_at__lt=END, state="open"
         ).count(),
+        "audit.links": AuditEntry.objects.filter(in_day("at")).count(),
     }
     got = figures(report)
     assert got == expected

@@ -25,7 +25,7 @@ from apps.actions.selectors import stalled_action_ids
 from apps.actions.services.common import enqueue_execution, move, save_changed
 from apps.actions.services.restrictions import placed_action_lifted, restriction_end
 from apps.actions.services.telling import told_executed, told_failed
-from apps.desk.history import task_work
+from apps.desk.history import bulk_update_by, task_work
 
 Outcome = ActionAttempt.Outcome
 
@@ -90,9 +90,23 @@ def execution_claim(*, action_id: int) -> Claim | None:
     if action is None or not _claimable(action, now):
         return None
     if action.claim_token is not None:
-        ActionAttempt.objects.filter(
-            action=action, claim_token=action.claim_token, outcome=Outcome.PENDING
-        ).update(outcome=Outcome.ABANDONED, finished_at=now)
+        # Through the history helper, not a bare UPDATE: an abandoned call is a change the
+        # history and the audit chain must show.
+        lost = list(
+            ActionAttempt.objects.filter(
+                action=action, claim_token=action.claim_token, outcome=Outcome.PENDING
+            )
+        )
+        for attempt in lost:
+            attempt.outcome, attempt.finished_at = Outcome.ABANDONED, now
+        if lost:
+            bulk_update_by(
+                lost,
+                ActionAttempt,
+                ["outcome", "finished_at"],
+                by=None,
+                reason="no answer: the worker was lost",
+            )
     if action.status == Action.Status.APPROVED:
         move(action, Action.Status.EXECUTING, "claimed by a worker")
     action.claim_token = uuid.uuid4()

@@ -29,7 +29,7 @@ def sections() -> list[SectionSpec]:
 
 
 def register() -> None:
-    from apps.reports.daily import changes, desk, findings, measures
+    from apps.reports.daily import chain, changes, desk, findings, measures
 
     register_section("changes", changes.changes, order=5)
     register_section("anomalies", findings.anomalies, order=10)
@@ -40,3 +40,4 @@ def register() -> None:
     register_section("restrictions", measures.restrictions, order=60)
     register_section("emergency", measures.emergency, order=70)
     register_section("carried", desk.carried, order=80)
+    register_section("audit", chain.audit_chain, order=90)
