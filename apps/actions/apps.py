@@ -10,6 +10,7 @@ class ActionsConfig(AppConfig):
         from apps.actions.models import (
             Action,
             ActionAttempt,
+            CustomerContact,
             EmergencyPlan,
             PlanActivation,
             Restriction,
@@ -24,5 +25,12 @@ class ActionsConfig(AppConfig):
         register_history("restriction", Restriction, STAFF_ROLES)
         register_history("plan", EmergencyPlan, STAFF_ROLES)
         register_history("plan-activation", PlanActivation, STAFF_ROLES)
-        for chained in (Action, ActionAttempt, Restriction, EmergencyPlan, PlanActivation):
+        for chained in (
+            Action,
+            ActionAttempt,
+            Restriction,
+            EmergencyPlan,
+            PlanActivation,
+            CustomerContact,
+        ):
             chain_model(chained)

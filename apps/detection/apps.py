@@ -11,13 +11,14 @@ class DetectionConfig(AppConfig):
 
         from apps.desk.audit import chain_model
         from apps.desk.history import register_history
-        from apps.detection.models import DetectionRule, RuleVersion
+        from apps.detection.models import DetectionRule, RuleChange, RuleVersion
         from apps.people.roles import STAFF_ROLES
 
         register_history("rule", DetectionRule, STAFF_ROLES)
         register_history("rule-version", RuleVersion, STAFF_ROLES)
         chain_model(DetectionRule)
         chain_model(RuleVersion)
+        chain_model(RuleChange)
 
         def sync(**kwargs: object) -> None:
             from apps.detection.services import rules_sync
