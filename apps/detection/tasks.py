@@ -72,3 +72,15 @@ def backtest_run(backtest_id: int) -> None:
         return
     with acting_task("detection.backtest_run"):
         backtest_execute(backtest=backtest)
+
+
+@shared_task(soft_time_limit=60, time_limit=90)
+def live_demo_poll() -> int:
+    """Without Redis: one cycle of live detection on the demo day replayed in-process
+    (services.live). With Redis the `live` process (Procfile) follows the real streams."""
+    if settings.REDIS_URL:
+        return 0
+    from apps.detection.services.live import live_demo_step
+
+    with acting_task("detection.live_demo_poll"):
+        return live_demo_step()

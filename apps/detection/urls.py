@@ -11,4 +11,5 @@ urlpatterns = [
     path("rules/<str:code>/switch/", views.rule_switch, name="rule_switch"),
     path("rules/<str:code>/backtests/", views.backtest_request, name="backtest_request"),
     path("runs/", views.run_list, name="runs"),
+    path("live/", views.live_list, name="live"),
 ]

@@ -29,12 +29,13 @@ from . import checkpoint
 from .checkpoint import Checkpoint
 from .clusters import keep_cluster_keys
 from .decode import decode_rows
-from .gaps import find_gaps
+from .gaps import find_gaps, stream_lag
 from .state import LiveState
 
 log = logging.getLogger(__name__)
 
 Sink = Callable[[list[dict[str, Any]]], None]
+Report = Callable[[dict[str, Any]], None]
 SEVERITIES = ("low", "medium", "high", "critical")
 FEED_MAX_LATENESS_MS = 30_000
 
@@ -60,6 +61,7 @@ class LiveDetector:
         interval_seconds: float = 2.0,
         lateness_ms: int = FEED_MAX_LATENESS_MS,
         link_interval_seconds: float = 10.0,
+        report: Report | None = None,
     ) -> None:
         self.client = client
         self.prefix = prefix
@@ -71,6 +73,10 @@ class LiveDetector:
         self.interval_seconds = interval_seconds
         self.lateness_ms = lateness_ms
         self.link_interval_seconds = link_interval_seconds
+        self.report = report  # told the status() after every cycle
+        self.heads: dict[str, dict[str, Any]] = {}  # stream -> its newest id, entries added
+        self._rate = (time.monotonic(), 0.0)  # for events/s between two reports
+        self.new_gaps: list[dict[str, Any]] = []  # found since the last report
         # Per day, the linkage of the last full cycle and when it was made (monotonic s).
         self.linkages: dict[int, tuple[float, Linkage]] = {}
         self.saved = Checkpoint()
@@ -101,9 +107,11 @@ class LiveDetector:
 
     def poll(self, block_ms: int | None = None) -> int:
         """Read once from every stream (up to ``count`` entries each); rows read."""
-        for gap in find_gaps(self.client, self.streams, self.saved.ids, self.saved.entries):
+        found = find_gaps(self.client, self.streams, self.saved.ids, self.saved.entries, self.heads)
+        for gap in found:
             log.warning("feed gap on %s: %s", gap["stream"], gap)
             self.saved.gaps.append(gap)
+            self.new_gaps.append(gap)
         ids: dict[Any, Any] = {s: self.saved.ids.get(s, "0-0") for s in self.streams}
         response: Any = self.client.xread(ids, count=self.count, block=block_ms)
         read: dict[str, list[tuple[bytes, dict[bytes, bytes]]]] = {
@@ -210,6 +218,22 @@ class LiveDetector:
         self.saved.published[key] = [rank, fingerprint]
         return True
 
+    def status(self) -> dict[str, Any]:
+        """What the detection page shows: lag per stream, events/s since the last
+        status, rows held, findings open, the last save, and the gaps."""
+        now, rows = time.monotonic(), self.stats["rows"]
+        before, self._rate = self._rate, (now, rows)
+        elapsed = now - before[0]
+        return {
+            "streams": stream_lag(self.heads, self.saved.ids, self.saved.entries),
+            "events_per_second": (rows - before[1]) / elapsed if elapsed > 0 else 0.0,
+            "state_rows": self.state.rows(),
+            "findings_open": sum(len(found) for found in self.findings.values()),
+            "checkpoint_at": self.saved.saved_at or None,
+            "gaps": self.saved.gaps[-20:],
+            "new_gaps": self.new_gaps,
+        }
+
     def checkpoint(self) -> None:
         if self.folder is None:
             return
@@ -237,6 +261,9 @@ class LiveDetector:
             if once or idle or due:
                 self.detect(everything=idle and until_idle)
                 self.checkpoint()
+                if self.report is not None:
+                    self.report(self.status())
+                    self.new_gaps = []
                 last_detect = time.monotonic()
                 cycles += 1
             if once or (idle and until_idle) or (max_cycles is not None and cycles >= max_cycles):
