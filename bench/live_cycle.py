@@ -14,6 +14,7 @@ import os
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -50,7 +51,7 @@ def main() -> None:
     day = next(iter(state.days))
     print(f"load average {os.getloadavg()[0]:.1f}")
 
-    def timed(name: str, work):  # type: ignore[no-untyped-def]
+    def timed(name: str, work: Any) -> Any:
         began = time.perf_counter()
         result = work()
         print(f"{name:28}{time.perf_counter() - began:8.2f} s")

@@ -30,6 +30,7 @@ from .checkpoint import Checkpoint
 from .clusters import keep_cluster_keys
 from .decode import decode_rows
 from .gaps import find_gaps, stream_lag
+from .memory_feed import MemoryFeed
 from .state import LiveState
 
 log = logging.getLogger(__name__)
@@ -50,7 +51,7 @@ def _publish_to_pipeline(alerts: list[dict[str, Any]]) -> None:
 class LiveDetector:
     def __init__(
         self,
-        client: redis.Redis,
+        client: redis.Redis | MemoryFeed,
         *,
         prefix: str = "feed:",
         folder: Path | None = None,

@@ -13,7 +13,6 @@ from __future__ import annotations
 from typing import Any
 
 import pandas as pd
-import redis
 
 
 def _id(value: Any) -> tuple[int, int]:
@@ -22,7 +21,7 @@ def _id(value: Any) -> tuple[int, int]:
 
 
 def find_gaps(
-    client: redis.Redis,
+    client: Any,
     streams: list[str],
     last: dict[str, str],
     entries: dict[str, int],
