@@ -1,15 +1,21 @@
 """Benchmark the live detector against a bare XREAD of the same streams.
 
     REDIS_URL=redis://127.0.0.1:6379/8 python bench/live_detection.py \
-        [--accounts 10000] [--hours 24] [--runs 3] [--count 200] [--interval 2]
+        [--accounts 50000] [--activity 1.2] [--hours 24] [--runs 2] [--count 200] \
+        [--interval 2] [--rate 20000] [--fresh-seconds 120] [--fresh-runs 2]
 
-Generates (or reuses) a Parquet window under var/bench/ with >= 1M orders, publishes it
+Generates (or reuses) a Parquet window under var/bench/ (the defaults: 5.35M orders, 1.58M
+trades, the window of bench/detection.py), publishes it
 unpaced onto fresh streams (no trimming) once per run, and times, on the same streams:
   1. bare XREAD: every entry of every stream read with XREAD COUNT ``count`` from its
      own ids, nothing decoded: the limit;
   2. ingest: the detector's polls (XREAD, JSON, typed columns, the day's state), no rules;
   3. live: the detector as it runs (a detection of the day so far every ``interval``
      seconds, and the last one at idle), checkpoints off.
+  4. the window path: the same rows as one window (read_feed + detect), for comparison.
+Then freshness (bench/live_freshness.py): the window published at ``rate`` events/s for
+``fresh-seconds`` while the detector follows it, and the same with a bare XREAD: p50 and
+p95 of the time from the proving event's publication to the alert handed on.
 Events are feed rows (placements, order updates, trades, logins ...). Prints min and
 median over the runs, and the ratios to the bare XREAD.
 """
@@ -27,6 +33,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "riskdesk.settings")
 os.environ.setdefault("DEBUG", "true")
 
@@ -45,10 +52,15 @@ def bare_xread(client: Any, streams: list[str], count: int) -> int:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--accounts", type=int, default=10_000)
+    parser.add_argument("--accounts", type=int, default=50_000)
+    parser.add_argument("--activity", type=float, default=1.2)
+    parser.add_argument("--rate", type=float, default=20_000, help="events/s for freshness")
+    parser.add_argument("--fresh-seconds", type=float, default=120)
+    parser.add_argument("--fresh-runs", type=int, default=2)
+    parser.add_argument("--skip-throughput", action="store_true")
     parser.add_argument("--hours", type=int, default=24)
     parser.add_argument("--seed", type=int, default=42)
-    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--runs", type=int, default=2)
     parser.add_argument("--count", type=int, default=200)
     parser.add_argument("--interval", type=float, default=2.0)
     parser.add_argument("--redis-url", default=os.environ.get("REDIS_URL"))
@@ -65,14 +77,16 @@ def main() -> None:
     from apps.detection.replay import STREAMS, replay_window
     from apps.detection.simulator import simulate
 
-    folder = ROOT / "var" / "bench" / f"live-a{args.accounts}-h{args.hours}-s{args.seed}"
+    name = f"a{args.accounts}-h{args.hours}-x{args.activity}-s{args.seed}"
+    folder = ROOT / "var" / "bench" / name
     if not (folder / "orders.parquet").exists():
         began = time.perf_counter()
-        simulate(folder, args.seed, args.accounts, args.hours, "parquet")
+        simulate(folder, args.seed, args.accounts, args.hours, "parquet", activity=args.activity)
         print(f"generated {folder.name} in {time.perf_counter() - began:.0f} s", flush=True)
     client = redis.Redis.from_url(args.redis_url)
     figures: dict[str, list[float]] = {"bare": [], "ingest": [], "live": []}
-    for run in range(args.runs):
+    print(f"window {folder.name}; load average {os.getloadavg()[0]:.1f}", flush=True)
+    for run in range(0 if args.skip_throughput else args.runs):
         prefix = f"bench:live:{uuid.uuid4().hex}:"
         try:
             summary = replay_window(folder, client, prefix=prefix, maxlen=None)
@@ -111,11 +125,90 @@ def main() -> None:
         finally:
             for key in client.scan_iter(match=prefix + "*"):
                 client.delete(key)
-    print(f"\n{'':8}{'min':>12}{'median':>12}{'/ bare':>9}   events/s over {args.runs} runs")
-    bare = statistics.median(figures["bare"])
-    for name, values in figures.items():
-        middle = statistics.median(values)
-        print(f"{name:8}{min(values):>12,.0f}{middle:>12,.0f}{middle / bare:>9.3f}")
+    if figures["bare"]:
+        print(f"\n{'':8}{'min':>12}{'median':>12}{'/ bare':>9}   events/s over {args.runs} runs")
+        bare = statistics.median(figures["bare"])
+        for name, values in figures.items():
+            middle = statistics.median(values)
+            print(f"{name:8}{min(values):>12,.0f}{middle:>12,.0f}{middle / bare:>9.3f}")
+        window_path(folder, rows)
+    freshness(folder, client, args)
+
+
+def window_path(folder: Path, rows: int) -> None:
+    from apps.detection.engine import detect
+    from apps.detection.feed import read_feed
+
+    began = time.perf_counter()
+    alerts = detect(read_feed(folder))
+    seconds = time.perf_counter() - began
+    print(
+        f"window  the same {rows:,} events as one window: {seconds:.1f} s "
+        f"({rows / seconds:,.0f} events/s, {len(alerts)} alerts); an event waits for its "
+        f"window to close first (an hourly window: 30 min on average, up to 60)",
+        flush=True,
+    )
+
+
+def freshness(folder: Path, client: Any, args: Any) -> None:
+    import pyarrow.parquet as pq
+    from live_freshness import (
+        live_freshness,
+        publisher,
+        quantile,
+        wait_for_start,
+        xread_freshness,
+    )
+
+    from apps.detection.replay import STREAMS
+
+    # Events per second of event time: rows of the day's streams over its span.
+    orders = pq.ParquetFile(folder / "orders.parquet").metadata.num_rows
+    trades = pq.ParquetFile(folder / "trades.parquet").metadata.num_rows
+    # Every order is placed, and updated once per fill side and once when it closes.
+    events = 2 * orders + 3 * trades
+    speed = args.rate / (events / (args.hours * 3600))
+    print(
+        f"\nfreshness at {args.rate:,.0f} events/s (replay speed {speed:.0f}x), "
+        f"{args.fresh_seconds:.0f} s per run",
+        flush=True,
+    )
+    results: dict[str, list[float]] = {
+        "live p50": [],
+        "live p95": [],
+        "xread p50": [],
+        "xread p95": [],
+        "live events/s": [],
+    }
+    for run in range(args.fresh_runs):
+        for mode in ("xread", "live"):
+            prefix = f"bench:fresh:{uuid.uuid4().hex}:"
+            child = publisher(folder, args.redis_url, prefix, speed, args.fresh_seconds)
+            try:
+                wait_for_start(client, prefix)
+                if mode == "xread":
+                    streams = [prefix + table for table in STREAMS]
+                    got = xread_freshness(client, streams, args.fresh_seconds)
+                else:
+                    got = live_freshness(client, prefix, args.fresh_seconds, args.interval)
+                    results["live events/s"].append(got["events_per_s"])
+                lags = got["lags"]
+                results[f"{mode} p50"].append(quantile(lags, 0.5))
+                results[f"{mode} p95"].append(quantile(lags, 0.95))
+                extra = {k: v for k, v in got.items() if k != "lags"}
+                print(
+                    f"run {run + 1} {mode}: {len(lags)} measured, p50 "
+                    f"{quantile(lags, 0.5):.2f} s, p95 {quantile(lags, 0.95):.2f} s {extra}",
+                    flush=True,
+                )
+            finally:
+                child.kill()
+                child.wait()
+                for key in client.scan_iter(match=prefix + "*"):
+                    client.delete(key)
+    print(f"\n{'':14}{'min':>10}{'median':>10}   over {args.fresh_runs} runs")
+    for name, values in results.items():
+        print(f"{name:14}{min(values):>10,.2f}{statistics.median(values):>10,.2f}")
 
 
 if __name__ == "__main__":

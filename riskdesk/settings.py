@@ -288,6 +288,17 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
 # split into DETECTION_PARTS shares across the workers (1: one process does it all).
 DETECTION_DROP_DIR = Path(env_str("DETECTION_DROP_DIR") or VAR_DIR / "feed-drop")
 DETECTION_PARTS = env_int("DETECTION_PARTS", 1, minimum=1)
+# Live detection (feed-stream.md): a consumer silent this long is stalled, one whose
+# streams are this far behind is lagging (detection page, shift dashboard KRI).
+LIVE_STALLED_SECONDS = env_int("LIVE_STALLED_SECONDS", 60, minimum=1)
+LIVE_LAG_SECONDS = env_int("LIVE_LAG_SECONDS", 30, minimum=1)
+# The streams the `live` process follows (Procfile), and, without Redis, the speed at
+# which the web process replays the demo day as its live feed (60: a day in 24 minutes).
+LIVE_FEED_PREFIX = env_str("LIVE_FEED_PREFIX") or "feed:"
+LIVE_DEMO_SPEED = env_int("LIVE_DEMO_SPEED", 60, minimum=1)
+if not REDIS_URL:
+    # Embedded: the in-process runner of this schedule also plays the live feed.
+    CELERY_BEAT_SCHEDULE["detection-live-demo"] = _every("apps.detection.tasks.live_demo_poll", 2.0)
 
 # Alerts: the stream detectors XADD to, and the time to act per severity (minutes).
 ALERT_STREAM = env_str("ALERT_STREAM") or "riskdesk:alerts"

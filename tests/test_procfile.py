@@ -50,12 +50,14 @@ def shipped_processes(redis_url: str, tmp_path: Path) -> Iterator[str]:
         "ALERT_STREAM": stream,
         "DETECTION_DROP_DIR": str(tmp_path / "drop"),
         "LOG_LEVEL": "WARNING",
+        "LIVE_FEED_PREFIX": f"test:procfile-feed:{uuid.uuid4().hex}:",
     }
     started: list[subprocess.Popen[bytes]] = []
     for name, command in procfile(ROOT / "Procfile").items():
         if name == "web":
             continue
         command = re.sub(r"var/celerybeat-schedule", str(tmp_path / "beat"), command)
+        command = re.sub(r"var/live/", f"{tmp_path}/live/", command)
         started.append(
             subprocess.Popen(
                 ["bash", "-c", f"exec {command}"], cwd=ROOT, env=env, start_new_session=True

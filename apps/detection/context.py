@@ -80,6 +80,21 @@ class Context:
             codes = pc.index_in(values, value_set=self._account_set)
         return np.asarray(codes.to_numpy(zero_copy_only=False), dtype=np.int64)
 
+    def table_account_codes(self, table: str, column: str, values: pd.Series) -> np.ndarray:
+        """``account_codes(values)`` for the whole column ``table.column``, reusing the
+        codes the feed brought (places in its accounts table, a prefix of ``accounts``)."""
+        known = self.feed.codes.get(f"{table}.{column}")
+        if known is not None and len(known) == len(values):
+            return known
+        return self.account_codes(values)
+
+    def table_ms(self, table: str, column: str, values: pd.Series) -> np.ndarray:
+        """``epoch_ms(values)`` for the whole column ``table.column``, reusing the feed's."""
+        known = self.feed.codes.get(f"{table}.{column}")
+        if known is not None and len(known) == len(values):
+            return known
+        return epoch_ms(values)
+
     def symbol_codes(self, column: pd.Series) -> np.ndarray:
         if isinstance(column.dtype, pd.CategoricalDtype):
             # Recode through the categories only: no per-row strings.

@@ -41,6 +41,9 @@ class Feed:
     mark_prices: pd.DataFrame | None = None
     promotions: pd.DataFrame | None = None
     files: dict[str, Path] = field(default_factory=dict)
+    # "table.column" -> account codes (places in ``accounts``) a source already computed
+    # (the live state codes rows as they arrive); the rules' views use them when present.
+    codes: dict[str, np.ndarray] = field(default_factory=dict)
 
     def table(self, name: str) -> pd.DataFrame | None:
         frame: pd.DataFrame | None = getattr(self, name)

@@ -204,3 +204,26 @@ class RuleChange(models.Model):
     def __str__(self) -> str:
         what = f"v{self.version.number}" if self.version_id else "off"  # type: ignore[union-attr]
         return f"{self.rule.code}: {what} ({self.get_status_display().lower()})"
+
+
+class LiveConsumer(models.Model):
+    """A live detector as it last reported itself (one row per consumer, rewritten each
+    cycle): how far behind each stream it is, how fast it reads, how much it holds, when
+    it last saved, and the history it lost behind MAXLEN. A heartbeat, not a decision: its
+    own timestamps are its history, with no history table."""
+
+    name = models.CharField(max_length=120, unique=True)
+    # stream -> {"read": last id read, "behind_entries": n, "behind_seconds": s}
+    streams = models.JSONField(default=dict)
+    events_per_second = models.FloatField(default=0)
+    state_rows = models.BigIntegerField(default=0)
+    findings_open = models.PositiveIntegerField(default=0)
+    checkpoint_at = models.DateTimeField(null=True, blank=True)
+    gaps = models.JSONField(default=list)
+    reported_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name

@@ -1,12 +1,20 @@
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db.models import QuerySet
 from django.utils import timezone
 
 from apps.alerts.quality import RuleQuality, rule_quality
-from apps.detection.models import Backtest, DetectionRule, DetectionRun, RuleChange, RuleVersion
+from apps.detection.models import (
+    Backtest,
+    DetectionRule,
+    DetectionRun,
+    LiveConsumer,
+    RuleChange,
+    RuleVersion,
+)
 from apps.detection.thresholds import threshold, version_changes
 
 
@@ -106,3 +114,39 @@ def rule_quality_note(rule: DetectionRule) -> RuleQuality | None:
     """The rule's confirmation rate over the last 30 days (apps.alerts.quality)."""
     since = timezone.now() - timedelta(days=30)
     return next((q for q in rule_quality(since=since) if q.rule == rule.code), None)
+
+
+@dataclass(frozen=True)
+class LiveRow:
+    consumer: Any
+    health: str
+    behind_entries: int
+    behind_seconds: float
+
+
+def live_consumers() -> list[LiveRow]:
+    """Every live consumer with its health and its worst stream lag (detection page, KRI)."""
+    rows = []
+    for consumer in LiveConsumer.objects.all():
+        streams = consumer.streams.values()
+        rows.append(
+            LiveRow(
+                consumer,
+                live_health(consumer),
+                sum(int(s.get("behind_entries", 0)) for s in streams),
+                max((float(s.get("behind_seconds", 0)) for s in streams), default=0.0),
+            )
+        )
+    return rows
+
+
+def live_health(consumer: LiveConsumer, now: datetime | None = None) -> str:
+    """``stalled`` (no report for LIVE_STALLED_SECONDS), ``lagging`` (a stream behind by
+    more than LIVE_LAG_SECONDS), ``lost rows`` (a gap), else ``ok``."""
+    now = now or timezone.now()
+    if now - consumer.reported_at > timedelta(seconds=settings.LIVE_STALLED_SECONDS):
+        return "stalled"
+    behind = max((s.get("behind_seconds", 0) for s in consumer.streams.values()), default=0)
+    if behind > settings.LIVE_LAG_SECONDS:
+        return "lagging"
+    return "lost rows" if consumer.gaps else "ok"

@@ -17,6 +17,7 @@ from apps.detection.services import (
     detection_run_plan,
     detection_run_remember,
 )
+from riskdesk.celery import Scan
 
 READY_MARKER = "READY"  # written last by whoever drops a window, so half a copy is never read
 
@@ -72,3 +73,15 @@ def backtest_run(backtest_id: int) -> None:
         return
     with acting_task("detection.backtest_run"):
         backtest_execute(backtest=backtest)
+
+
+@shared_task(base=Scan, ignore_result=True, soft_time_limit=60, time_limit=90)
+def live_demo_poll() -> int:
+    """Without Redis: one cycle of live detection on the demo day replayed in-process
+    (services.live). With Redis the `live` process (Procfile) follows the real streams."""
+    if settings.REDIS_URL:
+        return 0
+    from apps.detection.services.live import live_demo_step
+
+    with acting_task("detection.live_demo_poll"):
+        return live_demo_step()

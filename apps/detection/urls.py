@@ -12,4 +12,5 @@ urlpatterns = [
     path("rules/<str:code>/changes/<int:pk>/", views.rule_change_decide, name="rule_change_decide"),
     path("rules/<str:code>/backtests/", views.backtest_request, name="backtest_request"),
     path("runs/", views.run_list, name="runs"),
+    path("live/", views.live_list, name="live"),
 ]

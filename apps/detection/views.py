@@ -176,3 +176,10 @@ def run_list(request: DeskRequest) -> HttpResponse:
     template = "detection/runs.html#runs" if request.htmx else "detection/runs.html"
     active = any(run.status in ("queued", "running") for run in runs)
     return render(request, template, {"runs": runs, "active": active})
+
+
+@role_required(*STAFF_ROLES)
+@require_GET
+def live_list(request: DeskRequest) -> HttpResponse:
+    template = "detection/live.html#live" if request.htmx else "detection/live.html"
+    return render(request, template, {"consumers": selectors.live_consumers()})

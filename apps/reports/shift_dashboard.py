@@ -17,6 +17,7 @@ from apps.actions.models import Action
 from apps.alerts.models import OPEN_STATUSES, Alert, Category, Severity, Status, sla_breached
 from apps.cases.models import OPEN_STATUSES as CASE_OPEN
 from apps.cases.models import Case
+from apps.detection.selectors import live_consumers
 
 # Durations are read from at most this many alerts; beyond it the figure says so.
 SAMPLE_CAP = 20_000
@@ -83,6 +84,10 @@ class ShiftReading:
     cases_closed: int = 0
     cases_open: int = 0
     stress: list[StressedSymbol] = field(default_factory=list)
+    # Live detection at `end`: consumers reporting, and those stalled, lagging or with
+    # rows lost behind MAXLEN (apps.detection.selectors.live_health).
+    live_consumers: int = 0
+    live_unhealthy: list[str] = field(default_factory=list)
 
     def as_figures(self) -> dict[str, Any]:
         figures = asdict(self)
@@ -96,7 +101,8 @@ class ShiftReading:
 
 def read_shift(start: datetime, end: datetime, *, now: datetime | None = None) -> ShiftReading:
     """Six queries whatever the volume: arrivals, hourly arrivals, decisions and SLA,
-    durations (capped sample), actions, cases; plus one for market stress."""
+    durations (capped sample), actions, cases; plus one for market stress and one for
+    the live consumers."""
     now = now or timezone.now()
     end = min(end, now)
     reading = ShiftReading(start=start, end=end)
@@ -173,6 +179,9 @@ def read_shift(start: datetime, end: datetime, *, now: datetime | None = None) -
     reading.cases_open = cases["open"]
 
     reading.stress = stressed_symbols(start, end)
+    live = live_consumers()
+    reading.live_consumers = len(live)
+    reading.live_unhealthy = [f"{r.consumer.name}: {r.health}" for r in live if r.health != "ok"]
     return reading
 
 

@@ -27,6 +27,7 @@ def main() -> None:
     )
     detector.interval_seconds = 0.0
     detector.run(until_idle=True)
+    print(json.dumps(detector.saved.cluster_keys))
     print(json.dumps({key: alert["metrics"] for key, alert in detector.current().items()}))
 
 

@@ -17,8 +17,10 @@ from django.core.management import call_command
 
 from apps.detection.engine import detect
 from apps.detection.feed import Feed, read_feed
+from apps.detection.linking import link_window
 from apps.detection.live import LiveDetector, checkpoint
 from apps.detection.live.checkpoint import load
+from apps.detection.live.clusters import keep_cluster_keys
 from apps.detection.replay import replay_window
 from apps.detection.simulator import simulate
 
@@ -35,11 +37,6 @@ def window(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def feed(window: Path) -> Feed:
     return read_feed(window)
-
-
-@pytest.fixture(scope="module")
-def window_alerts(feed: Feed) -> Alerts:
-    return {alert["dedup_key"]: alert for alert in detect(feed)}
 
 
 @pytest.fixture
@@ -64,8 +61,15 @@ def _last_sent(sent: list[dict[str, Any]]) -> Alerts:
     return {alert["dedup_key"]: alert for alert in sent}
 
 
+def _window_with_keys(feed: Feed, keys: dict[str, str]) -> Alerts:
+    """The window path handed the cluster keys the live run kept (as the desk hands it
+    its stored ones): the same clusters under the same names."""
+    linkage, _ = keep_cluster_keys(link_window(feed), keys)
+    return {alert["dedup_key"]: alert for alert in detect(feed, linkage=linkage)}
+
+
 def test_the_live_consumer_finds_what_the_window_path_finds(
-    replayed: tuple[redis.Redis, str], window_alerts: Alerts
+    replayed: tuple[redis.Redis, str], feed: Feed
 ) -> None:
     client, prefix = replayed
     sent: list[dict[str, Any]] = []
@@ -75,6 +79,7 @@ def test_the_live_consumer_finds_what_the_window_path_finds(
     detector.run(until_idle=True)
 
     assert detector.stats["cycles"] > 5
+    window_alerts = _window_with_keys(feed, detector.saved.cluster_keys)
     assert set(detector.current()) == set(window_alerts)
     assert _metrics(detector.current()) == _metrics(window_alerts)
     # Every finding reached the pipeline, its last word being the day's.
@@ -84,7 +89,7 @@ def test_the_live_consumer_finds_what_the_window_path_finds(
 
 
 def test_a_killed_worker_resumes_from_its_checkpoint_losing_and_doubling_nothing(
-    replayed: tuple[redis.Redis, str], window_alerts: Alerts, feed: Feed, tmp_path: Path
+    replayed: tuple[redis.Redis, str], feed: Feed, tmp_path: Path
 ) -> None:
     client, prefix = replayed
     folder = tmp_path / "live"
@@ -107,6 +112,7 @@ def test_a_killed_worker_resumes_from_its_checkpoint_losing_and_doubling_nothing
     resumed.interval_seconds = 0.0
     resumed.run(until_idle=True)
 
+    window_alerts = _window_with_keys(feed, resumed.saved.cluster_keys)
     assert set(resumed.current()) == set(window_alerts)
     assert _metrics(resumed.current()) == _metrics(window_alerts)
     kept = resumed.state.tables()
@@ -152,7 +158,7 @@ def test_a_fresh_consumer_on_a_trimmed_stream_reports_the_history_it_never_saw(
 
 
 def test_the_command_follows_the_feed_until_idle_and_writes_the_alerts(
-    replayed: tuple[redis.Redis, str], window_alerts: Alerts, tmp_path: Path, db: None
+    replayed: tuple[redis.Redis, str], feed: Feed, tmp_path: Path, db: None
 ) -> None:
     _, prefix = replayed
     out, stdout = tmp_path / "alerts.jsonl", StringIO()
@@ -161,13 +167,15 @@ def test_the_command_follows_the_feed_until_idle_and_writes_the_alerts(
     call_command("detect_live", *options, *checkpoint, stdout=stdout)
 
     written = [json.loads(line) for line in out.read_text().splitlines()]
+    saved = load(tmp_path / "live")
+    assert saved is not None
+    window_alerts = _window_with_keys(feed, saved[0].cluster_keys)
     assert {alert["dedup_key"] for alert in written} >= set(window_alerts)
     assert "0 gaps" in stdout.getvalue() and (tmp_path / "live" / "checkpoint.json").is_file()
 
 
 def test_a_compacted_checkpoint_resumes_to_the_same_state(
     replayed: tuple[redis.Redis, str],
-    window_alerts: Alerts,
     feed: Feed,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
@@ -185,7 +193,38 @@ def test_a_compacted_checkpoint_resumes_to_the_same_state(
     resumed = LiveDetector(client, prefix=prefix, folder=folder, sink=lambda _: None, count=60)
     resumed.interval_seconds = 0.0
     resumed.run(until_idle=True)
+    window_alerts = _window_with_keys(feed, resumed.saved.cluster_keys)
     assert _metrics(resumed.current()) == _metrics(window_alerts)
     kept = resumed.state.tables()
     assert feed.orders is not None and feed.trades is not None
     assert (len(kept["orders"]), len(kept["trades"])) == (len(feed.orders), len(feed.trades))
+
+
+def test_a_cluster_keeps_its_key_as_it_grows_during_the_day(
+    replayed: tuple[redis.Redis, str],
+) -> None:
+    """Findings about a cluster are not withdrawn mid-day because a smaller account id
+    joined it (the window path's key, the smallest id, moved; the kept key does not)."""
+    client, prefix = replayed
+    sent: list[dict[str, Any]] = []
+    detector = LiveDetector(
+        client, prefix=prefix, sink=sent.extend, count=40, link_interval_seconds=0.0
+    )
+    detector.interval_seconds = 0.0
+    detector.run(until_idle=True)
+
+    final = set(detector.current())
+    clustered = ("common_control", "linked_mutual_trade")
+    withdrawn = {a["dedup_key"] for a in sent if a["rule"] in clustered} - final
+    assert withdrawn == set()
+    # The day did move the smallest id of some cluster: the kept key is not it.
+    moved = {key for key, members in _day_clusters(detector).items() if key != min(members)}
+    assert moved
+
+
+def _day_clusters(detector: LiveDetector) -> dict[str, list[str]]:
+    day = max(detector.state.days)
+    linkage, _ = keep_cluster_keys(
+        link_window(detector.state.feed(day)), detector.saved.cluster_keys
+    )
+    return linkage.clusters

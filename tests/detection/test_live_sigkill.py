@@ -18,7 +18,9 @@ import redis
 
 from apps.detection.engine import detect
 from apps.detection.feed import read_feed
+from apps.detection.linking import link_window
 from apps.detection.live.checkpoint import load
+from apps.detection.live.clusters import keep_cluster_keys
 from apps.detection.replay import replay_window
 from apps.detection.simulator import simulate
 
@@ -72,9 +74,12 @@ def test_a_worker_killed_three_times_ends_as_an_uninterrupted_run(
     stdout, _ = final.communicate(timeout=600)
     assert final.returncode == 0
     found = json.loads(stdout.strip().splitlines()[-1])
+    cluster_keys = json.loads(stdout.strip().splitlines()[-2])
 
     feed = read_feed(window)
-    expected = {alert["dedup_key"]: alert["metrics"] for alert in detect(feed)}
+    # The window path handed the cluster keys the live run kept (clusters.py).
+    linkage, _ = keep_cluster_keys(link_window(feed), cluster_keys)
+    expected = {alert["dedup_key"]: alert["metrics"] for alert in detect(feed, linkage=linkage)}
     assert kills == 3  # the worker did die mid-stream, three times
     assert found == expected
     sent = [json.loads(line) for line in out.read_text().splitlines()]

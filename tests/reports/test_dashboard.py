@@ -92,10 +92,10 @@ def test_the_dashboard_costs_the_same_queries_however_much_happened(
     for n in range(100, 140):
         stored_alert(n, category="promo_abuse", rule="promo", severity="low")
     many, _ = _dashboard_queries(client, supervisor)
-    # session, user, roles; on duty (2, shared with the header); reading (7); bell; the
-    # header's approvals waiting (one selector with home and the inbox); session save; the
-    # market's risk (1: detection has taken no window)
-    assert few == many == 18
+    # session, user, roles; on duty (2, shared with the header); reading (7); live
+    # consumers; bell; the header's approvals waiting (one selector with home and the inbox);
+    # session save; the market's risk (1: detection has taken no window)
+    assert few == many == 19
 
 
 def test_the_dashboard_fragment_polls_without_the_layout(client, operator, supervisor) -> None:

@@ -36,6 +36,7 @@ class Checkpoint:
     segments: list[str] = field(default_factory=list)
     published: dict[str, list[Any]] = field(default_factory=dict)  # key -> [rank, print]
     gaps: list[dict[str, Any]] = field(default_factory=list)
+    cluster_keys: dict[str, str] = field(default_factory=dict)  # account -> lasting key
     closed_days: list[int] = field(default_factory=list)
     late_rows: int = 0
     sequence: int = 0

@@ -21,18 +21,22 @@ import pandas as pd
 import redis
 
 from ..context import MS_PER_DAY
-from ..engine import ACCOUNT_LEVEL, detect, detect_part
-from ..linking import link_window
+from ..engine import detect
+from ..linking import Linkage, link_window
 from ..replay.events import STREAMS
+from ..rules import RULES
 from . import checkpoint
 from .checkpoint import Checkpoint
+from .clusters import keep_cluster_keys
 from .decode import decode_rows
-from .gaps import find_gaps
+from .gaps import find_gaps, stream_lag
+from .memory_feed import MemoryFeed
 from .state import LiveState
 
 log = logging.getLogger(__name__)
 
 Sink = Callable[[list[dict[str, Any]]], None]
+Report = Callable[[dict[str, Any]], None]
 SEVERITIES = ("low", "medium", "high", "critical")
 FEED_MAX_LATENESS_MS = 30_000
 
@@ -47,7 +51,7 @@ def _publish_to_pipeline(alerts: list[dict[str, Any]]) -> None:
 class LiveDetector:
     def __init__(
         self,
-        client: redis.Redis,
+        client: redis.Redis | MemoryFeed,
         *,
         prefix: str = "feed:",
         folder: Path | None = None,
@@ -57,7 +61,8 @@ class LiveDetector:
         count: int = 50,
         interval_seconds: float = 2.0,
         lateness_ms: int = FEED_MAX_LATENESS_MS,
-        touched_only: bool = False,
+        link_interval_seconds: float = 10.0,
+        report: Report | None = None,
     ) -> None:
         self.client = client
         self.prefix = prefix
@@ -68,7 +73,13 @@ class LiveDetector:
         self.count = count
         self.interval_seconds = interval_seconds
         self.lateness_ms = lateness_ms
-        self.touched_only = touched_only
+        self.link_interval_seconds = link_interval_seconds
+        self.report = report  # told the status() after every cycle
+        self.heads: dict[str, dict[str, Any]] = {}  # stream -> its newest id, entries added
+        self._rate = (time.monotonic(), 0.0)  # for events/s between two reports
+        self.new_gaps: list[dict[str, Any]] = []  # found since the last report
+        # Per day, the linkage of the last full cycle and when it was made (monotonic s).
+        self.linkages: dict[int, tuple[float, Linkage]] = {}
         self.saved = Checkpoint()
         self.state = LiveState()
         self.unsaved: list[tuple[str, pd.DataFrame]] = []
@@ -76,6 +87,16 @@ class LiveDetector:
         # Per day, what the rules find on the rows so far: dedup_key -> alert.
         self.findings: dict[int, dict[str, dict[str, Any]]] = {}
         self.stats: dict[str, float] = {"rows": 0, "entries": 0, "cycles": 0, "detect_s": 0.0}
+        # Publication time (the stream id's ms) of the oldest entry read since the last
+        # detection: a finding first made by a cycle was proved by a row no older than
+        # that, so "sent - this" bounds its freshness from above. ``cycle_since_ms``: the
+        # value the running (or last) cycle started from.
+        self.unseen_since_ms: int | None = None
+        self.cycle_since_ms: int | None = None
+        # The same since the last full cycle (linking and account-level rules): the bound
+        # for the account-level findings, which only full cycles make.
+        self.full_unseen_since_ms: int | None = None
+        self.full_since_ms: int | None = None
         if folder is not None and (loaded := checkpoint.load(folder)) is not None:
             self.saved, self.state = loaded
             self.dirty = set(self.state.days)
@@ -87,9 +108,11 @@ class LiveDetector:
 
     def poll(self, block_ms: int | None = None) -> int:
         """Read once from every stream (up to ``count`` entries each); rows read."""
-        for gap in find_gaps(self.client, self.streams, self.saved.ids, self.saved.entries):
+        found = find_gaps(self.client, self.streams, self.saved.ids, self.saved.entries, self.heads)
+        for gap in found:
             log.warning("feed gap on %s: %s", gap["stream"], gap)
             self.saved.gaps.append(gap)
+            self.new_gaps.append(gap)
         ids: dict[Any, Any] = {s: self.saved.ids.get(s, "0-0") for s in self.streams}
         response: Any = self.client.xread(ids, count=self.count, block=block_ms)
         read: dict[str, list[tuple[bytes, dict[bytes, bytes]]]] = {
@@ -102,6 +125,11 @@ class LiveDetector:
                 continue
             table = stream[len(self.prefix) :]
             first, last = _text(entries[0][0]), _text(entries[-1][0])
+            published = int(first.partition("-")[0])
+            if self.unseen_since_ms is None or published < self.unseen_since_ms:
+                self.unseen_since_ms = published
+            if self.full_unseen_since_ms is None or published < self.full_unseen_since_ms:
+                self.full_unseen_since_ms = published
             where = f"{stream} entries {first}..{last}"
             frame = decode_rows(table, [fields[b"rows"] for _, fields in entries], where)
             self.state.add(table, frame)
@@ -118,46 +146,58 @@ class LiveDetector:
         """Run the rules on the days with new rows, close the days past lateness, and
         publish the alerts that are new or changed; returns them."""
         started = time.perf_counter()
+        self.cycle_since_ms, self.unseen_since_ms = self.unseen_since_ms, None
+        full_before = self.stats.get("full_cycles", 0)
         watermark = self.state.max_event_ms - self.lateness_ms
         sent: list[dict[str, Any]] = []
         for day in sorted(self.dirty | (set(self.state.days) if everything else set())):
             if day not in self.state.days:
                 continue
-            touched = self.state.touched.get(day, set())
-            sent += self._detect_day(day, None if everything else touched)
+            sent += self._detect_day(day, full=everything)
             self.state.touched.pop(day, None)
         self.dirty.clear()
         for day in sorted(self.state.days):
             if (day + 1) * MS_PER_DAY <= watermark:
-                sent += self._detect_day(day, None)  # the day's last word
+                sent += self._detect_day(day, full=True)  # the day's last word
                 self.state.close(day)
+                self.linkages.pop(day, None)
         self.stats["cycles"] += 1
         self.stats["detect_s"] += time.perf_counter() - started
+        if self.stats.get("full_cycles", 0) > full_before:
+            self.full_since_ms, self.full_unseen_since_ms = self.full_unseen_since_ms, None
         if sent:
             self.sink(sent)
         return sent
 
-    def _detect_day(self, day: int, touched: set[str] | None) -> list[dict[str, Any]]:
+    def _detect_day(self, day: int, *, full: bool) -> list[dict[str, Any]]:
+        """The rules on the day so far. Linking and the account-level rules (the costly
+        part, 60-70 % of a cycle) run every ``link_interval_seconds``; in between, the
+        per-symbol rules run on the kept linkage and the account-level findings stand.
+        ``full``: everything, on a fresh linkage (a day's last word)."""
         feed = self.state.feed(day)
         if not (_rows(feed.orders) or _rows(feed.trades)):
             return []
+        kept = self.linkages.get(day)
+        fresh = full or kept is None or time.monotonic() - kept[0] >= self.link_interval_seconds
+        if fresh:
+            linkage, self.saved.cluster_keys = keep_cluster_keys(
+                link_window(feed), self.saved.cluster_keys
+            )
+            self.linkages[day] = (time.monotonic(), linkage)
+            chosen = self.enabled
+        else:
+            assert kept is not None
+            linkage = kept[1]
+            per_symbol = {code for code, rule in RULES.items() if rule.per_symbol}
+            chosen = per_symbol if self.enabled is None else per_symbol & self.enabled
         now = pd.Timestamp.now(tz="UTC")
-        if self.touched_only and touched is not None:
-            # Per-symbol rules only where rows arrived; account-level rules on the day.
-            linkage = link_window(feed)
-            alerts = detect_part(
-                feed, ACCOUNT_LEVEL, linkage, self.params, self.enabled, detected_at=now
-            )
-            alerts += detect(
-                feed, self.params, self.enabled, symbols=touched, linkage=linkage, detected_at=now
-            )
-        else:
-            alerts = detect(feed, self.params, self.enabled, detected_at=now)
+        alerts = detect(feed, self.params, chosen, linkage=linkage, detected_at=now)
         found = {alert["dedup_key"]: alert for alert in alerts}
-        if touched is None or not self.touched_only:
-            self.findings[day] = found
-        else:
-            self.findings.setdefault(day, {}).update(found)
+        if not fresh:  # the account-level findings of the last full cycle stand
+            before = self.findings.get(day, {})
+            found = {k: a for k, a in before.items() if not RULES[a["rule"]].per_symbol} | found
+        self.findings[day] = found
+        self.stats["full_cycles"] = self.stats.get("full_cycles", 0) + fresh
         return [alert for alert in alerts if self._changed(alert)]
 
     def current(self) -> dict[str, dict[str, Any]]:
@@ -178,6 +218,22 @@ class LiveDetector:
             return False
         self.saved.published[key] = [rank, fingerprint]
         return True
+
+    def status(self) -> dict[str, Any]:
+        """What the detection page shows: lag per stream, events/s since the last
+        status, rows held, findings open, the last save, and the gaps."""
+        now, rows = time.monotonic(), self.stats["rows"]
+        before, self._rate = self._rate, (now, rows)
+        elapsed = now - before[0]
+        return {
+            "streams": stream_lag(self.heads, self.saved.ids, self.saved.entries),
+            "events_per_second": (rows - before[1]) / elapsed if elapsed > 0 else 0.0,
+            "state_rows": self.state.rows(),
+            "findings_open": sum(len(found) for found in self.findings.values()),
+            "checkpoint_at": self.saved.saved_at or None,
+            "gaps": self.saved.gaps[-20:],
+            "new_gaps": self.new_gaps,
+        }
 
     def checkpoint(self) -> None:
         if self.folder is None:
@@ -206,6 +262,9 @@ class LiveDetector:
             if once or idle or due:
                 self.detect(everything=idle and until_idle)
                 self.checkpoint()
+                if self.report is not None:
+                    self.report(self.status())
+                    self.new_gaps = []
                 last_detect = time.monotonic()
                 cycles += 1
             if once or (idle and until_idle) or (max_cycles is not None and cycles >= max_cycles):

@@ -13,7 +13,6 @@ from __future__ import annotations
 from typing import Any
 
 import pandas as pd
-import redis
 
 
 def _id(value: Any) -> tuple[int, int]:
@@ -22,11 +21,15 @@ def _id(value: Any) -> tuple[int, int]:
 
 
 def find_gaps(
-    client: redis.Redis, streams: list[str], last: dict[str, str], entries: dict[str, int]
+    client: Any,
+    streams: list[str],
+    last: dict[str, str],
+    entries: dict[str, int],
+    seen: dict[str, dict[str, Any]] | None = None,
 ) -> list[dict[str, Any]]:
     """One record per stream whose entries after ``last[stream]`` were trimmed unread;
     ``entries`` (entries accounted for per stream) then counts them, so a gap is
-    reported once."""
+    reported once. ``seen`` receives each stream's head: its last id and entries added."""
     pipe = client.pipeline(transaction=False)
     for stream in streams:
         pipe.xinfo_stream(stream)
@@ -34,6 +37,11 @@ def find_gaps(
     for stream, info in zip(streams, pipe.execute(raise_on_error=False), strict=True):
         if isinstance(info, Exception) or not info.get("first-entry"):
             continue  # no such stream yet, or nothing in it
+        if seen is not None:
+            seen[stream] = {
+                "last": _text(info.get("last-generated-id", "0-0")),
+                "added": int(info.get("entries-added", 0)),
+            }
         read = last.get(stream, "0-0")
         first = _text(info["first-entry"][0])
         removed = int(info.get("entries-added", 0)) - int(info.get("length", 0))
@@ -55,3 +63,17 @@ def find_gaps(
 
 def _text(value: Any) -> str:
     return value.decode() if isinstance(value, bytes) else str(value)
+
+
+def stream_lag(
+    heads: dict[str, dict[str, Any]], last: dict[str, str], entries: dict[str, int]
+) -> dict[str, dict[str, Any]]:
+    """Per stream: the last id read, entries published and not read yet, and how much
+    older (publication time) the last entry read is than the stream's newest."""
+    lag = {}
+    for stream, head in heads.items():
+        read = last.get(stream, "0-0")
+        behind = max(0, int(head["added"]) - entries.get(stream, 0))
+        seconds = max(0, _id(head["last"])[0] - _id(read)[0]) / 1000 if behind else 0.0
+        lag[stream] = {"read": read, "behind_entries": behind, "behind_seconds": seconds}
+    return lag

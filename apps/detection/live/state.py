@@ -23,8 +23,9 @@ import pyarrow.compute as pc
 from ..columns import TIME_DTYPE
 from ..context import MS_PER_DAY
 from ..feed import Feed
+from .codes import CODED, TIMES, AccountIndex, DayCodes
 from .decode import EVENT_TIME, normalise
-from .orders import OrderBook
+from .orders import NAT, OrderBook
 
 REFERENCE = ("instruments", "accounts", "logins", "transfers", "promotions")
 TRADING = ("orders", "trades", "positions", "mark_prices")
@@ -73,6 +74,9 @@ class LiveState:
     book: OrderBook = field(default_factory=OrderBook)
     # Per day, trades naming an order not read yet (streams are not ordered together).
     waiting: dict[int, list[pd.DataFrame]] = field(default_factory=dict)
+    # Account codes of the trading rows, computed as they arrive (codes.py).
+    index: AccountIndex = field(default_factory=AccountIndex)
+    codes: dict[int, dict[str, DayCodes]] = field(default_factory=dict)
 
     def add(self, table: str, frame: pd.DataFrame) -> None:
         """One decoded chunk. Trading rows go to the day of their event time."""
@@ -86,6 +90,8 @@ class LiveState:
             return
         if table not in TRADING:
             self.reference.setdefault(table, Chunks(table)).append(frame)
+            if table == "accounts":
+                self.index.add(frame["account_id"])
             return
         days = times // MS_PER_DAY
         for day in np.unique(days).tolist():
@@ -105,6 +111,10 @@ class LiveState:
                 self.waiting.setdefault(day, []).append(part[~known])
                 part = part[known]
         tables.setdefault(table, Chunks(table)).append(part)
+        if table in CODED:
+            self.codes.setdefault(day, {}).setdefault(table, DayCodes()).append(
+                table, part, self.index, event_ms(table, part)
+            )
         if table == "orders":
             self.book.place(day, part)
             if self.waiting.get(day):
@@ -118,6 +128,7 @@ class LiveState:
         self.book.drop(day, [] if placed is None else placed["order_id"].tolist())
         self.waiting.pop(day, None)
         self.days.pop(day, None)
+        self.codes.pop(day, None)
         self.touched.pop(day, None)
         self.closed_days.add(day)
 
@@ -166,7 +177,32 @@ class LiveState:
         placed = trading["orders"].frame() if "orders" in trading else None
         view.orders = None if placed is None else self.book.state(day, placed)
         view.trades = trading["trades"].frame() if "trades" in trading else None
+        if view.accounts is not None and len(view.accounts) == len(self.index.ids):
+            self._coded(day, view)  # every account read is in the view: codes hold
         return _known_accounts(view)
+
+    def _coded(self, day: int, view: Feed) -> None:
+        """Orders and trades cut to the rows whose accounts are known, with their codes."""
+        for table, columns in CODED.items():
+            frame, coded = view.table(table), self.codes.get(day, {}).get(table)
+            if frame is None or coded is None:
+                continue
+            codes = [coded.resolve(c, frame[c], self.index) for c in columns]
+            if any(len(c) != len(frame) for c in codes):
+                continue  # not kept alike: let the rules code the rows themselves
+            names = [*columns, TIMES[table]]
+            codes.append(coded.joined(TIMES[table]))
+            if table == "orders":  # the cancel times as the book holds them now
+                cancelled = self.book.days[day].cancelled[: len(frame)]
+                codes.append(np.where(cancelled == NAT, -1, cancelled))
+                names.append("cancelled_at")
+            known = np.logical_and.reduce([c >= 0 for c in codes[: len(columns)]])
+            if not known.all():
+                frame = frame[known].reset_index(drop=True)
+                codes = [c[known] for c in codes]
+                setattr(view, table, frame)
+            for column, values in zip(names, codes, strict=True):
+                view.codes[f"{table}.{column}"] = values
 
 
 ACCOUNT_COLUMNS = {
@@ -187,6 +223,8 @@ def _known_accounts(view: Feed) -> Feed:
     known = pa.array(view.accounts["account_id"])
     for name, columns in ACCOUNT_COLUMNS.items():
         frame = view.table(name)
+        if f"{name}.{columns[0]}" in view.codes:
+            continue  # cut by its codes already
         if frame is None or not len(frame):
             continue
         mask = np.ones(len(frame), dtype=bool)

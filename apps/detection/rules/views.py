@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from ..context import MS_PER_DAY, Context, epoch_ms
+from ..context import MS_PER_DAY, Context
 
 
 def _cached(ctx: Context, name: str, build: Any) -> pd.DataFrame:
@@ -32,13 +32,13 @@ def _trades(ctx: Context) -> pd.DataFrame:
     t = ctx.feed.trades
     if t is None:
         t = pd.DataFrame({c: [] for c in ("buyer_id", "seller_id", "symbol", "ts")})
-    ts = epoch_ms(t["ts"]) if len(t) else np.zeros(0, dtype=np.int64)
+    ts = ctx.table_ms("trades", "ts", t["ts"]) if len(t) else np.zeros(0, dtype=np.int64)
     # copy=False: one block per column, no copy into a 2-D block (a second at 5M rows),
     # and row filters on the view get cheaper too.
     view = pd.DataFrame(
         {
-            "buyer": ctx.account_codes(t["buyer_id"]),
-            "seller": ctx.account_codes(t["seller_id"]),
+            "buyer": ctx.table_account_codes("trades", "buyer_id", t["buyer_id"]),
+            "seller": ctx.table_account_codes("trades", "seller_id", t["seller_id"]),
             "symbol": ctx.symbol_codes(t["symbol"]),
             "ts": ts,
             "day": ts // MS_PER_DAY,
@@ -62,13 +62,13 @@ def _orders(ctx: Context) -> pd.DataFrame:
         return pd.DataFrame(
             columns=["account", "symbol", "created", "cancelled", "day", "qty", "price", "buy"]
         )
-    created = epoch_ms(o["created_at"])
+    created = ctx.table_ms("orders", "created_at", o["created_at"])
     return pd.DataFrame(
         {
-            "account": ctx.account_codes(o["account_id"]),
+            "account": ctx.table_account_codes("orders", "account_id", o["account_id"]),
             "symbol": ctx.symbol_codes(o["symbol"]),
             "created": created,
-            "cancelled": epoch_ms(o["cancelled_at"]),
+            "cancelled": ctx.table_ms("orders", "cancelled_at", o["cancelled_at"]),
             "day": created // MS_PER_DAY,
             "qty": o["qty"].to_numpy(),
             "filled": o["filled_qty"].to_numpy(),

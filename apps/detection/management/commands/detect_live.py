@@ -1,5 +1,6 @@
 import json
 import re
+import socket
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +12,7 @@ from apps.desk.history import acting_task
 from apps.detection.feed import FeedError
 from apps.detection.live import LiveDetector
 from apps.detection.replay import DEFAULT_PREFIX
+from apps.detection.services.live import live_status_save
 from apps.detection.services.rules import live_settings
 
 
@@ -21,7 +23,10 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--prefix", default=DEFAULT_PREFIX, help="stream names' prefix")
+        parser.add_argument(
+            "--prefix", help=f"stream names' prefix (default LIVE_FEED_PREFIX, {DEFAULT_PREFIX})"
+        )
+        parser.add_argument("--name", help="the consumer's name on the detection page")
         parser.add_argument("--redis-url", help="default: REDIS_URL")
         parser.add_argument("--once", action="store_true", help="one poll and one detection")
         parser.add_argument(
@@ -39,7 +44,8 @@ class Command(BaseCommand):
         url = options["redis_url"] or settings.REDIS_URL
         if not url:
             raise CommandError("no Redis to read: set REDIS_URL or pass --redis-url")
-        prefix = str(options["prefix"])
+        prefix = str(options["prefix"] or settings.LIVE_FEED_PREFIX)
+        name = options["name"] or f"{socket.gethostname()} {prefix}"
         folder = options["checkpoint"] or settings.VAR_DIR / "live" / _slug(prefix)
         out: Path | None = options["out"]
         params, enabled = live_settings()
@@ -51,6 +57,7 @@ class Command(BaseCommand):
             enabled=enabled,
             count=options["count"],
             interval_seconds=options["interval"],
+            report=lambda status: live_status_save(name=name, status=status),
             **({"sink": _appender(out)} if out is not None else {}),
         )
         try:
