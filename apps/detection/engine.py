@@ -16,6 +16,7 @@ from .linking import Linkage, link_window
 from .memory import AccountMemory
 from .rules import RULES
 from .rules.base import Finding, Rule, fit_evidence, judged
+from .rules.covered import withhold_covered
 
 SOURCE = "riskdesk.detection/1"
 ACCOUNT_LEVEL = "accounts"  # the partition that runs the rules not split by symbol
@@ -93,12 +94,27 @@ def detect(
     ctx = Context.build(feed, linkage=linkage, memory=memory)
     moment = detected_at or pd.Timestamp.now(tz="UTC")
     stamp = _iso(moment)
+    settings = {
+        code: {**rule.default_params, **((params or {}).get(code) or {})}
+        for code, rule in RULES.items()
+        if enabled is None or code in enabled
+    }
+    found: dict[str, list[Finding]] = {}
+
+    def findings_of(code: str) -> list[Finding]:
+        # A covering rule not run in this call (another part's) is run here once.
+        if code not in settings:
+            return []
+        if code not in found:
+            found[code] = RULES[code].run(ctx, settings[code])
+        return found[code]
+
     alerts = []
     for rule in chosen:
-        settings = {**rule.default_params, **((params or {}).get(rule.code) or {})}
-        for finding in rule.run(ctx, settings):
+        kept, _ = withhold_covered(rule.code, rule.covered_by, findings_of(rule.code), findings_of)
+        for finding in kept:
             if symbols is None or finding.symbol in wanted:
-                alerts.append(to_alert(rule, finding, stamp, source, settings))
+                alerts.append(to_alert(rule, finding, stamp, source, settings[rule.code]))
     return sorted(alerts, key=lambda alert: alert["dedup_key"])
 
 
@@ -131,7 +147,7 @@ def run_window(
     with keys_checked(feed):
         memory = recall(feed) if recall is not None else AccountMemory.empty()
         # Identifiers are as broad as the desk has ever seen them, not only in this window.
-        linkage = link_window(feed, widths=memory.widths)
+        linkage = link_window(feed, widths=memory.widths, remembered=memory.identifiers)
         alerts = detect(feed, params, enabled, source, linkage=linkage, memory=memory)
         return WindowRun(alerts, linkage, feed, memory)
 
