@@ -77,9 +77,11 @@ def detect(
     linkage: Linkage | None = None,
     detected_at: pd.Timestamp | None = None,
     memory: AccountMemory | None = None,
+    only: set[str] | None = None,
 ) -> list[dict[str, Any]]:
     """Every enabled rule over ``feed``; alerts sorted by dedup_key. ``memory``: what the
-    desk knew of the accounts before the window (empty when not given).
+    desk knew of the accounts before the window (empty when not given). ``only``: emit
+    just these rules' alerts (the other enabled rules still withhold what they cover).
 
     With ``symbols``, only the per-symbol rules run, on those symbols' rows: one part of
     a window split across workers. ``detect_part(feed, ACCOUNT_LEVEL)`` runs the rest; the
@@ -87,11 +89,15 @@ def detect(
     every part so all parts agree on the clusters).
     """
     chosen = [r for code, r in RULES.items() if enabled is None or code in enabled]
+    if only is not None:
+        chosen = [rule for rule in chosen if rule.code in only]
+    whole = feed
     if symbols is not None:
         wanted = set(symbols)
         feed = restrict(feed, wanted)
         chosen = [rule for rule in chosen if rule.per_symbol]
     ctx = Context.build(feed, linkage=linkage, memory=memory)
+    contexts = {True: ctx}
     moment = detected_at or pd.Timestamp.now(tz="UTC")
     stamp = _iso(moment)
     settings = {
@@ -102,11 +108,15 @@ def detect(
     found: dict[str, list[Finding]] = {}
 
     def findings_of(code: str) -> list[Finding]:
-        # A covering rule not run in this call (another part's) is run here once.
+        # A covering rule not run in this call (another part's) is run here once; an
+        # account-level one on the whole window, as its own part would run it.
         if code not in settings:
             return []
         if code not in found:
-            found[code] = RULES[code].run(ctx, settings[code])
+            per_symbol = RULES[code].per_symbol or symbols is None
+            if per_symbol not in contexts:
+                contexts[per_symbol] = Context.build(whole, linkage=ctx.linkage, memory=memory)
+            found[code] = RULES[code].run(contexts[per_symbol], settings[code])
         return found[code]
 
     alerts = []
@@ -172,13 +182,29 @@ def detect_part(
     detected_at: pd.Timestamp | None = None,
     memory: AccountMemory | None = None,
 ) -> list[dict[str, Any]]:
-    """One worker's share: a list of symbols, or ACCOUNT_LEVEL for the unsplit rules
-    (the only ones that read the memory)."""
+    """One worker's share: a list of symbols, or ACCOUNT_LEVEL for the unsplit rules.
+    Every part reads the memory: a part withholds what another part's rule covers
+    (rules/covered.py), and runs that rule as it would run on the whole window."""
     if part == ACCOUNT_LEVEL:
         account_rules = {code for code, rule in RULES.items() if not rule.per_symbol}
-        chosen = account_rules if enabled is None else account_rules & enabled
-        return detect(feed, params, chosen, linkage=linkage, detected_at=detected_at, memory=memory)
-    return detect(feed, params, enabled, symbols=part, linkage=linkage, detected_at=detected_at)
+        return detect(
+            feed,
+            params,
+            enabled,
+            linkage=linkage,
+            detected_at=detected_at,
+            memory=memory,
+            only=account_rules,
+        )
+    return detect(
+        feed,
+        params,
+        enabled,
+        symbols=part,
+        linkage=linkage,
+        detected_at=detected_at,
+        memory=memory,
+    )
 
 
 def split_symbols(counts: pd.Series, parts: int) -> list[list[str]]:

@@ -9,7 +9,8 @@ Two signs of a program behind a web or app session that the message rate alone m
   ``min_reflex_orders`` orders in a day is a program;
 - **beat**: orders at a fixed interval, the median absolute deviation of the gaps within
   ``max_beat_jitter`` of the median gap, over at least ``min_beat_orders`` orders spaced at
-  most ``max_beat_gap_ms`` apart: hundreds of clicks at a metronome's precision.
+  most ``max_beat_gap_ms`` apart and lasting ``min_beat_minutes``: hundreds of clicks at a
+  metronome's precision for an hour, not a burst.
 """
 
 from __future__ import annotations
@@ -58,6 +59,7 @@ def machine_pace(o: pd.DataFrame, params: dict[str, Any]) -> pd.DataFrame:
         (out["orders"] >= params["min_beat_orders"])
         & (out["gap_ms"] <= params["max_beat_gap_ms"])
         & (out["jitter"] <= params["max_beat_jitter"])
+        & (out["orders"] * out["gap_ms"] >= params["min_beat_minutes"] * 60_000)
     )
     out["machine"] = reflexive | beat
     return out[columns]

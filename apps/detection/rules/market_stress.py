@@ -24,7 +24,19 @@ def _price_signals(ctx: Context, params: dict[str, Any]) -> pd.DataFrame:
     marks["gap"] = by_symbol["gap"].transform(
         lambda g: g.rolling(params["gap_minutes"], min_periods=params["gap_minutes"]).min()
     )
-    marks["ordinary_gap"] = gap.groupby([marks["symbol"], marks["day"]]).transform("median")
+    # A thin contract's mark strays from the index every day: the gap counts past 1 % and
+    # past gap_multiple x its ordinary gap over the hours before (not the whole day, which
+    # a dislocation lasting into the evening would itself make "ordinary").
+    window = params["baseline_minutes"]
+    before = gap.groupby(marks["symbol"]).transform(
+        lambda g: g.rolling(window, min_periods=window // 2).median()
+    )
+    before = before.groupby(marks["symbol"]).shift(params["gap_minutes"])
+    # Until half the baseline is known, the day's median stands in for it.
+    day = gap.groupby([marks["symbol"], marks["day"]]).transform("median")
+    limit = np.maximum(params["max_mark_gap"], params["gap_multiple"] * before.fillna(day))
+    marks["gap_ratio"] = marks["gap"] / limit
+    marks["gap_limit"] = limit
     lag = params["move_minutes"]
     marks["move"] = by_symbol["mark"].transform(lambda m: np.abs(np.log(m / m.shift(lag))))
     # Volatility: the median size of the one-minute moves over an hour against the day's
@@ -35,12 +47,12 @@ def _price_signals(ctx: Context, params: dict[str, Any]) -> pd.DataFrame:
     )
     usual = step.groupby([marks["symbol"], marks["day"]]).transform("median")
     marks["vol"] = hour / usual.where(usual > 0)
-    return marks.groupby(["symbol", "day"]).agg(
-        gap=("gap", "max"),
-        ordinary_gap=("ordinary_gap", "max"),
-        move=("move", "max"),
-        vol=("vol", "max"),
-    )
+    worst = marks.loc[
+        marks["gap_ratio"].fillna(-1.0).groupby([marks["symbol"], marks["day"]]).idxmax()
+    ]
+    signals = marks.groupby(["symbol", "day"]).agg(move=("move", "max"), vol=("vol", "max"))
+    at_worst = worst.set_index(["symbol", "day"])[["gap", "gap_limit", "gap_ratio"]]
+    return signals.join(at_worst)
 
 
 def _liquidations(ctx: Context, params: dict[str, Any]) -> pd.DataFrame:
@@ -77,13 +89,11 @@ def run(ctx: Context, params: dict[str, Any]) -> list[Finding]:
     keys = set(prices.index) | (set(burst_days.groups) if burst_days is not None else set())
     findings = []
     for symbol, day in sorted(keys):
-        gap = float(prices["gap"].get((symbol, day), 0.0) or 0.0)
+        gap = float(np.nan_to_num(prices["gap"].get((symbol, day), 0.0) or 0.0))
         move = float(prices["move"].get((symbol, day), 0.0) or 0.0)
         vol = float(np.nan_to_num(prices["vol"].get((symbol, day), 0.0) or 0.0))
-        # A thin contract's mark strays from the index every day: past 1 %, and past
-        # gap_multiple x its ordinary gap that day.
-        ordinary = float(np.nan_to_num(prices["ordinary_gap"].get((symbol, day), 0.0)))
-        max_gap = max(params["max_mark_gap"], params["gap_multiple"] * ordinary)
+        max_gap = float(np.nan_to_num(prices["gap_limit"].get((symbol, day), 0.0)))
+        max_gap = max(max_gap, params["max_mark_gap"])
         mine = (
             burst_days.get_group((symbol, day))
             if burst_days is not None and (symbol, day) in burst_days.groups
@@ -167,7 +177,7 @@ RULE = Rule(
         "Platform-level: a mark price torn from the index for minutes, a sudden large move, "
         "or a burst of forced closes are the moments the emergency plans are for (mark "
         "price protects against manipulation of the last price; liquidation cascades lead "
-        "to ADL). Signals: a mark/index gap >= 1% (and 3x the contract's usual) held 15 "
+        "to ADL). Signals: a mark/index gap >= 1% (and 3x its usual in the 4 hours before) held 15 "
         "minutes, a 5-minute move >= 5%, an hour of one-minute moves 3x the day's usual, "
         ">= 20 accounts force-closed at a loss in one minute (and 5x the usual)."
     ),
@@ -175,6 +185,7 @@ RULE = Rule(
         "max_mark_gap": 0.01,
         "gap_multiple": 3.0,
         "gap_minutes": 15,
+        "baseline_minutes": 240,
         "vol_minutes": 60,
         "vol_multiple": 3.0,
         "max_move": 0.05,

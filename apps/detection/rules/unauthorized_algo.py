@@ -181,6 +181,7 @@ RULE = Rule(
         "min_beat_orders": 500,
         "max_beat_gap_ms": 10_000,
         "max_beat_jitter": 0.02,
+        "min_beat_minutes": 60,
     },
     run=run,
     per_symbol=False,
