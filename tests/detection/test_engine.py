@@ -94,7 +94,9 @@ def test_the_simulated_window_is_found_and_hard_negatives_stay_quiet(
     print(table(scores))
     assert {s.category for s in scores} == CATEGORIES
     for s in scores:
-        assert s.recall >= 0.95 and s.precision >= 0.9, s
+        # A cluster a specific alert names is shown there, not raised twice (rules/covered.py).
+        recall = s.shown / s.incidents if s.category == "common_control" else s.recall
+        assert recall >= 0.95 and s.precision >= 0.9, s
         assert s.hard_negative_hits == 0, s
 
 

@@ -33,7 +33,16 @@ from .views import trade_ids, trades
 
 
 def _fills(ctx: Context) -> pd.DataFrame:
-    """One row per (trade, side): account, day, pnl, closing?, edge against the mark."""
+    """One row per (trade, side): account, day, pnl, closing?, edge against the mark
+    (built once per window)."""
+    store = ctx.__dict__.setdefault("_views", {})
+    if "pnl_fills" not in store:
+        store["pnl_fills"] = _build_fills(ctx)
+    fills: pd.DataFrame = store["pnl_fills"]
+    return fills
+
+
+def _build_fills(ctx: Context) -> pd.DataFrame:
     t = trades(ctx)
     size = np.nan_to_num(ctx.limits("contract_size"), nan=1.0)[t["symbol"].to_numpy()]
     mark = ctx.mark_at(t["symbol"].to_numpy(), t["ts"].to_numpy())
@@ -61,15 +70,18 @@ def _fills(ctx: Context) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True)
 
 
-def _foresight(ctx: Context, params: dict[str, Any]) -> pd.DataFrame:
-    """Per (account, day): entries (distinct symbol-minutes opening a position) and how
-    many were followed by a move its way of foresight_z ordinary moves."""
+def _foresight(ctx: Context, params: dict[str, Any], accounts: np.ndarray) -> pd.DataFrame:
+    """Per (account, day) of ``accounts`` (codes): entries (distinct symbol-minutes opening
+    a position) and how many were followed by a move its way of foresight_z ordinary
+    moves. Only the day's extreme results need it, so only their accounts are read."""
     t = trades(ctx)
+    mine = np.isin(t["buyer"].to_numpy(), accounts) | np.isin(t["seller"].to_numpy(), accounts)
+    t = t[mine]
     sigma = minute_volatility(ctx)
     span = params["foresight_minutes"]
     parts = []
     for who, opens, side in (("buyer", "buyer_opens", 1.0), ("seller", "seller_opens", -1.0)):
-        o = t[t[opens].to_numpy()]
+        o = t[t[opens].to_numpy() & np.isin(t[who].to_numpy(), accounts)]
         symbol, ts = o["symbol"].to_numpy(), o["ts"].to_numpy()
         before = ctx.mark_at(symbol, ts)
         after = ctx.mark_at(symbol, ts + span * MS_PER_MINUTE)
@@ -86,6 +98,11 @@ def _foresight(ctx: Context, params: dict[str, Any]) -> pd.DataFrame:
             )
         )
     entries = pd.concat(parts, ignore_index=True).dropna()
+    if entries.empty:
+        return pd.DataFrame(
+            {"entries": pd.Series(dtype=float), "hits": pd.Series(dtype=float)},
+            index=pd.MultiIndex.from_arrays([[], []], names=["account", "day"]),
+        )
     entries = entries.groupby(["account", "day", "entry"])["z"].mean().reset_index()
     entries["hit"] = entries["z"] >= params["foresight_z"]
     return entries.groupby(["account", "day"]).agg(entries=("z", "size"), hits=("hit", "sum"))
@@ -98,7 +115,6 @@ def _days(ctx: Context, params: dict[str, Any]) -> pd.DataFrame:
     )
     closed = f[f["close"]].groupby(["account", "day"]).size()
     per = per[per.index.isin(closed.index)]
-    per = per.join(_foresight(ctx, params)).fillna({"entries": 0, "hits": 0})
     codes = per.index.get_level_values("account").to_numpy()
     per = per[~ctx.flag("market_maker", codes)]
     codes = per.index.get_level_values("account").to_numpy()
@@ -112,7 +128,9 @@ def _days(ctx: Context, params: dict[str, Any]) -> pd.DataFrame:
     per["closes"] = closed.reindex(per.index).fillna(0)
     per["win_rate"] = wins.mean().reindex(per.index).fillna(0.0)
     per["edge_share"] = per["edge"] / per["notional"].where(per["notional"] > 0)
-    return per
+    extreme = per.index[per["top"] | per["bottom"]].get_level_values("account").unique()
+    found = _foresight(ctx, params, np.asarray(extreme))
+    return per.join(found).fillna({"entries": 0, "hits": 0})
 
 
 def run(ctx: Context, params: dict[str, Any]) -> list[Finding]:
