@@ -16,6 +16,7 @@ from .linking import Linkage, link_window
 from .memory import AccountMemory
 from .rules import RULES
 from .rules.base import Finding, Rule, fit_evidence, judged
+from .rules.covered import withhold_covered
 
 SOURCE = "riskdesk.detection/1"
 ACCOUNT_LEVEL = "accounts"  # the partition that runs the rules not split by symbol
@@ -76,9 +77,11 @@ def detect(
     linkage: Linkage | None = None,
     detected_at: pd.Timestamp | None = None,
     memory: AccountMemory | None = None,
+    only: set[str] | None = None,
 ) -> list[dict[str, Any]]:
     """Every enabled rule over ``feed``; alerts sorted by dedup_key. ``memory``: what the
-    desk knew of the accounts before the window (empty when not given).
+    desk knew of the accounts before the window (empty when not given). ``only``: emit
+    just these rules' alerts (the other enabled rules still withhold what they cover).
 
     With ``symbols``, only the per-symbol rules run, on those symbols' rows: one part of
     a window split across workers. ``detect_part(feed, ACCOUNT_LEVEL)`` runs the rest; the
@@ -86,19 +89,42 @@ def detect(
     every part so all parts agree on the clusters).
     """
     chosen = [r for code, r in RULES.items() if enabled is None or code in enabled]
+    if only is not None:
+        chosen = [rule for rule in chosen if rule.code in only]
+    whole = feed
     if symbols is not None:
         wanted = set(symbols)
         feed = restrict(feed, wanted)
         chosen = [rule for rule in chosen if rule.per_symbol]
     ctx = Context.build(feed, linkage=linkage, memory=memory)
+    contexts = {True: ctx}
     moment = detected_at or pd.Timestamp.now(tz="UTC")
     stamp = _iso(moment)
+    settings = {
+        code: {**rule.default_params, **((params or {}).get(code) or {})}
+        for code, rule in RULES.items()
+        if enabled is None or code in enabled
+    }
+    found: dict[str, list[Finding]] = {}
+
+    def findings_of(code: str) -> list[Finding]:
+        # A covering rule not run in this call (another part's) is run here once; an
+        # account-level one on the whole window, as its own part would run it.
+        if code not in settings:
+            return []
+        if code not in found:
+            per_symbol = RULES[code].per_symbol or symbols is None
+            if per_symbol not in contexts:
+                contexts[per_symbol] = Context.build(whole, linkage=ctx.linkage, memory=memory)
+            found[code] = RULES[code].run(contexts[per_symbol], settings[code])
+        return found[code]
+
     alerts = []
     for rule in chosen:
-        settings = {**rule.default_params, **((params or {}).get(rule.code) or {})}
-        for finding in rule.run(ctx, settings):
+        kept, _ = withhold_covered(rule.code, rule.covered_by, findings_of(rule.code), findings_of)
+        for finding in kept:
             if symbols is None or finding.symbol in wanted:
-                alerts.append(to_alert(rule, finding, stamp, source, settings))
+                alerts.append(to_alert(rule, finding, stamp, source, settings[rule.code]))
     return sorted(alerts, key=lambda alert: alert["dedup_key"])
 
 
@@ -131,7 +157,7 @@ def run_window(
     with keys_checked(feed):
         memory = recall(feed) if recall is not None else AccountMemory.empty()
         # Identifiers are as broad as the desk has ever seen them, not only in this window.
-        linkage = link_window(feed, widths=memory.widths)
+        linkage = link_window(feed, widths=memory.widths, remembered=memory.identifiers)
         alerts = detect(feed, params, enabled, source, linkage=linkage, memory=memory)
         return WindowRun(alerts, linkage, feed, memory)
 
@@ -156,13 +182,29 @@ def detect_part(
     detected_at: pd.Timestamp | None = None,
     memory: AccountMemory | None = None,
 ) -> list[dict[str, Any]]:
-    """One worker's share: a list of symbols, or ACCOUNT_LEVEL for the unsplit rules
-    (the only ones that read the memory)."""
+    """One worker's share: a list of symbols, or ACCOUNT_LEVEL for the unsplit rules.
+    Every part reads the memory: a part withholds what another part's rule covers
+    (rules/covered.py), and runs that rule as it would run on the whole window."""
     if part == ACCOUNT_LEVEL:
         account_rules = {code for code, rule in RULES.items() if not rule.per_symbol}
-        chosen = account_rules if enabled is None else account_rules & enabled
-        return detect(feed, params, chosen, linkage=linkage, detected_at=detected_at, memory=memory)
-    return detect(feed, params, enabled, symbols=part, linkage=linkage, detected_at=detected_at)
+        return detect(
+            feed,
+            params,
+            enabled,
+            linkage=linkage,
+            detected_at=detected_at,
+            memory=memory,
+            only=account_rules,
+        )
+    return detect(
+        feed,
+        params,
+        enabled,
+        symbols=part,
+        linkage=linkage,
+        detected_at=detected_at,
+        memory=memory,
+    )
 
 
 def split_symbols(counts: pd.Series, parts: int) -> list[list[str]]:

@@ -42,6 +42,38 @@ def identifier_uses(logins: pd.DataFrame | None, transfers: pd.DataFrame | None)
     return grouped.agg(first="min", last="max", events="size").reset_index()
 
 
+# What the desk remembers enters the links: a phone two accounts shared last week, or the
+# wallet that funded both, ties them as it would in the window. IPs are left out: over
+# days an account passes through many networks (travel, carrier NAT, VPN exits), and
+# two of them in common says less the longer the memory.
+REMEMBERED_KINDS = ("device", "address")
+
+
+def with_remembered(uses: pd.DataFrame, remembered: pd.DataFrame | None) -> pd.DataFrame:
+    """``uses`` plus the remembered (account, kind, value) rows the window does not hold."""
+    if remembered is None or remembered.empty or "first_seen" not in remembered:
+        return uses
+    old = remembered[remembered["kind"].isin(REMEMBERED_KINDS)]
+    old = pd.DataFrame(
+        {
+            "kind": old["kind"].astype("str"),
+            "value": old["value"].astype("str"),
+            "account_id": old["account_id"].astype("str"),
+            "first": pd.to_datetime(old["first_seen"], utc=True, format="ISO8601"),
+            "last": pd.to_datetime(old["last_seen"], utc=True, format="ISO8601"),
+            "events": 1,
+        }
+    ).reset_index(drop=True)
+    unit = uses["first"].dt.unit if len(uses) else "ms"
+    old["first"], old["last"] = old["first"].dt.as_unit(unit), old["last"].dt.as_unit(unit)
+    if old.empty:
+        return uses
+    both = pd.concat([uses.astype({"kind": "str", "value": "str"}), old], ignore_index=True)
+    grouped = both.groupby(["kind", "value", "account_id"], observed=True)
+    found = grouped.agg(first=("first", "min"), last=("last", "max"), events=("events", "sum"))
+    return found.reset_index()
+
+
 def remembered_widths(uses: pd.DataFrame, remembered: pd.DataFrame | None) -> np.ndarray:
     """Accounts per identifier: in this window, or as the desk remembers it if more."""
     here = uses.groupby(["kind", "value"])["account_id"].transform("size").to_numpy()
@@ -51,6 +83,40 @@ def remembered_widths(uses: pd.DataFrame, remembered: pd.DataFrame | None) -> np
     keys = pd.MultiIndex.from_arrays([uses["kind"].astype("str"), uses["value"].astype("str")])
     before = known.reindex(keys).fillna(0).to_numpy()
     return np.maximum(here, before).astype(np.int64)
+
+
+def service_wallets(transfers: pd.DataFrame | None) -> set[str]:
+    """Addresses that mostly pay in: deposit sources of the window to which fewer than
+    ``SERVICE_SHARE`` of the accounts they fund withdraw. An exchange's hot wallet (a
+    customer withdrawing from another venue) pays many unrelated accounts and gets little
+    back; a controller's wallet that funds its accounts usually takes the money back."""
+    if transfers is None or transfers.empty:
+        return set()
+    external = transfers[transfers["address"].notna()]
+    kind = external["kind"].astype("str").to_numpy()
+    who = external["account_id"].astype("str")
+    where = external["address"].astype("str")
+    paid_in = who[kind == "deposit"].groupby(where[kind == "deposit"]).nunique()
+    paid_out = who[kind == "withdrawal"].groupby(where[kind == "withdrawal"]).nunique()
+    back = paid_out.reindex(paid_in.index).fillna(0)
+    return set(paid_in.index[back < SERVICE_SHARE * paid_in])
+
+
+# A wallet that few of the accounts it funds pay back to, and that serves more than this
+# share of the hub limit, is taken for a service (an exchange's hot wallet seen over a
+# short memory), not a controller's own wallet.
+SERVICE_SHARE = 0.25
+
+
+def as_hubs(uses: pd.DataFrame, hub_accounts: int, services: set[str]) -> np.ndarray:
+    """The widths, with every service wallet wider than ``SERVICE_SHARE`` of the hub limit
+    counted as a hub: it pairs nobody and weighs nothing in the strengths."""
+    width = uses["width"].to_numpy()
+    if not services:
+        return width
+    service = (uses["kind"] == "address").to_numpy() & uses["value"].isin(services).to_numpy()
+    wide = service & (width > SERVICE_SHARE * hub_accounts)
+    return np.where(wide, np.maximum(width, hub_accounts + 1), width)
 
 
 def shared_identifiers(uses: pd.DataFrame, hub_accounts: int) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -31,6 +31,7 @@ from scipy.sparse import csgraph
 
 from .link_evidence import (
     LINK_COLUMNS,
+    as_hubs,
     counterparty_pairs,
     evidence_rows,
     frequent_fills,
@@ -39,8 +40,10 @@ from .link_evidence import (
     no_rows,
     pairs_sharing,
     remembered_widths,
+    service_wallets,
     shared_identifiers,
     trading_pairs,
+    with_remembered,
 )
 from .link_strength import hub_limit, pair_strengths
 
@@ -92,17 +95,21 @@ def link_accounts(
     params: dict[str, Any] | None = None,
     population: int | None = None,
     widths: pd.DataFrame | None = None,
+    remembered: pd.DataFrame | None = None,
 ) -> Linkage:
     """Link the window's accounts. ``population``: how many accounts the exchange has
     (the window's accounts table); it sets how rare an identifier is. ``widths`` (kind,
     value, accounts): how many accounts the desk has ever seen use an identifier; an
-    identifier is as broad as the larger of that and this window.
+    identifier is as broad as the larger of that and this window. ``remembered``
+    (account_id, kind, value, first_seen, last_seen): the devices and addresses the desk saw
+    the accounts use in earlier windows; they enter the profiles as if seen here, so two
+    accounts funded from one wallet last week, or that shared a phone before, stay tied.
 
     Inside, every account is an integer code (its rank in id order): ten million pairs of
     id strings would cost minutes to sort, group and join. Ids come back at the end."""
     settings = {**DEFAULT_LINK_PARAMS, **(params or {})}
     max_values = int(settings["max_values"])
-    uses = identifier_uses(logins, transfers)
+    uses = with_remembered(identifier_uses(logins, transfers), remembered)
     internal = internal_transfers(transfers)
     frequent = frequent_fills(trades, int(settings["min_trades_with"]))
     ids = _account_ids(uses["account_id"], internal, frequent)
@@ -110,6 +117,7 @@ def link_accounts(
     uses["width"] = remembered_widths(uses, widths)
     population = max(population or 0, len(ids))
     hub_accounts = int(settings["hub_accounts"] or hub_limit(population))
+    uses["width"] = as_hubs(uses, hub_accounts, service_wallets(transfers))
     shared, hubs = shared_identifiers(uses, hub_accounts)
     funds = _coded(internal, ids)
     # Only moved funds enter the profiles: everybody trades with the market makers, so a
@@ -131,12 +139,20 @@ def link_window(
     params: dict[str, Any] | None = None,
     trades: bool = True,
     widths: pd.DataFrame | None = None,
+    remembered: pd.DataFrame | None = None,
 ) -> Linkage:
     """Link a window's accounts, weighing identifiers against its accounts table and, with
-    ``widths``, against how many accounts the desk has ever seen use them."""
+    ``widths``, against how many accounts the desk has ever seen use them; ``remembered``:
+    the identifiers the desk saw on them before (``AccountMemory.identifiers``)."""
     population = len(feed.accounts) if feed.accounts is not None else None
     return link_accounts(
-        feed.logins, feed.transfers, feed.trades if trades else None, params, population, widths
+        feed.logins,
+        feed.transfers,
+        feed.trades if trades else None,
+        params,
+        population,
+        widths,
+        remembered,
     )
 
 

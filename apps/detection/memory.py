@@ -23,7 +23,7 @@ IDENTIFIER_KINDS = ("ip", "device", "address", "counterparty")
 IDENTIFIER_COLUMNS = ["account_id", "kind", "value", "first_seen", "last_seen", "times_seen"]
 # What a run reads back: only what the rules use, so 50,000 accounts stay a short read
 # (parsing every stored time and JSON document would cost seconds).
-RECALLED_IDENTIFIER = ["account_id", "kind", "value"]
+RECALLED_IDENTIFIER = ["account_id", "kind", "value", "first_seen", "last_seen"]
 RECALLED_PROFILE = ["account_id", "days_observed", "active_days", "orders", "usual_equity"]
 PROFILE_COLUMNS = [
     "account_id",

@@ -16,15 +16,23 @@ def test_a_sudden_six_percent_move_is_market_stress_without_accounts() -> None:
     assert alert["dedup_key"] == "market_stress:platform:BTCUSDT:2026-11-20"
 
 
-def test_a_mark_torn_from_the_index_for_three_minutes_is_stress_two_are_not() -> None:
+def test_a_mark_torn_from_the_index_for_fifteen_minutes_is_stress_fourteen_are_not() -> None:
+    # Two quiet hours first: the gap is judged against the hours before it.
     w = Window()
-    w.marks(minutes=10)
-    w.marks(minutes=3, start=10, price=MARK * 1.015, index=MARK)
+    w.marks(minutes=130)
+    w.marks(minutes=15, start=130, price=MARK * 1.015, index=MARK)
     [alert] = run_rule(w, "market_stress")
     assert alert["metrics"]["signals"] == ["mark_index_gap"]
     w = Window()
-    w.marks(minutes=10)
-    w.marks(minutes=2, start=10, price=MARK * 1.015, index=MARK)
+    w.marks(minutes=130)
+    w.marks(minutes=14, start=130, price=MARK * 1.015, index=MARK)
+    assert run_rule(w, "market_stress") == []
+
+
+def test_a_thin_contract_s_usual_gap_is_not_stress() -> None:
+    w = Window()
+    w.marks(minutes=130, price=MARK * 1.008, index=MARK)  # strays 0.8 % all day
+    w.marks(minutes=20, start=130, price=MARK * 1.015, index=MARK)  # under 3 x 0.8 %
     assert run_rule(w, "market_stress") == []
 
 

@@ -1,4 +1,23 @@
-"""Abnormal realised profit: outsized gains at a near-perfect win rate."""
+"""Abnormal profit or loss: a day's result no fair trading explains.
+
+Judged against the rest of the market that day and the account's usual capital (the
+desk's memory), not a fixed sum: 2,000 USDT is nothing for a whale and everything for a
+500 USDT account. A result is abnormal when it is among the day's most extreme
+(``top_share`` of the accounts that closed positions), large against what the account
+usually holds, and one of three things explains it:
+
+- **fills better than the market**: at least half the profit came from prices better
+  than the mark of the minute, and that edge is at least ``min_edge_share`` of what it
+  traded (a taker pays the spread; only someone handed the price gets it);
+- **foresight**: at least ``min_foresight_entries`` of its entries, and most of them,
+  were followed within ``foresight_minutes`` by a move its way of ``foresight_z`` times
+  the contract's ordinary movement (opening seconds before sharp moves);
+- **won on nearly every close**: at least ``min_profit`` over ``min_closes`` closing fills
+  with ``min_win_rate`` of them winning (large honest traders win about half);
+- **an abnormal loss**: at least half the loss, and ``min_loss_edge_share`` of what it
+  traded, lost to prices worse than the mark (a balance handed to a counterparty), and
+  more than half its usual capital gone.
+"""
 
 from __future__ import annotations
 
@@ -7,42 +26,158 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..context import Context
+from ..context import MS_PER_MINUTE, Context
 from .base import Finding, Rule, day_window, explain, urgency
+from .matched_trade_price import minute_volatility
 from .views import trade_ids, trades
 
 
-def run(ctx: Context, params: dict[str, Any]) -> list[Finding]:
+def _fills(ctx: Context) -> pd.DataFrame:
+    """One row per (trade, side): account, day, pnl, closing?, edge against the mark
+    (built once per window)."""
+    store = ctx.__dict__.setdefault("_views", {})
+    if "pnl_fills" not in store:
+        store["pnl_fills"] = _build_fills(ctx)
+    fills: pd.DataFrame = store["pnl_fills"]
+    return fills
+
+
+def _build_fills(ctx: Context) -> pd.DataFrame:
     t = trades(ctx)
-    if t.empty:
+    size = np.nan_to_num(ctx.limits("contract_size"), nan=1.0)[t["symbol"].to_numpy()]
+    mark = ctx.mark_at(t["symbol"].to_numpy(), t["ts"].to_numpy())
+    qty = t["qty"].to_numpy() * size
+    notional = t["price"].to_numpy() * qty
+    buyer_edge = np.nan_to_num((mark - t["price"].to_numpy()) * qty)
+    parts = []
+    for who, pnl, opens, sign in (
+        ("buyer", "buyer_pnl", "buyer_opens", 1.0),
+        ("seller", "seller_pnl", "seller_opens", -1.0),
+    ):
+        parts.append(
+            pd.DataFrame(
+                {
+                    "account": t[who].to_numpy(),
+                    "day": t["day"].to_numpy(),
+                    "pnl": t[pnl].to_numpy(),
+                    "close": ~t[opens].to_numpy(),
+                    "edge": sign * buyer_edge,
+                    "notional": notional,
+                    "row": np.arange(len(t)),
+                }
+            )
+        )
+    return pd.concat(parts, ignore_index=True)
+
+
+def _foresight(ctx: Context, params: dict[str, Any], accounts: np.ndarray) -> pd.DataFrame:
+    """Per (account, day) of ``accounts`` (codes): entries (distinct symbol-minutes opening
+    a position) and how many were followed by a move its way of foresight_z ordinary
+    moves. Only the day's extreme results need it, so only their accounts are read."""
+    t = trades(ctx)
+    mine = np.isin(t["buyer"].to_numpy(), accounts) | np.isin(t["seller"].to_numpy(), accounts)
+    t = t[mine]
+    sigma = minute_volatility(ctx)
+    span = params["foresight_minutes"]
+    parts = []
+    for who, opens, side in (("buyer", "buyer_opens", 1.0), ("seller", "seller_opens", -1.0)):
+        o = t[t[opens].to_numpy() & np.isin(t[who].to_numpy(), accounts)]
+        symbol, ts = o["symbol"].to_numpy(), o["ts"].to_numpy()
+        before = ctx.mark_at(symbol, ts)
+        after = ctx.mark_at(symbol, ts + span * MS_PER_MINUTE)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            z = side * np.log(after / before) / (sigma[symbol] * np.sqrt(span))
+        parts.append(
+            pd.DataFrame(
+                {
+                    "account": o[who].to_numpy(),
+                    "day": o["day"].to_numpy(),
+                    "entry": symbol * 10**8 + ts // MS_PER_MINUTE,
+                    "z": z,
+                }
+            )
+        )
+    entries = pd.concat(parts, ignore_index=True).dropna()
+    if entries.empty:
+        return pd.DataFrame(
+            {"entries": pd.Series(dtype=float), "hits": pd.Series(dtype=float)},
+            index=pd.MultiIndex.from_arrays([[], []], names=["account", "day"]),
+        )
+    entries = entries.groupby(["account", "day", "entry"])["z"].mean().reset_index()
+    entries["hit"] = entries["z"] >= params["foresight_z"]
+    return entries.groupby(["account", "day"]).agg(entries=("z", "size"), hits=("hit", "sum"))
+
+
+def _days(ctx: Context, params: dict[str, Any]) -> pd.DataFrame:
+    f = _fills(ctx)
+    per = f.groupby(["account", "day"]).agg(
+        pnl=("pnl", "sum"), edge=("edge", "sum"), notional=("notional", "sum")
+    )
+    closed = f[f["close"]].groupby(["account", "day"]).size()
+    per = per[per.index.isin(closed.index)]
+    codes = per.index.get_level_values("account").to_numpy()
+    per = per[~ctx.flag("market_maker", codes)]
+    codes = per.index.get_level_values("account").to_numpy()
+    per["capital"] = ctx.memory.usual_equity(ctx.accounts[codes])
+    by_day = per.groupby(level="day")["pnl"]
+    # The top share of the day's accounts, at least the single most extreme one.
+    places = np.maximum(1, np.ceil(params["top_share"] * by_day.transform("size")))
+    per["top"] = by_day.rank(ascending=False, method="min") <= places
+    per["bottom"] = by_day.rank(ascending=True, method="min") <= places
+    wins = f[f["close"]].assign(win=lambda x: x["pnl"] > 0).groupby(["account", "day"])["win"]
+    per["closes"] = closed.reindex(per.index).fillna(0)
+    per["win_rate"] = wins.mean().reindex(per.index).fillna(0.0)
+    per["edge_share"] = per["edge"] / per["notional"].where(per["notional"] > 0)
+    extreme = per.index[per["top"] | per["bottom"]].get_level_values("account").unique()
+    found = _foresight(ctx, params, np.asarray(extreme))
+    return per.join(found).fillna({"entries": 0, "hits": 0})
+
+
+def run(ctx: Context, params: dict[str, Any]) -> list[Finding]:
+    if trades(ctx).empty:
         return []
-    closes = pd.concat(
+    per = _days(ctx, params)
+    gain = (
+        per["top"] & (per["pnl"] > 0) & (per["pnl"] >= params["capital_multiple"] * per["capital"])
+    )
+    handed = (per["edge"] >= 0.5 * per["pnl"]) & (per["edge_share"] >= params["min_edge_share"])
+    foresight = (per["hits"] >= params["min_foresight_entries"]) & (
+        per["hits"] >= 0.5 * per["entries"]
+    )
+    loss = (
+        per["bottom"]
+        & (per["pnl"] < 0)
+        & (-per["pnl"] >= params["loss_capital_share"] * per["capital"])
+        & (per["edge"] <= 0.5 * per["pnl"])
+        & (-per["edge_share"] >= params["min_loss_edge_share"])
+    )
+    # Large money won on nearly every close (above min_profit, whatever the capital).
+    steady = (
+        (per["pnl"] >= params["min_profit"])
+        & (per["closes"] >= params["min_closes"])
+        & (per["win_rate"] >= params["min_win_rate"])
+    )
+    per["how"] = np.select(
+        [gain & handed, gain & foresight, gain & steady, loss],
         [
-            pd.DataFrame(
-                {"account": t["buyer"], "day": t["day"], "pnl": t["buyer_pnl"], "row": t.index}
-            )[~t["buyer_opens"].to_numpy()],
-            pd.DataFrame(
-                {"account": t["seller"], "day": t["day"], "pnl": t["seller_pnl"], "row": t.index}
-            )[~t["seller_opens"].to_numpy()],
-        ]
+            "fills better than the market",
+            "entries ahead of sharp moves",
+            "won on nearly every close",
+            "loss handed away",
+        ],
+        default="",
     )
-    closes["win"] = closes["pnl"] > 0
-    per_day = closes.groupby(["account", "day"]).agg(
-        pnl=("pnl", "sum"), closes=("pnl", "size"), wins=("win", "sum")
-    )
-    per_day["win_rate"] = per_day["wins"] / per_day["closes"]
-    hits = per_day[
-        (per_day["pnl"] >= params["min_profit"])
-        & (per_day["win_rate"] >= params["min_win_rate"])
-        & (per_day["closes"] >= params["min_closes"])
-    ]
+    hits = per[per["how"] != ""]
     findings = []
-    closes = closes[closes["account"].isin(hits.index.get_level_values("account"))]
+    fills = _fills(ctx) if len(hits) else None
     for (account, day), row in hits.iterrows():
+        assert fills is not None
         who = str(ctx.accounts[account])
         start, end = day_window(int(day))
-        rows = closes[(closes["account"] == account) & (closes["day"] == day)]["row"]
-        judged = urgency(past=row["pnl"] / params["min_profit"], notional=float(row["pnl"]))
+        mine = fills[(fills["account"] == account) & (fills["day"] == day)]
+        result = float(row["pnl"])
+        past = abs(result) / max(row["capital"], 1.0) if row["capital"] > 0 else 2.0
+        judged = urgency(past=max(past, 1.0), notional=abs(result))
         findings.append(
             Finding(
                 subject=who,
@@ -53,23 +188,56 @@ def run(ctx: Context, params: dict[str, Any]) -> list[Finding]:
                 score=judged.score,
                 severity=judged.severity,
                 explain=[
-                    explain("realised profit that day", row["pnl"], "USDT", params["min_profit"]),
+                    explain("realised result that day", result, "USDT"),
+                    explain(
+                        "share of the day's accounts with a result this extreme",
+                        params["top_share"] * 100,
+                        "%",
+                        params["top_share"] * 100,
+                        "<=",
+                    ),
+                    explain(
+                        "the account's usual capital (desk's memory)",
+                        float(row["capital"]),
+                        "USDT",
+                    ),
+                    explain(
+                        "gained (+) or lost (-) against the mark, share of notional",
+                        float(row["edge_share"]) * 100,
+                        "%",
+                    ),
                     explain(
                         "closing fills won",
-                        row["win_rate"] * 100,
+                        float(row["win_rate"]) * 100,
                         "%",
                         params["min_win_rate"] * 100,
                     ),
-                    explain("closing fills", row["closes"], "fills", params["min_closes"]),
+                    explain(
+                        "entries followed by a sharp move its way",
+                        int(row["hits"]),
+                        "entries",
+                        params["min_foresight_entries"],
+                    ),
                 ],
-                summary=f"{who} realised {row['pnl']:,.0f} USDT in a day, winning "
-                f"{row['win_rate']:.0%} of {int(row['closes'])} closing fills",
+                summary=f"{who} {'made' if result > 0 else 'lost'} {abs(result):,.0f} USDT in a "
+                f"day ({row['how']}; usual capital {row['capital']:,.0f} USDT, "
+                f"{row['edge']:+,.0f} USDT against the mark)",
                 metrics={
-                    "realized_pnl": round(float(row["pnl"]), 2),
+                    "realized_pnl": round(result, 2),
+                    "edge_vs_mark": round(float(row["edge"]), 2),
+                    "edge_share": round(float(row["edge_share"]), 5),
+                    "usual_capital": round(float(row["capital"]), 2),
+                    "entries": int(row["entries"]),
+                    "entries_ahead_of_moves": int(row["hits"]),
+                    "how": row["how"],
                     "win_rate": round(float(row["win_rate"]), 3),
                     "closing_fills": int(row["closes"]),
+                    "notional": round(abs(result), 2),
                 },
-                evidence={"trade_ids": trade_ids(ctx, np.asarray(rows)), "order_ids": []},
+                evidence={
+                    "trade_ids": trade_ids(ctx, mine["row"].to_numpy()),
+                    "order_ids": [],
+                },
             )
         )
     return findings
@@ -79,11 +247,26 @@ RULE = Rule(
     code="abnormal_pnl",
     category="abnormal_pnl",
     description=(
-        "Large realised profit won on nearly every closing fill is what exploiting a price "
-        "or rule loophole looks like; the platform's rules let it claw such gains back. "
-        "Large but ordinary traders (whales) win about half their closes."
+        "A day's profit or loss among the market's most extreme, large against the "
+        "account's usual capital, and explained by fills better (or worse) than the mark "
+        "or by entries ahead of sharp moves: a loophole, a price handed over, or foresight. "
+        "The platform's rules let such gains be clawed back."
     ),
-    default_params={"min_profit": 50_000.0, "min_win_rate": 0.8, "min_closes": 10},
+    default_params={
+        "top_share": 0.01,
+        "capital_multiple": 1.0,
+        "min_edge_share": 0.004,
+        "min_foresight_entries": 5,
+        "foresight_minutes": 5,
+        "foresight_z": 4.0,
+        "loss_capital_share": 0.5,
+        "min_loss_edge_share": 0.01,
+        "min_profit": 50_000.0,
+        "min_win_rate": 0.8,
+        "min_closes": 10,
+    },
     run=run,
     per_symbol=False,
+    # A theft by losing trades into a mule is the theft's alert.
+    covered_by=("account_theft",),
 )

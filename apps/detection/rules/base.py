@@ -47,6 +47,9 @@ class Rule:
     # Findings name one symbol and need only that symbol's rows, so a window can be
     # split by symbol across workers; account-level rules see the whole window.
     per_symbol: bool = True
+    # More specific rules whose findings take the place of this rule's on the same
+    # accounts (rules/covered.py): one alert per situation.
+    covered_by: tuple[str, ...] = ()
 
 
 def score(ratio: float, base: float = 50.0) -> float:

@@ -8,7 +8,24 @@ import numpy as np
 import pandas as pd
 
 from ..context import MS_PER_DAY, Context, epoch_ms
+from ..linking import DEFAULT_LINK_PARAMS, components
 from .base import Finding, Rule, day_window, explain, urgency
+
+
+def holders(ctx: Context, codes: np.ndarray) -> np.ndarray:
+    """Group key of each account code: its cluster, widened by the pairs strong enough to
+    be linked that lack only a second signal (one wallet funding both, a phone shared
+    before). Holding one contract's position together on the same side is that second
+    signal; without such a pair an account is its own key."""
+    links = ctx.linkage.links
+    strong = links[links["strength"] >= float(DEFAULT_LINK_PARAMS["min_strength"])]
+    groups = components(strong[["account_a", "account_b"]].drop_duplicates())
+    if not groups:
+        return ctx.cluster_keys(codes)
+    key = pd.Series({a: k for k, members in groups.items() for a in members}, dtype="str")
+    ids = ctx.accounts[codes]
+    mapped = pd.Series(ids).map(key)
+    return np.where(mapped.isna(), ctx.cluster_keys(codes), mapped.to_numpy(dtype=object))
 
 
 def run(ctx: Context, params: dict[str, Any]) -> list[Finding]:
@@ -18,7 +35,7 @@ def run(ctx: Context, params: dict[str, Any]) -> list[Finding]:
     codes = ctx.account_codes(p["account_id"])
     snap = pd.DataFrame(
         {
-            "cluster": ctx.cluster_keys(codes),
+            "cluster": holders(ctx, codes),
             "account": codes,
             "symbol": ctx.symbol_codes(p["symbol"]),
             "ts": epoch_ms(p["ts"]),

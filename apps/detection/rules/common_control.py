@@ -82,4 +82,13 @@ RULE = Rule(
     default_params={"min_accounts": 2},
     run=run,
     per_symbol=False,
+    # A cluster a specific alert already names is shown there, not raised twice.
+    covered_by=(
+        "promo_abuse",
+        "linked_mutual_trade",
+        "combined_position_limit",
+        "matched_trade_price",
+        "account_theft",
+        "abnormal_pnl",
+    ),
 )

@@ -24,9 +24,35 @@ def _price_signals(ctx: Context, params: dict[str, Any]) -> pd.DataFrame:
     marks["gap"] = by_symbol["gap"].transform(
         lambda g: g.rolling(params["gap_minutes"], min_periods=params["gap_minutes"]).min()
     )
+    # A thin contract's mark strays from the index every day: the gap counts past 1 % and
+    # past gap_multiple x its ordinary gap over the hours before (not the whole day, which
+    # a dislocation lasting into the evening would itself make "ordinary").
+    window = params["baseline_minutes"]
+    before = gap.groupby(marks["symbol"]).transform(
+        lambda g: g.rolling(window, min_periods=window // 2).median()
+    )
+    before = before.groupby(marks["symbol"]).shift(params["gap_minutes"])
+    # Until half the baseline is known, the day's median stands in for it.
+    day = gap.groupby([marks["symbol"], marks["day"]]).transform("median")
+    limit = np.maximum(params["max_mark_gap"], params["gap_multiple"] * before.fillna(day))
+    marks["gap_ratio"] = marks["gap"] / limit
+    marks["gap_limit"] = limit
     lag = params["move_minutes"]
     marks["move"] = by_symbol["mark"].transform(lambda m: np.abs(np.log(m / m.shift(lag))))
-    return marks.groupby(["symbol", "day"]).agg(gap=("gap", "max"), move=("move", "max"))
+    # Volatility: the median size of the one-minute moves over an hour against the day's
+    # (medians, so one jump or one crash minute does not make an hour wild).
+    step = by_symbol["mark"].transform(lambda m: np.abs(np.log(m).diff()))
+    hour = step.groupby(marks["symbol"]).transform(
+        lambda s: s.rolling(params["vol_minutes"], min_periods=params["vol_minutes"]).median()
+    )
+    usual = step.groupby([marks["symbol"], marks["day"]]).transform("median")
+    marks["vol"] = hour / usual.where(usual > 0)
+    worst = marks.loc[
+        marks["gap_ratio"].fillna(-1.0).groupby([marks["symbol"], marks["day"]]).idxmax()
+    ]
+    signals = marks.groupby(["symbol", "day"]).agg(move=("move", "max"), vol=("vol", "max"))
+    at_worst = worst.set_index(["symbol", "day"])[["gap", "gap_limit", "gap_ratio"]]
+    return signals.join(at_worst)
 
 
 def _liquidations(ctx: Context, params: dict[str, Any]) -> pd.DataFrame:
@@ -63,8 +89,11 @@ def run(ctx: Context, params: dict[str, Any]) -> list[Finding]:
     keys = set(prices.index) | (set(burst_days.groups) if burst_days is not None else set())
     findings = []
     for symbol, day in sorted(keys):
-        gap = float(prices["gap"].get((symbol, day), 0.0) or 0.0)
+        gap = float(np.nan_to_num(prices["gap"].get((symbol, day), 0.0) or 0.0))
         move = float(prices["move"].get((symbol, day), 0.0) or 0.0)
+        vol = float(np.nan_to_num(prices["vol"].get((symbol, day), 0.0) or 0.0))
+        max_gap = float(np.nan_to_num(prices["gap_limit"].get((symbol, day), 0.0)))
+        max_gap = max(max_gap, params["max_mark_gap"])
         mine = (
             burst_days.get_group((symbol, day))
             if burst_days is not None and (symbol, day) in burst_days.groups
@@ -72,8 +101,9 @@ def run(ctx: Context, params: dict[str, Any]) -> list[Finding]:
         )
         liquidated = int(mine.groupby("minute")["accounts"].first().max()) if len(mine) else 0
         ratios = {
-            "mark_index_gap": gap / params["max_mark_gap"],
+            "mark_index_gap": gap / max_gap,
             "sudden_move": move / params["max_move"],
+            "volatility_burst": vol / params["vol_multiple"],
             "liquidation_burst": liquidated / params["min_liquidated_accounts"],
         }
         signals = [name for name, ratio in ratios.items() if ratio >= 1.0]
@@ -95,10 +125,17 @@ def run(ctx: Context, params: dict[str, Any]) -> list[Finding]:
                 severity=judged.severity,
                 explain=[
                     explain(
-                        "mark/index gap held for minutes",
+                        f"mark/index gap held {params['gap_minutes']} minutes",
                         gap * 100,
                         "%",
-                        params["max_mark_gap"] * 100,
+                        max_gap * 100,
+                    ),
+                    explain(
+                        f"one-minute moves over {params['vol_minutes']} minutes against the "
+                        "day's usual",
+                        vol,
+                        "x",
+                        params["vol_multiple"],
                     ),
                     explain(
                         f"largest {params['move_minutes']}-minute move",
@@ -120,6 +157,7 @@ def run(ctx: Context, params: dict[str, Any]) -> list[Finding]:
                 metrics={
                     "mark_index_gap": round(gap, 5),
                     "max_move": round(move, 5),
+                    "volatility_ratio": round(vol, 2),
                     "liquidated_accounts": liquidated,
                     "signals": signals,
                 },
@@ -139,12 +177,17 @@ RULE = Rule(
         "Platform-level: a mark price torn from the index for minutes, a sudden large move, "
         "or a burst of forced closes are the moments the emergency plans are for (mark "
         "price protects against manipulation of the last price; liquidation cascades lead "
-        "to ADL). Signals: sustained mark/index gap >= 1%, a 5-minute move >= 5%, >= 20 "
-        "accounts force-closed at a loss in one minute (and 5x the usual)."
+        "to ADL). Signals: a mark/index gap >= 1% (and 3x its usual in the 4 hours before) held 15 "
+        "minutes, a 5-minute move >= 5%, an hour of one-minute moves 3x the day's usual, "
+        ">= 20 accounts force-closed at a loss in one minute (and 5x the usual)."
     ),
     default_params={
         "max_mark_gap": 0.01,
-        "gap_minutes": 3,
+        "gap_multiple": 3.0,
+        "gap_minutes": 15,
+        "baseline_minutes": 240,
+        "vol_minutes": 60,
+        "vol_multiple": 3.0,
         "max_move": 0.05,
         "move_minutes": 5,
         "min_liquidated_accounts": 20,

@@ -319,4 +319,7 @@ RULE = Rule(
         "min_span_minutes": 5.0,
     },
     run=run,
+    # Off-market prints that hand one account a profit while the market stays where it
+    # was are a transfer of value (abnormal_pnl names both sides), not a price pushed.
+    covered_by=("abnormal_pnl",),
 )

@@ -8,11 +8,12 @@ import pandas as pd
 
 from ..context import Context, epoch_ms
 from .base import Finding, Rule, explain, feed_window, urgency
+from .promo_wash import wash_rings
 
 
 def run(ctx: Context, params: dict[str, Any]) -> list[Finding]:
     promos = ctx.feed.promotions
-    if promos is None or promos.empty or not ctx.linkage.clusters:
+    if promos is None or promos.empty:
         return []
     codes = ctx.account_codes(promos["account_id"])
     age_days = (
@@ -68,6 +69,37 @@ def run(ctx: Context, params: dict[str, Any]) -> list[Finding]:
                 f"({float(part['reward'].sum()):,.0f} USDT in rewards)",
                 metrics={"accounts": len(who), "rewards": float(part["reward"].sum())},
                 evidence={"campaign_id": campaign, "cluster": cluster, "accounts": who[:200]},
+            )
+        )
+    named = {a for f in findings for a in f.accounts}
+    for campaign, ring, rewards in wash_rings(ctx, params):
+        if set(ring) <= named:
+            continue
+        judged = urgency(
+            past=len(ring) / params["min_accounts"], notional=rewards, accounts=len(ring)
+        )
+        findings.append(
+            Finding(
+                subject=f"{campaign}/{ring[0]}",
+                accounts=ring,
+                symbol=None,
+                window_start=start,
+                window_end=end,
+                score=judged.score,
+                severity=judged.severity,
+                explain=[
+                    explain(
+                        "accounts of one referral chain in the campaign",
+                        len(ring),
+                        "accounts",
+                        params["min_accounts"],
+                    ),
+                    explain("rewards they collected", rewards, "USDT"),
+                ],
+                summary=f"{len(ring)} accounts of one referral chain in campaign {campaign} "
+                f"traded with each other for its volume ({rewards:,.0f} USDT in rewards)",
+                metrics={"accounts": len(ring), "rewards": rewards, "how": "referral wash"},
+                evidence={"campaign_id": campaign, "accounts": ring[:200]},
             )
         )
     return findings

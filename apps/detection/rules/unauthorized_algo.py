@@ -9,6 +9,7 @@ import pandas as pd
 
 from ..context import MS_PER_DAY, MS_PER_MINUTE, Context
 from .base import Finding, Rule, day_window, explain, notional, urgency
+from .machine_pace import machine_pace
 from .views import order_ids, orders
 
 
@@ -62,19 +63,38 @@ def run(ctx: Context, params: dict[str, Any]) -> list[Finding]:
     fast = _fast_minutes(o, params, len(ctx.symbols))
     per_day = fast.groupby(["account", "day"]).agg(minutes=("minute", "size"), peak=("peak", "max"))
     api = o[o["api"]].groupby(["account", "day"]).size()
-    candidates = per_day.index.union(api.index)
+    pace = machine_pace(o, params)
+    machine = pace[pace["machine"]]
+    candidates = sorted(
+        {(int(a), int(d)) for index in (per_day.index, api.index, machine.index) for a, d in index}
+    )
     findings = []
-    suspects = o[o["account"].isin(candidates.get_level_values(0))]
+    suspects = o[o["account"].isin([account for account, _ in candidates])]
     for account, day in candidates:
         minutes = int(per_day["minutes"].get((account, day), 0))
         api_orders = int(api.get((account, day), 0))
-        if minutes < params["min_fast_minutes"] and api_orders < params["min_api_orders"]:
+        paced = (account, day) in machine.index
+        if (
+            minutes < params["min_fast_minutes"]
+            and api_orders < params["min_api_orders"]
+            and not paced
+        ):
             continue
+        reflexes, jitter, gap_ms, day_orders = (
+            pace.loc[(account, day), ["reflexes", "jitter", "gap_ms", "orders"]]
+            if (account, day) in pace.index
+            else (0, np.nan, np.nan, 0)
+        )
         peak = int(per_day["peak"].get((account, day), 0))
         who = str(ctx.accounts[account])
         start, end = day_window(int(day))
         mine = suspects[(suspects["account"] == account) & (suspects["day"] == day)]
-        ratio = max(minutes / params["min_fast_minutes"], api_orders / params["min_api_orders"])
+        ratio = max(
+            minutes / params["min_fast_minutes"],
+            api_orders / params["min_api_orders"],
+            reflexes / params["min_reflex_orders"] if paced else 0.0,
+            1.0 if paced else 0.0,
+        )
         stake = notional(ctx, mine) / 10  # orders sent, not money spent
         judged = urgency(past=ratio, notional=stake)
         findings.append(
@@ -102,13 +122,35 @@ def run(ctx: Context, params: dict[str, Any]) -> list[Finding]:
                         "orders",
                         params["min_api_orders"],
                     ),
+                    explain(
+                        "orders entered within a human reaction time of the last message",
+                        reflexes,
+                        "orders",
+                        max(params["min_reflex_orders"], params["min_reflex_share"] * day_orders),
+                    ),
+                    explain(
+                        "spread of the gaps between orders (share of the median gap)",
+                        float(np.nan_to_num(jitter, nan=1.0)) * 100,
+                        "%",
+                        params["max_beat_jitter"] * 100,
+                        "<=",
+                    ),
                 ],
                 summary=f"{who} (no API authorisation) sent orders at machine speed in "
-                f"{minutes} minute(s), peaking at {peak / 60:.1f} messages/s",
+                f"{minutes} minute(s), peaking at {peak / 60:.1f} messages/s"
+                + (
+                    f"; {int(reflexes)} of {int(day_orders)} orders within "
+                    f"{params['reflex_ms']:g} ms of its last message, median gap "
+                    f"{np.nan_to_num(gap_ms):,.0f} ms"
+                    if paced
+                    else ""
+                ),
                 metrics={
                     "fast_minutes": minutes,
                     "peak_messages_per_minute": peak,
                     "api_orders": api_orders,
+                    "reflex_orders": int(reflexes),
+                    "gap_jitter": round(float(np.nan_to_num(jitter, nan=1.0)), 4),
                     "orders": len(mine),
                 },
                 evidence={"order_ids": order_ids(ctx, mine.index), "trade_ids": []},
@@ -132,6 +174,14 @@ RULE = Rule(
         "all_instruments_rate": 4.0,
         "min_fast_minutes": 3,
         "min_api_orders": 10,
+        # rules/machine_pace.py: a person needs about a quarter of a second to react
+        "reflex_ms": 500,
+        "min_reflex_orders": 100,
+        "min_reflex_share": 0.75,
+        "min_beat_orders": 500,
+        "max_beat_gap_ms": 10_000,
+        "max_beat_jitter": 0.02,
+        "min_beat_minutes": 60,
     },
     run=run,
     per_symbol=False,

@@ -48,7 +48,7 @@ from apps.detection.services.rules import live_settings
 
 PUBLISH_CHUNK = 500
 Kind = DetectionPart.Kind
-LINK_TABLES = ["logins", "transfers", "trades"]
+LINK_TABLES = ["accounts", "logins", "transfers", "trades"]
 # What folding a window into the memory reads, when the rules' read is not at hand.
 MEMORY_TABLES = ["instruments", "accounts", "logins", "transfers", "orders", "positions"]
 
@@ -162,7 +162,8 @@ def _part_work(part: DetectionPart) -> list[dict[str, Any]]:
         return []
     if part.kind == Kind.LINK:
         feed = read_feed(folder, LINK_TABLES, checking_keys=False)
-        linkage = link_window(feed, widths=window_widths(feed))
+        memory = window_recall(feed)
+        linkage = link_window(feed, widths=memory.widths, remembered=memory.identifiers)
         _accounts_linked(linkage)
         DetectionRun.objects.filter(pk=run.pk).update(links=links_to_bytes(linkage))
         return []
@@ -176,10 +177,12 @@ def _part_work(part: DetectionPart) -> list[dict[str, Any]]:
     assert links is not None, "rule parts start once the linkage is stored"
     linkage = linkage_from_bytes(bytes(links))
     feed = read_feed(folder, checking_keys=False)
-    if part.kind == Kind.ACCOUNTS:  # only the account-level rules read the memory
-        memory = window_recall(feed)
+    # Every part reads the memory: a symbol part withholds what abnormal_pnl (which reads
+    # the accounts' usual capital) covers, as the whole run does.
+    memory = window_recall(feed)
+    if part.kind == Kind.ACCOUNTS:
         return detect_part(feed, ACCOUNT_LEVEL, linkage, params, enabled, memory=memory)
-    return detect_part(feed, list(part.symbols), linkage, params, enabled)
+    return detect_part(feed, list(part.symbols), linkage, params, enabled, memory=memory)
 
 
 def detection_part_execute(*, part: DetectionPart) -> int:
