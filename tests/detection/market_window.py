@@ -15,10 +15,11 @@ def write_market_window(folder: Path) -> Path:
         "BTCUSDT,0.001,0.1,125,1000000,1000000\nETHUSDT,0.01,0.01,100,1000000,1000000\n"
     )
     marks = ["symbol,ts,mark_price,index_price"]
-    for m in range(20):
-        # BTC: 2% above its index for minutes 5..12, and a 10% jump at minute 6.
+    for m in range(40):
+        # BTC: 2% above its index for minutes 5..24 (past the rule's 15 minutes held), and a
+        # 10% jump at minute 6.
         btc = 110_000.0 if m >= 6 else 100_000.0
-        index = btc / 1.02 if 5 <= m <= 12 else btc
+        index = btc / 1.02 if 5 <= m <= 24 else btc
         marks.append(f"BTCUSDT,{_ts(m)},{btc},{index}")
         marks.append(f"ETHUSDT,{_ts(m)},3000.0,3000.0")
     (folder / "mark_prices.csv").write_text("\n".join(marks) + "\n")
