@@ -18,7 +18,9 @@ def hbar_chart(
     """One bar per (label, value, series class); the value is written at the bar's end."""
     if not bars:
         return mark_safe("")
-    label_w, value_w = 190, 44
+    # Room for the longest label (about 6.5 px a character at the axis font), up to half.
+    label_w = min(max(90, 12 + int(6.5 * max(len(label) for label, _, _ in bars))), width // 2)
+    value_w = 44
     span = width - label_w - value_w
     high = max(value for _, value, _ in bars) or 1
     height = row * len(bars) + 4
