@@ -58,7 +58,16 @@ def pair_strengths(
         (kind, _distinct(*profile, hub=hub_accounts))
         for kind, profile in _profiles(uses, direct, accounts)
     ]
-    cohesion = _cohesion([profile for _, profile in profiles], accounts)
+    # One shared IP witnesses nothing (a VPN exit, a carrier NAT): IPs neither judge nor
+    # are judged.
+    witnesses = [MIN_SHARED.get(kind, 1) == 1 for kind, _ in profiles]
+    judged = iter(
+        _cohesion([p for (_, p), w in zip(profiles, witnesses, strict=True) if w], accounts)
+    )
+    cohesion = [
+        next(judged) if w else np.ones(int(p[1].max()) + 1)
+        for (_, p), w in zip(profiles, witnesses, strict=True)
+    ]
     found = [
         _cosines(
             *profile,

@@ -162,3 +162,15 @@ def test_a_payout_wallet_of_otherwise_unrelated_accounts_links_them_not_a_contro
     # One funder behind new accounts that have nothing else stays a cluster.
     assert clusters["N1"] == fresh
     assert all(len(set(members) & set(payees)) <= 1 for members in clusters.values())
+
+
+def test_a_farm_on_vpn_exits_shared_with_strangers_stays_one_cluster() -> None:
+    # One shared IP witnesses nothing: strangers behind the same VPN exits do not make the
+    # farm's wallet look like a payout wallet.
+    farm = ["M1", "M2", "M3", "M4"]
+    logins = _logins(
+        *[(account, f"10.0.0.{i}", f"D{account}") for i, account in enumerate(farm)],
+        *[(f"S{account}", f"10.0.0.{i}", f"DS{account}") for i, account in enumerate(farm)],
+    )
+    transfers = _transfers(*_deposits("FARM", farm))
+    assert link_accounts(logins, transfers).clusters == {"M1": farm}
