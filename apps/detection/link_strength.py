@@ -10,6 +10,9 @@ what identifies the two accounts that they have in common. It is relative to the
 themselves, so an active customer who once paid a friend stays weakly tied to them, while
 two fresh wallets that exist only to feed each other are one.
 
+An item is also only as specific as its users look like one group (``_cohesion``): a
+payout wallet whose twenty accounts share nothing else weighs as a far broader one.
+
 Items used by more than ``hub_accounts`` accounts pair nobody (their weight would be
 negligible, and projecting them costs k² pairs), but still count in each profile's size.
 """
@@ -24,6 +27,8 @@ import pandas as pd
 from scipy import sparse
 
 STRENGTH_COLUMNS = ["a", "b", "strength"]
+# One kind's profile rows: account, item, the item's width, whether the item pairs accounts.
+Profile = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
 # A home router or a carrier NAT puts strangers and families behind one IP: one shared IP
 # witnesses nothing; two different ones (home and office, two VPN exits) start to.
 MIN_SHARED = {"ip": 2}
@@ -49,11 +54,29 @@ def pair_strengths(
     if accounts == 0:
         return pd.DataFrame(columns=STRENGTH_COLUMNS)
     n = max(population, accounts, MIN_POPULATION)
+    profiles = [
+        (kind, _distinct(*profile, hub=hub_accounts))
+        for kind, profile in _profiles(uses, direct, accounts)
+    ]
+    # One shared IP witnesses nothing (a VPN exit, a carrier NAT): IPs neither judge nor
+    # are judged.
+    witnesses = [MIN_SHARED.get(kind, 1) == 1 for kind, _ in profiles]
+    judged = iter(
+        _cohesion([p for (_, p), w in zip(profiles, witnesses, strict=True) if w], accounts)
+    )
+    cohesion = [
+        next(judged) if w else np.ones(int(p[1].max()) + 1)
+        for (_, p), w in zip(profiles, witnesses, strict=True)
+    ]
     found = [
         _cosines(
-            *profile, accounts=accounts, n=n, hub=hub_accounts, min_shared=MIN_SHARED.get(kind, 1)
+            *profile,
+            together,
+            accounts=accounts,
+            n=n,
+            min_shared=MIN_SHARED.get(kind, 1),
         )
-        for kind, profile in _profiles(uses, direct, accounts)
+        for (kind, profile), together in zip(profiles, cohesion, strict=True)
     ]
     found = [frame for frame in found if not frame.empty]
     if not found:
@@ -99,26 +122,83 @@ def _profiles(
         yield kind, (np.concatenate(account), np.concatenate(item), remembered)
 
 
-def _cosines(
-    account: np.ndarray,
-    item: np.ndarray,
-    remembered: np.ndarray,
-    *,
-    accounts: int,
-    n: int,
-    hub: int,
-    min_shared: int,
-) -> pd.DataFrame:
-    """Cosine of the accounts' weighted profiles within one kind of item, for the pairs
-    that share at least ``min_shared`` items of it."""
-    # One row per account and item (a transfer both ways lists the pair twice).
+def _distinct(
+    account: np.ndarray, item: np.ndarray, remembered: np.ndarray, *, hub: int
+) -> Profile:
+    """One row per account and item (a transfer both ways lists the pair twice), with each
+    item's width (accounts using it here, or as remembered if more) and whether it pairs
+    accounts (shared, and not a hub)."""
     span = int(item.max()) + 1
     unique = np.unique(account * span + item)
     account, item = unique // span, unique % span
     width = np.maximum(np.bincount(item)[item], remembered[item])
-    weight = np.log1p(n / width)
+    return account, item, width, (width > 1) & (width <= hub)
+
+
+def _cohesion(profiles: list[Profile], accounts: int) -> list[np.ndarray]:
+    """Per kind, per item: how much its users look like one group, 0 to 1.
+
+    Among the item's users that have something else to share (two or more pairing items),
+    the share of pairs that do share something else with each other (any kind). A payout
+    wallet funds accounts whose other wallets and counterparties never meet: near 0. One
+    controller's funder or sweep address serves accounts that also share the rest: near 1.
+    Not judged (1): an item of two users (its one pair is the pair being weighed, whose
+    other evidence the cosine already counts), and an item whose users deal with no account
+    outside it (one funder behind new accounts that have nothing else: nothing to tell)."""
+    if not profiles:
+        return []
+    spans = [int(item.max()) + 1 for _, item, _, _ in profiles]
+    offsets = np.r_[0, np.cumsum(spans)].astype(np.int64)
+    rows = np.concatenate([account[pairing] for account, _, _, pairing in profiles])
+    cols = np.concatenate(
+        [
+            item[pairing] + start
+            for (_, item, _, pairing), start in zip(profiles, offsets[:-1], strict=True)
+        ]
+    )
+    users = sparse.csr_matrix(
+        (np.ones(len(rows)), (rows, cols)), shape=(accounts, int(offsets[-1]))
+    )
+    width = np.bincount(cols, minlength=users.shape[1])
+    shared = sparse.csr_matrix(users @ users.T)
+    shared.setdiag(0)
+    shared.eliminate_zeros()
+    # Every user of an item already neighbours its other users: more neighbours than that
+    # means it also deals with accounts outside the item.
+    outside = np.diff(shared.indptr)[rows] > width[cols] - 1
+    judged = np.bincount(cols[outside], minlength=users.shape[1]) > 0
+    able = np.bincount(rows, minlength=accounts)[rows] >= 2
+    judges = sparse.csr_matrix(
+        (np.ones(int(able.sum())), (rows[able], cols[able])), shape=users.shape
+    )
+    # Tied: the pair shares at least one item besides this one.
+    shared.data = (shared.data >= 2).astype(float)
+    shared.eliminate_zeros()
+    tied = np.asarray(judges.multiply(shared @ judges).sum(axis=0)).ravel() / 2
+    able_users = np.bincount(cols[able], minlength=users.shape[1])
+    pairs = able_users * (able_users - 1) / 2
+    share = np.where(judged & (pairs > 0) & (width >= 3), tied / np.maximum(pairs, 1), 1.0)
+    return [share[start : start + span] for start, span in zip(offsets[:-1], spans, strict=True)]
+
+
+def _cosines(
+    account: np.ndarray,
+    item: np.ndarray,
+    width: np.ndarray,
+    pairing: np.ndarray,
+    together: np.ndarray,
+    *,
+    accounts: int,
+    n: int,
+    min_shared: int,
+) -> pd.DataFrame:
+    """Cosine of the accounts' weighted profiles within one kind of item, for the pairs
+    that share at least ``min_shared`` items of it."""
+    span = int(item.max()) + 1
+    # An item of cohesion c weighs as one used by 1/c times as many accounts: a payout
+    # wallet of 20 accounts that share nothing else counts as an address shared far wider.
+    weight = np.log1p(n * np.where(pairing, together[item], 1.0) / width)
     norm = np.sqrt(np.bincount(account, weights=weight**2, minlength=accounts))
-    pairing = (width > 1) & (width <= hub)
     profiles = sparse.csr_matrix(
         (weight[pairing], (account[pairing], item[pairing])), shape=(accounts, span)
     )

@@ -143,3 +143,34 @@ def test_a_wallet_the_desk_saw_serving_many_accounts_pairs_nobody_even_if_few_us
     remembered = link_accounts(None, transfers, population=10_000, widths=widths)
     assert remembered.clusters == {}
     assert remembered.hubs[["value", "accounts"]].values.tolist() == [["wallet-h", 500]]
+
+
+def _deposits(address: str, accounts: list[str]) -> list[tuple[str, str, str | None, str | None]]:
+    return [(account, "deposit", address, None) for account in accounts]
+
+
+def test_a_payout_wallet_of_otherwise_unrelated_accounts_links_them_not_a_controllers() -> None:
+    payees, group, fresh = ["P1", "P2", "P3", "P4"], ["C1", "C2", "C3", "C4"], ["N1", "N2", "N3"]
+    rows = _deposits("PAYOUT", payees) + _deposits("FUNDER", group) + _deposits("SEED", fresh)
+    # Each payee and each controlled account also shares a wallet with a friend outside:
+    # the payees share nothing else with each other; the controlled ones sweep to one wallet.
+    for account in payees + group:
+        rows += _deposits(f"friend-{account}", [account, f"F{account}"])
+    rows += [(account, "withdrawal", "SWEEP", None) for account in group]
+    clusters = link_accounts(None, _transfers(*rows)).clusters
+    assert set(group) <= set(clusters["C1"])
+    # One funder behind new accounts that have nothing else stays a cluster.
+    assert clusters["N1"] == fresh
+    assert all(len(set(members) & set(payees)) <= 1 for members in clusters.values())
+
+
+def test_a_farm_on_vpn_exits_shared_with_strangers_stays_one_cluster() -> None:
+    # One shared IP witnesses nothing: strangers behind the same VPN exits do not make the
+    # farm's wallet look like a payout wallet.
+    farm = ["M1", "M2", "M3", "M4"]
+    logins = _logins(
+        *[(account, f"10.0.0.{i}", f"D{account}") for i, account in enumerate(farm)],
+        *[(f"S{account}", f"10.0.0.{i}", f"DS{account}") for i, account in enumerate(farm)],
+    )
+    transfers = _transfers(*_deposits("FARM", farm))
+    assert link_accounts(logins, transfers).clusters == {"M1": farm}
