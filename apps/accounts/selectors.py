@@ -1,6 +1,7 @@
 from dataclasses import dataclass
+from datetime import datetime
 
-from django.db.models import Count, Min, Q, QuerySet
+from django.db.models import Count, Max, Min, Q, QuerySet
 
 from apps.accounts.models import AccountLink, ControlCluster, ExchangeAccount, Identifier
 
@@ -122,3 +123,52 @@ def desk_overview() -> DeskOverview:
             )[:8]
         ),
     )
+
+
+@dataclass(frozen=True)
+class ClusterChange:
+    """A cluster and its size at the start and at the end of a span (0 before it existed)."""
+
+    cluster: ControlCluster
+    before: int
+    after: int
+
+
+def _with_first_member(clusters: QuerySet[ControlCluster]) -> QuerySet[ControlCluster]:
+    # A cluster is read on its members' account pages; the first member is the way in.
+    return clusters.annotate(first_member=Min("members__account_id"))
+
+
+def clusters_new(since: datetime, until: datetime) -> list[ClusterChange]:
+    """Clusters first detected in [since, until), largest first."""
+    found = ControlCluster.objects.filter(first_detected_at__gte=since, first_detected_at__lt=until)
+    return [ClusterChange(c, 0, c.size) for c in _with_first_member(found).order_by("-size", "key")]
+
+
+def clusters_grown(since: datetime, until: datetime) -> list[ClusterChange]:
+    """Older clusters larger at `until` than at `since`, read from each cluster's history;
+    most grown first."""
+    history = ControlCluster.history.model.objects
+    changed = history.filter(history_date__gte=since, history_date__lt=until).values("id")
+    touched = set(
+        ControlCluster.objects.filter(id__in=changed, first_detected_at__lt=since).values_list(
+            "id", flat=True
+        )
+    )
+    if not touched:
+        return []
+    size_at = {}
+    for moment in (since, until):
+        rows = (
+            history.filter(id__in=touched, history_date__lt=moment)
+            .values("id")
+            .annotate(last=Max("history_id"))
+        )
+        last_ids = [r["last"] for r in rows]
+        size_at[moment] = dict(history.filter(history_id__in=last_ids).values_list("id", "size"))
+    grown = [
+        ClusterChange(c, size_at[since].get(c.pk, 0), size_at[until].get(c.pk, 0))
+        for c in _with_first_member(ControlCluster.objects.filter(id__in=touched))
+    ]
+    grown = [g for g in grown if g.after > g.before]
+    return sorted(grown, key=lambda g: (-(g.after - g.before), g.cluster.key))

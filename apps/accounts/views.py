@@ -1,5 +1,9 @@
+from datetime import datetime, timedelta
+from typing import Any
+
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from apps.accounts import selectors
@@ -36,3 +40,53 @@ def account_detail(request: DeskRequest, account_id: str) -> HttpResponse:
             "members": selectors.cluster_members(account.cluster),
         },
     )
+
+
+CLUSTER_CHANGES = {"new": "New clusters", "grown": "Clusters that grew"}
+
+
+def _moment(request: DeskRequest, name: str, problems: list[str]) -> datetime | None:
+    """A day (YYYY-MM-DD, the desk's zone; `until` takes the whole day) or an exact ISO-8601
+    time (the daily report's links); anything else is named in `problems`."""
+    raw = request.GET.get(name, "").strip()
+    if not raw:
+        return None
+    try:
+        day = datetime.strptime(raw, "%Y-%m-%d")
+    except ValueError:
+        try:
+            exact = datetime.fromisoformat(raw)
+        except ValueError:
+            problems.append(f"“{raw}” is not a date (YYYY-MM-DD) or a time; {name} ignored.")
+            return None
+        return exact if exact.tzinfo else timezone.make_aware(exact)
+    day = day.replace(tzinfo=timezone.get_current_timezone())
+    return day + timedelta(days=1) if name == "until" else day
+
+
+@role_required(*STAFF_ROLES)
+@require_GET
+def cluster_list(request: DeskRequest) -> HttpResponse:
+    """Control clusters first detected, or grown, between since and until (default: the last
+    24 hours) — the list behind the daily report's cluster figures."""
+    return render(request, "accounts/clusters.html", cluster_choice(request))
+
+
+def cluster_choice(request: DeskRequest) -> dict[str, Any]:
+    """The cluster list's filters read from the query, and the clusters they select."""
+    problems: list[str] = []
+    change = request.GET.get("change", "new")
+    if change not in CLUSTER_CHANGES:
+        problems.append(f"“{change}” is not new or grown; showing new clusters.")
+        change = "new"
+    until = _moment(request, "until", problems) or timezone.now()
+    since = _moment(request, "since", problems) or until - timedelta(days=1)
+    find = selectors.clusters_new if change == "new" else selectors.clusters_grown
+    return {
+        "rows": find(since, until),
+        "change": change,
+        "changes": CLUSTER_CHANGES,
+        "since": since,
+        "until": until,
+        "problems": problems,
+    }

@@ -188,6 +188,10 @@ class ActionFilter:
         "executed": "executed_at",
         "failed": "failed_at",
     }
+    # The restriction an action placed, read at since / until instead of the action's moment:
+    # standing at `until`; lifted or expired in [since, until); standing at `until` and
+    # ending within a day after. The daily report's restriction figures link here.
+    RESTRICTIONS: ClassVar[tuple[str, ...]] = ("active", "lifted", "expired", "expiring")
 
     status: str = ""
     measure: str = ""
@@ -199,6 +203,7 @@ class ActionFilter:
     since: datetime | None = None
     until: datetime | None = None
     account: str = ""
+    restriction: str = ""
 
     def apply(self, actions: QuerySet[Action]) -> QuerySet[Action]:
         exact = {"status": self.status, "measure": self.measure, "scope": self.scope,
@@ -208,14 +213,30 @@ class ActionFilter:
             actions = actions.filter(requested_by__username=self.requested_by)
         if self.approved_by:
             actions = actions.filter(approved_by__username=self.approved_by)
+        if self.account:
+            actions = actions.filter(account_id=self.account)
+        if self.restriction in self.RESTRICTIONS:
+            return actions.filter(restriction__in=self._restrictions())
         moment = self.MOMENTS.get(self.at, "requested_at")
         if self.since:
             actions = actions.filter(**{f"{moment}__gte": self.since})
         if self.until:
             actions = actions.filter(**{f"{moment}__lt": self.until})
-        if self.account:
-            actions = actions.filter(account_id=self.account)
         return actions
+
+    def _restrictions(self) -> QuerySet[Restriction]:
+        if self.restriction in ("lifted", "expired"):
+            ended = Restriction.objects.filter(status=self.restriction)
+            if self.since:
+                ended = ended.filter(ended_at__gte=self.since)
+            if self.until:
+                ended = ended.filter(ended_at__lt=self.until)
+            return ended
+        end = self.until or timezone.now()
+        standing = Restriction.objects.filter(Q(applied_at__lt=end) & restriction_active(end))
+        if self.restriction == "expiring":
+            standing = standing.filter(expires_at__lt=end + timedelta(days=1))
+        return standing
 
 
 def action_list(choice: ActionFilter, *, limit: int = 200) -> list[Action]:

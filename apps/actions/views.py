@@ -63,6 +63,7 @@ def _filter(request: DeskRequest) -> selectors.ActionFilter:
         since=moment("since")[0],
         until=until + timedelta(days=1) if until and not exact else until,
         account=request.GET.get("account", "").strip(),
+        restriction=pick("restriction", selectors.ActionFilter.RESTRICTIONS),
     )
 
 

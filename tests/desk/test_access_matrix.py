@@ -127,3 +127,10 @@ def test_desk_roles_cannot_open_the_django_admin(url_kwargs) -> None:
     client.force_login(make_person("sam", "supervisor"))
     response = client.get("/admin/")
     assert response.status_code == 302 and "/admin/login/" in response["Location"]
+
+
+def test_the_report_s_list_pages_are_in_the_walk() -> None:
+    """The cluster list (behind the daily report's cluster figures) takes no URL argument, so
+    the walk above reaches it as-is; fail-closed like every account page."""
+    walked = {route.name: route.allowed_roles for route in desk_routes()}
+    assert walked["accounts:clusters"] == walked["accounts:search"]

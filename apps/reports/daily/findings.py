@@ -4,9 +4,10 @@ alert queue's since / until filter reads — so each figure's link lists exactly
 
 from typing import Any
 
-from django.db.models import Count, Max
+from django.db.models import Count
+from django.urls import reverse
 
-from apps.accounts.models import ControlCluster
+from apps.accounts.selectors import ClusterChange, clusters_grown, clusters_new
 from apps.alerts.models import Alert, Category, DismissReason, Severity, Status
 from apps.reports.daily.window import Section, Window, cell
 
@@ -77,51 +78,30 @@ def anomalies(w: Window) -> Section:
 def _clusters(s: Section, w: Window) -> None:
     """New clusters (first detected in the window) and grown ones (older, larger at the end of
     the window than at its start, read from the cluster's history)."""
-    new = list(
-        ControlCluster.objects.filter(first_detected_at__gte=w.start, first_detected_at__lt=w.end)
-        .order_by("-size", "key")
-        .values_list("key", "size")
-    )
-    history = ControlCluster.history.model.objects
-    changed = history.filter(history_date__gte=w.start, history_date__lt=w.end).values("id")
-    touched = set(
-        ControlCluster.objects.filter(id__in=changed, first_detected_at__lt=w.start).values_list(
-            "id", flat=True
-        )
-    )
-    grown: list[tuple[str, int, int]] = []
-    if touched:
-        size_at = {}
-        for moment, name in ((w.start, "before"), (w.end, "after")):
-            rows = (
-                history.filter(id__in=touched, history_date__lt=moment)
-                .values("id")
-                .annotate(last=Max("history_id"))
-            )
-            last_ids = [r["last"] for r in rows]
-            size_at[name] = dict(history.filter(history_id__in=last_ids).values_list("id", "size"))
-        keys = dict(ControlCluster.objects.filter(id__in=touched).values_list("id", "key"))
-        for pk in touched:
-            before, after = size_at["before"].get(pk, 0), size_at["after"].get(pk, 0)
-            if after > before:
-                grown.append((keys.get(pk, str(pk)), before, after))
-    grown.sort(key=lambda g: (-(g[2] - g[1]), g[0]))
-    s.figure("clusters_new", "New control clusters", len(new))
-    s.figure("clusters_grown", "Control clusters that grew", len(grown))
+    new = clusters_new(w.start, w.end)
+    grown = clusters_grown(w.start, w.end)
+    s.figure("clusters_new", "New control clusters", len(new), w.clusters_url("new"))
+    s.figure("clusters_grown", "Control clusters that grew", len(grown), w.clusters_url("grown"))
     s.table(
         "clusters_new",
         "New control clusters",
         ["Cluster", "Accounts"],
-        [[key, size] for key, size in new[:50]],
+        [[_cluster_cell(c), c.after] for c in new[:50]],
         empty="No new cluster.",
     )
     s.table(
         "clusters_grown",
         "Control clusters that grew",
         ["Cluster", "Accounts before", "Accounts after"],
-        [list(g) for g in grown[:50]],
+        [[_cluster_cell(g), g.before, g.after] for g in grown[:50]],
         empty="No cluster grew.",
     )
+
+
+def _cluster_cell(change: ClusterChange) -> Any:
+    member = getattr(change.cluster, "first_member", None)
+    url = reverse("accounts:detail", args=[member]) if member else ""
+    return cell(change.cluster.key, url)
 
 
 def rules(w: Window) -> Section:

@@ -129,11 +129,12 @@ def restrictions(w: Window) -> Section:
         ),
     )
     executed = w.actions_url("executed")
-    s.figure("active", "Standing at the end of the window", tally["active"])
+    url = w.restrictions_url
+    s.figure("active", "Standing at the end of the window", tally["active"], url("active"))
     s.figure("applied", "Applied in the window", tally["applied"], executed)
-    s.figure("lifted", "Lifted in the window", tally["lifted"])
-    s.figure("expired", "Expired in the window", tally["expired"])
-    s.figure("expiring", "Expiring within 24 h after", tally["expiring"])
+    s.figure("lifted", "Lifted in the window", tally["lifted"], url("lifted"))
+    s.figure("expired", "Expired in the window", tally["expired"], url("expired"))
+    s.figure("expiring", "Expiring within 24 h after", tally["expiring"], url("expiring"))
     labels = dict(Measure.choices)
     standing = Restriction.objects.filter(applied_before_end & restriction_active(end))
     s.table(
@@ -145,8 +146,7 @@ def restrictions(w: Window) -> Section:
         empty="None standing.",
     )
     s.notes.append(
-        "Restrictions have no list of their own; each row in the tables below links to the "
-        "action that placed it."
+        "Restrictions are listed by the actions that placed them; each row below links to one."
     )
     ending = standing.filter(expires_at__lt=end + DAY)
     s.table(
@@ -192,8 +192,15 @@ def emergency(w: Window) -> Section:
     standing = Restriction.objects.filter(
         wide, Q(applied_at__lt=end) & restriction_active(end)
     ).select_related("action")
-    rows = [_restriction_row(r, r.expires_at) for r in standing.order_by("applied_at", "pk")]
-    s.figure("standing", "Standing at the end of the window", len(rows))
+    ordered = list(standing.order_by("applied_at", "pk"))
+    rows = [_restriction_row(r, r.expires_at) for r in ordered]
+    for scope in WIDE:
+        s.figure(
+            f"standing_{scope}",
+            f"Standing at the end of the window, {Scope(scope).label.lower()}",
+            sum(1 for r in ordered if r.scope == scope),
+            w.restrictions_url("active", scope=scope),
+        )
     s.table(
         "standing",
         "Standing wide measures",

@@ -58,6 +58,15 @@ class Window:
     def escalations_url(self, **params: str) -> str:
         return _url("cases:inbox", {"state": "all", **self.span, **params})
 
+    def clusters_url(self, change: str) -> str:
+        return _url("accounts:clusters", {"change": change, **self.span})
+
+    def restrictions_url(self, kind: str, **params: str) -> str:
+        """Actions whose restriction is `kind` (active, lifted, expired, expiring) — standing
+        ones read at the window's end, or now if the window has not ended yet."""
+        span = {**self.span, "until": iso(min(self.end, self.now))}
+        return _url("actions:list", {"restriction": kind, **span, **params})
+
 
 def _url(name: str, params: dict[str, str]) -> str:
     return reverse(name) + "?" + urlencode({k: v for k, v in params.items() if v != ""})
