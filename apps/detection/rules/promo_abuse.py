@@ -30,79 +30,92 @@ def run(ctx: Context, params: dict[str, Any]) -> list[Finding]:
         }
     )
     frame = frame[frame["fresh"] & frame["cluster"].isin(list(ctx.linkage.clusters))]
-    start, end = feed_window(ctx)
+    window = feed_window(ctx)
     findings = []
     for (campaign, cluster), part in frame.groupby(["campaign", "cluster"]):
         if len(part) < params["min_accounts"]:
             continue
         who = sorted(part["account"])
         rewards = float(part["reward"].sum())
-        judged = urgency(
-            past=len(part) / params["min_accounts"], notional=rewards, accounts=len(who)
-        )
         findings.append(
-            Finding(
+            _finding(
+                window,
+                params,
                 subject=f"{campaign}/{cluster}",
                 accounts=who,
-                symbol=None,
-                window_start=start,
-                window_end=end,
-                score=judged.score,
-                severity=judged.severity,
-                explain=[
-                    explain(
-                        "new linked accounts in the campaign",
-                        len(part),
-                        "accounts",
-                        params["min_accounts"],
-                    ),
-                    explain("rewards they collected", rewards, "USDT"),
+                rewards=rewards,
+                counted="new linked accounts in the campaign",
+                more=[
                     explain(
                         "oldest account's age when it joined",
                         float(part["age"].max()),
                         "days",
                         params["max_account_age_days"],
                         "<=",
-                    ),
+                    )
                 ],
                 summary=f"{len(who)} new linked accounts joined campaign {campaign} "
-                f"({float(part['reward'].sum()):,.0f} USDT in rewards)",
-                metrics={"accounts": len(who), "rewards": float(part["reward"].sum())},
-                evidence={"campaign_id": campaign, "cluster": cluster, "accounts": who[:200]},
+                f"({rewards:,.0f} USDT in rewards)",
+                metrics={},
+                evidence={"campaign_id": campaign, "cluster": cluster},
             )
         )
     named = {a for f in findings for a in f.accounts}
     for campaign, ring, rewards in wash_rings(ctx, params):
         if set(ring) <= named:
             continue
-        judged = urgency(
-            past=len(ring) / params["min_accounts"], notional=rewards, accounts=len(ring)
-        )
         findings.append(
-            Finding(
+            _finding(
+                window,
+                params,
                 subject=f"{campaign}/{ring[0]}",
                 accounts=ring,
-                symbol=None,
-                window_start=start,
-                window_end=end,
-                score=judged.score,
-                severity=judged.severity,
-                explain=[
-                    explain(
-                        "accounts of one referral chain in the campaign",
-                        len(ring),
-                        "accounts",
-                        params["min_accounts"],
-                    ),
-                    explain("rewards they collected", rewards, "USDT"),
-                ],
+                rewards=rewards,
+                counted="accounts of one referral chain in the campaign",
+                more=[],
                 summary=f"{len(ring)} accounts of one referral chain in campaign {campaign} "
                 f"traded with each other for its volume ({rewards:,.0f} USDT in rewards)",
-                metrics={"accounts": len(ring), "rewards": rewards, "how": "referral wash"},
-                evidence={"campaign_id": campaign, "accounts": ring[:200]},
+                metrics={"how": "referral wash"},
+                evidence={"campaign_id": campaign},
             )
         )
     return findings
+
+
+def _finding(
+    window: tuple[Any, Any],
+    params: dict[str, Any],
+    *,
+    subject: str,
+    accounts: list[str],
+    rewards: float,
+    counted: str,
+    more: list[dict[str, Any]],
+    summary: str,
+    metrics: dict[str, Any],
+    evidence: dict[str, Any],
+) -> Finding:
+    """One campaign's finding: how many accounts against the floor, the rewards at stake."""
+    judged = urgency(
+        past=len(accounts) / params["min_accounts"], notional=rewards, accounts=len(accounts)
+    )
+    return Finding(
+        subject=subject,
+        accounts=accounts,
+        symbol=None,
+        window_start=window[0],
+        window_end=window[1],
+        score=judged.score,
+        severity=judged.severity,
+        explain=[
+            explain(counted, len(accounts), "accounts", params["min_accounts"]),
+            explain("rewards they collected", rewards, "USDT"),
+            *more,
+        ],
+        summary=summary,
+        metrics={"accounts": len(accounts), "rewards": rewards, **metrics},
+        evidence={**evidence, "accounts": accounts[:200]},
+    )
 
 
 RULE = Rule(
