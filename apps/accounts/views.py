@@ -9,7 +9,7 @@ from django.views.decorators.http import require_GET
 from apps.accounts import selectors
 from apps.accounts.models import ExchangeAccount
 from apps.people.access import role_required
-from apps.people.http import DeskRequest
+from apps.people.http import DeskRequest, day_or_instant
 from apps.people.roles import STAFF_ROLES
 
 
@@ -52,16 +52,11 @@ def _moment(request: DeskRequest, name: str, problems: list[str]) -> datetime | 
     if not raw:
         return None
     try:
-        day = datetime.strptime(raw, "%Y-%m-%d")
+        moment, exact = day_or_instant(raw)
     except ValueError:
-        try:
-            exact = datetime.fromisoformat(raw)
-        except ValueError:
-            problems.append(f"“{raw}” is not a date (YYYY-MM-DD) or a time; {name} ignored.")
-            return None
-        return exact if exact.tzinfo else timezone.make_aware(exact)
-    day = day.replace(tzinfo=timezone.get_current_timezone())
-    return day + timedelta(days=1) if name == "until" else day
+        problems.append(f"“{raw}” is not a date (YYYY-MM-DD) or a time; {name} ignored.")
+        return None
+    return moment + timedelta(days=1) if name == "until" and not exact else moment
 
 
 @role_required(*STAFF_ROLES)

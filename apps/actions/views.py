@@ -5,7 +5,6 @@ from django.contrib import messages
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from apps.actions import selectors, services
@@ -15,7 +14,7 @@ from apps.actions.measures import Measure, ReasonCode, Scope
 from apps.actions.models import Action
 from apps.actions.request_views import tell_unsent
 from apps.people.access import role_required
-from apps.people.http import DeskRequest, safe_next
+from apps.people.http import DeskRequest, day_or_instant, safe_next
 from apps.people.roles import STAFF_ROLES, Role
 
 EXPIRY_CHOICES = [("", "No expiry"), ("1h", "1 hour"), ("24h", "24 hours"), ("7d", "7 days")]
@@ -36,16 +35,10 @@ def _filter(request: DeskRequest) -> selectors.ActionFilter:
     def moment(name: str) -> tuple[datetime | None, bool]:
         """A day (YYYY-MM-DD, in the desk's zone) or an exact ISO-8601 time (links from
         the daily report carry UTC instants); the flag says which."""
-        raw = request.GET.get(name, "")
         try:
-            day = datetime.strptime(raw, "%Y-%m-%d")
+            return day_or_instant(request.GET.get(name, ""))
         except ValueError:
-            try:
-                exact = datetime.fromisoformat(raw)
-            except ValueError:
-                return None, False
-            return (exact if exact.tzinfo else timezone.make_aware(exact)), True
-        return day.replace(tzinfo=timezone.get_current_timezone()), False
+            return None, False
 
     def pick(name: str, allowed: Any) -> str:
         value = request.GET.get(name, "")

@@ -1,4 +1,7 @@
+from datetime import datetime
+
 from django.http import HttpRequest
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django_htmx.middleware import HtmxDetails
 
@@ -27,3 +30,15 @@ def local_url(request: HttpRequest, url: str, fallback: str = "") -> str:
 def safe_next(request: HttpRequest, fallback: str = "") -> str:
     """Where `next` (POST, else GET) asks to go, if it is a page of this console."""
     return local_url(request, request.POST.get("next") or request.GET.get("next") or "", fallback)
+
+
+def day_or_instant(raw: str) -> tuple[datetime, bool]:
+    """A filter's time as people and links write it: a day (YYYY-MM-DD, midnight in the
+    desk's zone) or an exact ISO-8601 time (the daily report's links carry UTC instants).
+    Also whether it was exact. Raises ValueError for anything else."""
+    try:
+        day = datetime.strptime(raw, "%Y-%m-%d")
+    except ValueError:
+        exact = datetime.fromisoformat(raw)  # ValueError: neither
+        return (exact if exact.tzinfo else timezone.make_aware(exact)), True
+    return day.replace(tzinfo=timezone.get_current_timezone()), False
