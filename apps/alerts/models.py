@@ -62,7 +62,7 @@ def sla_breached(at: datetime) -> Q:
 
 def primary_account() -> KeyTextTransform:
     """`accounts[0]` as SQL text (`accounts ->> 0`): the account an alert is chiefly about,
-    whose control cluster groups it in the queue (the open alerts have an index on it)."""
+    whose control cluster groups it in the queue (indexed with the status)."""
     return KeyTextTransform("0", "accounts")
 
 
@@ -186,19 +186,30 @@ class Alert(models.Model):
             models.Index(
                 "assignee", models.F("severity_rank").desc(), "sla_due_at", name="alert_assignee_u"
             ),
-            # The open queue's header and groups (issue 15, 1,000,000 alerts): the breached
-            # count reads this index alone (the SLA columns are in it), and a group's size
-            # finds the open alerts of its accounts without visiting the closed ones.
+            # The open queue's header (issue 15, 1,000,000 alerts): the breached count reads
+            # this index alone (the SLA columns are in it).
             models.Index(
                 # Key columns, not INCLUDE: SQLite (the embedded desk) has no INCLUDE.
                 fields=["sla_due_at", "claimed_at", "decided_at"],
                 name="alert_open_due",
                 condition=models.Q(status__in=["new", "claimed"]),
             ),
-            models.Index(
-                primary_account(),
-                name="alert_open_primary",
-                condition=models.Q(status__in=["new", "claimed"]),
+            # A group's size under any status filter: the alerts of its accounts found here,
+            # never all the alerts of a broad filter, nor each account's closed alerts.
+            models.Index(primary_account(), "status", name="alert_primary_status"),
+            # The open queue narrowed by category, symbol or assignee: in urgency order
+            # within its few open rows, not a BitmapAnd of the open index with the
+            # column's index over all 1,000,000 (category: 35 ms -> under 1 ms).
+            *(
+                models.Index(
+                    column,
+                    models.F("severity_rank").desc(),
+                    "sla_due_at",
+                    "id",
+                    name=f"alert_open_{column}",
+                    condition=models.Q(status__in=["new", "claimed"]),
+                )
+                for column in ("category", "symbol", "assignee")
             ),
             models.Index(fields=["detected_at"], name="alert_detected"),
             models.Index(fields=["rule", "status"], name="alert_rule"),

@@ -45,7 +45,6 @@ STATUS_CHOICES = [
     ("all", "All"),
 ]
 CONFIRMED_STATUSES = (Status.ESCALATED, Status.IN_CASE)
-OPEN_FILTERS = ("open", Status.NEW, Status.CLAIMED)  # status filters within the open alerts
 
 
 def _parse_time(value: str) -> datetime | None:
@@ -266,11 +265,7 @@ def queue_page(
     shown = rows[:size]
     return QueuePage(
         alerts=shown,
-        rows=(
-            group_rows(shown, base, open_only=filters.status in OPEN_FILTERS)
-            if grouped
-            else [QueueRow(a) for a in shown]
-        ),
+        rows=group_rows(shown, base) if grouped else [QueueRow(a) for a in shown],
         grouped=grouped,
         filters=filters,
         counts=severity_counts(filters),
