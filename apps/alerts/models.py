@@ -211,7 +211,13 @@ class Alert(models.Model):
                 )
                 for column in ("category", "symbol", "assignee")
             ),
-            models.Index(fields=["detected_at"], name="alert_detected"),
+            # A time window in urgency order: the window's rows are ranked from this index
+            # alone (the page's ids first, then their rows; selectors.queue_page), instead
+            # of reading 78,000 table rows of "7 days" to sort them.
+            models.Index(
+                fields=["detected_at", "severity_rank", "sla_due_at", "id"],
+                name="alert_detected_urgency",
+            ),
             models.Index(fields=["rule", "status"], name="alert_rule"),
         ]
 
