@@ -233,10 +233,13 @@ class QueuePage:
 
     @property
     def total(self) -> int:
-        """Alerts matching the filters (counted up to COUNT_CAP, see `capped`)."""
+        """Alerts matching the filters (counted up to COUNT_CAP, see `capped`: the header
+        then says "5000+", not the 5,001 the count stopped at)."""
         if self.filters.severity:
-            return next(c.count for c in self.counts if c.severity == self.filters.severity)
-        return sum(c.count for c in self.counts)
+            found = next(c.count for c in self.counts if c.severity == self.filters.severity)
+        else:
+            found = sum(c.count for c in self.counts)
+        return min(found, COUNT_CAP)
 
     @property
     def capped(self) -> bool:
