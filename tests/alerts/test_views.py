@@ -1,4 +1,5 @@
 import json
+from datetime import UTC, datetime
 
 import pytest
 from django.db import connection
@@ -7,6 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from apps.alerts.models import Alert, DismissReason, RejectedAlert, Status
+from apps.alerts.selectors import QueueFilters, queue_page
 from apps.alerts.services import alert_claim, alert_dismiss, alert_escalate
 from tests.alerts.payloads import alert_payload, overdue, stored_alert
 from tests.factories import ControlClusterFactory, ExchangeAccountFactory, make_person
@@ -73,6 +75,21 @@ def test_each_filter_narrows_the_queue(operator) -> None:
     assert sorted(ids(status="all")) == sorted([a.pk, b.pk])
     response = client.get(QUEUE, {"severity": "nope"})
     assert "Unknown severity “nope” ignored." in response.content.decode()
+
+
+def test_a_time_window_lists_its_alerts_most_urgent_first_page_by_page(operator) -> None:
+    # A window ranks the page's ids first, then reads their rows (selectors.queue_page).
+    low = stored_alert(1, severity="low")
+    critical = stored_alert(2, severity="critical")
+    medium = stored_alert(3, severity="medium")
+    client = signed_in(operator)
+    page = client.get(QUEUE, {"since": "2026-11-20T00:00:00Z"}).context["queue"]
+    assert page.alerts == [critical, medium, low] and not page.has_next
+    assert client.get(QUEUE, {"since": "2026-11-22T00:00:00Z"}).context["queue"].alerts == []
+    window = QueueFilters(since=datetime(2026, 11, 20, tzinfo=UTC))
+    second = queue_page(window, page=2, size=1, grouped=False)
+    assert second.alerts == [medium] and second.has_next
+    assert queue_page(window, page=3, size=1).alerts == [low]
 
 
 def test_the_queue_page_costs_a_fixed_number_of_queries(operator) -> None:
