@@ -4,11 +4,13 @@ The request form shows this plan as the person types; the request service refuse
 with errors. One function decides both, so the page never promises what the service refuses.
 """
 
+from __future__ import annotations
+
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.utils import timezone
 
@@ -26,9 +28,11 @@ from apps.actions.measures import (
 from apps.actions.models import Action, Restriction
 from apps.actions.policy import approval_required
 from apps.people.access import has_role
-from apps.people.models import User
 from apps.people.roles import WORKING_ROLES
 from apps.people.selectors import active_supervisors
+
+if TYPE_CHECKING:
+    from apps.people.models import User
 
 SYMBOL_PATTERN = re.compile(r"^[A-Z0-9][A-Z0-9_\-]{1,39}$")
 MAX_ACCOUNTS = 5000

@@ -1,15 +1,19 @@
+from __future__ import annotations
+
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from apps.accounts.models import ExchangeAccount
 from apps.actions.impact import needs_confirmation
 from apps.actions.measures import Measure
 from apps.actions.models import Action, ActionAttempt, Restriction, restriction_active
 from apps.alerts.models import Alert
+
+if TYPE_CHECKING:
+    from apps.accounts.models import ExchangeAccount
 
 # An approved action nobody picked up for this long lost its message.
 STALL_AFTER = timedelta(seconds=20)

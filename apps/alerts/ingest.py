@@ -5,11 +5,13 @@ size: an upsert on `dedup_key` (a repeat bumps the counter on the first alert), 
 accounts of the new alerts, their history rows, and the rejected records.
 """
 
+from __future__ import annotations
+
 import json
 import reprlib
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from django.db import connection, transaction
 from django.db.models import JSONField
@@ -29,7 +31,9 @@ from apps.alerts.models import SEVERITY_RANK, Alert, AlertAccount, RejectedAlert
 from apps.alerts.signals import alerts_arrived
 from apps.desk.audit import chain_history
 from apps.desk.history import current_task
-from apps.people.models import User
+
+if TYPE_CHECKING:
+    from apps.people.models import User
 
 ACCEPTED, DUPLICATE, REJECTED = "accepted", "duplicate", "rejected"
 _CHUNK = 500  # rows per statement: well under the bind-parameter limits of both databases
@@ -46,7 +50,7 @@ class Incoming:
     problem: str = ""  # set when the way in already knows it is unusable
 
     @classmethod
-    def of(cls, payload: Any, entry_id: str = "") -> "Incoming":
+    def of(cls, payload: Any, entry_id: str = "") -> Incoming:
         return cls(payload=payload, parsed=True, entry_id=entry_id)
 
     def raw_text(self) -> str:

@@ -1,8 +1,10 @@
 """Reads for the case pages and the escalation inbox."""
 
+from __future__ import annotations
+
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.urls import NoReverseMatch, reverse
@@ -22,8 +24,10 @@ from apps.cases.models import (
 )
 from apps.cases.services.opening import JOINABLE
 from apps.people.access import has_role
-from apps.people.models import User
 from apps.people.roles import Role
+
+if TYPE_CHECKING:
+    from apps.people.models import User
 
 LIST_LIMIT = 200
 

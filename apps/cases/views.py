@@ -27,8 +27,8 @@ from apps.cases.permissions import (
 from apps.cases.services import CaseError
 from apps.people.access import role_required
 from apps.people.http import DeskRequest, safe_next
-from apps.people.models import User
 from apps.people.roles import FOLLOWING_ROLES, STAFF_ROLES, WORKING_ROLES, Role
+from apps.people.selectors import active_members, desk_people
 
 INBOX_ROLES = (Role.SUPERVISOR, Role.STRATEGY, Role.AUDITOR)
 
@@ -162,9 +162,7 @@ def _case_page(
             "moves": [(s, Status(s).label) for s in Status.values if case.can_move_to(s)],
             "outcomes": Outcome.choices,
             "targets": [(t, Target(t).label) for t in (Target.SUPERVISOR, Target.STRATEGY)],
-            "assignable": User.objects.filter(groups__name__in=WORKING_ROLES, is_active=True)
-            .distinct()
-            .order_by("username"),
+            "assignable": active_members(*WORKING_ROLES).order_by("username"),
             "alert_urls": {a.pk: selectors.alert_url(a.pk) for a in page.alerts},
             "kept_note": kept_note,
         },
@@ -206,7 +204,7 @@ def case_note(request: DeskRequest, pk: int) -> HttpResponse:
 @require_POST
 def case_assign(request: DeskRequest, pk: int) -> HttpResponse:
     case = case_for(request, pk)
-    to = get_object_or_404(User, pk=request.POST.get("to") or request.user.pk)
+    to = get_object_or_404(desk_people(), pk=request.POST.get("to") or request.user.pk)
     _attempt(
         request,
         lambda: services.case_assign(case=case, to=to, by=request.user),

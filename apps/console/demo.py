@@ -23,7 +23,7 @@ from apps.detection.services.runs import (
     detection_run_plan,
 )
 from apps.detection.tasks import READY_MARKER
-from apps.people.models import User
+from apps.people.selectors import desk_people
 
 CASES = 2
 
@@ -85,7 +85,7 @@ def _alerts_to_open() -> list[Alert]:
 
 
 def demo_work_create() -> list[str]:
-    operator = User.objects.get(username="olga")
+    operator = desk_people().get(username="olga")
     if Case.objects.filter(opened_by=operator).exists():
         return ["cases and measures: already there"]
     said = []

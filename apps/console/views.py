@@ -20,8 +20,8 @@ from apps.desk.selectors import day_closing_hash, desk_time, history_entries, re
 from apps.desk.spreadsheet import csv_response
 from apps.people.access import has_role, public, role_of, role_required
 from apps.people.http import DeskRequest
-from apps.people.models import User
 from apps.people.roles import EVERY_PERSON, STAFF_ROLES, WORKING_ROLES, Role
+from apps.people.selectors import desk_people
 
 
 @role_required(*EVERY_PERSON)
@@ -93,7 +93,7 @@ def _named(links: Iterable[AuditEntry]) -> list[tuple[AuditEntry, str, str]]:
     Olga, "task:x" the task x, "alerts.alert" an alert)."""
     links = list(links)
     ids = [link.actor.split(":", 1)[1] for link in links if link.actor.startswith("user:")]
-    names = {f"user:{u.pk}": str(u) for u in User.objects.filter(pk__in=ids)}
+    names = {f"user:{u.pk}": str(u) for u in desk_people().filter(pk__in=ids)}
     return [
         (link, names.get(link.actor, link.actor.replace(":", " ", 1)), _model_name(link.model))
         for link in links

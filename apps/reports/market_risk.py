@@ -6,15 +6,16 @@ and the latest window detection finished. A reading costs a second or more, so i
 per source (path and modification time) and read again only when the source changes.
 """
 
+from __future__ import annotations
+
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 
 from apps.accounts.models import ExchangeAccount
-from apps.actions.plans.models import EmergencyPlan
 from apps.actions.plans.selectors import plans_for_signals
 from apps.detection.live.checkpoint import MANIFEST
 from apps.detection.market_risk import (
@@ -26,6 +27,9 @@ from apps.detection.market_risk import (
 )
 from apps.detection.models import DetectionRun, RuleVersion
 from apps.detection.rules.market_stress import RULE
+
+if TYPE_CHECKING:
+    from apps.actions.plans.models import EmergencyPlan
 
 _KEPT: dict[tuple[str, float, str], list[ContractRisk]] = {}
 

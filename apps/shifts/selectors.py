@@ -1,13 +1,18 @@
 """Reads of the rota: who is on duty, the weeks ahead, the gaps in them, what awaits whom."""
 
+from __future__ import annotations
+
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 
-from apps.people.models import User
 from apps.shifts.clock import desk_zone, local_midnight, local_today
 from apps.shifts.models import Assignment, Handover, Shift, ShiftChange
+
+if TYPE_CHECKING:
+    from apps.people.models import User
 
 
 def _with_crew(shifts: QuerySet[Shift]) -> QuerySet[Shift]:

@@ -1,14 +1,15 @@
+from __future__ import annotations
+
 import uuid
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.db import transaction
 from django.utils import timezone
 
-from apps.accounts.models import ExchangeAccount
 from apps.actions.measures import ACCOUNT_SCOPES
 from apps.actions.models import AccountLookup, Action
 from apps.actions.planning import plan_request
@@ -18,7 +19,11 @@ from apps.alerts.models import Alert
 from apps.cases.models import Case, CaseAlert
 from apps.desk.history import bulk_create_by
 from apps.desk.locking import locked
-from apps.people.models import User
+from apps.people.selectors import person_lock
+
+if TYPE_CHECKING:
+    from apps.accounts.models import ExchangeAccount
+    from apps.people.models import User
 
 
 @transaction.atomic
@@ -51,7 +56,7 @@ def action_request(
     if request_key is not None:
         # The requester's row is the lock: the same form sent twice at once waits here,
         # then finds the first one's actions.
-        User.objects.select_for_update().filter(pk=by.pk).first()
+        person_lock(by)
         already = list(
             Action.objects.filter(requested_by=by, request_key=request_key).order_by("pk")
         )

@@ -4,8 +4,11 @@ the move commits (and never when it rolls back); outbound notifications leave af
 commit (apps.notifications.notify queues them with transaction.on_commit).
 """
 
+from __future__ import annotations
+
 from collections import defaultdict
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from django.urls import reverse
 
@@ -16,8 +19,10 @@ from apps.cases.models import Status as CaseStatus
 from apps.cases.services import case_follow_action, case_timeline_add
 from apps.desk.locking import locked
 from apps.notifications.services import notify
-from apps.people.models import User
 from apps.people.selectors import active_supervisors
+
+if TYPE_CHECKING:
+    from apps.people.models import User
 
 
 def _by_case(actions: Sequence[Action]) -> dict[int, list[Action]]:

@@ -1,7 +1,9 @@
 """Opening a case and alerts joining it, by hand or as they arrive (STYLE.md)."""
 
+from __future__ import annotations
+
 from collections.abc import Sequence
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -31,7 +33,9 @@ from apps.cases.services.common import (
 )
 from apps.desk.history import acting_task, current_task
 from apps.notifications.services import notify
-from apps.people.models import User
+
+if TYPE_CHECKING:
+    from apps.people.models import User
 
 # Alerts that may still join a case: not decided, not in another case.
 JOINABLE = (AlertStatus.NEW, AlertStatus.CLAIMED, AlertStatus.ESCALATED)

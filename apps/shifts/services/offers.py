@@ -5,8 +5,11 @@ claiming stays first-come — an offer only says whose turn it is. The shifts ap
 offers and apps.alerts.services.alerts_offer writes them; status moves stay there too.
 """
 
+from __future__ import annotations
+
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.db.models import Count, Max, Q
@@ -17,11 +20,13 @@ from apps.alerts.models import Alert, Status
 from apps.alerts.selectors import QUEUE_ORDER
 from apps.alerts.services import alerts_offer
 from apps.desk.history import task_work
-from apps.people.models import User
 from apps.people.selectors import active_supervisors
 from apps.shifts.models import Shift
 from apps.shifts.routing import OperatorLoad, pick_operator, skills_needed
 from apps.shifts.selectors import on_duty, operators_of, skills_of
+
+if TYPE_CHECKING:
+    from apps.people.models import User
 
 
 @dataclass(frozen=True)
