@@ -8,7 +8,6 @@ from django.db import models
 from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
 
-from apps.accounts.models import ExchangeAccount
 from apps.actions.measures import Measure, ReasonCode, Scope
 from apps.actions.plans.models import (  # noqa: F401  (emergency plans' tables)
     ChecklistTick,
@@ -54,7 +53,11 @@ class Action(models.Model):
     measure = models.CharField(max_length=20, choices=Measure.choices)
     scope = models.CharField(max_length=16, choices=Scope.choices)
     account = models.ForeignKey(
-        ExchangeAccount, null=True, blank=True, on_delete=models.PROTECT, related_name="actions"
+        "accounts.ExchangeAccount",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="actions",
     )
     symbol = models.CharField(max_length=40, blank=True, default="")
     params = models.JSONField(default=dict, blank=True)
@@ -248,7 +251,7 @@ class Restriction(models.Model):
     measure = models.CharField(max_length=20, choices=Measure.choices)
     scope = models.CharField(max_length=16, choices=Scope.choices)
     account = models.ForeignKey(
-        ExchangeAccount,
+        "accounts.ExchangeAccount",
         null=True,
         blank=True,
         on_delete=models.PROTECT,
@@ -298,7 +301,11 @@ class AccountLookup(models.Model):
     looked_up_at = models.DateTimeField(auto_now_add=True)
     query = models.CharField(max_length=64)
     account = models.ForeignKey(
-        ExchangeAccount, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "accounts.ExchangeAccount",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     was_restricted = models.BooleanField(default=False)
 
@@ -324,7 +331,7 @@ class CustomerContact(models.Model):
         ANSWERED = "answered", "Answered"
 
     account = models.ForeignKey(
-        ExchangeAccount, on_delete=models.PROTECT, related_name="customer_contacts"
+        "accounts.ExchangeAccount", on_delete=models.PROTECT, related_name="customer_contacts"
     )
     kind = models.CharField(max_length=10, choices=Kind.choices)
     text = models.TextField(help_text="What the customer said or asks, in CS's words.")

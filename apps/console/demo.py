@@ -14,7 +14,7 @@ from apps.accounts.models import ExchangeAccount
 from apps.actions import services as actions
 from apps.actions.measures import Measure, ReasonCode, Scope
 from apps.alerts.models import Alert
-from apps.alerts.models import Status as AlertStatus
+from apps.alerts.vocabulary import Status as AlertStatus
 from apps.cases.models import Case
 from apps.cases.services import CaseError, case_open, case_set_customer_reason
 from apps.detection.services.runs import (

@@ -18,7 +18,8 @@ from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from apps.alerts.ingest import Incoming, alerts_ingest
-from apps.alerts.models import Alert, DismissReason, Status, WayIn, sla_for
+from apps.alerts.models import Alert
+from apps.alerts.vocabulary import DismissReason, Status, WayIn, sla_for
 from apps.people.selectors import people_named
 
 SOURCE = "riskdesk.demo/night"

@@ -62,7 +62,8 @@ def claimed_alerts(shift: "Shift") -> list[HandoverItem]:
 
 
 def open_cases(shift: "Shift") -> list[HandoverItem]:
-    from apps.cases.models import OPEN_STATUSES, Case
+    from apps.cases.models import Case
+    from apps.cases.vocabulary import OPEN_STATUSES
 
     found = Case.objects.filter(status__in=OPEN_STATUSES)
     rows = found.select_related("assignee").order_by("-priority", "due_at", "pk")[:LIMIT]

@@ -14,9 +14,10 @@ from django.db.models.functions import TruncHour
 from django.utils import timezone
 
 from apps.actions.models import Action
-from apps.alerts.models import OPEN_STATUSES, Alert, Category, Severity, Status, sla_breached
-from apps.cases.models import OPEN_STATUSES as CASE_OPEN
+from apps.alerts.models import Alert
+from apps.alerts.vocabulary import OPEN_STATUSES, Category, Severity, Status, sla_breached
 from apps.cases.models import Case
+from apps.cases.vocabulary import OPEN_STATUSES as CASE_OPEN
 from apps.detection.selectors import live_consumers
 
 # Durations are read from at most this many alerts; beyond it the figure says so.

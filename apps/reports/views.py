@@ -8,7 +8,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
-from apps.alerts.models import Category, Severity
+from apps.alerts.vocabulary import Category, Severity
 from apps.desk.charts import Series, line_chart
 from apps.people.access import role_required
 from apps.people.http import DeskRequest

@@ -21,8 +21,9 @@ from apps.actions.plans.rules import measure_scope, plan_errors, second_supervis
 from apps.actions.services.approval import batch_approve, batch_reject
 from apps.actions.services.common import ActionError, move
 from apps.actions.services.requesting import action_request
-from apps.cases.models import CaseAlert, EventKind
+from apps.cases.models import CaseAlert
 from apps.cases.services import case_timeline_add
+from apps.cases.vocabulary import EventKind
 from apps.desk.history import save_by
 from apps.desk.locking import locked
 from apps.notifications.services import notify

@@ -15,8 +15,9 @@ from django.utils import timezone
 
 from apps.actions.models import CustomerContact
 from apps.actions.services.common import ActionError
-from apps.cases.models import OPEN_STATUSES, Case, EventKind
+from apps.cases.models import Case
 from apps.cases.services import case_timeline_add
+from apps.cases.vocabulary import OPEN_STATUSES, EventKind
 from apps.desk.history import save_by, task_work
 from apps.desk.locking import locked
 from apps.notifications.services import notify

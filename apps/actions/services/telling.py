@@ -14,9 +14,10 @@ from django.urls import reverse
 
 from apps.actions.models import Action, Restriction
 from apps.actions.services.common import ActionError
-from apps.cases.models import BY_MEASURES, Case, EventKind
-from apps.cases.models import Status as CaseStatus
+from apps.cases.models import Case
 from apps.cases.services import case_follow_action, case_timeline_add
+from apps.cases.vocabulary import BY_MEASURES, EventKind
+from apps.cases.vocabulary import Status as CaseStatus
 from apps.desk.locking import locked
 from apps.notifications.services import notify
 from apps.people.selectors import active_supervisors

@@ -10,9 +10,10 @@ from django.db.models import Q
 from django.utils import timezone
 
 from apps.accounts.models import ExchangeAccount
-from apps.alerts.models import SEVERITY_RANK, Alert, Severity
-from apps.alerts.models import Status as AlertStatus
+from apps.alerts.models import Alert
 from apps.alerts.services import AlertError, alert_mark_in_case
+from apps.alerts.vocabulary import SEVERITY_RANK, Severity
+from apps.alerts.vocabulary import Status as AlertStatus
 from apps.cases.models import (
     OPEN_STATUSES,
     Case,

@@ -15,8 +15,9 @@ from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
-from apps.alerts.models import Alert, sla_breached
-from apps.alerts.models import Status as AlertStatus
+from apps.alerts.models import Alert
+from apps.alerts.vocabulary import Status as AlertStatus
+from apps.alerts.vocabulary import sla_breached
 from apps.cases.models import OPEN_STATUSES, Case, Target, TimerFiring
 from apps.cases.services.escalations import raise_escalation
 from apps.desk.history import task_work

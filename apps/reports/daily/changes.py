@@ -7,7 +7,8 @@ from typing import Any
 from django.db.models import Count, Q
 
 from apps.actions.models import Action
-from apps.alerts.models import Alert, Category, Severity, Status, sla_breached
+from apps.alerts.models import Alert
+from apps.alerts.vocabulary import Category, Severity, Status, sla_breached
 from apps.cases.models import Case, Escalation
 from apps.reports.daily.window import Section, Window, cell, iso
 

@@ -7,9 +7,11 @@ from django.db.models import Count, Q
 from django.urls import reverse
 
 from apps.actions.models import Action
-from apps.alerts.models import OPEN_STATUSES, Alert, sla_breached
-from apps.cases.models import OPEN_STATUSES as CASE_OPEN
-from apps.cases.models import Case, Escalation, Target
+from apps.alerts.models import Alert
+from apps.alerts.vocabulary import OPEN_STATUSES, sla_breached
+from apps.cases.models import Case, Escalation
+from apps.cases.vocabulary import OPEN_STATUSES as CASE_OPEN
+from apps.cases.vocabulary import Target
 from apps.reports.daily.window import Section, Window, cell, iso
 from apps.shifts.models import Shift
 

@@ -8,7 +8,8 @@ from django.db.models import Count
 from django.urls import reverse
 
 from apps.accounts.selectors import ClusterChange, clusters_grown, clusters_new
-from apps.alerts.models import Alert, Category, DismissReason, Severity, Status
+from apps.alerts.models import Alert
+from apps.alerts.vocabulary import Category, DismissReason, Severity, Status
 from apps.reports.daily.window import Section, Window, cell
 
 CONFIRMED = (Status.ESCALATED, Status.IN_CASE)

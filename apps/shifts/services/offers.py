@@ -16,9 +16,10 @@ from django.db.models import Count, Max, Q
 from django.urls import reverse
 from django.utils import timezone
 
-from apps.alerts.models import Alert, Status
+from apps.alerts.models import Alert
 from apps.alerts.selectors import QUEUE_ORDER
 from apps.alerts.services import alerts_offer
+from apps.alerts.vocabulary import Status
 from apps.desk.history import task_work
 from apps.people.selectors import active_supervisors
 from apps.shifts.models import Shift
