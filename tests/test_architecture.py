@@ -193,7 +193,6 @@ MODELS_PENDING: set[tuple[str, str]] = {
     ("reports/shift_dashboard.py", "alerts"),
     ("reports/shift_dashboard.py", "cases"),
     ("reports/views.py", "shifts"),
-    ("shifts/services/offers.py", "alerts"),
 }
 
 
