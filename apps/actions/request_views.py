@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from apps.accounts.models import ControlCluster
+from apps.accounts.selectors import cluster_by_key
 from apps.actions import services
 from apps.actions.measures import PARAMS, Measure, ReasonCode, Scope, parse_param_text
 from apps.actions.models import Action
@@ -224,7 +224,7 @@ def action_new(request: DeskRequest) -> HttpResponse:
         return _requested(request, actions)
     values = _form_values(request.GET)
     if request.GET.get("cluster"):
-        cluster = ControlCluster.objects.filter(key=request.GET["cluster"]).first()
+        cluster = cluster_by_key(request.GET["cluster"])
         if cluster is not None:
             members = cluster.members.order_by("account_id").values_list("account_id", flat=True)
             values["accounts"] = "\n".join(members)

@@ -10,7 +10,7 @@ from pathlib import Path
 from django.conf import settings
 from django.db import transaction
 
-from apps.accounts.models import ExchangeAccount
+from apps.accounts.selectors import account_clusters
 from apps.actions import services as actions
 from apps.actions.measures import Measure, ReasonCode, Scope
 from apps.alerts.models import Alert
@@ -63,9 +63,7 @@ def _alerts_to_open() -> list[Alert]:
     new = Alert.objects.filter(status=AlertStatus.NEW).defer("evidence")
     candidates = []
     for alert in new.order_by("-severity_rank", "sla_due_at", "pk")[:500]:
-        known = list(
-            ExchangeAccount.objects.filter(pk__in=alert.accounts).values_list("pk", "cluster_id")
-        )
+        known = account_clusters(alert.accounts)
         if known and len(known) == len(alert.accounts):
             candidates.append((alert, known))
     # Alerts on a linked cluster first: their case page has a graph worth showing.

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 
-from apps.accounts.models import ExchangeAccount
+from apps.accounts.selectors import cluster_keys
 from apps.actions.plans.selectors import plans_for_signals
 from apps.detection.live.checkpoint import MANIFEST
 from apps.detection.market_risk import (
@@ -54,15 +54,6 @@ def stress_params() -> dict[str, Any]:
     return {**RULE.default_params, **(live.params if live else {})}
 
 
-def _cluster_of(account_ids: list[str]) -> dict[str, str]:
-    found: dict[str, str] = {}
-    for start in range(0, len(account_ids), 5000):
-        chunk = account_ids[start : start + 5000]
-        rows = ExchangeAccount.objects.filter(pk__in=chunk, cluster__isnull=False)
-        found.update(rows.values_list("account_id", "cluster__key"))
-    return found
-
-
 def _latest_live(root: Path) -> Path | None:
     manifests = sorted(root.glob(f"*/{MANIFEST}"), key=lambda p: p.stat().st_mtime)
     return manifests[-1] if manifests else None
@@ -95,7 +86,7 @@ def market_risk(limit: int = 12) -> MarketRisk | None:
     if key not in _KEPT:
         tables = live_tables(path) if is_live else window_tables(path)
         _KEPT.clear()
-        _KEPT[key] = contract_risk_of(tables or {}, params, _cluster_of)
+        _KEPT[key] = contract_risk_of(tables or {}, params, cluster_keys)
     rows = []
     for risk in _KEPT[key][:limit]:
         plans = plans_for_signals(risk.signals) if risk.signals else []

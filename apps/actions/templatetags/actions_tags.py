@@ -1,13 +1,17 @@
+from __future__ import annotations
+
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import template
 
-from apps.accounts.models import ExchangeAccount
 from apps.actions import selectors
 from apps.actions.models import Action
 from apps.people.access import has_role
 from apps.people.roles import STAFF_ROLES, WORKING_ROLES, Role
+
+if TYPE_CHECKING:
+    from apps.accounts.models import ExchangeAccount
 
 register = template.Library()
 
@@ -69,7 +73,7 @@ def restricted_set(rows: Any) -> set[str]:
 
     from apps.actions.models import Restriction, restriction_active
 
-    if isinstance(rows, ExchangeAccount):
+    if hasattr(rows, "account_id"):  # one account, or one row with an account
         rows = [rows]
     ids = [getattr(getattr(r, "account", r), "account_id", None) for r in rows or []]
     return set(

@@ -9,7 +9,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from apps.accounts.models import ExchangeAccount
+from apps.accounts.selectors import cluster_member_ids, clusters_of
 from apps.alerts.models import Alert
 from apps.alerts.services import AlertError, alert_mark_in_case
 from apps.alerts.vocabulary import SEVERITY_RANK, Severity
@@ -69,13 +69,7 @@ def case_open(*, alerts: Sequence[Alert], by: User, title: str = "") -> Opened:
                 f"Alert {alert.pk} is {alert.get_status_display().lower()}; reopen it first."
             )
     account_ids = list(dict.fromkeys(a for alert in fresh for a in alert.accounts))
-    clusters = sorted(
-        set(
-            ExchangeAccount.objects.filter(pk__in=account_ids, cluster__isnull=False)
-            .values_list("cluster__key", "cluster_id")
-            .distinct()
-        )
-    )
+    clusters = clusters_of(account_ids)
     if len(clusters) > 1:
         names = ", ".join(key for key, _ in clusters)
         raise CaseError(
@@ -129,11 +123,7 @@ def _create(
         due_at=due_for(severity, now),
     )
     save_case(case, by=by, reason="opened", fields=None)
-    members = (
-        list(ExchangeAccount.objects.filter(cluster_id=cluster_id).values_list("pk", flat=True))
-        if cluster_id
-        else []
-    )
+    members = cluster_member_ids(cluster_id) if cluster_id else []
     CaseAccount.objects.bulk_create(
         [CaseAccount(case=case, account_id=a) for a in dict.fromkeys(account_ids + members)]
     )
@@ -205,8 +195,8 @@ def case_attach_new_alerts(*, limit: int = 500) -> int:
     )
     by_account.update(
         dict(
-            ExchangeAccount.objects.filter(cluster__cases__status__in=OPEN_STATUSES).values_list(
-                "pk", "cluster__cases__pk"
+            open_cases.filter(cluster__members__isnull=False).values_list(
+                "cluster__members__pk", "pk"
             )
         )
     )
