@@ -1,19 +1,22 @@
 """Case pages, escalation, the inbox. Each view names its roles; objects come through one
 fetch-and-authorise helper per type; every change goes through a service."""
 
+from __future__ import annotations
+
 from collections.abc import Callable
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from apps.alerts import services as alert_services
-from apps.alerts.models import Alert
+from apps.alerts.selectors import alert_of, alerts_of
 from apps.alerts.services import AlertError
 from apps.cases import selectors, services
 from apps.cases.models import Case, Escalation, Outcome, Status, Target
@@ -29,6 +32,9 @@ from apps.people.access import role_required
 from apps.people.http import DeskRequest, safe_next
 from apps.people.roles import FOLLOWING_ROLES, STAFF_ROLES, WORKING_ROLES, Role
 from apps.people.selectors import active_members, desk_people
+
+if TYPE_CHECKING:
+    pass
 
 INBOX_ROLES = (Role.SUPERVISOR, Role.STRATEGY, Role.AUDITOR)
 
@@ -107,7 +113,7 @@ def case_new(request: DeskRequest) -> HttpResponse:
         raise PermissionDenied("Your role does not open cases.")
     if request.method == "POST":
         ids = [int(v) for v in request.POST.getlist("alert") if v.isdigit()]
-        alerts = list(Alert.objects.filter(pk__in=ids))
+        alerts = alerts_of(ids)
         try:
             opened = services.case_open(
                 alerts=alerts, by=request.user, title=request.POST.get("title", "")
@@ -258,7 +264,9 @@ def case_escalate(request: DeskRequest, pk: int) -> HttpResponse:
 @role_required(*WORKING_ROLES)
 def alert_escalate(request: DeskRequest, alert_id: int) -> HttpResponse:
     """Escalate one alert (the queue and the alert page link here)."""
-    alert = get_object_or_404(Alert.objects.defer("evidence"), pk=alert_id)
+    alert = alert_of(alert_id, evidence=False)
+    if alert is None:
+        raise Http404("No such alert.")
     if request.method == "POST":
         target = request.POST.get("target", "")
         try:

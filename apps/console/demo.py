@@ -5,7 +5,10 @@ Every step goes through the apps' own services; each is skipped when already don
 load_demo may run any number of times.
 """
 
+from __future__ import annotations
+
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import transaction
@@ -15,7 +18,7 @@ from apps.actions import services as actions
 from apps.actions.measures import Measure, ReasonCode, Scope
 from apps.alerts.models import Alert
 from apps.alerts.vocabulary import Status as AlertStatus
-from apps.cases.models import Case
+from apps.cases.selectors import has_opened_cases
 from apps.cases.services import CaseError, case_open, case_set_customer_reason
 from apps.detection.services.runs import (
     detection_part_execute,
@@ -24,6 +27,9 @@ from apps.detection.services.runs import (
 )
 from apps.detection.tasks import READY_MARKER
 from apps.people.selectors import desk_people
+
+if TYPE_CHECKING:
+    pass
 
 CASES = 2
 
@@ -84,7 +90,7 @@ def _alerts_to_open() -> list[Alert]:
 
 def demo_work_create() -> list[str]:
     operator = desk_people().get(username="olga")
-    if Case.objects.filter(opened_by=operator).exists():
+    if has_opened_cases(operator):
         return ["cases and measures: already there"]
     said = []
     for n, alert in enumerate(_alerts_to_open()):

@@ -21,7 +21,7 @@ from apps.actions.plans.rules import measure_scope, plan_errors, second_supervis
 from apps.actions.services.approval import batch_approve, batch_reject
 from apps.actions.services.common import ActionError, move
 from apps.actions.services.requesting import action_request
-from apps.cases.models import CaseAlert
+from apps.cases.selectors import case_of_alert
 from apps.cases.services import case_timeline_add
 from apps.cases.vocabulary import EventKind
 from apps.desk.history import save_by
@@ -163,10 +163,10 @@ def _case_of(alert: Alert | None, by: User) -> Case | None:
 
     if alert is None:
         return None
-    link = CaseAlert.objects.filter(alert=alert).select_related("case").first()
-    if link is None or not link.case.is_open or not can_change_case(by, link.case):
+    case = case_of_alert(alert)
+    if case is None or not case.is_open or not can_change_case(by, case):
         return None
-    return link.case
+    return case
 
 
 def _fresh(activation: PlanActivation) -> PlanActivation:

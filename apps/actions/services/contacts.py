@@ -15,9 +15,9 @@ from django.utils import timezone
 
 from apps.actions.models import CustomerContact
 from apps.actions.services.common import ActionError
-from apps.cases.models import Case
+from apps.cases.selectors import open_case_on_account
 from apps.cases.services import case_timeline_add
-from apps.cases.vocabulary import OPEN_STATUSES, EventKind
+from apps.cases.vocabulary import EventKind
 from apps.desk.history import save_by, task_work
 from apps.desk.locking import locked
 from apps.notifications.services import notify
@@ -28,6 +28,7 @@ from apps.shifts.selectors import on_duty
 
 if TYPE_CHECKING:
     from apps.accounts.models import ExchangeAccount
+    from apps.cases.models import Case
     from apps.people.models import User
 
 TEXT_LIMIT = 4000
@@ -61,11 +62,7 @@ def _operator_for(now: datetime) -> User | None:
 
 
 def _open_case(account: ExchangeAccount) -> Case | None:
-    return (
-        Case.objects.filter(status__in=OPEN_STATUSES, account_rows__account_id=account.pk)
-        .order_by("-opened_at")
-        .first()
-    )
+    return open_case_on_account(account.pk)
 
 
 def contacts_url() -> str:

@@ -86,20 +86,11 @@ def restricted_set(rows: Any) -> set[str]:
 @register.inclusion_tag("actions/_account_work.html")
 def account_work(account: ExchangeAccount) -> dict[str, Any]:
     """The account's alerts and cases, newest first, on its page."""
-    from apps.alerts.models import Alert
-    from apps.cases.models import Case
+    from apps.alerts.selectors import account_alerts
+    from apps.cases.selectors import account_cases
 
-    alerts = (
-        Alert.objects.filter(account_rows__account_id=account.pk)
-        .defer("evidence", "metrics")
-        .select_related("assignee")
-        .order_by("-detected_at", "-pk")
-    )
-    cases = (
-        Case.objects.filter(account_rows__account_id=account.pk)
-        .select_related("assignee")
-        .order_by("-opened_at")
-    )
+    alerts = account_alerts(account.pk)
+    cases = account_cases(account.pk)
     return {
         "alerts": list(alerts[:20]),
         "alert_total": alerts.count(),

@@ -10,7 +10,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from apps.accounts.selectors import cluster_member_ids, clusters_of
-from apps.alerts.models import Alert
+from apps.alerts.selectors import alerts_of, alerts_on_accounts_outside_cases
 from apps.alerts.services import AlertError, alert_mark_in_case
 from apps.alerts.vocabulary import SEVERITY_RANK, Severity
 from apps.alerts.vocabulary import Status as AlertStatus
@@ -36,6 +36,7 @@ from apps.desk.history import acting_task, current_task
 from apps.notifications.services import notify
 
 if TYPE_CHECKING:
+    from apps.alerts.models import Alert
     from apps.people.models import User
 
 # Alerts that may still join a case: not decided, not in another case.
@@ -58,7 +59,7 @@ def case_open(*, alerts: Sequence[Alert], by: User, title: str = "") -> Opened:
     accounts) already has an open case, put the alerts into that one."""
     if not can_open_case(by):
         raise CaseError("Only risk operators and supervisors open cases.")
-    fresh = list(Alert.objects.filter(pk__in=[a.pk for a in alerts]).order_by("pk"))
+    fresh = alerts_of([a.pk for a in alerts])
     if not fresh:
         raise CaseError("Choose at least one alert to open a case from.")
     for alert in fresh:
@@ -202,15 +203,7 @@ def case_attach_new_alerts(*, limit: int = 500) -> int:
     )
     if not by_account:
         return 0
-    rows = (
-        Alert.objects.filter(
-            status__in=JOINABLE,
-            case_row__isnull=True,
-            account_rows__account_id__in=list(by_account),
-        )
-        .values_list("pk", "account_rows__account_id")
-        .order_by("pk")[:limit]
-    )
+    rows = alerts_on_accounts_outside_cases(list(by_account), JOINABLE, limit=limit)
     wanted: dict[int, set[int]] = {}
     for alert_id, account_id in rows:
         wanted.setdefault(by_account[account_id], set()).add(alert_id)
@@ -231,7 +224,7 @@ def _attach(case_id: int, alert_ids: list[int]) -> int:
     # No person acts: the rows (alert history, case history, timeline) name the task that
     # runs this (apps.desk.history.acting_task), not a borrowed operator.
     joined = 0
-    for alert in Alert.objects.filter(pk__in=alert_ids, status__in=JOINABLE):
+    for alert in alerts_of(alert_ids, statuses=JOINABLE):
         try:
             with transaction.atomic():
                 joined += _join(case, alert, by=None, automatic=True)
