@@ -136,10 +136,8 @@ def test_the_pages_check_sees_a_foreign_view_in_either_spelling() -> None:
 MODELS_PENDING: set[tuple[str, str]] = {
     ("actions/impact.py", "detection"),
     ("cases/evidence.py", "detection"),
-    ("console/demo.py", "alerts"),
     ("console/demo_night.py", "alerts"),
     ("console/strategy.py", "detection"),
-    ("console/views.py", "desk"),
     ("detection/clustering.py", "accounts"),
     ("detection/loading.py", "accounts"),
     ("detection/memory_store.py", "accounts"),

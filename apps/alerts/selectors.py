@@ -456,6 +456,13 @@ def breached_unclaimed(now: datetime) -> QuerySet[Alert]:
     return Alert.objects.filter(sla_breached(now), status=Status.NEW).order_by("sla_due_at")
 
 
+def new_alerts_most_urgent(*, limit: int) -> list[Alert]:
+    """The `limit` most urgent new alerts (the queue's order), without evidence."""
+    return list(
+        Alert.objects.filter(status=Status.NEW).defer("evidence").order_by(*URGENCY)[:limit]
+    )
+
+
 def new_alert(pk: int) -> Alert | None:
     """Alert `pk` while it is still new (nobody claimed or decided it)."""
     return Alert.objects.filter(pk=pk, status=Status.NEW).first()

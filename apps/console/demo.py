@@ -16,8 +16,7 @@ from django.db import transaction
 from apps.accounts.selectors import account_clusters
 from apps.actions import services as actions
 from apps.actions.measures import Measure, ReasonCode, Scope
-from apps.alerts.models import Alert
-from apps.alerts.vocabulary import Status as AlertStatus
+from apps.alerts.selectors import new_alerts_most_urgent
 from apps.cases.selectors import has_opened_cases
 from apps.cases.services import CaseError, case_open, case_set_customer_reason
 from apps.detection.services.runs import (
@@ -30,6 +29,7 @@ from apps.people.selectors import desk_people
 
 if TYPE_CHECKING:
     pass
+    from apps.alerts.models import Alert
 
 CASES = 2
 
@@ -66,9 +66,9 @@ def _alerts_to_open() -> list[Alert]:
     per account outside any cluster), since a cluster has one open case."""
     chosen: list[Alert] = []
     taken: set[object] = set()
-    new = Alert.objects.filter(status=AlertStatus.NEW).defer("evidence")
+    new = new_alerts_most_urgent(limit=500)
     candidates = []
-    for alert in new.order_by("-severity_rank", "sla_due_at", "pk")[:500]:
+    for alert in new:
         known = account_clusters(alert.accounts)
         if known and len(known) == len(alert.accounts):
             candidates.append((alert, known))
