@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from django.db.models import Count, Prefetch, Q, QuerySet
 
 from apps.shifts.clock import desk_zone, local_midnight, local_today
-from apps.shifts.models import Assignment, Handover, Shift, ShiftChange
+from apps.shifts.models import Assignment, Handover, Shift, ShiftChange, ShiftReport
 
 if TYPE_CHECKING:
     from apps.people.models import User
@@ -287,3 +287,35 @@ def skills_of(person_ids: list[int]) -> dict[int, frozenset[str]]:
     ):
         found[person_id].add(code)
     return {pk: frozenset(codes) for pk, codes in found.items()}
+
+
+def shifts_overlapping(start: datetime, end: datetime) -> QuerySet[Shift]:
+    """The shifts on the rota overlapping [start, end), earliest first, with their patterns."""
+    return (
+        Shift.objects.filter(starts_at__lt=end, ends_at__gt=start)
+        .select_related("pattern")
+        .order_by("starts_at")
+    )
+
+
+def shifts_ended_unreported(now: datetime, *, days: int) -> QuerySet[Shift]:
+    """Shifts that ended in the `days` before `now` and have no report yet, in order."""
+    return Shift.objects.filter(
+        ends_at__lte=now, ends_at__gt=now - timedelta(days=days), report__isnull=True
+    ).order_by("ends_at")
+
+
+def _reports() -> QuerySet[ShiftReport]:
+    return ShiftReport.objects.select_related("shift__pattern", "shift__supervisor")
+
+
+def shift_report_for(shift: Shift) -> ShiftReport | None:
+    return ShiftReport.objects.filter(shift=shift).first()
+
+
+def shift_reports_recent(limit: int = 60) -> list[ShiftReport]:
+    return list(_reports()[:limit])
+
+
+def shift_report_of(pk: int) -> ShiftReport | None:
+    return _reports().filter(pk=pk).first()
