@@ -8,7 +8,7 @@ from django.db import models
 from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
 
-from apps.actions.measures import Measure, ReasonCode, Scope
+from apps.actions.measures import ActionStatus, Measure, ReasonCode, Scope
 from apps.actions.plans.models import (  # noqa: F401  (emergency plans' tables)
     ChecklistTick,
     EmergencyPlan,
@@ -28,15 +28,7 @@ from apps.desk.history import HistoryStamp
 class Action(models.Model):
     """One measure on one scope, from request to its effect on the exchange."""
 
-    class Status(models.TextChoices):
-        AWAITING_APPROVAL = "awaiting_approval", "Awaiting approval"
-        APPROVED = "approved", "Approved, queued"
-        REJECTED = "rejected", "Rejected"
-        EXPIRED = "expired", "Expired unanswered"
-        EXECUTING = "executing", "Executing"
-        EXECUTED = "executed", "Executed"
-        FAILED = "failed", "Failed"
-        LIFTED = "lifted", "Lifted"
+    Status = ActionStatus
 
     # The only moves a status may make; services check every change against it.
     MOVES: dict[str, frozenset[str]] = {
