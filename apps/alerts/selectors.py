@@ -12,7 +12,6 @@ from django.db.models import (
     ExpressionWrapper,
     F,
     IntegerField,
-    Max,
     Q,
     QuerySet,
     Value,
@@ -327,71 +326,8 @@ def queue_summary(user: Any) -> QueueSummary:
     return QueueSummary(**figures)
 
 
-# Reads other apps make of alerts (routing in shifts, cases, actions, the console).
-
-
-def claimed_counts(person_ids: list[int]) -> dict[int, int]:
-    """How many alerts each of `person_ids` has claimed and not yet decided."""
-    return dict(
-        Alert.objects.filter(assignee_id__in=person_ids, status=Status.CLAIMED)
-        .values_list("assignee_id")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
-
-
-def offers_waiting(person_ids: list[int]) -> dict[int, tuple[int, datetime | None]]:
-    """Per person offered anything: how many offers wait untaken (new, unclaimed), and when
-    the last offer was made."""
-    return {
-        person_id: (waiting, last)
-        for person_id, waiting, last in Alert.objects.filter(offered_to_id__in=person_ids)
-        .values_list("offered_to_id")
-        .annotate(
-            waiting=Count("pk", filter=Q(status=Status.NEW, assignee__isnull=True)),
-            last=Max("offered_at"),
-        )
-        .order_by()
-    }
-
-
-def unoffered_locked(alert_ids: list[int]) -> list[Alert]:
-    """The new alerts of `alert_ids` nobody holds or was offered, locked in queue order;
-    rows another transaction holds are skipped, never waited for. Whole rows: each offer
-    writes a history row of every field, and a deferred field is read back one query per
-    field per alert (500 alerts took 25 s that way)."""
-    return list(
-        Alert.objects.select_for_update(skip_locked=True, of=("self",))
-        .filter(pk__in=alert_ids, status=Status.NEW, assignee__isnull=True, offered_to__isnull=True)
-        .order_by(*QUEUE_ORDER)
-    )
-
-
-def unoffered_ids(*, first_seen_by: datetime, limit: int) -> list[int]:
-    """New alerts nobody holds or was offered, first seen by `first_seen_by`, oldest first."""
-    ids = Alert.objects.filter(
-        status=Status.NEW,
-        assignee__isnull=True,
-        offered_to__isnull=True,
-        first_seen__lte=first_seen_by,
-    ).values_list("pk", flat=True)
-    return list(ids.order_by("pk")[:limit])
-
-
-def offers_left_locked(person_ids: list[int], since: datetime, until: datetime) -> list[Alert]:
-    """New alerts offered to `person_ids` between `since` and `until` and never taken,
-    locked, whole rows (see unoffered_locked)."""
-    return list(
-        Alert.objects.select_for_update(of=("self",))
-        .filter(
-            status=Status.NEW,
-            assignee__isnull=True,
-            offered_to_id__in=person_ids,
-            offered_at__gte=since,
-            offered_at__lt=until,
-        )
-        .order_by("pk")
-    )
+# Reads other apps make of alerts (cases, actions, the console); what routing reads is in
+# offers.py, what the reports count in figures.py.
 
 
 def alert_of(pk: int, *, evidence: bool = True) -> Alert | None:
@@ -475,102 +411,4 @@ def account_alerts(account_id: str) -> QuerySet[Alert]:
         .defer("evidence", "metrics")
         .select_related("assignee")
         .order_by("-detected_at", "-pk")
-    )
-
-
-# Reads the reports make of alerts (the handover, the shift dashboard, the daily report).
-
-
-def alerts_in_status(status: str) -> QuerySet[Alert]:
-    """Every alert in `status`, the SLA due soonest first, with their holders and offers."""
-    return (
-        Alert.objects.filter(status=status)
-        .select_related("assignee", "offered_to")
-        .defer("evidence", "metrics")
-        .order_by("sla_due_at", "-severity_rank", "pk")
-    )
-
-
-def alerts_detected(start: datetime, end: datetime) -> QuerySet[Alert]:
-    """The alerts detected in [start, end)."""
-    return Alert.objects.filter(detected_at__gte=start, detected_at__lt=end)
-
-
-def alerts_arrived(start: datetime, end: datetime) -> QuerySet[Alert]:
-    """The alerts first seen by the desk in [start, end)."""
-    return Alert.objects.filter(first_seen__gte=start, first_seen__lt=end)
-
-
-def detected_tally(start: datetime, end: datetime) -> dict[str, int]:
-    """Of the alerts detected in [start, end): all, critical, confirmed (escalated or in a
-    case), dismissed, promotion abuse."""
-    return alerts_detected(start, end).aggregate(
-        alerts=Count("pk"),
-        critical=Count("pk", filter=Q(severity=Severity.CRITICAL)),
-        confirmed=Count("pk", filter=Q(status__in=CONFIRMED_STATUSES)),
-        dismissed=Count("pk", filter=Q(status=Status.DISMISSED)),
-        promo=Count("pk", filter=Q(category=Category.PROMO_ABUSE)),
-    )
-
-
-def sla_tally(start: datetime, end: datetime, now: datetime) -> dict[str, int]:
-    """Alerts whose SLA fell due in [start, end), and how many of them were breached
-    (sla_breached) as of `now`."""
-    return Alert.objects.filter(sla_due_at__gte=start, sla_due_at__lt=end).aggregate(
-        due=Count("pk"), missed=Count("pk", filter=sla_breached(now))
-    )
-
-
-def open_detected_before(end: datetime) -> dict[str, int]:
-    """Of the alerts detected before `end`, how many are open now, and unclaimed."""
-    return Alert.objects.filter(detected_at__lt=end, status__in=OPEN_STATUSES).aggregate(
-        open=Count("pk"), unclaimed=Count("pk", filter=Q(status=Status.NEW))
-    )
-
-
-DECIDED_STATUSES = (Status.DISMISSED, Status.ESCALATED, Status.IN_CASE)
-
-
-def shift_tally(start: datetime, end: datetime) -> dict[str, int]:
-    """What a shift [start, end) did with alerts, and what it leaves: claimed, dismissed,
-    escalated and put into cases in it; SLAs it missed (due in it, breached by its end);
-    open, unclaimed and open past SLA at its end."""
-    decided = Q(decided_at__gte=start, decided_at__lt=end)
-    missed = Q(sla_due_at__gte=start, sla_due_at__lt=end) & sla_breached(end)
-    return Alert.objects.aggregate(
-        claimed=Count("pk", filter=Q(claimed_at__gte=start, claimed_at__lt=end)),
-        dismissed=Count("pk", filter=decided & Q(status=Status.DISMISSED)),
-        escalated=Count("pk", filter=decided & Q(status=Status.ESCALATED)),
-        into_cases=Count("pk", filter=decided & Q(status=Status.IN_CASE)),
-        sla_breached=Count("pk", filter=missed),
-        open_alerts=Count("pk", filter=Q(status__in=OPEN_STATUSES)),
-        unclaimed=Count("pk", filter=Q(status=Status.NEW)),
-        open_breached=Count("pk", filter=Q(status__in=OPEN_STATUSES) & sla_breached(end)),
-    )
-
-
-def handling_times(
-    start: datetime, end: datetime, *, cap: int
-) -> list[tuple[datetime, datetime | None, datetime | None, str]]:
-    """(first seen, claimed, decided, status) of up to `cap` alerts claimed or decided in
-    [start, end), in no order."""
-    decided = Q(decided_at__gte=start, decided_at__lt=end, status__in=DECIDED_STATUSES)
-    return list(
-        Alert.objects.filter(Q(claimed_at__gte=start, claimed_at__lt=end) | decided)
-        .values_list("first_seen", "claimed_at", "decided_at", "status")
-        .order_by()[:cap]
-    )
-
-
-def market_stress_readings(
-    start: datetime, end: datetime, *, limit: int
-) -> list[tuple[str, str, dict[str, Any], datetime, int]]:
-    """(symbol, severity, metrics, detected at, id) of the `market_stress` alerts first
-    seen in [start, end), newest first."""
-    return list(
-        Alert.objects.filter(
-            category=Category.MARKET_STRESS, first_seen__gte=start, first_seen__lt=end
-        )
-        .values_list("symbol", "severity", "metrics", "detected_at", "pk")
-        .order_by("-first_seen")[:limit]
     )

@@ -45,7 +45,7 @@ def _alert_item(alert: Any) -> HandoverItem:
 
 
 def _alerts(status: str, more_url: str) -> list[HandoverItem]:
-    from apps.alerts.selectors import alerts_in_status
+    from apps.alerts.figures import alerts_in_status
 
     found = alerts_in_status(status)
     return _capped(found[:LIMIT], found.count(), _alert_item, more_url)
@@ -60,7 +60,7 @@ def claimed_alerts(shift: "Shift") -> list[HandoverItem]:
 
 
 def open_cases(shift: "Shift") -> list[HandoverItem]:
-    from apps.cases.selectors import cases_open
+    from apps.cases.figures import cases_open
 
     found = cases_open()
     rows = found[:LIMIT]
@@ -91,7 +91,7 @@ def _action_item(detail: Callable[[Any], str]) -> Callable[[Any], HandoverItem]:
 
 
 def pending_approvals(shift: "Shift") -> list[HandoverItem]:
-    from apps.actions.selectors import actions_awaiting_approval
+    from apps.actions.figures import actions_awaiting_approval
 
     found = actions_awaiting_approval()
     rows = found[:LIMIT]
@@ -105,7 +105,7 @@ def pending_approvals(shift: "Shift") -> list[HandoverItem]:
 
 
 def failed_actions(shift: "Shift") -> list[HandoverItem]:
-    from apps.actions.selectors import actions_failed
+    from apps.actions.figures import actions_failed
 
     found = actions_failed()
     rows = found[:LIMIT]
@@ -130,7 +130,7 @@ def _measure_item(restriction: Any) -> HandoverItem:
 
 def temporary_measures(shift: "Shift") -> list[HandoverItem]:
     """Standing measures that end by themselves: the next shift sees them lapse."""
-    from apps.actions.selectors import restrictions_standing
+    from apps.actions.figures import restrictions_standing
 
     found = restrictions_standing(timezone.now()).filter(expires_at__isnull=False)
     rows = found.order_by("expires_at", "pk")[:LIMIT]
@@ -139,8 +139,8 @@ def temporary_measures(shift: "Shift") -> list[HandoverItem]:
 
 def emergency_measures(shift: "Shift") -> list[HandoverItem]:
     """Symbol- and platform-wide measures: they touch every customer."""
+    from apps.actions.figures import restrictions_standing
     from apps.actions.measures import Scope
-    from apps.actions.selectors import restrictions_standing
 
     found = restrictions_standing(timezone.now()).filter(scope__in=[Scope.SYMBOL, Scope.PLATFORM])
     rows = found.order_by("applied_at", "pk")[:LIMIT]

@@ -13,8 +13,8 @@ from django.db.models import Count
 from django.db.models.functions import TruncHour
 from django.utils import timezone
 
-from apps.actions.selectors import action_tally
-from apps.alerts.selectors import (
+from apps.actions.figures import action_tally
+from apps.alerts.figures import (
     DECIDED_STATUSES,
     alerts_arrived,
     handling_times,
@@ -22,7 +22,7 @@ from apps.alerts.selectors import (
     shift_tally,
 )
 from apps.alerts.vocabulary import Severity
-from apps.cases.selectors import case_tally
+from apps.cases.figures import case_tally
 from apps.detection.selectors import live_consumers
 
 # Durations are read from at most this many alerts; beyond it the figure says so.

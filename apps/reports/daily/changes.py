@@ -4,10 +4,10 @@ before it and the window a week earlier, with the notable changes said in words.
 from collections.abc import Callable
 from typing import Any
 
-from apps.actions.selectors import action_tally
-from apps.alerts.selectors import detected_tally, sla_tally
+from apps.actions.figures import action_tally
+from apps.alerts.figures import detected_tally, sla_tally
 from apps.alerts.vocabulary import Category, Severity, Status
-from apps.cases.selectors import case_tally, escalations_raised
+from apps.cases.figures import case_tally, escalations_raised
 from apps.reports.daily.window import Section, Window, cell, iso
 
 # A change is called out when it moves by at least this share and this many items.

@@ -6,10 +6,10 @@ from urllib.parse import urlencode
 from django.db.models import Count, Q
 from django.urls import reverse
 
+from apps.actions.figures import actions_requested_before
 from apps.actions.measures import ActionStatus
-from apps.actions.selectors import actions_requested_before
-from apps.alerts.selectors import open_detected_before, sla_tally
-from apps.cases.selectors import (
+from apps.alerts.figures import open_detected_before, sla_tally
+from apps.cases.figures import (
     case_tally,
     escalations_raised,
     open_cases_opened_before,

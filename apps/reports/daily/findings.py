@@ -8,7 +8,7 @@ from django.db.models import Count
 from django.urls import reverse
 
 from apps.accounts.selectors import ClusterChange, clusters_grown, clusters_new
-from apps.alerts.selectors import alerts_detected
+from apps.alerts.figures import alerts_detected
 from apps.alerts.vocabulary import Category, DismissReason, Severity, Status
 from apps.reports.daily.window import Section, Window, cell
 

@@ -10,14 +10,14 @@ from typing import TYPE_CHECKING, Any
 from django.db.models import Count, Min
 from django.urls import reverse
 
-from apps.actions.measures import Measure, Scope
-from apps.actions.plans.selectors import activations_between
-from apps.actions.selectors import (
+from apps.actions.figures import (
     action_tally,
     actions_at,
     restriction_tally,
     restrictions_standing,
 )
+from apps.actions.measures import Measure, Scope
+from apps.actions.plans.selectors import activations_between
 from apps.reports.daily.window import Section, Window, cell
 from apps.reports.shift_dashboard import Spread
 

@@ -15,7 +15,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from apps.alerts.selectors import (
+from apps.alerts.offers import (
     claimed_counts,
     offers_left_locked,
     offers_waiting,
