@@ -145,7 +145,7 @@ def main() -> None:
         pending: Any = client.xpending(stream, "riskdesk-ingest")
         assert pending["pending"] == 0
         # Every stored alert and every repeat is a link of the audit chain; walk it all.
-        from apps.desk.audit import verify
+        from apps.desk.audit_verify import verify
 
         started = time.perf_counter()
         verdict = verify()

@@ -16,6 +16,7 @@ from apps.accounts.selectors import desk_overview
 from apps.alerts.selectors import queue_summary
 from apps.console.strategy import strategy_home
 from apps.desk import audit
+from apps.desk.audit_verify import verify
 from apps.desk.history import history_model
 from apps.desk.selectors import (
     chain_head,
@@ -112,7 +113,7 @@ def audit_chain(request: DeskRequest) -> HttpResponse:
     asked (`?verify=1`) — a walk of the whole chain naming the first link that does not match."""
     today = timezone.now().astimezone(dt.UTC).date()
     started = time.perf_counter()
-    verdict = audit.verify() if request.GET.get("verify") else None
+    verdict = verify() if request.GET.get("verify") else None
     return render(
         request,
         "console/audit.html",
