@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from django.utils import timezone
 
 from apps.reports.shift_dashboard import read_shift
-from apps.shifts.selectors import shift_report_for, shifts_ended_unreported
+from apps.shifts.handover_selectors import shift_report_for, shifts_ended_unreported
 from apps.shifts.services.reports import shift_report_store
 
 if TYPE_CHECKING:

@@ -16,7 +16,8 @@ from apps.people.roles import SHIFT_READERS
 from apps.reports.charts import SEVERITY_SERIES, hbar_chart
 from apps.reports.market_risk import market_risk
 from apps.reports.shift_dashboard import ShiftReading, read_shift
-from apps.shifts.selectors import on_duty, shift_report_of, shift_reports_recent
+from apps.shifts.handover_selectors import shift_report_of, shift_reports_recent
+from apps.shifts.selectors import on_duty
 
 # With no shift on the rota now, the dashboard reads this far back.
 NO_SHIFT_WINDOW = timedelta(hours=12)

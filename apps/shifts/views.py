@@ -11,7 +11,7 @@ from apps.people.access import has_role, role_required
 from apps.people.http import DeskRequest
 from apps.people.roles import SHIFT_READERS, STAFF_ROLES, WORKING_ROLES, Role
 from apps.people.selectors import desk_people
-from apps.shifts import selectors, services
+from apps.shifts import handover_selectors, selectors, services
 from apps.shifts.clock import local_today, week_start
 from apps.shifts.forms import (
     AssignForm,
@@ -205,7 +205,7 @@ def change_withdraw(request: DeskRequest, pk: int) -> HttpResponse:
 @require_GET
 def handovers(request: DeskRequest) -> HttpResponse:
     user = request.user
-    shift = selectors.my_handover_shift(user)
+    shift = handover_selectors.my_handover_shift(user)
     current = Handover.objects.filter(from_shift=shift).first() if shift else None
     may_write = (
         shift is not None
@@ -220,8 +220,8 @@ def handovers(request: DeskRequest) -> HttpResponse:
             "current": current,
             "form": HandoverForm(initial={"note": current.note if current else ""}),
             "may_write": may_write,
-            "incoming": selectors.handovers_to_acknowledge(user),
-            "recent": selectors.handovers_recent(),
+            "incoming": handover_selectors.handovers_to_acknowledge(user),
+            "recent": handover_selectors.handovers_recent(),
             "ack_minutes": settings.HANDOVER_ACK_MINUTES,
         },
     )
