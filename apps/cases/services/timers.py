@@ -79,7 +79,7 @@ def _due(
 def timers_scan(*, now: datetime | None = None, limit: int = 200) -> ScanResult:
     now = now or timezone.now()
     result = ScanResult()
-    # Breached (alerts.models.sla_breached) and still nobody's: a held alert is being worked.
+    # Breached (alerts.vocabulary.sla_breached) and still nobody's: a held alert is being worked.
     unclaimed = breached_unclaimed(now)
     for pk, level in _due(unclaimed, Subject.ALERT, "sla_due_at", now, limit):
         if _fire_alert(pk, level, now):

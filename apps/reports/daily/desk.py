@@ -26,7 +26,7 @@ def _queue(**params: str) -> str:
 
 def sla(w: Window) -> Section:
     """Per shift on the rota in the window: alerts whose SLA fell due in the shift's part of
-    the window, and how many of those nobody picked up in time (alerts.models.sla_breached)."""
+    the window, and how many of those nobody picked up in time (alerts.vocabulary.sla_breached)."""
     s = Section("sla", "SLA per shift and escalations")
     shifts = shifts_overlapping(w.start, w.end)
     rows, covered = [], []
