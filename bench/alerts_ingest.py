@@ -101,7 +101,7 @@ def main() -> None:
     from django.db import connection, transaction
     from django.utils import timezone
 
-    from apps.alerts import ingest
+    from apps.alerts import bulk_sql, ingest
     from apps.alerts.ingest import _row
     from apps.alerts.models import Alert, AlertAccount
     from apps.alerts.stream import StreamConsumer, redis_client
@@ -145,7 +145,7 @@ def main() -> None:
         pending: Any = client.xpending(stream, "riskdesk-ingest")
         assert pending["pending"] == 0
         # Every stored alert and every repeat is a link of the audit chain; walk it all.
-        from apps.desk.audit import verify
+        from apps.desk.audit_verify import verify
 
         started = time.perf_counter()
         verdict = verify()
@@ -166,11 +166,11 @@ def main() -> None:
                 cursor.execute("TRUNCATE alerts_alert CASCADE")
 
         truncate()
-        names = ", ".join(connection.ops.quote_name(f.column or "") for f in ingest._COLUMNS)
+        names = ", ".join(connection.ops.quote_name(f.column or "") for f in bulk_sql.ALERT_COLUMNS)
         started = time.perf_counter()
         for start in range(0, len(rows), options.batch):
-            source, params = ingest._rows_source(
-                ingest._COLUMNS, rows[start : start + options.batch]
+            source, params = bulk_sql.rows_source(
+                bulk_sql.ALERT_COLUMNS, rows[start : start + options.batch]
             )
             with transaction.atomic(), connection.cursor() as cursor:
                 cursor.execute(f"INSERT INTO alerts_alert ({names}) {source}", params)
@@ -180,7 +180,7 @@ def main() -> None:
         truncate()
         started = time.perf_counter()
         with transaction.atomic():
-            ingest.bulk_insert(Alert, rows)
+            bulk_sql.bulk_insert(Alert, rows)
         copy_seconds = time.perf_counter() - started
         assert Alert.objects.count() == distinct
 

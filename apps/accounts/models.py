@@ -3,6 +3,7 @@
 from django.db import models
 from simple_history.models import HistoricalRecords
 
+from apps.accounts.vocabulary import SHORT_KINDS, LinkKind, shorten
 from apps.desk.history import HistoryStamp
 
 
@@ -136,13 +137,7 @@ class RememberedWindow(models.Model):
 class AccountLink(models.Model):
     """One piece of evidence that two accounts share a controller."""
 
-    class Kind(models.TextChoices):
-        IP = "ip", "Shared IP"
-        DEVICE = "device", "Shared device"
-        ADDRESS = "address", "Shared funding address"
-        TRANSFER = "transfer", "Internal transfer"
-        TRADES_WITH = "trades_with", "Trades with each other"
-        COUNTERPARTY = "counterparty", "Same counterparty"
+    Kind = LinkKind
 
     # The pair is stored once, lower account id first.
     account_a = models.ForeignKey(ExchangeAccount, on_delete=models.CASCADE, related_name="+")
@@ -208,21 +203,6 @@ class AccountLink(models.Model):
         said = sentences.get(str(self.kind), f"{self.kind}: {values}")
         strength = self.strength
         return said + (f"; strength {strength:.2f}" if strength is not None else "")
-
-
-SHORT_KINDS = {
-    "ip": "IP",
-    "device": "device",
-    "address": "wallet",
-    "transfer": "transfer",
-    "trades_with": "trades-with",
-    "counterparty": "counterparty",
-}
-
-
-def shorten(value: str) -> str:
-    """An identifier short enough for a graph label: its head and tail."""
-    return value if len(value) <= 14 else f"{value[:8]}…{value[-4:]}"
 
 
 class FeedLoad(models.Model):

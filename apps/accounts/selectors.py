@@ -1,3 +1,4 @@
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -172,3 +173,101 @@ def clusters_grown(since: datetime, until: datetime) -> list[ClusterChange]:
     ]
     grown = [g for g in grown if g.after > g.before]
     return sorted(grown, key=lambda g: (-(g.after - g.before), g.cluster.key))
+
+
+# Reads other apps make of accounts (alerts' queue and page, cases, actions, the console).
+
+
+def account_of(account_id: str) -> ExchangeAccount | None:
+    return _accounts().filter(pk=account_id).first()
+
+
+def accounts_by_id(account_ids: Iterable[str]) -> dict[str, ExchangeAccount]:
+    """The desk's accounts among `account_ids`, with their clusters; an id the desk has not
+    loaded (yet) is absent."""
+    return _accounts().in_bulk(list(account_ids))
+
+
+def account_clusters(account_ids: Iterable[str]) -> list[tuple[str, int | None]]:
+    """(account id, cluster id or None) of each account among `account_ids` the desk knows."""
+    return list(
+        ExchangeAccount.objects.filter(pk__in=list(account_ids)).values_list("pk", "cluster_id")
+    )
+
+
+def cluster_keys(account_ids: list[str]) -> dict[str, str]:
+    """The cluster key of each account among `account_ids` that is in a cluster."""
+    found: dict[str, str] = {}
+    for start in range(0, len(account_ids), 5000):
+        chunk = account_ids[start : start + 5000]
+        rows = ExchangeAccount.objects.filter(pk__in=chunk, cluster__isnull=False)
+        found.update(rows.values_list("account_id", "cluster__key"))
+    return found
+
+
+def clusters_of(account_ids: Iterable[str]) -> list[tuple[str, int]]:
+    """(key, id) of each cluster some account of `account_ids` is in, by key."""
+    rows = (
+        ExchangeAccount.objects.filter(pk__in=list(account_ids), cluster__isnull=False)
+        .values_list("cluster__key", "cluster_id")
+        .distinct()
+    )
+    return sorted(set(rows))
+
+
+def cluster_by_key(key: str) -> ControlCluster | None:
+    return ControlCluster.objects.filter(key=key).first()
+
+
+def cluster_member_ids(cluster_id: int) -> list[str]:
+    return list(ExchangeAccount.objects.filter(cluster_id=cluster_id).values_list("pk", flat=True))
+
+
+def cluster_mates(account_ids: Iterable[str]) -> dict[str, str]:
+    """Every account in the clusters of `account_ids`, with its cluster key, in one query
+    (the queue folds a page's alerts by cluster and counts each group through these)."""
+    return dict(
+        ExchangeAccount.objects.filter(
+            cluster_id__in=ExchangeAccount.objects.filter(
+                account_id__in=list(account_ids), cluster__isnull=False
+            ).values("cluster_id")
+        )
+        .values_list("account_id", "cluster__key")
+        .order_by()
+    )
+
+
+def cluster_account_ids(key: str) -> QuerySet[ExchangeAccount, str]:
+    """The ids of cluster `key`'s accounts, as a query to filter by."""
+    return ExchangeAccount.objects.filter(cluster__key=key).values_list("account_id", flat=True)
+
+
+def links_touching(account_ids: Iterable[str]) -> QuerySet[AccountLink]:
+    """The links with an end among `account_ids`, by pair and kind."""
+    ids = list(account_ids)
+    return AccountLink.objects.filter(Q(account_a__in=ids) | Q(account_b__in=ids)).order_by(
+        "account_a", "account_b", "kind"
+    )
+
+
+# The identifiers the trading feed carries (shared/contracts/feed.md) that a customer can
+# quote: a funding (deposit / withdrawal) address and a device id. The feed has no e-mail
+# or phone number, so the desk cannot look those up.
+QUOTABLE = (Identifier.Kind.ADDRESS, Identifier.Kind.DEVICE)
+
+
+def accounts_quoted(query: str, *, limit: int = 20) -> QuerySet[ExchangeAccount]:
+    """The account with this id whatever its case, else the accounts seen with this funding
+    address or device id (a shared one gives several: the customer says which is theirs)."""
+    query = query.strip()
+    if not query:
+        return ExchangeAccount.objects.none()
+    exact = ExchangeAccount.objects.filter(account_id__iexact=query)
+    if exact.exists():
+        return exact
+    ids = (
+        Identifier.objects.filter(kind__in=QUOTABLE, value__iexact=query)
+        .values_list("account_id", flat=True)
+        .distinct()[:limit]
+    )
+    return ExchangeAccount.objects.filter(pk__in=list(ids)).order_by("account_id")

@@ -1,6 +1,10 @@
 """Customer service's pages and the desk's side of them: the lookup (what the customer can
 and cannot do, until when), recording a contact or appeal, and the desk answering it."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpResponse
@@ -9,13 +13,16 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from apps.accounts.models import ExchangeAccount
+from apps.accounts.selectors import account_of, accounts_quoted
 from apps.actions import selectors, services
-from apps.actions.customer_view import contacts_of, customer_can, find_accounts
+from apps.actions.customer_view import contacts_of, customer_can
 from apps.actions.models import CustomerContact
 from apps.people.access import has_role, role_required
 from apps.people.http import DeskRequest
 from apps.people.roles import WORKING_ROLES, Role
+
+if TYPE_CHECKING:
+    pass
 
 
 @role_required(Role.CUSTOMER_SERVICE, Role.SUPERVISOR, Role.AUDITOR)
@@ -24,7 +31,7 @@ def account_lookup(request: DeskRequest) -> HttpResponse:
     """Customer service's view of an account: only what may be said to the customer. Here,
     not in accounts: what is said is the restriction, and accounts is below actions."""
     query = request.GET.get("q", "").strip()
-    found = list(find_accounts(query)) if query else []
+    found = list(accounts_quoted(query)) if query else []
     account = found[0] if len(found) == 1 else None
     restrictions = selectors.customer_restrictions(account) if account else []
     if query:  # every lookup is kept: who, when, which account
@@ -52,7 +59,7 @@ def account_lookup(request: DeskRequest) -> HttpResponse:
 @role_required(Role.CUSTOMER_SERVICE, Role.SUPERVISOR)
 @require_POST
 def contact_record(request: DeskRequest, account_id: str) -> HttpResponse:
-    account = ExchangeAccount.objects.filter(pk=account_id).first()
+    account = account_of(account_id)
     if account is None:
         raise Http404("No such account.")
     kind, text = request.POST.get("kind", ""), request.POST.get("text", "")

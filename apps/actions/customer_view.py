@@ -1,39 +1,21 @@
-"""What customer service reads about an account: found by whatever the customer can quote,
-and said in plain words — what the customer can and cannot do now, and until when."""
+"""What customer service reads about an account: found by whatever the customer can quote
+(apps.accounts.selectors.accounts_quoted), and said in plain words — what the customer can
+and cannot do now, and until when."""
+
+from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-from django.db.models import QuerySet
 from django.utils import timezone
 
-from apps.accounts.models import ExchangeAccount, Identifier
 from apps.actions.measures import Measure
 from apps.actions.models import CustomerContact, Restriction
 from apps.actions.selectors import account_restrictions
 
-# The identifiers the trading feed carries (shared/contracts/feed.md) that a customer can
-# quote: a funding (deposit / withdrawal) address and a device id. The feed has no e-mail
-# or phone number, so the desk cannot look those up.
-QUOTABLE = (Identifier.Kind.ADDRESS, Identifier.Kind.DEVICE)
-
-
-def find_accounts(query: str, *, limit: int = 20) -> QuerySet[ExchangeAccount]:
-    """The account with this id whatever its case, else the accounts seen with this funding
-    address or device id (a shared one gives several: the customer says which is theirs)."""
-    query = query.strip()
-    if not query:
-        return ExchangeAccount.objects.none()
-    exact = ExchangeAccount.objects.filter(account_id__iexact=query)
-    if exact.exists():
-        return exact
-    ids = (
-        Identifier.objects.filter(kind__in=QUOTABLE, value__iexact=query)
-        .values_list("account_id", flat=True)
-        .distinct()[:limit]
-    )
-    return ExchangeAccount.objects.filter(pk__in=list(ids)).order_by("account_id")
-
+if TYPE_CHECKING:
+    from apps.accounts.models import ExchangeAccount
 
 ABILITIES = [
     ("login", "sign in and see the account"),

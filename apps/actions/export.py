@@ -1,15 +1,21 @@
 """The audit export: every action with who asked, who decided, when, and what came of it."""
 
+from __future__ import annotations
+
 import json
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from django.db.models import Prefetch, QuerySet
 from django.http import StreamingHttpResponse
 from django.utils import timezone
 
 from apps.actions.models import Action
-from apps.alerts.models import Alert
+from apps.alerts.selectors import alerts_as_ids
 from apps.desk.spreadsheet import csv_writer
+
+if TYPE_CHECKING:
+    pass
 
 COLUMNS = [
     "reference",
@@ -90,7 +96,7 @@ def actions_csv(actions: QuerySet[Action]) -> StreamingHttpResponse:
     def lines() -> Iterator[str]:
         yield writer.writerow(COLUMNS)
         chosen = actions.select_related("rejected_by", "case").prefetch_related(
-            Prefetch("alerts", queryset=Alert.objects.only("pk"))
+            Prefetch("alerts", queryset=alerts_as_ids())
         )
         for action in chosen.iterator(chunk_size=500):
             yield writer.writerow(_row(action))

@@ -136,3 +136,16 @@ def _number(text: str) -> int | float:
 def contract_scope(scope: str) -> str:
     """The contract knows three scopes; one symbol of one account is `symbol` with an account."""
     return "symbol" if scope in SYMBOL_SCOPES else scope
+
+
+class ActionStatus(models.TextChoices):
+    """Where an action is, from request to its effect (Action.Status)."""
+
+    AWAITING_APPROVAL = "awaiting_approval", "Awaiting approval"
+    APPROVED = "approved", "Approved, queued"
+    REJECTED = "rejected", "Rejected"
+    EXPIRED = "expired", "Expired unanswered"
+    EXECUTING = "executing", "Executing"
+    EXECUTED = "executed", "Executed"
+    FAILED = "failed", "Failed"
+    LIFTED = "lifted", "Lifted"

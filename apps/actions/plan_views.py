@@ -1,8 +1,10 @@
 """Emergency plans' pages: the plans, one plan (versions, activate), editing, an alert's
 suggestion, and an activation (decide, live progress, checklist, lift)."""
 
+from __future__ import annotations
+
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import messages
 from django.http import Http404, HttpResponse
@@ -23,10 +25,13 @@ from apps.actions.plans.services import (
     plan_save,
 )
 from apps.actions.services import ActionError, noting_unsent
-from apps.alerts.models import Alert
+from apps.alerts.selectors import alert_of
 from apps.people.access import has_role, role_required
 from apps.people.http import DeskRequest
 from apps.people.roles import STAFF_ROLES, WORKING_ROLES, Role
+
+if TYPE_CHECKING:
+    pass
 
 DECIDERS = (*WORKING_ROLES, Role.STRATEGY)  # the service decides who, by plan and duty
 
@@ -58,7 +63,7 @@ def plan_detail(request: DeskRequest, key: str) -> HttpResponse:
     plan = _plan(key)
     alert = None
     if request.GET.get("alert", "").isdigit():
-        alert = Alert.objects.filter(pk=int(request.GET["alert"])).first()
+        alert = alert_of(int(request.GET["alert"]))
     context = {
         "plan": plan,
         "versions": selectors.plan_versions(key),
@@ -73,7 +78,7 @@ def plan_detail(request: DeskRequest, key: str) -> HttpResponse:
 @role_required(*STAFF_ROLES)
 @require_GET
 def plans_for_alert(request: DeskRequest, alert_id: int) -> HttpResponse:
-    alert = Alert.objects.filter(pk=alert_id).first()
+    alert = alert_of(alert_id)
     if alert is None:
         raise Http404("No such alert.")
     suggested = selectors.plans_for_alert(alert)
@@ -89,7 +94,7 @@ def plans_for_alert(request: DeskRequest, alert_id: int) -> HttpResponse:
 def plan_activate(request: DeskRequest, key: str) -> HttpResponse:
     plan = _plan(key)
     alert_id = request.POST.get("alert", "")
-    alert = Alert.objects.filter(pk=int(alert_id)).first() if alert_id.isdigit() else None
+    alert = alert_of(int(alert_id)) if alert_id.isdigit() else None
     where = request.POST.get("where", "symbol")
     symbol = request.POST.get("symbol", "") if where == "symbol" else ""
     if where == "symbol" and not symbol.strip():

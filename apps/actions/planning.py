@@ -4,15 +4,17 @@ The request form shows this plan as the person types; the request service refuse
 with errors. One function decides both, so the page never promises what the service refuses.
 """
 
+from __future__ import annotations
+
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.utils import timezone
 
-from apps.accounts.models import ExchangeAccount
+from apps.accounts.selectors import accounts_by_id
 from apps.actions.measures import (
     ACCOUNT_SCOPES,
     SCOPES,
@@ -26,9 +28,12 @@ from apps.actions.measures import (
 from apps.actions.models import Action, Restriction
 from apps.actions.policy import approval_required
 from apps.people.access import has_role
-from apps.people.models import User
 from apps.people.roles import WORKING_ROLES
 from apps.people.selectors import active_supervisors
+
+if TYPE_CHECKING:
+    from apps.accounts.models import ExchangeAccount
+    from apps.people.models import User
 
 SYMBOL_PATTERN = re.compile(r"^[A-Z0-9][A-Z0-9_\-]{1,39}$")
 MAX_ACCOUNTS = 5000
@@ -91,7 +96,7 @@ def plan_request(
         measure, scope, symbol, params = Measure.LIFT, lifts.scope, lifts.symbol, {}
         account_ids = [lifts.account_id] if lifts.account_id else []
     ids = list(dict.fromkeys(a.strip() for a in account_ids if a and a.strip()))
-    found = {a.pk: a for a in ExchangeAccount.objects.filter(pk__in=ids)} if ids else {}
+    found = accounts_by_id(ids) if ids else {}
     plan = Plan(
         measure=measure,
         scope=scope,

@@ -1,9 +1,11 @@
 """The request form: a measure chosen, its plan previewed (who must approve, the exchange
 call it makes), and the request sent to actions.services.action_request."""
 
+from __future__ import annotations
+
 import uuid
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -13,18 +15,22 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from apps.accounts.models import ControlCluster
+from apps.accounts.selectors import cluster_by_key
 from apps.actions import services
 from apps.actions.measures import PARAMS, Measure, ReasonCode, Scope, parse_param_text
 from apps.actions.models import Action
 from apps.actions.planning import Plan, plan_request
 from apps.actions.services.execution import contract_call
-from apps.alerts.models import Alert
-from apps.cases.models import Case
+from apps.alerts.selectors import alerts_of
 from apps.cases.permissions import can_read_case
+from apps.cases.selectors import case_of
 from apps.people.access import role_required
 from apps.people.http import DeskRequest
 from apps.people.roles import WORKING_ROLES
+
+if TYPE_CHECKING:
+    from apps.alerts.models import Alert
+    from apps.cases.models import Case
 
 EXPIRY_CHOICES = [("", "No expiry"), ("1h", "1 hour"), ("24h", "24 hours"), ("7d", "7 days")]
 EXPIRY_CHOICES += [("30d", "30 days")]
@@ -77,8 +83,8 @@ def tell_unsent(request: DeskRequest, unsent: list[int]) -> str:
 
 def _answers(values: dict[str, Any]) -> tuple[Case | None, list[Alert]]:
     """The case and alerts a request answers (hidden fields of the form)."""
-    case = Case.objects.filter(pk=values["case"]).first() if values["case"] else None
-    alerts = list(Alert.objects.filter(pk__in=values["alerts"]).defer("evidence").order_by("pk"))
+    case = case_of(values["case"]) if values["case"] else None
+    alerts = alerts_of(values["alerts"], evidence=False)
     return case, alerts
 
 
@@ -224,7 +230,7 @@ def action_new(request: DeskRequest) -> HttpResponse:
         return _requested(request, actions)
     values = _form_values(request.GET)
     if request.GET.get("cluster"):
-        cluster = ControlCluster.objects.filter(key=request.GET["cluster"]).first()
+        cluster = cluster_by_key(request.GET["cluster"])
         if cluster is not None:
             members = cluster.members.order_by("account_id").values_list("account_id", flat=True)
             values["accounts"] = "\n".join(members)

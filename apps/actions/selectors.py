@@ -1,15 +1,19 @@
+from __future__ import annotations
+
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from apps.accounts.models import ExchangeAccount
 from apps.actions.impact import needs_confirmation
 from apps.actions.measures import Measure
 from apps.actions.models import Action, ActionAttempt, Restriction, restriction_active
-from apps.alerts.models import Alert
+from apps.alerts.selectors import alerts_listed
+
+if TYPE_CHECKING:
+    from apps.accounts.models import ExchangeAccount
 
 # An approved action nobody picked up for this long lost its message.
 STALL_AFTER = timedelta(seconds=20)
@@ -44,7 +48,7 @@ def action_for_page(pk: int) -> Action | None:
         .select_related("case")
         .prefetch_related(
             Prefetch("attempt_log", queryset=ActionAttempt.objects.order_by("number")),
-            Prefetch("alerts", queryset=Alert.objects.defer("evidence").order_by("pk")),
+            Prefetch("alerts", queryset=alerts_listed().order_by("pk")),
         )
         .filter(pk=pk)
         .first()
@@ -77,7 +81,7 @@ def approval_inbox() -> list[InboxItem]:
     waiting = (
         _actions()
         .select_related("case")
-        .prefetch_related(Prefetch("alerts", queryset=Alert.objects.defer("evidence")))
+        .prefetch_related(Prefetch("alerts", queryset=alerts_listed()))
         .filter(status=Action.Status.AWAITING_APPROVAL)
         .order_by("requested_at", "pk")
     )

@@ -1,12 +1,17 @@
 """Reading one alert for its page: its accounts, the alerts beside it, its measures and its
 evidence shaped for reading (the queue's reads are in selectors.py)."""
 
-from dataclasses import dataclass, field
-from typing import Any
+from __future__ import annotations
 
-from apps.accounts.models import ExchangeAccount
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from apps.accounts.selectors import accounts_by_id
 from apps.alerts.explain import EXPLAIN
 from apps.alerts.models import Alert, AlertAccount
+
+if TYPE_CHECKING:
+    from apps.accounts.models import ExchangeAccount
 
 
 @dataclass(frozen=True)
@@ -17,7 +22,7 @@ class AccountRow:
 
 
 def alert_accounts(alert: Alert) -> list[AccountRow]:
-    known = ExchangeAccount.objects.select_related("cluster").in_bulk(alert.accounts)
+    known = accounts_by_id(alert.accounts)
     return [
         AccountRow(account_id, known.get(account_id), position == 0)
         for position, account_id in enumerate(alert.accounts)

@@ -1,6 +1,8 @@
 """REST: systems send alerts (shared/contracts/alerts.md, way in 2); staff read them."""
 
-from typing import Any
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import QuerySet
 from drf_spectacular.types import OpenApiTypes
@@ -23,8 +25,11 @@ from apps.alerts.contract import FIELDS, ContractError, storable_text
 from apps.alerts.ingest import ACCEPTED, DUPLICATE, REJECTED, alerts_ingest, incoming_batch
 from apps.alerts.models import Alert, RejectedAlert, WayIn
 from apps.desk.history import save_by
-from apps.people.models import User
+from apps.people.http import signed_in_person
 from apps.people.roles import STAFF_ROLES, Role
+
+if TYPE_CHECKING:
+    from apps.people.models import User
 
 CONTRACT_EXAMPLE = {
     "dedup_key": "self_trade:U1001:BTCUSDT:2026-11-20",
@@ -219,7 +224,7 @@ class AlertCollection(ListAPIView[Alert]):
         outcomes = alerts_ingest(
             items=items,
             way_in=WayIn.API,
-            by=user if isinstance(user, User) else None,
+            by=signed_in_person(user),
         )
         results: list[dict[str, Any]] = []
         for index, outcome in enumerate(outcomes):

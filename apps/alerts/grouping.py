@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Count, ExpressionWrapper, QuerySet, TextField
 
-from apps.accounts.models import ExchangeAccount
+from apps.accounts.selectors import cluster_account_ids, cluster_mates
 from apps.alerts.models import URGENCY, Alert, Category, primary_account
 
 GROUP_CAP = 1_000  # a group's count stops here ("1000+"); its expansion lists up to MEMBERS
@@ -47,15 +47,7 @@ def group_rows(alerts: list[Alert], filtered: QuerySet[Alert]) -> list[QueueRow]
     primaries = {a.accounts[0] for a in alerts if a.accounts}
     # The page's clusters and every account in them, in one query: the accounts are what
     # the groups' sizes are counted through.
-    owners = dict(
-        ExchangeAccount.objects.filter(
-            cluster_id__in=ExchangeAccount.objects.filter(
-                account_id__in=primaries, cluster__isnull=False
-            ).values("cluster_id")
-        )
-        .values_list("account_id", "cluster__key")
-        .order_by()
-    )
+    owners = cluster_mates(primaries)
     clusters = {account: owners[account] for account in primaries if account in owners}
     rows: list[QueueRow] = []
     by_key: dict[str, QueueRow] = {}
@@ -120,7 +112,7 @@ def group_alerts(filtered: QuerySet[Alert], key: str) -> QuerySet[Alert]:
     kind, _, value = key.partition(":")
     chosen: QuerySet[Alert]
     if kind == "cluster" and value:
-        accounts = ExchangeAccount.objects.filter(cluster__key=value).values("account_id")
+        accounts = cluster_account_ids(value)
         chosen = filtered.alias(primary=ExpressionWrapper(primary_account(), TextField())).filter(
             primary__in=accounts
         )

@@ -1,7 +1,10 @@
 """Every move of an alert's status: one function each, under a row lock (STYLE.md)."""
 
+from __future__ import annotations
+
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
@@ -24,8 +27,10 @@ from apps.desk.errors import DomainError
 from apps.desk.history import bulk_update_by, current_task, save_by
 from apps.desk.locking import locked
 from apps.people.access import has_role
-from apps.people.models import User
 from apps.people.roles import WORKING_ROLES, Role
+
+if TYPE_CHECKING:
+    from apps.people.models import User
 
 
 class AlertError(DomainError):

@@ -1,7 +1,10 @@
 """The triage queue, the alert page, rule quality and rejected records (htmx, keyboard-first)."""
 
+from __future__ import annotations
+
 import json
 from datetime import timedelta
+from typing import TYPE_CHECKING
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -27,8 +30,10 @@ from apps.alerts.services import AlertError
 from apps.desk.selectors import history_entries
 from apps.people.access import has_role, role_required
 from apps.people.http import DeskRequest
-from apps.people.models import User
 from apps.people.roles import STAFF_ROLES, WORKING_ROLES, Role
+
+if TYPE_CHECKING:
+    from apps.people.models import User
 
 QUALITY_READERS = (Role.STRATEGY, Role.SUPERVISOR, Role.AUDITOR)
 REJECTS_READERS = (Role.SUPERVISOR, Role.AUDITOR)
@@ -41,7 +46,6 @@ def get_alert_for_user(request: DeskRequest, pk: int) -> Alert:
 
 
 def _user(request: DeskRequest) -> User:
-    assert isinstance(request.user, User)
     return request.user
 
 

@@ -1,16 +1,22 @@
 """Who an escalation reaches. The seam the shifts app fills: until it is installed, the
 supervisor on duty is "every supervisor"."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from django.apps import apps
 from django.conf import settings
 
-from apps.people.models import User
 from apps.people.roles import Role
-from apps.people.selectors import active_supervisors
+from apps.people.selectors import active_members, active_person, active_supervisors
+
+if TYPE_CHECKING:
+    from apps.people.models import User
 
 
 def _members(role: str) -> list[User]:
-    return list(User.objects.filter(groups__name=role, is_active=True).order_by("username"))
+    return list(active_members(role).order_by("username"))
 
 
 def supervisor_on_duty() -> User | None:
@@ -37,7 +43,7 @@ def head_of_risk() -> User | None:
     username = settings.HEAD_OF_RISK
     if not username:
         return None
-    return User.objects.filter(username=username, is_active=True).first()
+    return active_person(username)
 
 
 def recipients(target: str, to_user: User | None) -> list[User]:

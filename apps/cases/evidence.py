@@ -1,22 +1,27 @@
 """Evidence of a case drawn from its alerts: the trades and orders they name, read from the
 feed window on disk, and the subject accounts' realised PnL and volume over that window."""
 
+from __future__ import annotations
+
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from django.utils.safestring import SafeString
 
-from apps.alerts.models import Alert
 from apps.cases.timeline import Timeline, evidence_timeline
 from apps.desk.charts import Series, bar_chart, line_chart
 from apps.detection.feed import read_table, table_path
 from apps.detection.models import DetectionRun
 from apps.detection.schema import TABLES
+
+if TYPE_CHECKING:
+    from apps.alerts.models import Alert
 
 ROWS_SHOWN = 100
 TRADE_COLUMNS = [

@@ -6,19 +6,25 @@ Fruchterman-Reingold force layout started from a circle in account-id order, wit
 randomness: the same case always draws the same picture. The drawing grows with the
 accounts, so 50 stay readable."""
 
+from __future__ import annotations
+
 import math
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from django.db.models import Q
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from apps.accounts.models import SHORT_KINDS, AccountLink, shorten
+from apps.accounts.selectors import links_touching
+from apps.accounts.vocabulary import SHORT_KINDS, LinkKind, shorten
+
+if TYPE_CHECKING:
+    from apps.accounts.models import AccountLink
 
 MAX_SUBJECTS = 60  # beyond this a drawing is no longer read; the table lists them all
 MAX_OUTSIDERS = 8  # accounts outside the case linked to it, most-linked first
 WIDE_FROM = 12  # more nodes than this: the wide drawing (the case page agrees)
-SHARED_KINDS = {AccountLink.Kind.IP, AccountLink.Kind.DEVICE, AccountLink.Kind.ADDRESS}
+SHARED_KINDS = {LinkKind.IP, LinkKind.DEVICE, LinkKind.ADDRESS}
 
 
 @dataclass
@@ -48,10 +54,10 @@ def case_graph(account_ids: list[str]) -> Graph:
     ordered = sorted(dict.fromkeys(account_ids))
     shown = ordered[:MAX_SUBJECTS]
     inside = set(shown)
-    links = AccountLink.objects.filter(Q(account_a__in=shown) | Q(account_b__in=shown))
+    links = links_touching(shown)
     edges: dict[tuple[str, str], list[AccountLink]] = {}
     outside_degree: dict[str, int] = {}
-    for link in links.order_by("account_a", "account_b", "kind"):
+    for link in links:
         a, b = link.account_a_id, link.account_b_id
         edges.setdefault((a, b), []).append(link)
         for end in (a, b):
@@ -112,7 +118,7 @@ def _still_to_tell(link: AccountLink, spoken: set[tuple[str, str]], drawn: set[s
     values = [str(v) for v in link.evidence.get("values", [])]
     if link.kind in SHARED_KINDS:
         return not values or any((link.kind, v) not in spoken for v in values)
-    if link.kind == AccountLink.Kind.COUNTERPARTY:
+    if link.kind == LinkKind.COUNTERPARTY:
         return not values or any(v not in drawn for v in values)
     return True
 

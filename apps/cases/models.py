@@ -6,25 +6,18 @@ from django.db import models
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from apps.accounts.models import ControlCluster
-from apps.alerts.models import Alert, Severity
+from apps.alerts.vocabulary import Severity
+
+# The words live in vocabulary.py; they stay importable from here for the app's own modules.
+from apps.cases.vocabulary import (  # noqa: F401
+    BY_MEASURES,
+    OPEN_STATUSES,
+    EventKind,
+    Outcome,
+    Status,
+    Target,
+)
 from apps.desk.history import HistoryStamp
-
-
-class Status(models.TextChoices):
-    OPEN = "open", "Open"
-    INVESTIGATING = "investigating", "Investigating"
-    AWAITING_APPROVAL = "awaiting_approval", "Awaiting approval"
-    ACTIONED = "actioned", "Actioned"
-    CLOSED = "closed", "Closed"
-
-
-class Outcome(models.TextChoices):
-    NO_ACTION = "no_action", "No action"
-    RESTRICTED = "restricted", "Restricted"
-    REFERRED = "referred", "Referred to compliance"
-    ACCOUNT_CLOSED = "account_closed", "Account closed"
-
 
 # Every move a case's status may make. Closed -> investigating is the reopen.
 ALLOWED_MOVES: dict[str, frozenset[str]] = {
@@ -35,10 +28,6 @@ ALLOWED_MOVES: dict[str, frozenset[str]] = {
     Status.ACTIONED: frozenset({Status.INVESTIGATING, Status.CLOSED}),
     Status.CLOSED: frozenset({Status.INVESTIGATING}),
 }
-
-# The statuses a case's measures decide, and nothing else (apps.actions.services.telling,
-# case_status_by_measures): a freeze waiting for a supervisor, a measure carried out.
-BY_MEASURES = frozenset({Status.AWAITING_APPROVAL, Status.ACTIONED})
 
 # The moves a person makes by hand (case_move): never into or out of a status its measures
 # decide — only an actioned case's close. The other moves of ALLOWED_MOVES are the
@@ -59,13 +48,15 @@ OUTCOMES_FROM: dict[str, frozenset[str]] = {
     Status.ACTIONED: frozenset(Outcome.values),
 }
 
-OPEN_STATUSES = (Status.OPEN, Status.INVESTIGATING, Status.AWAITING_APPROVAL, Status.ACTIONED)
-
 
 class Case(models.Model):
     title = models.CharField(max_length=300)
     cluster = models.ForeignKey(
-        ControlCluster, null=True, blank=True, on_delete=models.SET_NULL, related_name="cases"
+        "accounts.ControlCluster",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="cases",
     )
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.OPEN)
     outcome = models.CharField(max_length=20, choices=Outcome.choices, blank=True, default="")
@@ -157,7 +148,7 @@ class CaseAccount(models.Model):
 class CaseAlert(models.Model):
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="alert_rows")
     # An alert belongs to one case at most (its case_ref names it).
-    alert = models.OneToOneField(Alert, on_delete=models.PROTECT, related_name="case_row")
+    alert = models.OneToOneField("alerts.Alert", on_delete=models.PROTECT, related_name="case_row")
     joined_at = models.DateTimeField(default=timezone.now)
     joined_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -168,27 +159,6 @@ class CaseAlert(models.Model):
 
     def __str__(self) -> str:
         return f"alert {self.alert_id} in case {self.case_id}"
-
-
-class EventKind(models.TextChoices):
-    OPENED = "opened", "Case opened"
-    ALERT_JOINED = "alert_joined", "Alert joined"
-    NOTE = "note", "Note"
-    STATUS = "status", "Status changed"
-    ASSIGNED = "assigned", "Assigned"
-    WATCH = "watch", "Watchers changed"
-    REASON = "reason", "Customer-safe reason changed"
-    ESCALATED = "escalated", "Escalated"
-    ESCALATION_ACK = "escalation_ack", "Escalation acknowledged"
-    ESCALATION_REPLY = "escalation_reply", "Reply to an escalation"
-    ACTION_REQUESTED = "action_requested", "Action requested"
-    ACTION_APPROVED = "action_approved", "Action approved"
-    ACTION_REJECTED = "action_rejected", "Action rejected"
-    ACTION_EXECUTED = "action_executed", "Action executed"
-    ACTION_FAILED = "action_failed", "Action failed"
-    ACTION_EXPIRED = "action_expired", "Request expired unanswered"
-    RESTRICTION = "restriction", "Restriction changed"
-    CLUSTER = "cluster", "Cluster changed"
 
 
 class CaseEvent(models.Model):
@@ -212,12 +182,6 @@ class CaseEvent(models.Model):
         return f"{self.kind} on case {self.case_id} at {self.at:%Y-%m-%d %H:%M}"
 
 
-class Target(models.TextChoices):
-    SUPERVISOR = "supervisor", "Supervisor on duty"
-    STRATEGY = "strategy", "Strategy team"
-    HEAD_OF_RISK = "head_of_risk", "Head of risk"
-
-
 class Escalation(models.Model):
     """A request for someone above to look: raised by a person, or by a timer (no raiser)."""
 
@@ -229,7 +193,7 @@ class Escalation(models.Model):
         Case, null=True, blank=True, on_delete=models.CASCADE, related_name="escalations"
     )
     alert = models.ForeignKey(
-        Alert, null=True, blank=True, on_delete=models.CASCADE, related_name="escalations"
+        "alerts.Alert", null=True, blank=True, on_delete=models.CASCADE, related_name="escalations"
     )
     target = models.CharField(max_length=20, choices=Target.choices)
     # The supervisor on duty (or head of risk) at the time; empty: the whole target group.

@@ -2,12 +2,18 @@
 assignee's right to change their own case is a guardian object permission, granted on
 assignment and taken back on reassignment. Services and views both ask here."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from guardian.shortcuts import assign_perm, remove_perm
 
 from apps.cases.models import Case, Escalation, Target
 from apps.people.access import has_role
-from apps.people.models import User
 from apps.people.roles import FOLLOWING_ROLES, WORKING_ROLES, Role
+
+if TYPE_CHECKING:
+    from apps.people.models import User
 
 
 def can_read_case(user: User) -> bool:

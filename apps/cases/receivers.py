@@ -1,9 +1,12 @@
 """What the cases app hears from other apps."""
 
-from typing import Any
+from __future__ import annotations
 
-from apps.alerts.models import Alert
-from apps.people.models import User
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from apps.alerts.models import Alert
+    from apps.people.models import User
 
 
 def alerts_arrived(sender: Any, alert_ids: list[int], **kwargs: Any) -> None:

@@ -1,19 +1,23 @@
 """Reads for the case pages and the escalation inbox."""
 
+from __future__ import annotations
+
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
-from apps.alerts.models import Alert
+from apps.alerts.selectors import alerts_due_first, alerts_of
 from apps.cases.evidence import Evidence, case_evidence
 from apps.cases.graph import Graph, case_graph, render_svg
 from apps.cases.models import (
     OPEN_STATUSES,
     Case,
+    CaseAlert,
     CaseEvent,
     Escalation,
     EscalationReply,
@@ -22,8 +26,11 @@ from apps.cases.models import (
 )
 from apps.cases.services.opening import JOINABLE
 from apps.people.access import has_role
-from apps.people.models import User
 from apps.people.roles import Role
+
+if TYPE_CHECKING:
+    from apps.alerts.models import Alert
+    from apps.people.models import User
 
 LIST_LIMIT = 200
 
@@ -84,9 +91,8 @@ def case_events(case: Case) -> list[CaseEvent]:
 
 def case_page(case: Case) -> CasePage:
     accounts = list(case.account_rows.values_list("account_id", flat=True))
-    alerts = list(
-        Alert.objects.filter(case_row__case=case).order_by("-severity_rank", "detected_at")
-    )
+    rows = case.alert_rows.select_related("alert")
+    alerts = [row.alert for row in rows.order_by("-alert__severity_rank", "alert__detected_at")]
     graph = case_graph(accounts)
     links = {a: reverse("accounts:detail", args=[a]) for a in graph.nodes}
     return CasePage(
@@ -108,14 +114,8 @@ def case_page(case: Case) -> CasePage:
 
 def joinable_alerts(*, chosen: list[int], limit: int = 200) -> list[Alert]:
     """Undecided alerts to open a case from: the chosen ones first, then the most urgent."""
-    alerts = list(Alert.objects.filter(pk__in=chosen, status__in=JOINABLE).defer("evidence"))
-    more = (
-        Alert.objects.filter(status__in=JOINABLE)
-        .exclude(pk__in=chosen)
-        .defer("evidence")
-        .order_by("sla_due_at", "-severity_rank", "id")[: max(limit - len(alerts), 0)]
-    )
-    return alerts + list(more)
+    alerts = alerts_of(chosen, statuses=JOINABLE, evidence=False)
+    return alerts + alerts_due_first(JOINABLE, excluding=chosen, limit=limit - len(alerts))
 
 
 def inbox(
@@ -160,3 +160,48 @@ def case_measures(case: Case) -> list[Any]:
             "account__cluster", "requested_by", "approved_by", "rejected_by", "lifts"
         ).order_by("-requested_at", "-pk")[:100]
     )
+
+
+# Reads other apps make of cases (actions, the console).
+
+
+def case_of(pk: int) -> Case | None:
+    return Case.objects.filter(pk=pk).first()
+
+
+def case_by_id(pk: int) -> Case:
+    """Case `pk`, which the caller knows exists (an action's case): Case.DoesNotExist else."""
+    return Case.objects.get(pk=pk)
+
+
+def case_of_alert(alert: Alert) -> Case | None:
+    """The case `alert` is in, if any (an alert is in at most one)."""
+    row = CaseAlert.objects.filter(alert=alert).select_related("case").first()
+    return row.case if row is not None else None
+
+
+def case_ids_of_alerts(alerts: Iterable[Alert]) -> set[int]:
+    """The cases any of `alerts` is in."""
+    return set(CaseAlert.objects.filter(alert__in=list(alerts)).values_list("case_id", flat=True))
+
+
+def open_case_on_account(account_id: str) -> Case | None:
+    """The newest open case with `account_id` among its accounts."""
+    return (
+        Case.objects.filter(status__in=OPEN_STATUSES, account_rows__account_id=account_id)
+        .order_by("-opened_at")
+        .first()
+    )
+
+
+def account_cases(account_id: str) -> QuerySet[Case]:
+    """An account's cases, newest first, as its page lists them."""
+    return (
+        Case.objects.filter(account_rows__account_id=account_id)
+        .select_related("assignee")
+        .order_by("-opened_at")
+    )
+
+
+def has_opened_cases(person: User) -> bool:
+    return Case.objects.filter(opened_by=person).exists()

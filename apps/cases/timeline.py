@@ -7,20 +7,25 @@ CSP's img-src allows; an inline SVG's style attributes would be refused by style
 the page needs no script and no chart library in the browser.
 """
 
+from __future__ import annotations
+
 import base64
 import io
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import reduce
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from apps.alerts.models import Alert
 from apps.detection.feed import table_path
+
+if TYPE_CHECKING:
+    from apps.alerts.models import Alert
 
 PAD = timedelta(minutes=5)  # mark price shown around the first and last event
 MAX_MARKERS = 600  # per kind: a day of one account's orders would be an unreadable blot

@@ -1,16 +1,20 @@
 from django.urls import path
 
-from apps.cases import export_views, views
+from apps.cases import escalation_views, export_views, views
 
 app_name = "cases"
 urlpatterns = [
     path("", views.case_list, name="list"),
     path("export.csv", export_views.cases_export, name="export"),
     path("new/", views.case_new, name="new"),
-    path("escalations/", views.escalation_inbox, name="inbox"),
-    path("escalations/<int:pk>/acknowledge/", views.escalation_acknowledge, name="acknowledge"),
-    path("escalations/<int:pk>/reply/", views.escalation_reply, name="reply"),
-    path("alerts/<int:alert_id>/escalate/", views.alert_escalate, name="alert_escalate"),
+    path("escalations/", escalation_views.escalation_inbox, name="inbox"),
+    path(
+        "escalations/<int:pk>/acknowledge/",
+        escalation_views.escalation_acknowledge,
+        name="acknowledge",
+    ),
+    path("escalations/<int:pk>/reply/", escalation_views.escalation_reply, name="reply"),
+    path("alerts/<int:alert_id>/escalate/", escalation_views.alert_escalate, name="alert_escalate"),
     path("<int:pk>/", views.case_detail, name="detail"),
     path("<int:pk>/move/", views.case_move, name="move"),
     path("<int:pk>/note/", views.case_note, name="note"),

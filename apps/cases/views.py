@@ -1,8 +1,11 @@
 """Case pages, escalation, the inbox. Each view names its roles; objects come through one
 fetch-and-authorise helper per type; every change goes through a service."""
 
+from __future__ import annotations
+
 from collections.abc import Callable
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -12,13 +15,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from apps.alerts import services as alert_services
-from apps.alerts.models import Alert
-from apps.alerts.services import AlertError
+from apps.alerts.selectors import alerts_of
 from apps.cases import selectors, services
-from apps.cases.models import Case, Escalation, Outcome, Status, Target
+from apps.cases.models import Case, Outcome, Status, Target
 from apps.cases.permissions import (
-    can_answer_escalation,
     can_change_case,
     can_follow_case,
     can_open_case,
@@ -26,11 +26,12 @@ from apps.cases.permissions import (
 )
 from apps.cases.services import CaseError
 from apps.people.access import role_required
-from apps.people.http import DeskRequest, safe_next
-from apps.people.models import User
-from apps.people.roles import FOLLOWING_ROLES, STAFF_ROLES, WORKING_ROLES, Role
+from apps.people.http import DeskRequest
+from apps.people.roles import FOLLOWING_ROLES, STAFF_ROLES, WORKING_ROLES
+from apps.people.selectors import active_members, desk_people
 
-INBOX_ROLES = (Role.SUPERVISOR, Role.STRATEGY, Role.AUDITOR)
+if TYPE_CHECKING:
+    pass
 
 
 def case_for(request: DeskRequest, pk: int, *, change: bool = False) -> Case:
@@ -44,18 +45,7 @@ def case_for(request: DeskRequest, pk: int, *, change: bool = False) -> Case:
     return case
 
 
-def escalation_for(request: DeskRequest, pk: int) -> Escalation:
-    """The one way views fetch an escalation: only its addressees (and its raiser) act."""
-    escalation = get_object_or_404(Escalation.objects.select_related("case", "alert"), pk=pk)
-    if not (
-        escalation.raised_by_id == request.user.pk
-        or can_answer_escalation(request.user, escalation)
-    ):
-        raise PermissionDenied("This escalation is not addressed to you.")
-    return escalation
-
-
-def _attempt(request: DeskRequest, work: Callable[[], object], done: str) -> bool:
+def attempt(request: DeskRequest, work: Callable[[], object], done: str) -> bool:
     try:
         work()
     except CaseError as error:
@@ -66,7 +56,7 @@ def _attempt(request: DeskRequest, work: Callable[[], object], done: str) -> boo
     return True
 
 
-def _instant(request: DeskRequest, name: str) -> datetime | None:
+def instant_param(request: DeskRequest, name: str) -> datetime | None:
     """An ISO-8601 time from the query (links from the daily report); anything else: none."""
     try:
         moment = datetime.fromisoformat(request.GET.get(name, ""))
@@ -81,7 +71,7 @@ def case_list(request: DeskRequest) -> HttpResponse:
     status = request.GET.get("status", "open")
     mine = request.GET.get("mine") == "1"
     at = request.GET.get("at", "opened")
-    since, until = _instant(request, "since"), _instant(request, "until")
+    since, until = instant_param(request, "since"), instant_param(request, "until")
     found = selectors.case_list(
         status=status, mine=request.user if mine else None, at=at, since=since, until=until
     )
@@ -107,7 +97,7 @@ def case_new(request: DeskRequest) -> HttpResponse:
         raise PermissionDenied("Your role does not open cases.")
     if request.method == "POST":
         ids = [int(v) for v in request.POST.getlist("alert") if v.isdigit()]
-        alerts = list(Alert.objects.filter(pk__in=ids))
+        alerts = alerts_of(ids)
         try:
             opened = services.case_open(
                 alerts=alerts, by=request.user, title=request.POST.get("title", "")
@@ -162,9 +152,7 @@ def _case_page(
             "moves": [(s, Status(s).label) for s in Status.values if case.can_move_to(s)],
             "outcomes": Outcome.choices,
             "targets": [(t, Target(t).label) for t in (Target.SUPERVISOR, Target.STRATEGY)],
-            "assignable": User.objects.filter(groups__name__in=WORKING_ROLES, is_active=True)
-            .distinct()
-            .order_by("username"),
+            "assignable": active_members(*WORKING_ROLES).order_by("username"),
             "alert_urls": {a.pk: selectors.alert_url(a.pk) for a in page.alerts},
             "kept_note": kept_note,
         },
@@ -177,7 +165,7 @@ def _case_page(
 def case_move(request: DeskRequest, pk: int) -> HttpResponse:
     case = case_for(request, pk, change=True)
     to = request.POST.get("to", "")
-    _attempt(
+    attempt(
         request,
         lambda: services.case_move(
             case=case,
@@ -196,7 +184,7 @@ def case_move(request: DeskRequest, pk: int) -> HttpResponse:
 def case_note(request: DeskRequest, pk: int) -> HttpResponse:
     case = case_for(request, pk, change=True)
     text = request.POST.get("text", "")
-    if not _attempt(request, lambda: services.case_note(case=case, by=request.user, text=text), ""):
+    if not attempt(request, lambda: services.case_note(case=case, by=request.user, text=text), ""):
         # Refused: the same page, the text still in the box, the reason above it.
         return _case_page(request, case, kept_note=text, status=400)
     return redirect(reverse("cases:detail", args=[case.pk]) + "#timeline-end")
@@ -206,8 +194,8 @@ def case_note(request: DeskRequest, pk: int) -> HttpResponse:
 @require_POST
 def case_assign(request: DeskRequest, pk: int) -> HttpResponse:
     case = case_for(request, pk)
-    to = get_object_or_404(User, pk=request.POST.get("to") or request.user.pk)
-    _attempt(
+    to = get_object_or_404(desk_people(), pk=request.POST.get("to") or request.user.pk)
+    attempt(
         request,
         lambda: services.case_assign(case=case, to=to, by=request.user),
         f"{case.ref} is assigned to {to}.",
@@ -220,9 +208,7 @@ def case_assign(request: DeskRequest, pk: int) -> HttpResponse:
 def case_watch(request: DeskRequest, pk: int) -> HttpResponse:
     case = case_for(request, pk)
     watching = request.POST.get("watch") == "1"
-    _attempt(
-        request, lambda: services.case_watch(case=case, by=request.user, watching=watching), ""
-    )
+    attempt(request, lambda: services.case_watch(case=case, by=request.user, watching=watching), "")
     return redirect("cases:detail", pk=case.pk)
 
 
@@ -230,7 +216,7 @@ def case_watch(request: DeskRequest, pk: int) -> HttpResponse:
 @require_POST
 def case_reason(request: DeskRequest, pk: int) -> HttpResponse:
     case = case_for(request, pk, change=True)
-    _attempt(
+    attempt(
         request,
         lambda: services.case_set_customer_reason(
             case=case, by=request.user, text=request.POST.get("text", "")
@@ -245,7 +231,7 @@ def case_reason(request: DeskRequest, pk: int) -> HttpResponse:
 def case_escalate(request: DeskRequest, pk: int) -> HttpResponse:
     case = case_for(request, pk, change=True)
     target = request.POST.get("target", "")
-    _attempt(
+    attempt(
         request,
         lambda: services.case_escalate(
             case=case, by=request.user, target=target, reason=request.POST.get("reason", "")
@@ -255,85 +241,3 @@ def case_escalate(request: DeskRequest, pk: int) -> HttpResponse:
         else "",
     )
     return redirect("cases:detail", pk=case.pk)
-
-
-@role_required(*WORKING_ROLES)
-def alert_escalate(request: DeskRequest, alert_id: int) -> HttpResponse:
-    """Escalate one alert (the queue and the alert page link here)."""
-    alert = get_object_or_404(Alert.objects.defer("evidence"), pk=alert_id)
-    if request.method == "POST":
-        target = request.POST.get("target", "")
-        try:
-            alert_services.alert_escalate(
-                alert=alert, by=request.user, target=target, reason=request.POST.get("reason", "")
-            )
-        except AlertError as error:
-            messages.error(request, str(error))
-        else:
-            messages.success(request, f"Alert {alert.pk} escalated.")
-            return redirect("cases:list")
-    return render(
-        request,
-        "cases/alert_escalate.html",
-        {
-            "alert": alert,
-            "targets": [(t, Target(t).label) for t in (Target.SUPERVISOR, Target.STRATEGY)],
-        },
-    )
-
-
-@role_required(*INBOX_ROLES)
-@require_GET
-def escalation_inbox(request: DeskRequest) -> HttpResponse:
-    return _inbox_page(request)
-
-
-def _inbox_page(
-    request: DeskRequest, *, kept: dict | None = None, status: int = 200
-) -> HttpResponse:
-    state = request.GET.get("state", "open")
-    since, until = _instant(request, "since"), _instant(request, "until")
-    target = request.GET.get("target", "")
-    escalations = list(
-        selectors.inbox(request.user, state=state, target=target, since=since, until=until)
-    )
-    return render(
-        request,
-        "cases/inbox.html",
-        {
-            "escalations": escalations,
-            "state": state,
-            "window": (target, since, until) if since or until or target else None,
-            "answerable": {e.pk for e in escalations if can_answer_escalation(request.user, e)},
-            "kept": kept or {},
-        },
-        status=status,
-    )
-
-
-@role_required(Role.SUPERVISOR, Role.STRATEGY)
-@require_POST
-def escalation_acknowledge(request: DeskRequest, pk: int) -> HttpResponse:
-    escalation = escalation_for(request, pk)
-    _attempt(
-        request,
-        lambda: services.escalation_acknowledge(escalation=escalation, by=request.user),
-        "Acknowledged.",
-    )
-    return redirect(safe_next(request, reverse("cases:inbox")))
-
-
-@role_required(*WORKING_ROLES, Role.STRATEGY)
-@require_POST
-def escalation_reply(request: DeskRequest, pk: int) -> HttpResponse:
-    escalation = escalation_for(request, pk)
-    text = request.POST.get("text", "")
-    sent = _attempt(
-        request,
-        lambda: services.escalation_reply(escalation=escalation, by=request.user, text=text),
-        "Reply sent.",
-    )
-    if not sent:  # refused: the inbox again, the reply still typed, the reason shown
-        return _inbox_page(request, kept={"pk": escalation.pk, "text": text}, status=400)
-    # Replying is inbox work: stay in the inbox, on the escalation answered.
-    return redirect(safe_next(request, reverse("cases:inbox")))

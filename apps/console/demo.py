@@ -5,17 +5,19 @@ Every step goes through the apps' own services; each is skipped when already don
 load_demo may run any number of times.
 """
 
+from __future__ import annotations
+
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import transaction
 
-from apps.accounts.models import ExchangeAccount
+from apps.accounts.selectors import account_clusters
 from apps.actions import services as actions
 from apps.actions.measures import Measure, ReasonCode, Scope
-from apps.alerts.models import Alert
-from apps.alerts.models import Status as AlertStatus
-from apps.cases.models import Case
+from apps.alerts.selectors import new_alerts_most_urgent
+from apps.cases.selectors import has_opened_cases
 from apps.cases.services import CaseError, case_open, case_set_customer_reason
 from apps.detection.services.runs import (
     detection_part_execute,
@@ -23,7 +25,11 @@ from apps.detection.services.runs import (
     detection_run_plan,
 )
 from apps.detection.tasks import READY_MARKER
-from apps.people.models import User
+from apps.people.selectors import desk_people
+
+if TYPE_CHECKING:
+    pass
+    from apps.alerts.models import Alert
 
 CASES = 2
 
@@ -60,12 +66,10 @@ def _alerts_to_open() -> list[Alert]:
     per account outside any cluster), since a cluster has one open case."""
     chosen: list[Alert] = []
     taken: set[object] = set()
-    new = Alert.objects.filter(status=AlertStatus.NEW).defer("evidence")
+    new = new_alerts_most_urgent(limit=500)
     candidates = []
-    for alert in new.order_by("-severity_rank", "sla_due_at", "pk")[:500]:
-        known = list(
-            ExchangeAccount.objects.filter(pk__in=alert.accounts).values_list("pk", "cluster_id")
-        )
+    for alert in new:
+        known = account_clusters(alert.accounts)
         if known and len(known) == len(alert.accounts):
             candidates.append((alert, known))
     # Alerts on a linked cluster first: their case page has a graph worth showing.
@@ -85,8 +89,8 @@ def _alerts_to_open() -> list[Alert]:
 
 
 def demo_work_create() -> list[str]:
-    operator = User.objects.get(username="olga")
-    if Case.objects.filter(opened_by=operator).exists():
+    operator = desk_people().get(username="olga")
+    if has_opened_cases(operator):
         return ["cases and measures: already there"]
     said = []
     for n, alert in enumerate(_alerts_to_open()):

@@ -18,8 +18,9 @@ from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from apps.alerts.ingest import Incoming, alerts_ingest
-from apps.alerts.models import Alert, DismissReason, Status, WayIn, sla_for
-from apps.people.models import User
+from apps.alerts.models import Alert
+from apps.alerts.vocabulary import DismissReason, Status, WayIn, sla_for
+from apps.people.selectors import people_named
 
 SOURCE = "riskdesk.demo/night"
 HOURS = 20
@@ -70,7 +71,7 @@ def demo_night_create(*, hours: int = HOURS, seed: int = 7) -> str:
 
 def _date_back_and_decide(*, now: datetime, hours: int, rng: random.Random) -> str:
     """Give each alert the hour it arrived in; what the night had time for is decided."""
-    operators = list(User.objects.filter(username__in=["olga", "nikhil"]).order_by("username"))
+    operators = list(people_named(["olga", "nikhil"]).order_by("username"))
     rows = list(Alert.objects.filter(source=SOURCE).order_by("pk"))
     reasons = [r for r, weight in REASONS for _ in range(weight)]
     decided: list[Alert] = []

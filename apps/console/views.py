@@ -1,7 +1,9 @@
+from __future__ import annotations
+
 import datetime as dt
 import time
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.apps import apps as django_apps
 from django.core.exceptions import PermissionDenied
@@ -14,14 +16,24 @@ from apps.accounts.selectors import desk_overview
 from apps.alerts.selectors import queue_summary
 from apps.console.strategy import strategy_home
 from apps.desk import audit
+from apps.desk.audit_verify import verify
 from apps.desk.history import history_model
-from apps.desk.models import AuditEntry
-from apps.desk.selectors import day_closing_hash, desk_time, history_entries, recent_changes
+from apps.desk.selectors import (
+    chain_head,
+    day_closing_hash,
+    desk_time,
+    history_entries,
+    recent_changes,
+    record_links,
+)
 from apps.desk.spreadsheet import csv_response
 from apps.people.access import has_role, public, role_of, role_required
 from apps.people.http import DeskRequest
-from apps.people.models import User
 from apps.people.roles import EVERY_PERSON, STAFF_ROLES, WORKING_ROLES, Role
+from apps.people.selectors import desk_people
+
+if TYPE_CHECKING:
+    from apps.desk.models import AuditEntry
 
 
 @role_required(*EVERY_PERSON)
@@ -69,13 +81,7 @@ def object_history(request: DeskRequest, key: str, pk: str) -> HttpResponse:
             "key": key,
             "entries": history_entries(instance),
             "zone": timezone.get_current_timezone_name(),
-            "links": _named(
-                AuditEntry.objects.filter(
-                    model=model._meta.label_lower, object_id=str(instance.pk)
-                ).order_by("-seq")[:20]
-            )
-            if audit.is_chained(model)
-            else None,
+            "links": _named(record_links(instance)) if audit.is_chained(model) else None,
         },
     )
 
@@ -93,7 +99,7 @@ def _named(links: Iterable[AuditEntry]) -> list[tuple[AuditEntry, str, str]]:
     Olga, "task:x" the task x, "alerts.alert" an alert)."""
     links = list(links)
     ids = [link.actor.split(":", 1)[1] for link in links if link.actor.startswith("user:")]
-    names = {f"user:{u.pk}": str(u) for u in User.objects.filter(pk__in=ids)}
+    names = {f"user:{u.pk}": str(u) for u in desk_people().filter(pk__in=ids)}
     return [
         (link, names.get(link.actor, link.actor.replace(":", " ", 1)), _model_name(link.model))
         for link in links
@@ -107,12 +113,12 @@ def audit_chain(request: DeskRequest) -> HttpResponse:
     asked (`?verify=1`) — a walk of the whole chain naming the first link that does not match."""
     today = timezone.now().astimezone(dt.UTC).date()
     started = time.perf_counter()
-    verdict = audit.verify() if request.GET.get("verify") else None
+    verdict = verify() if request.GET.get("verify") else None
     return render(
         request,
         "console/audit.html",
         {
-            "head": _named(AuditEntry.objects.order_by("-seq")[:1]),
+            "head": _named(chain_head()),
             "days": [
                 (day, day_closing_hash(day))
                 for day in (today - dt.timedelta(days=n) for n in range(7))

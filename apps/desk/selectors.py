@@ -186,3 +186,17 @@ def chain_day_links(day: dt.date) -> int:
     """How many links of the audit chain were made in the UTC day."""
     start = dt.datetime.combine(day, dt.time.min, tzinfo=dt.UTC)
     return AuditEntry.objects.filter(at__gte=start, at__lt=start + dt.timedelta(days=1)).count()
+
+
+def record_links(record: models.Model, *, limit: int = 20) -> list[AuditEntry]:
+    """The audit chain's latest links about `record`, newest first."""
+    return list(
+        AuditEntry.objects.filter(
+            model=record._meta.label_lower, object_id=str(record.pk)
+        ).order_by("-seq")[:limit]
+    )
+
+
+def chain_head() -> list[AuditEntry]:
+    """The chain's last link (none on an empty chain)."""
+    return list(AuditEntry.objects.order_by("-seq")[:1])

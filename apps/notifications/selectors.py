@@ -1,7 +1,13 @@
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from django.db.models import QuerySet
 
 from apps.notifications.models import Notification
-from apps.people.models import User
+
+if TYPE_CHECKING:
+    from apps.people.models import User
 
 
 def unread_count(user: User) -> int:

@@ -1,8 +1,11 @@
 """Telling people things: in the console at once, outbound after the commit."""
 
+from __future__ import annotations
+
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import transaction
@@ -11,7 +14,9 @@ from django.utils import timezone
 
 from apps.notifications.models import Delivery, Notification
 from apps.notifications.notifiers import DeliveryFailed, notifiers
-from apps.people.models import User
+
+if TYPE_CHECKING:
+    from apps.people.models import User
 
 # A delivery claimed this long ago whose worker never reported back may or may not have
 # gone out; it is marked failed rather than sent again, because "never twice" wins.

@@ -42,3 +42,8 @@ def day_or_instant(raw: str) -> tuple[datetime, bool]:
         exact = datetime.fromisoformat(raw)  # ValueError: neither
         return (exact if exact.tzinfo else timezone.make_aware(exact)), True
     return day.replace(tzinfo=timezone.get_current_timezone()), False
+
+
+def signed_in_person(user: object) -> User | None:
+    """The desk's person behind `request.user`, or None for an anonymous caller."""
+    return user if isinstance(user, User) else None

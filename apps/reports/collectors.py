@@ -45,12 +45,10 @@ def _alert_item(alert: Any) -> HandoverItem:
 
 
 def _alerts(status: str, more_url: str) -> list[HandoverItem]:
-    from apps.alerts.models import Alert
+    from apps.alerts.figures import alerts_in_status
 
-    found = Alert.objects.filter(status=status)
-    rows = found.select_related("assignee", "offered_to").defer("evidence", "metrics")
-    return _capped(rows.order_by("sla_due_at", "-severity_rank", "pk")[:LIMIT], found.count(),
-                   _alert_item, more_url)  # fmt: skip
+    found = alerts_in_status(status)
+    return _capped(found[:LIMIT], found.count(), _alert_item, more_url)
 
 
 def unclaimed_alerts(shift: "Shift") -> list[HandoverItem]:
@@ -62,10 +60,10 @@ def claimed_alerts(shift: "Shift") -> list[HandoverItem]:
 
 
 def open_cases(shift: "Shift") -> list[HandoverItem]:
-    from apps.cases.models import OPEN_STATUSES, Case
+    from apps.cases.figures import cases_open
 
-    found = Case.objects.filter(status__in=OPEN_STATUSES)
-    rows = found.select_related("assignee").order_by("-priority", "due_at", "pk")[:LIMIT]
+    found = cases_open()
+    rows = found[:LIMIT]
 
     def item(case: Any) -> HandoverItem:
         late = " · OVERDUE" if case.due_at <= timezone.now() else ""
@@ -93,10 +91,10 @@ def _action_item(detail: Callable[[Any], str]) -> Callable[[Any], HandoverItem]:
 
 
 def pending_approvals(shift: "Shift") -> list[HandoverItem]:
-    from apps.actions.models import Action
+    from apps.actions.figures import actions_awaiting_approval
 
-    found = Action.objects.filter(status=Action.Status.AWAITING_APPROVAL)
-    rows = found.select_related("requested_by").order_by("approval_deadline", "pk")[:LIMIT]
+    found = actions_awaiting_approval()
+    rows = found[:LIMIT]
     detail = _action_item(
         lambda a: (
             f"requested by {a.requested_by} · answer by "
@@ -107,10 +105,10 @@ def pending_approvals(shift: "Shift") -> list[HandoverItem]:
 
 
 def failed_actions(shift: "Shift") -> list[HandoverItem]:
-    from apps.actions.models import Action
+    from apps.actions.figures import actions_failed
 
-    found = Action.objects.filter(status=Action.Status.FAILED)
-    rows = found.order_by("-failed_at", "pk")[:LIMIT]
+    found = actions_failed()
+    rows = found[:LIMIT]
     detail = _action_item(lambda a: f"failed {_ago(a.failed_at)} ago: {a.failure_message[:160]}")
     return _capped(rows, found.count(), detail, reverse("actions:inbox"))
 
@@ -132,22 +130,20 @@ def _measure_item(restriction: Any) -> HandoverItem:
 
 def temporary_measures(shift: "Shift") -> list[HandoverItem]:
     """Standing measures that end by themselves: the next shift sees them lapse."""
-    from apps.actions.models import Restriction, restriction_active
+    from apps.actions.figures import restrictions_standing
 
-    found = Restriction.objects.filter(restriction_active(timezone.now()), expires_at__isnull=False)
-    rows = found.select_related("action").order_by("expires_at", "pk")[:LIMIT]
+    found = restrictions_standing(timezone.now()).filter(expires_at__isnull=False)
+    rows = found.order_by("expires_at", "pk")[:LIMIT]
     return _capped(rows, found.count(), _measure_item, reverse("actions:list"))
 
 
 def emergency_measures(shift: "Shift") -> list[HandoverItem]:
     """Symbol- and platform-wide measures: they touch every customer."""
+    from apps.actions.figures import restrictions_standing
     from apps.actions.measures import Scope
-    from apps.actions.models import Restriction, restriction_active
 
-    found = Restriction.objects.filter(
-        restriction_active(timezone.now()), scope__in=[Scope.SYMBOL, Scope.PLATFORM]
-    )
-    rows = found.select_related("action").order_by("applied_at", "pk")[:LIMIT]
+    found = restrictions_standing(timezone.now()).filter(scope__in=[Scope.SYMBOL, Scope.PLATFORM])
+    rows = found.order_by("applied_at", "pk")[:LIMIT]
     return _capped(rows, found.count(), _measure_item, reverse("actions:list"))
 
 

@@ -6,15 +6,16 @@ and the latest window detection finished. A reading costs a second or more, so i
 per source (path and modification time) and read again only when the source changes.
 """
 
+from __future__ import annotations
+
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 
-from apps.accounts.models import ExchangeAccount
-from apps.actions.plans.models import EmergencyPlan
+from apps.accounts.selectors import cluster_keys
 from apps.actions.plans.selectors import plans_for_signals
 from apps.detection.live.checkpoint import MANIFEST
 from apps.detection.market_risk import (
@@ -26,6 +27,9 @@ from apps.detection.market_risk import (
 )
 from apps.detection.models import DetectionRun, RuleVersion
 from apps.detection.rules.market_stress import RULE
+
+if TYPE_CHECKING:
+    from apps.actions.plans.models import EmergencyPlan
 
 _KEPT: dict[tuple[str, float, str], list[ContractRisk]] = {}
 
@@ -48,15 +52,6 @@ def stress_params() -> dict[str, Any]:
     """The market_stress rule's live thresholds: the dashboard flags what the rule alerts on."""
     live = RuleVersion.objects.filter(rule__code="market_stress", status="live").first()
     return {**RULE.default_params, **(live.params if live else {})}
-
-
-def _cluster_of(account_ids: list[str]) -> dict[str, str]:
-    found: dict[str, str] = {}
-    for start in range(0, len(account_ids), 5000):
-        chunk = account_ids[start : start + 5000]
-        rows = ExchangeAccount.objects.filter(pk__in=chunk, cluster__isnull=False)
-        found.update(rows.values_list("account_id", "cluster__key"))
-    return found
 
 
 def _latest_live(root: Path) -> Path | None:
@@ -91,7 +86,7 @@ def market_risk(limit: int = 12) -> MarketRisk | None:
     if key not in _KEPT:
         tables = live_tables(path) if is_live else window_tables(path)
         _KEPT.clear()
-        _KEPT[key] = contract_risk_of(tables or {}, params, _cluster_of)
+        _KEPT[key] = contract_risk_of(tables or {}, params, cluster_keys)
     rows = []
     for risk in _KEPT[key][:limit]:
         plans = plans_for_signals(risk.signals) if risk.signals else []

@@ -9,19 +9,25 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.db.models.functions import TruncHour
 from django.utils import timezone
 
-from apps.actions.models import Action
-from apps.alerts.models import OPEN_STATUSES, Alert, Category, Severity, Status, sla_breached
-from apps.cases.models import OPEN_STATUSES as CASE_OPEN
-from apps.cases.models import Case
+from apps.actions.figures import action_tally
+from apps.alerts.figures import (
+    DECIDED_STATUSES,
+    alerts_arrived,
+    handling_times,
+    market_stress_readings,
+    shift_tally,
+)
+from apps.alerts.vocabulary import Severity
+from apps.cases.figures import case_tally
 from apps.detection.selectors import live_consumers
 
 # Durations are read from at most this many alerts; beyond it the figure says so.
 SAMPLE_CAP = 20_000
-DECIDED = (Status.DISMISSED, Status.ESCALATED, Status.IN_CASE)
+DECIDED = DECIDED_STATUSES
 
 
 @dataclass(frozen=True)
@@ -106,7 +112,7 @@ def read_shift(start: datetime, end: datetime, *, now: datetime | None = None) -
     now = now or timezone.now()
     end = min(end, now)
     reading = ShiftReading(start=start, end=end)
-    arrived = Alert.objects.filter(first_seen__gte=start, first_seen__lt=end)
+    arrived = alerts_arrived(start, end)
 
     for severity, category, n in (
         arrived.values_list("severity", "category").annotate(n=Count("pk")).order_by()
@@ -129,29 +135,11 @@ def read_shift(start: datetime, end: datetime, *, now: datetime | None = None) -
         reading.per_hour.append((hour, hours.get(hour, {})))
         hour += timedelta(hours=1)
 
-    in_window = Q(decided_at__gte=start, decided_at__lt=end)
-    # Missed in the shift: breached (alerts.models.sla_breached), due in the window.
-    missed = Q(sla_due_at__gte=start, sla_due_at__lt=end) & sla_breached(end)
-    tally = Alert.objects.aggregate(
-        claimed=Count("pk", filter=Q(claimed_at__gte=start, claimed_at__lt=end)),
-        dismissed=Count("pk", filter=in_window & Q(status=Status.DISMISSED)),
-        escalated=Count("pk", filter=in_window & Q(status=Status.ESCALATED)),
-        into_cases=Count("pk", filter=in_window & Q(status=Status.IN_CASE)),
-        sla_breached=Count("pk", filter=missed),
-        open_alerts=Count("pk", filter=Q(status__in=OPEN_STATUSES)),
-        unclaimed=Count("pk", filter=Q(status=Status.NEW)),
-        open_breached=Count("pk", filter=Q(status__in=OPEN_STATUSES) & sla_breached(end)),
-    )
-    for key, value in tally.items():
+    # Missed in the shift: breached (alerts.vocabulary.sla_breached), due in the window.
+    for key, value in shift_tally(start, end).items():
         setattr(reading, key, value)
 
-    durations = list(
-        Alert.objects.filter(
-            Q(claimed_at__gte=start, claimed_at__lt=end) | Q(in_window, status__in=DECIDED)
-        )
-        .values_list("first_seen", "claimed_at", "decided_at", "status")
-        .order_by()[: SAMPLE_CAP + 1]
-    )
+    durations = handling_times(start, end, cap=SAMPLE_CAP + 1)
     reading.sampled = len(durations) > SAMPLE_CAP
     to_claim, to_close = [], []
     for first_seen, claimed_at, decided_at, status in durations[:SAMPLE_CAP]:
@@ -161,20 +149,11 @@ def read_shift(start: datetime, end: datetime, *, now: datetime | None = None) -
             to_close.append((decided_at - first_seen).total_seconds() / 60)
     reading.time_to_claim, reading.time_to_close = Spread.of(to_claim), Spread.of(to_close)
 
-    actions = Action.objects.aggregate(
-        executed=Count("pk", filter=Q(executed_at__gte=start, executed_at__lt=end)),
-        failed=Count("pk", filter=Q(failed_at__gte=start, failed_at__lt=end)),
-        pending=Count("pk", filter=Q(status__in=Action.OPEN)),
-        approvals=Count("pk", filter=Q(status=Action.Status.AWAITING_APPROVAL)),
-    )
+    actions = action_tally(start, end)
     reading.actions_executed, reading.actions_failed = actions["executed"], actions["failed"]
     reading.actions_pending, reading.approvals_pending = actions["pending"], actions["approvals"]
 
-    cases = Case.objects.aggregate(
-        opened=Count("pk", filter=Q(opened_at__gte=start, opened_at__lt=end)),
-        closed=Count("pk", filter=Q(closed_at__gte=start, closed_at__lt=end)),
-        open=Count("pk", filter=Q(status__in=CASE_OPEN)),
-    )
+    cases = case_tally(start, end)
     reading.cases_opened, reading.cases_closed = cases["opened"], cases["closed"]
     reading.cases_open = cases["open"]
 
@@ -189,13 +168,7 @@ def stressed_symbols(start: datetime, end: datetime, limit: int = 500) -> list[S
     """The platform's state from `market_stress` alerts: per symbol, the worst readings."""
     rank = {s.value: i for i, s in enumerate(Severity)}  # critical first
     found: dict[str, dict[str, Any]] = {}
-    rows = (
-        Alert.objects.filter(
-            category=Category.MARKET_STRESS, first_seen__gte=start, first_seen__lt=end
-        )
-        .values_list("symbol", "severity", "metrics", "detected_at", "pk")
-        .order_by("-first_seen")[:limit]
-    )
+    rows = market_stress_readings(start, end, limit=limit)
     for symbol, severity, metrics, at, pk in rows:
         seen = found.setdefault(
             symbol or "platform",

@@ -4,11 +4,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.http import Http404, HttpResponse
+from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from apps.alerts.models import Category, Severity
+from apps.alerts.vocabulary import Category, Severity
 from apps.desk.charts import Series, line_chart
 from apps.people.access import role_required
 from apps.people.http import DeskRequest
@@ -16,7 +16,7 @@ from apps.people.roles import SHIFT_READERS
 from apps.reports.charts import SEVERITY_SERIES, hbar_chart
 from apps.reports.market_risk import market_risk
 from apps.reports.shift_dashboard import ShiftReading, read_shift
-from apps.shifts.models import ShiftReport
+from apps.shifts.handover_selectors import shift_report_of, shift_reports_recent
 from apps.shifts.selectors import on_duty
 
 # With no shift on the rota now, the dashboard reads this far back.
@@ -78,16 +78,16 @@ def dashboard(request: DeskRequest) -> HttpResponse:
 @role_required(*SHIFT_READERS)
 @require_GET
 def reports(request: DeskRequest) -> HttpResponse:
-    found = ShiftReport.objects.select_related("shift__pattern", "shift__supervisor")[:60]
+    found = shift_reports_recent(60)
     return render(request, "reports/reports.html", {"reports": found})
 
 
 @role_required(*SHIFT_READERS)
 @require_GET
 def report_detail(request: DeskRequest, pk: int) -> HttpResponse:
-    report = get_object_or_404(
-        ShiftReport.objects.select_related("shift__pattern", "shift__supervisor"), pk=pk
-    )
+    report = shift_report_of(pk)
+    if report is None:
+        raise Http404("No such shift report.")
     handover = getattr(report.shift, "handover", None)
     return render(
         request,

@@ -4,7 +4,7 @@ from datetime import UTC, datetime, time, timedelta
 
 from django.db import transaction
 
-from apps.people.models import User
+from apps.people.selectors import people_named
 from apps.shifts.clock import desk_zone, local_today
 from apps.shifts.models import PatternMember, PersonSkill, ShiftPattern, Skill
 from apps.shifts.services import RotaRun, rota_generate
@@ -23,7 +23,7 @@ DEMO_HOLDINGS = [("olga", "promo"), ("nikhil", "market_stress"), ("olga", "marke
 @transaction.atomic
 def demo_rota_create(now: datetime | None = None) -> RotaRun:
     names = ["olga", "nikhil", "sam", "mei"]
-    people = {u.username: u for u in User.objects.filter(username__in=names)}
+    people = {u.username: u for u in people_named(names)}
     zone = desk_zone().key
     for code, name, starts, ends, weekdays, crew, supervisor in DEMO_PATTERNS:
         pattern, _ = ShiftPattern.objects.get_or_create(

@@ -1,22 +1,27 @@
+from __future__ import annotations
+
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from django import forms
 from django.contrib.auth.models import Group
 
-from apps.people.models import User
 from apps.people.roles import Role
-from apps.people.selectors import active_supervisors
+from apps.people.selectors import active_members, active_supervisors, desk_people
 from apps.shifts.models import Shift, ShiftChange
+
+if TYPE_CHECKING:
+    from apps.people.models import User
 
 
 def _people(role: Role) -> forms.ModelChoiceField:
-    people = User.objects.filter(groups__name=role, is_active=True).order_by("first_name")
+    people = active_members(role).order_by("first_name")
     return forms.ModelChoiceField(queryset=people)
 
 
 class ShiftChangeForm(forms.Form):
     kind = forms.ChoiceField(choices=ShiftChange.Kind.choices, widget=forms.RadioSelect)
-    counterpart = forms.ModelChoiceField(queryset=User.objects.none(), label="With")
+    counterpart = forms.ModelChoiceField(queryset=desk_people().none(), label="With")
     counterpart_shift = forms.ModelChoiceField(
         queryset=Shift.objects.none(),
         required=False,

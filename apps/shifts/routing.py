@@ -5,12 +5,16 @@ open alerts, skills_of() their skills; None means nobody is on duty and the work
 the covering supervisor (OnDuty.supervisor) or back to the queue.
 """
 
+from __future__ import annotations
+
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-from apps.people.models import User
+if TYPE_CHECKING:
+    from apps.people.models import User
 
-Operator = User
+    Operator = User
 
 
 @dataclass(frozen=True)

@@ -1,13 +1,18 @@
 """Reads of the rota: who is on duty, the weeks ahead, the gaps in them, what awaits whom."""
 
+from __future__ import annotations
+
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 
-from apps.people.models import User
 from apps.shifts.clock import desk_zone, local_midnight, local_today
-from apps.shifts.models import Assignment, Handover, Shift, ShiftChange
+from apps.shifts.models import Assignment, Shift, ShiftChange
+
+if TYPE_CHECKING:
+    from apps.people.models import User
 
 
 def _with_crew(shifts: QuerySet[Shift]) -> QuerySet[Shift]:
@@ -214,51 +219,6 @@ def my_shifts(person: User, start: datetime, end: datetime) -> list[Shift]:
     )
 
 
-def my_handover_shift(person: User, now: datetime | None = None) -> Shift | None:
-    """The shift whose handover `person` writes now: the one they are on, or just ended."""
-    now = now or datetime.now(UTC)
-    shifts = my_shifts(person, now - timedelta(hours=6), now + timedelta(seconds=1))
-    started = [s for s in shifts if s.starts_at <= now]
-    return started[-1] if started else None
-
-
-def handovers_to_acknowledge(person: User) -> list[Handover]:
-    crew = Q(to_shift__supervisor=person) | Q(to_shift__assignments__person=person)
-    open_ = [Handover.Status.WRITTEN, Handover.Status.OVERDUE]
-    return list(
-        Handover.objects.filter(crew, status__in=open_)
-        .exclude(written_by=person)
-        .select_related("from_shift__pattern", "written_by")
-        .distinct()
-    )
-
-
-def handovers_recent(limit: int = 20) -> list[Handover]:
-    return list(
-        Handover.objects.select_related(
-            "from_shift__pattern", "to_shift__pattern", "written_by", "acknowledged_by"
-        )[:limit]
-    )
-
-
-def handovers_overdue() -> list[Handover]:
-    return list(
-        Handover.objects.filter(status=Handover.Status.OVERDUE).select_related(
-            "from_shift__pattern", "written_by"
-        )
-    )
-
-
-def shifts_without_handover(now: datetime | None = None, hours: int = 24) -> list[Shift]:
-    """Shifts that ended in the last `hours` and left no handover."""
-    now = now or datetime.now(UTC)
-    return list(
-        Shift.objects.filter(
-            ends_at__lte=now, ends_at__gt=now - timedelta(hours=hours), handover__isnull=True
-        ).select_related("pattern")
-    )
-
-
 def shift_changes(
     *, person: User | None = None, pending_only: bool = False
 ) -> QuerySet[ShiftChange]:
@@ -282,3 +242,12 @@ def skills_of(person_ids: list[int]) -> dict[int, frozenset[str]]:
     ):
         found[person_id].add(code)
     return {pk: frozenset(codes) for pk, codes in found.items()}
+
+
+def shifts_overlapping(start: datetime, end: datetime) -> QuerySet[Shift]:
+    """The shifts on the rota overlapping [start, end), earliest first, with their patterns."""
+    return (
+        Shift.objects.filter(starts_at__lt=end, ends_at__gt=start)
+        .select_related("pattern")
+        .order_by("starts_at")
+    )

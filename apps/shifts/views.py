@@ -9,9 +9,9 @@ from django.views.decorators.http import require_GET, require_POST
 
 from apps.people.access import has_role, role_required
 from apps.people.http import DeskRequest
-from apps.people.models import User
 from apps.people.roles import SHIFT_READERS, STAFF_ROLES, WORKING_ROLES, Role
-from apps.shifts import selectors, services
+from apps.people.selectors import desk_people
+from apps.shifts import handover_selectors, selectors, services
 from apps.shifts.clock import local_today, week_start
 from apps.shifts.forms import (
     AssignForm,
@@ -51,7 +51,6 @@ def calendar(request: DeskRequest) -> HttpResponse:
 def shift_detail(request: DeskRequest, pk: int) -> HttpResponse:
     shift = get_shift_for_user(request, pk)
     user = request.user
-    assert isinstance(user, User)
     on_it = any(p.pk == user.pk for p in selectors.operators_of(shift))
     return render(
         request,
@@ -96,7 +95,7 @@ def shift_assign(request: DeskRequest, pk: int) -> HttpResponse:
 @require_POST
 def shift_unassign(request: DeskRequest, pk: int, person_id: int) -> HttpResponse:
     shift = get_shift_for_user(request, pk)
-    person = get_object_or_404(User, pk=person_id)
+    person = get_object_or_404(desk_people(), pk=person_id)
     try:
         services.shift_unassign(shift=shift, person=person, by=request.user)
         messages.success(request, f"{person} is off {shift}.")
@@ -126,7 +125,6 @@ def shift_supervisor(request: DeskRequest, pk: int) -> HttpResponse:
 @require_GET
 def changes(request: DeskRequest) -> HttpResponse:
     user = request.user
-    assert isinstance(user, User)
     mine = not has_role(user, Role.SUPERVISOR, Role.AUDITOR)
     return render(
         request,
@@ -150,7 +148,6 @@ def changes(request: DeskRequest) -> HttpResponse:
 def change_new(request: DeskRequest, pk: int) -> HttpResponse:
     shift = get_shift_for_user(request, pk)
     user = request.user
-    assert isinstance(user, User)
     form = ShiftChangeForm(request.POST or None, requester=user)
     if request.method == "POST" and form.is_valid():
         try:
@@ -208,8 +205,7 @@ def change_withdraw(request: DeskRequest, pk: int) -> HttpResponse:
 @require_GET
 def handovers(request: DeskRequest) -> HttpResponse:
     user = request.user
-    assert isinstance(user, User)
-    shift = selectors.my_handover_shift(user)
+    shift = handover_selectors.my_handover_shift(user)
     current = Handover.objects.filter(from_shift=shift).first() if shift else None
     may_write = (
         shift is not None
@@ -224,8 +220,8 @@ def handovers(request: DeskRequest) -> HttpResponse:
             "current": current,
             "form": HandoverForm(initial={"note": current.note if current else ""}),
             "may_write": may_write,
-            "incoming": selectors.handovers_to_acknowledge(user),
-            "recent": selectors.handovers_recent(),
+            "incoming": handover_selectors.handovers_to_acknowledge(user),
+            "recent": handover_selectors.handovers_recent(),
             "ack_minutes": settings.HANDOVER_ACK_MINUTES,
         },
     )
@@ -262,7 +258,6 @@ def handover_detail(request: DeskRequest, pk: int) -> HttpResponse:
         pk=pk,
     )
     user = request.user
-    assert isinstance(user, User)
     return render(
         request,
         "shifts/handover.html",

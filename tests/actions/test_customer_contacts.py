@@ -10,7 +10,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from apps.accounts.models import Identifier
-from apps.actions.customer_view import customer_can, find_accounts
+from apps.accounts.selectors import accounts_quoted
+from apps.actions.customer_view import customer_can
 from apps.actions.measures import Measure, Scope
 from apps.actions.models import Action, CustomerContact, Restriction
 from apps.actions.services import (
@@ -58,9 +59,9 @@ def test_lookup_finds_an_account_whatever_the_case_and_by_a_funding_address() ->
         first_seen=datetime(2026, 11, 1, tzinfo=UTC),
         last_seen=datetime(2026, 11, 2, tzinfo=UTC),
     )
-    assert list(find_accounts("u000390")) == [account]
-    assert list(find_accounts(" BC1QXYZ ")) == [account]
-    assert list(find_accounts("nobody")) == []
+    assert list(accounts_quoted("u000390")) == [account]
+    assert list(accounts_quoted(" BC1QXYZ ")) == [account]
+    assert list(accounts_quoted("nobody")) == []
 
 
 def test_it_says_what_the_customer_can_and_cannot_do_and_until_when() -> None:

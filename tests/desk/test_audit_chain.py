@@ -9,7 +9,8 @@ from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 from apps.alerts.services import alert_claim, alerts_offer
-from apps.desk.audit import GENESIS, body, link_hash, verify
+from apps.desk.audit import GENESIS, body, link_hash
+from apps.desk.audit_verify import verify
 from apps.desk.chain_sql import TABLE, seal, unseal
 from apps.desk.history import acting_task
 from apps.desk.models import AuditEntry

@@ -11,6 +11,7 @@ from django.db import IntegrityError, connection, transaction
 from apps.alerts.models import Alert
 from apps.alerts.services import alert_claim
 from apps.desk import audit
+from apps.desk.audit_verify import verify
 from apps.desk.models import AuditEntry
 from tests.alerts.payloads import stored_alert
 from tests.factories import make_person
@@ -52,7 +53,7 @@ def test_eight_writers_at_once_make_eight_links_in_one_unbroken_line() -> None:
 
     assert all(isinstance(r, Alert) for r in results), results
     assert AuditEntry.objects.count() == before + THREADS
-    verdict = audit.verify()
+    verdict = verify()
     assert verdict.broken is None and verdict.links == before + THREADS
 
 
@@ -62,4 +63,4 @@ def test_without_the_lock_the_same_writers_would_fork_the_chain(monkeypatch) -> 
     results, _ = claims_at_once()
 
     assert any(isinstance(r, IntegrityError) for r in results), results
-    assert audit.verify().broken is None  # the key refused the fork; nothing half-written
+    assert verify().broken is None  # the key refused the fork; nothing half-written

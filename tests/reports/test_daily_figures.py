@@ -192,9 +192,9 @@ def _rows_behind(url: str, viewer) -> set[Any]:
 
 
 def case_views_instant(request, name: str):
-    from apps.cases.views import _instant
+    from apps.cases.views import instant_param
 
-    return _instant(request, name)
+    return instant_param(request, name)
 
 
 def _one_record(url: str) -> bool:

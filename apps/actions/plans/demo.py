@@ -1,8 +1,14 @@
 """A sensible plan per kind of event, for the demo and a fresh desk (load_demo)."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from apps.actions.plans.models import DeputyRole, EmergencyPlan, EventKind, Reach
 from apps.actions.plans.services import plan_save
-from apps.people.models import User
+
+if TYPE_CHECKING:
+    from apps.people.models import User
 
 CUSTOMER = (
     "Trading on this contract is temporarily restricted while the market is unsettled; "

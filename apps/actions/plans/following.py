@@ -6,7 +6,10 @@ calls this after each decision: once none of the batch waits, the activation tak
 its actions decided, so the two never tell different stories.
 """
 
+from __future__ import annotations
+
 import uuid
+from typing import TYPE_CHECKING
 
 from django.db.models import Q
 from django.utils import timezone
@@ -14,7 +17,9 @@ from django.utils import timezone
 from apps.actions.models import Action, PlanActivation
 from apps.actions.services.common import move
 from apps.desk.history import save_by
-from apps.people.models import User
+
+if TYPE_CHECKING:
+    from apps.people.models import User
 
 Status = PlanActivation.Status
 CAME_TO_NOTHING = {Action.Status.REJECTED, Action.Status.EXPIRED}

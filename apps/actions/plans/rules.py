@@ -3,13 +3,17 @@
 One place each: the plan form, the plan service and the approval service all ask here.
 """
 
-from typing import Any
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
 
 from apps.actions.measures import SCOPES, Measure, Scope, params_errors
 from apps.actions.plans.models import DeputyRole, PlanActivation, Reach
 from apps.people.access import has_role
-from apps.people.models import User
 from apps.people.roles import Role
+
+if TYPE_CHECKING:
+    from apps.people.models import User
 
 # The measures a plan may hold: each a standing symbol- or platform-wide measure of the
 # gateway contract (no extension needed: the contract already carries all six).

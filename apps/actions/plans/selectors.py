@@ -1,13 +1,18 @@
 """Reads of plans and activations: the pages, the alert's suggestion, the handover, the day."""
 
+from __future__ import annotations
+
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from django.db.models import Q, QuerySet
 
 from apps.actions.models import Action
 from apps.actions.plans.models import EmergencyPlan, EventKind, PlanActivation
-from apps.alerts.models import Alert
+
+if TYPE_CHECKING:
+    from apps.alerts.models import Alert
 
 # Which plan a market_stress alert's signals call for (apps.detection.rules.market_stress),
 # the gravest first: a cascade outranks a torn mark price, which outranks a move alone.

@@ -4,8 +4,10 @@ An activation's measures are ordinary actions (action_request with the activatio
 its approval is batch_approve of that batch; the gateway executes them as any other action.
 """
 
+from __future__ import annotations
+
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.urls import reverse
@@ -19,16 +21,20 @@ from apps.actions.plans.rules import measure_scope, plan_errors, second_supervis
 from apps.actions.services.approval import batch_approve, batch_reject
 from apps.actions.services.common import ActionError, move
 from apps.actions.services.requesting import action_request
-from apps.alerts.models import Alert
-from apps.cases.models import Case, CaseAlert, EventKind
+from apps.cases.selectors import case_of_alert
 from apps.cases.services import case_timeline_add
+from apps.cases.vocabulary import EventKind
 from apps.desk.history import save_by
 from apps.desk.locking import locked
 from apps.notifications.services import notify
 from apps.people.access import has_role
-from apps.people.models import User
 from apps.people.roles import WORKING_ROLES, Role
-from apps.people.selectors import active_supervisors
+from apps.people.selectors import active_members, active_supervisors
+
+if TYPE_CHECKING:
+    from apps.alerts.models import Alert
+    from apps.cases.models import Case
+    from apps.people.models import User
 
 
 @transaction.atomic
@@ -84,7 +90,7 @@ def _page_approvers(activation: PlanActivation, by: User, verb: str) -> None:
     url = reverse("actions:activation", args=[activation.pk])
     notify(recipients=active_supervisors(), kind="plan.approval", title=title, url=url, skip=by)
     if not second_supervisor_on_duty(by):
-        deputies = User.objects.filter(groups__name=plan.deputy_role, is_active=True).distinct()
+        deputies = active_members(plan.deputy_role)
         notify(
             recipients=deputies,
             kind="plan.page_deputy",
@@ -157,10 +163,10 @@ def _case_of(alert: Alert | None, by: User) -> Case | None:
 
     if alert is None:
         return None
-    link = CaseAlert.objects.filter(alert=alert).select_related("case").first()
-    if link is None or not link.case.is_open or not can_change_case(by, link.case):
+    case = case_of_alert(alert)
+    if case is None or not case.is_open or not can_change_case(by, case):
         return None
-    return link.case
+    return case
 
 
 def _fresh(activation: PlanActivation) -> PlanActivation:

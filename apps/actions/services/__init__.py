@@ -10,13 +10,8 @@ from apps.actions.services.approval import (
 )
 from apps.actions.services.common import ActionError, noting_unsent
 from apps.actions.services.contacts import contact_answer, contact_record, contacts_overdue_tell
-from apps.actions.services.execution import (
-    action_execute,
-    execution_claim,
-    execution_record,
-    executions_resume_stalled,
-    restriction_lift_again,
-)
+from apps.actions.services.execution import action_execute, execution_claim, execution_record
+from apps.actions.services.recovery import executions_resume_stalled, restriction_lift_again
 from apps.actions.services.requesting import action_request, lookup_record
 from apps.actions.services.restrictions import (
     reconciliation_alerts,

@@ -1,5 +1,8 @@
+from __future__ import annotations
+
 import uuid
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import transaction
@@ -13,8 +16,10 @@ from apps.actions.services.telling import told_decided, told_expired
 from apps.desk.history import task_work
 from apps.desk.locking import locked
 from apps.people.access import has_role
-from apps.people.models import User
 from apps.people.roles import Role
+
+if TYPE_CHECKING:
+    from apps.people.models import User
 
 
 def _check_decider(action: Action, by: User, verb: str) -> None:

@@ -1,9 +1,12 @@
+from __future__ import annotations
+
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import timedelta
 from functools import partial
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import transaction
@@ -14,7 +17,9 @@ from kombu.exceptions import OperationalError as KombuOperationalError
 from apps.actions.models import Action, PlanActivation, Restriction
 from apps.desk.errors import DomainError
 from apps.desk.history import save_by
-from apps.people.models import User
+
+if TYPE_CHECKING:
+    from apps.people.models import User
 
 log = logging.getLogger(__name__)
 

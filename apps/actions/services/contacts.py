@@ -2,7 +2,10 @@
 service, becomes the desk's work with a time to answer; the answer goes back to customer
 service in words safe for the customer."""
 
+from __future__ import annotations
+
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import transaction
@@ -10,19 +13,23 @@ from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
 
-from apps.accounts.models import ExchangeAccount
 from apps.actions.models import CustomerContact
 from apps.actions.services.common import ActionError
-from apps.cases.models import OPEN_STATUSES, Case, EventKind
+from apps.cases.selectors import open_case_on_account
 from apps.cases.services import case_timeline_add
+from apps.cases.vocabulary import EventKind
 from apps.desk.history import save_by, task_work
 from apps.desk.locking import locked
 from apps.notifications.services import notify
 from apps.people.access import has_role
-from apps.people.models import User
 from apps.people.roles import WORKING_ROLES, Role
 from apps.people.selectors import active_supervisors
 from apps.shifts.selectors import on_duty
+
+if TYPE_CHECKING:
+    from apps.accounts.models import ExchangeAccount
+    from apps.cases.models import Case
+    from apps.people.models import User
 
 TEXT_LIMIT = 4000
 Kind = CustomerContact.Kind
@@ -55,11 +62,7 @@ def _operator_for(now: datetime) -> User | None:
 
 
 def _open_case(account: ExchangeAccount) -> Case | None:
-    return (
-        Case.objects.filter(status__in=OPEN_STATUSES, account_rows__account_id=account.pk)
-        .order_by("-opened_at")
-        .first()
-    )
+    return open_case_on_account(account.pk)
 
 
 def contacts_url() -> str:

@@ -1,24 +1,31 @@
+from __future__ import annotations
+
 import uuid
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.db import transaction
 from django.utils import timezone
 
-from apps.accounts.models import ExchangeAccount
 from apps.actions.measures import ACCOUNT_SCOPES
 from apps.actions.models import AccountLookup, Action
 from apps.actions.planning import plan_request
 from apps.actions.services.common import ActionError, enqueue_execution
 from apps.actions.services.telling import told_requested
-from apps.alerts.models import Alert
-from apps.cases.models import Case, CaseAlert
+from apps.alerts.selectors import alerts_of
+from apps.cases.selectors import case_by_id, case_ids_of_alerts
 from apps.desk.history import bulk_create_by
 from apps.desk.locking import locked
-from apps.people.models import User
+from apps.people.selectors import person_lock
+
+if TYPE_CHECKING:
+    from apps.accounts.models import ExchangeAccount
+    from apps.alerts.models import Alert
+    from apps.cases.models import Case
+    from apps.people.models import User
 
 
 @transaction.atomic
@@ -51,7 +58,7 @@ def action_request(
     if request_key is not None:
         # The requester's row is the lock: the same form sent twice at once waits here,
         # then finds the first one's actions.
-        User.objects.select_for_update().filter(pk=by.pk).first()
+        person_lock(by)
         already = list(
             Action.objects.filter(requested_by=by, request_key=request_key).order_by("pk")
         )
@@ -61,7 +68,7 @@ def action_request(
         lifts = locked(lifts, error=ActionError)
         if case is None and lifts.case_id is not None:
             case = lifts.case
-    alerts = list(Alert.objects.filter(pk__in=[a.pk for a in alerts]).order_by("pk"))
+    alerts = alerts_of([a.pk for a in alerts])
     case = _check_case(case, alerts, by)
     plan = plan_request(
         by=by,
@@ -131,9 +138,9 @@ def _check_case(case: Case | None, alerts: list[Alert], by: User) -> Case | None
     from apps.cases.permissions import can_change_case
 
     if case is None:
-        joined = set(CaseAlert.objects.filter(alert__in=alerts).values_list("case_id", flat=True))
+        joined = case_ids_of_alerts(alerts)
         if len(joined) == 1:
-            case = Case.objects.get(pk=joined.pop())
+            case = case_by_id(joined.pop())
     if case is None:
         return None
     case = locked(case, error=ActionError)

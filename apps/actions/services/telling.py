@@ -4,20 +4,27 @@ the move commits (and never when it rolls back); outbound notifications leave af
 commit (apps.notifications.notify queues them with transaction.on_commit).
 """
 
+from __future__ import annotations
+
 from collections import defaultdict
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from django.urls import reverse
 
 from apps.actions.models import Action, Restriction
 from apps.actions.services.common import ActionError
-from apps.cases.models import BY_MEASURES, Case, EventKind
-from apps.cases.models import Status as CaseStatus
+from apps.cases.selectors import case_by_id
 from apps.cases.services import case_follow_action, case_timeline_add
+from apps.cases.vocabulary import BY_MEASURES, EventKind
+from apps.cases.vocabulary import Status as CaseStatus
 from apps.desk.locking import locked
 from apps.notifications.services import notify
-from apps.people.models import User
 from apps.people.selectors import active_supervisors
+
+if TYPE_CHECKING:
+    from apps.cases.models import Case
+    from apps.people.models import User
 
 
 def _by_case(actions: Sequence[Action]) -> dict[int, list[Action]]:
@@ -55,7 +62,7 @@ def told_requested(actions: Sequence[Action], *, by: User, tell_approvers: bool 
     """A request: its case's timeline, the case waits for approval if the measure needs it,
     and the supervisors (not the requester) hear that a decision waits for them."""
     for case_id, mine in _by_case(actions).items():
-        case = Case.objects.get(pk=case_id)
+        case = case_by_id(case_id)
         needs = mine[0].requires_approval
         case_timeline_add(
             case=case,
@@ -81,7 +88,7 @@ def told_requested(actions: Sequence[Action], *, by: User, tell_approvers: bool 
 
 def told_decided(actions: Sequence[Action], *, by: User, approved: bool) -> None:
     for case_id, mine in _by_case(actions).items():
-        case = Case.objects.get(pk=case_id)
+        case = case_by_id(case_id)
         if approved:
             case_timeline_add(
                 case=case,
@@ -124,7 +131,7 @@ def told_expired(action: Action) -> None:
     )
     if action.case_id is None:
         return
-    case = Case.objects.get(pk=action.case_id)
+    case = case_by_id(action.case_id)
     case_timeline_add(
         case=case,
         kind=EventKind.ACTION_EXPIRED,
@@ -178,7 +185,7 @@ def told_executed(action: Action, restriction: Restriction | None) -> None:
         return
     # The case's lock first: two workers landing the last two actions of a batch settle
     # one after the other, so exactly one of them sees it whole and tells the followers.
-    case = locked(Case.objects.get(pk=action.case_id), error=ActionError)
+    case = locked(case_by_id(action.case_id), error=ActionError)
     batch = list(Action.objects.filter(batch=action.batch)) if action.batch else [action]
     landing = {Action.Status.APPROVED, Action.Status.EXECUTING}
     whole = not any(a.status in landing for a in batch if a.pk != action.pk)
@@ -203,7 +210,7 @@ def told_failed(action: Action) -> None:
     moves the action to failed, which happens once per failure under the action's lock."""
     if action.case_id is not None:
         case_timeline_add(
-            case=Case.objects.get(pk=action.case_id),
+            case=case_by_id(action.case_id),
             kind=EventKind.ACTION_FAILED,
             by=None,
             text=f"{_what([action])}: {action.failure_message}",
@@ -230,7 +237,7 @@ def told_restriction(restriction: Restriction, *, change: str) -> None:
     by_lift = f" by {lift.reference}" if lift else ""
     for case_id in sorted(cases):
         case_timeline_add(
-            case=Case.objects.get(pk=case_id),
+            case=case_by_id(case_id),
             kind=EventKind.RESTRICTION,
             by=None,
             text=f"{restriction.get_measure_display()} on {placed.target} ({placed.reference}) "

@@ -1,13 +1,17 @@
+from __future__ import annotations
+
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import template
 
-from apps.accounts.models import ExchangeAccount
 from apps.actions import selectors
 from apps.actions.models import Action
 from apps.people.access import has_role
 from apps.people.roles import STAFF_ROLES, WORKING_ROLES, Role
+
+if TYPE_CHECKING:
+    from apps.accounts.models import ExchangeAccount
 
 register = template.Library()
 
@@ -69,7 +73,7 @@ def restricted_set(rows: Any) -> set[str]:
 
     from apps.actions.models import Restriction, restriction_active
 
-    if isinstance(rows, ExchangeAccount):
+    if hasattr(rows, "account_id"):  # one account, or one row with an account
         rows = [rows]
     ids = [getattr(getattr(r, "account", r), "account_id", None) for r in rows or []]
     return set(
@@ -82,20 +86,11 @@ def restricted_set(rows: Any) -> set[str]:
 @register.inclusion_tag("actions/_account_work.html")
 def account_work(account: ExchangeAccount) -> dict[str, Any]:
     """The account's alerts and cases, newest first, on its page."""
-    from apps.alerts.models import Alert
-    from apps.cases.models import Case
+    from apps.alerts.selectors import account_alerts
+    from apps.cases.selectors import account_cases
 
-    alerts = (
-        Alert.objects.filter(account_rows__account_id=account.pk)
-        .defer("evidence", "metrics")
-        .select_related("assignee")
-        .order_by("-detected_at", "-pk")
-    )
-    cases = (
-        Case.objects.filter(account_rows__account_id=account.pk)
-        .select_related("assignee")
-        .order_by("-opened_at")
-    )
+    alerts = account_alerts(account.pk)
+    cases = account_cases(account.pk)
     return {
         "alerts": list(alerts[:20]),
         "alert_total": alerts.count(),

@@ -2,7 +2,7 @@
 
 from django.db import transaction
 
-from apps.accounts.models import ControlCluster
+from apps.accounts.selectors import cluster_by_key
 from apps.cases.models import OPEN_STATUSES, Case, EventKind
 from apps.cases.services.common import case_timeline_add
 
@@ -22,7 +22,7 @@ def cases_follow_clusters(*, retired: dict[str, str | None]) -> int:
     for case in cases:
         assert case.cluster is not None
         old, into = case.cluster.key, retired[case.cluster.key]
-        target = ControlCluster.objects.filter(key=into).first() if into else None
+        target = cluster_by_key(into) if into else None
         busy = (
             target is not None
             and Case.objects.filter(cluster=target, status__in=OPEN_STATUSES).exists()

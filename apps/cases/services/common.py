@@ -1,8 +1,10 @@
 """What every case service shares: the error, the lock, the timeline, who is told."""
 
+from __future__ import annotations
+
 import re
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import transaction
@@ -15,7 +17,9 @@ from apps.desk.errors import DomainError
 from apps.desk.history import current_task, save_by
 from apps.desk.locking import locked as locked_row
 from apps.notifications.services import notify
-from apps.people.models import User
+
+if TYPE_CHECKING:
+    from apps.people.models import User
 
 
 class CaseError(DomainError):

@@ -1,5 +1,9 @@
 """Notes with mentions, watching, and the customer-safe reason."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from django.db import transaction
 
 from apps.cases.models import Case, CaseEvent, EventKind
@@ -13,7 +17,10 @@ from apps.cases.services.common import (
     save_case,
 )
 from apps.notifications.services import notify
-from apps.people.models import User
+from apps.people.selectors import people_named
+
+if TYPE_CHECKING:
+    from apps.people.models import User
 
 NOTE_LIMIT = 10_000
 
@@ -30,11 +37,7 @@ def case_note(*, case: Case, by: User, text: str) -> CaseEvent:
     if not can_change_case(by, case):
         raise CaseError(f"Only the assignee of {case.ref} or a supervisor writes notes on it.")
     names = mentioned_usernames(text)
-    people = [
-        person
-        for person in User.objects.filter(username__in=names, is_active=True)
-        if can_read_case(person)
-    ]
+    people = [person for person in people_named(names, active_only=True) if can_read_case(person)]
     event = case_timeline_add(
         case=case,
         kind=EventKind.NOTE,

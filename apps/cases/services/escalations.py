@@ -1,11 +1,14 @@
 """Escalations: raised by a person (from an alert or a case) or by a timer; answered by
 the supervisor on duty, the head of risk, or the strategy team."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from apps.alerts.models import Alert
 from apps.alerts.services import AlertError
 from apps.cases import escalation_targets
 from apps.cases.models import Case, Escalation, EscalationReply, EventKind, Target
@@ -13,7 +16,10 @@ from apps.cases.permissions import can_answer_escalation, can_change_case
 from apps.cases.services.common import CaseError, case_timeline_add, case_url, locked
 from apps.desk.history import save_by
 from apps.notifications.services import notify
-from apps.people.models import User
+
+if TYPE_CHECKING:
+    from apps.alerts.models import Alert
+    from apps.people.models import User
 
 MANUAL_TARGETS = (Target.SUPERVISOR, Target.STRATEGY)
 

@@ -1,5 +1,9 @@
 """Every move of a case's status: by hand, and as its measures move (STYLE.md)."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from django.db import transaction
 from django.utils import timezone
 
@@ -23,7 +27,9 @@ from apps.cases.services.common import (
 )
 from apps.cases.services.opening import open_case_of
 from apps.notifications.services import notify
-from apps.people.models import User
+
+if TYPE_CHECKING:
+    from apps.people.models import User
 
 
 @transaction.atomic

@@ -1,16 +1,19 @@
 """Opening a case and alerts joining it, by hand or as they arrive (STYLE.md)."""
 
+from __future__ import annotations
+
 from collections.abc import Sequence
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from apps.accounts.models import ExchangeAccount
-from apps.alerts.models import SEVERITY_RANK, Alert, Severity
-from apps.alerts.models import Status as AlertStatus
+from apps.accounts.selectors import cluster_member_ids, clusters_of
+from apps.alerts.selectors import alerts_of, alerts_on_accounts_outside_cases
 from apps.alerts.services import AlertError, alert_mark_in_case
+from apps.alerts.vocabulary import SEVERITY_RANK, Severity
+from apps.alerts.vocabulary import Status as AlertStatus
 from apps.cases.models import (
     OPEN_STATUSES,
     Case,
@@ -31,7 +34,10 @@ from apps.cases.services.common import (
 )
 from apps.desk.history import acting_task, current_task
 from apps.notifications.services import notify
-from apps.people.models import User
+
+if TYPE_CHECKING:
+    from apps.alerts.models import Alert
+    from apps.people.models import User
 
 # Alerts that may still join a case: not decided, not in another case.
 JOINABLE = (AlertStatus.NEW, AlertStatus.CLAIMED, AlertStatus.ESCALATED)
@@ -53,7 +59,7 @@ def case_open(*, alerts: Sequence[Alert], by: User, title: str = "") -> Opened:
     accounts) already has an open case, put the alerts into that one."""
     if not can_open_case(by):
         raise CaseError("Only risk operators and supervisors open cases.")
-    fresh = list(Alert.objects.filter(pk__in=[a.pk for a in alerts]).order_by("pk"))
+    fresh = alerts_of([a.pk for a in alerts])
     if not fresh:
         raise CaseError("Choose at least one alert to open a case from.")
     for alert in fresh:
@@ -64,13 +70,7 @@ def case_open(*, alerts: Sequence[Alert], by: User, title: str = "") -> Opened:
                 f"Alert {alert.pk} is {alert.get_status_display().lower()}; reopen it first."
             )
     account_ids = list(dict.fromkeys(a for alert in fresh for a in alert.accounts))
-    clusters = sorted(
-        set(
-            ExchangeAccount.objects.filter(pk__in=account_ids, cluster__isnull=False)
-            .values_list("cluster__key", "cluster_id")
-            .distinct()
-        )
-    )
+    clusters = clusters_of(account_ids)
     if len(clusters) > 1:
         names = ", ".join(key for key, _ in clusters)
         raise CaseError(
@@ -124,11 +124,7 @@ def _create(
         due_at=due_for(severity, now),
     )
     save_case(case, by=by, reason="opened", fields=None)
-    members = (
-        list(ExchangeAccount.objects.filter(cluster_id=cluster_id).values_list("pk", flat=True))
-        if cluster_id
-        else []
-    )
+    members = cluster_member_ids(cluster_id) if cluster_id else []
     CaseAccount.objects.bulk_create(
         [CaseAccount(case=case, account_id=a) for a in dict.fromkeys(account_ids + members)]
     )
@@ -200,22 +196,14 @@ def case_attach_new_alerts(*, limit: int = 500) -> int:
     )
     by_account.update(
         dict(
-            ExchangeAccount.objects.filter(cluster__cases__status__in=OPEN_STATUSES).values_list(
-                "pk", "cluster__cases__pk"
+            open_cases.filter(cluster__members__isnull=False).values_list(
+                "cluster__members__pk", "pk"
             )
         )
     )
     if not by_account:
         return 0
-    rows = (
-        Alert.objects.filter(
-            status__in=JOINABLE,
-            case_row__isnull=True,
-            account_rows__account_id__in=list(by_account),
-        )
-        .values_list("pk", "account_rows__account_id")
-        .order_by("pk")[:limit]
-    )
+    rows = alerts_on_accounts_outside_cases(list(by_account), JOINABLE, limit=limit)
     wanted: dict[int, set[int]] = {}
     for alert_id, account_id in rows:
         wanted.setdefault(by_account[account_id], set()).add(alert_id)
@@ -236,7 +224,7 @@ def _attach(case_id: int, alert_ids: list[int]) -> int:
     # No person acts: the rows (alert history, case history, timeline) name the task that
     # runs this (apps.desk.history.acting_task), not a borrowed operator.
     joined = 0
-    for alert in Alert.objects.filter(pk__in=alert_ids, status__in=JOINABLE):
+    for alert in alerts_of(alert_ids, statuses=JOINABLE):
         try:
             with transaction.atomic():
                 joined += _join(case, alert, by=None, automatic=True)

@@ -7,19 +7,24 @@ restart or a lost message delays one by a scan at most; a TimerFiring row with a
 (object, due time, level) makes each fire once even when two schedulers scan at once: the
 second insert waits for the first transaction and then fails."""
 
+from __future__ import annotations
+
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
-from apps.alerts.models import Alert, sla_breached
-from apps.alerts.models import Status as AlertStatus
+from apps.alerts.selectors import breached_unclaimed, new_alert
 from apps.cases.models import OPEN_STATUSES, Case, Target, TimerFiring
 from apps.cases.services.escalations import raise_escalation
 from apps.desk.history import task_work
+
+if TYPE_CHECKING:
+    pass
 
 Subject = TimerFiring.Subject
 
@@ -74,10 +79,8 @@ def _due(
 def timers_scan(*, now: datetime | None = None, limit: int = 200) -> ScanResult:
     now = now or timezone.now()
     result = ScanResult()
-    # Breached (alerts.models.sla_breached) and still nobody's: a held alert is being worked.
-    unclaimed = Alert.objects.filter(sla_breached(now), status=AlertStatus.NEW).order_by(
-        "sla_due_at"
-    )
+    # Breached (alerts.vocabulary.sla_breached) and still nobody's: a held alert is being worked.
+    unclaimed = breached_unclaimed(now)
     for pk, level in _due(unclaimed, Subject.ALERT, "sla_due_at", now, limit):
         if _fire_alert(pk, level, now):
             result.fired.append((Subject.ALERT, pk, level))
@@ -105,7 +108,7 @@ def _target(level: int) -> str:
 
 @transaction.atomic
 def _fire_alert(pk: int, level: int, now: datetime) -> bool:
-    alert = Alert.objects.filter(pk=pk, status=AlertStatus.NEW).first()
+    alert = new_alert(pk)
     if alert is None or not _claim(Subject.ALERT, pk, alert.sla_due_at, level, now):
         return False
     late = int((now - alert.sla_due_at).total_seconds() // 60)

@@ -6,19 +6,24 @@ The build claims the row with a conditional update, so a message delivered twice
 once. The end-of-day scan asks for yesterday's report with `scheduled=True`: the partial
 unique constraint lets exactly one scheduler's row in, whatever runs alongside."""
 
+from __future__ import annotations
+
 import logging
 from datetime import UTC, date, datetime, timedelta
 from functools import partial
+from typing import TYPE_CHECKING
 
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 
 from apps.desk.errors import DomainError
-from apps.people.models import User
 from apps.reports.daily.sections import sections
 from apps.reports.daily.window import Window, iso
 from apps.reports.models import DailyReport
+
+if TYPE_CHECKING:
+    from apps.people.models import User
 
 log = logging.getLogger(__name__)
 

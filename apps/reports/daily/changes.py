@@ -4,11 +4,10 @@ before it and the window a week earlier, with the notable changes said in words.
 from collections.abc import Callable
 from typing import Any
 
-from django.db.models import Count, Q
-
-from apps.actions.models import Action
-from apps.alerts.models import Alert, Category, Severity, Status, sla_breached
-from apps.cases.models import Case, Escalation
+from apps.actions.figures import action_tally
+from apps.alerts.figures import detected_tally, sla_tally
+from apps.alerts.vocabulary import Category, Severity, Status
+from apps.cases.figures import case_tally, escalations_raised
 from apps.reports.daily.window import Section, Window, cell, iso
 
 # A change is called out when it moves by at least this share and this many items.
@@ -37,27 +36,12 @@ HEADLINES: list[tuple[str, str, Callable[[Window], str]]] = [
 
 def headline_counts(w: Window) -> dict[str, int]:
     """Five queries: alerts by detection, alerts by SLA due time, actions, cases, escalations."""
-    detected = Q(detected_at__gte=w.start, detected_at__lt=w.end)
-    counts: dict[str, int] = Alert.objects.filter(detected).aggregate(
-        alerts=Count("pk"),
-        critical=Count("pk", filter=Q(severity=Severity.CRITICAL)),
-        confirmed=Count("pk", filter=Q(status__in=(Status.ESCALATED, Status.IN_CASE))),
-        dismissed=Count("pk", filter=Q(status=Status.DISMISSED)),
-        promo=Count("pk", filter=Q(category=Category.PROMO_ABUSE)),
-    )
-    counts["sla_missed"] = Alert.objects.filter(
-        Q(sla_due_at__gte=w.start, sla_due_at__lt=w.end) & sla_breached(w.now)
-    ).count()
-    counts |= Action.objects.aggregate(
-        executed=Count("pk", filter=Q(executed_at__gte=w.start, executed_at__lt=w.end)),
-        failed=Count("pk", filter=Q(failed_at__gte=w.start, failed_at__lt=w.end)),
-    )
-    counts["cases_opened"] = Case.objects.filter(
-        opened_at__gte=w.start, opened_at__lt=w.end
-    ).count()
-    counts["escalations"] = Escalation.objects.filter(
-        raised_at__gte=w.start, raised_at__lt=w.end
-    ).count()
+    counts = detected_tally(w.start, w.end)
+    counts["sla_missed"] = sla_tally(w.start, w.end, w.now)["missed"]
+    actions = action_tally(w.start, w.end)
+    counts |= {"executed": actions["executed"], "failed": actions["failed"]}
+    counts["cases_opened"] = case_tally(w.start, w.end)["opened"]
+    counts["escalations"] = escalations_raised(w.start, w.end).count()
     return counts
 
 

@@ -6,12 +6,18 @@ from urllib.parse import urlencode
 from django.db.models import Count, Q
 from django.urls import reverse
 
-from apps.actions.models import Action
-from apps.alerts.models import OPEN_STATUSES, Alert, sla_breached
-from apps.cases.models import OPEN_STATUSES as CASE_OPEN
-from apps.cases.models import Case, Escalation, Target
+from apps.actions.figures import actions_requested_before
+from apps.actions.measures import ActionStatus
+from apps.alerts.figures import open_detected_before, sla_tally
+from apps.cases.figures import (
+    case_tally,
+    escalations_raised,
+    open_cases_opened_before,
+    open_escalations_raised_before,
+)
+from apps.cases.vocabulary import Target
 from apps.reports.daily.window import Section, Window, cell, iso
-from apps.shifts.models import Shift
+from apps.shifts.selectors import shifts_overlapping
 
 
 def _queue(**params: str) -> str:
@@ -20,21 +26,15 @@ def _queue(**params: str) -> str:
 
 def sla(w: Window) -> Section:
     """Per shift on the rota in the window: alerts whose SLA fell due in the shift's part of
-    the window, and how many of those nobody picked up in time (alerts.models.sla_breached)."""
+    the window, and how many of those nobody picked up in time (alerts.vocabulary.sla_breached)."""
     s = Section("sla", "SLA per shift and escalations")
-    shifts = (
-        Shift.objects.filter(starts_at__lt=w.end, ends_at__gt=w.start)
-        .select_related("pattern")
-        .order_by("starts_at")
-    )
+    shifts = shifts_overlapping(w.start, w.end)
     rows, covered = [], []
     for shift in shifts:
         start, end = max(shift.starts_at, w.start), min(shift.ends_at, w.end)
         covered.append((start, end))
         span = {"since": iso(start), "until": iso(end), "status": "all"}
-        tally = Alert.objects.filter(sla_due_at__gte=start, sla_due_at__lt=end).aggregate(
-            due=Count("pk"), missed=Count("pk", filter=sla_breached(w.now))
-        )
+        tally = sla_tally(start, end, w.now)
         met = tally["due"] - tally["missed"]
         rows.append(
             [
@@ -45,9 +45,7 @@ def sla(w: Window) -> Section:
             ]
         )
     whole = {"since": iso(w.start), "until": iso(w.end), "status": "all"}
-    total = Alert.objects.filter(sla_due_at__gte=w.start, sla_due_at__lt=w.end).aggregate(
-        due=Count("pk"), missed=Count("pk", filter=sla_breached(w.now))
-    )
+    total = sla_tally(w.start, w.end, w.now)
     s.figure("due", "Alerts due in the window", total["due"], _queue(sla="due", **whole))
     s.figure("missed", "SLA breaches", total["missed"], _queue(sla="missed", **whole))
     s.table(
@@ -60,7 +58,7 @@ def sla(w: Window) -> Section:
     )
     if not rows:
         s.notes.append("No shift was on the rota: the figures above cover the whole window.")
-    raised = Escalation.objects.filter(raised_at__gte=w.start, raised_at__lt=w.end)
+    raised = escalations_raised(w.start, w.end)
     tally = raised.aggregate(
         all=Count("pk"), by_timer=Count("pk", filter=Q(raised_by__isnull=True))
     )
@@ -78,10 +76,7 @@ def sla(w: Window) -> Section:
         ],
         empty="No escalation.",
     )
-    cases = Case.objects.aggregate(
-        opened=Count("pk", filter=Q(opened_at__gte=w.start, opened_at__lt=w.end)),
-        closed=Count("pk", filter=Q(closed_at__gte=w.start, closed_at__lt=w.end)),
-    )
+    cases = case_tally(w.start, w.end)
     s.figure("cases_opened", "Cases opened", cases["opened"], w.cases_url("opened"))
     s.figure("cases_closed", "Cases closed", cases["closed"], w.cases_url("closed"))
     return s
@@ -92,36 +87,32 @@ def carried(w: Window) -> Section:
     end: the next day starts with it."""
     s = Section("carried", "Open items carried into tomorrow")
     until = iso(w.end)
-    before = Alert.objects.filter(detected_at__lt=w.end, status__in=OPEN_STATUSES)
-    s.figure("alerts_open", "Alerts still open", before.count(), _queue(status="open", until=until))
+    before = open_detected_before(w.end)
+    s.figure("alerts_open", "Alerts still open", before["open"], _queue(status="open", until=until))
     s.figure(
         "alerts_unclaimed",
         "of them unclaimed",
-        before.filter(status="new").count(),
+        before["unclaimed"],
         _queue(status="new", until=until),
     )
-    cases = Case.objects.filter(opened_at__lt=w.end, status__in=CASE_OPEN)
     s.figure(
         "cases_open",
         "Cases still open",
-        cases.count(),
+        open_cases_opened_before(w.end),
         reverse("cases:list") + "?" + urlencode({"status": "open", "at": "opened", "until": until}),
     )
-    actions = Action.objects.filter(requested_at__lt=w.end)
     actions_url = reverse("actions:list") + "?"
     for status, label in (
-        (Action.Status.AWAITING_APPROVAL, "Actions awaiting approval"),
-        (Action.Status.FAILED, "Actions failed and not sent again"),
+        (ActionStatus.AWAITING_APPROVAL, "Actions awaiting approval"),
+        (ActionStatus.FAILED, "Actions failed and not sent again"),
     ):
         s.figure(
             f"actions_{status}",
             label,
-            actions.filter(status=status).count(),
+            actions_requested_before(w.end, status),
             actions_url + urlencode({"status": status, "at": "requested", "until": until}),
         )
-    escalations = Escalation.objects.filter(
-        raised_at__lt=w.end, state=Escalation.State.OPEN
-    ).count()
+    escalations = open_escalations_raised_before(w.end)
     s.figure(
         "escalations_open",
         "Escalations not yet acknowledged",

@@ -8,7 +8,8 @@ from django.db.models import Count
 from django.urls import reverse
 
 from apps.accounts.selectors import ClusterChange, clusters_grown, clusters_new
-from apps.alerts.models import Alert, Category, DismissReason, Severity, Status
+from apps.alerts.figures import alerts_detected
+from apps.alerts.vocabulary import Category, DismissReason, Severity, Status
 from apps.reports.daily.window import Section, Window, cell
 
 CONFIRMED = (Status.ESCALATED, Status.IN_CASE)
@@ -16,7 +17,7 @@ TOP_SYMBOLS = 25
 
 
 def detected(w: Window) -> Any:
-    return Alert.objects.filter(detected_at__gte=w.start, detected_at__lt=w.end)
+    return alerts_detected(w.start, w.end)
 
 
 def anomalies(w: Window) -> Section:

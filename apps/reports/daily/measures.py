@@ -2,17 +2,27 @@
 An action belongs to the window by the moment its figure is about (requested, executed,
 failed), the moment the actions list's `at` filter reads."""
 
-from datetime import timedelta
-from typing import Any
+from __future__ import annotations
 
-from django.db.models import Count, Min, Q
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+from django.db.models import Count, Min
 from django.urls import reverse
 
+from apps.actions.figures import (
+    action_tally,
+    actions_at,
+    restriction_tally,
+    restrictions_standing,
+)
 from apps.actions.measures import Measure, Scope
-from apps.actions.models import Action, Restriction, restriction_active
 from apps.actions.plans.selectors import activations_between
 from apps.reports.daily.window import Section, Window, cell
 from apps.reports.shift_dashboard import Spread
+
+if TYPE_CHECKING:
+    from apps.actions.models import Restriction
 
 WIDE = (Scope.SYMBOL, Scope.PLATFORM)
 LISTED = 50
@@ -20,7 +30,7 @@ DAY = timedelta(days=1)
 
 
 def _at(w: Window, moment: str) -> Any:
-    return Action.objects.filter(**{f"{moment}__gte": w.start, f"{moment}__lt": w.end})
+    return actions_at(moment, w.start, w.end)
 
 
 def _grouped(rows: Any, field: str) -> list[tuple[Any, int]]:
@@ -33,11 +43,7 @@ def _grouped(rows: Any, field: str) -> list[tuple[Any, int]]:
 def actions(w: Window) -> Section:
     s = Section("actions", "Actions executed")
     executed = _at(w, "executed_at")
-    tally = Action.objects.aggregate(
-        requested=Count("pk", filter=Q(requested_at__gte=w.start, requested_at__lt=w.end)),
-        executed=Count("pk", filter=Q(executed_at__gte=w.start, executed_at__lt=w.end)),
-        failed=Count("pk", filter=Q(failed_at__gte=w.start, failed_at__lt=w.end)),
-    )
+    tally = action_tally(w.start, w.end)
     s.figure("executed", "Actions executed", tally["executed"], w.actions_url("executed"))
     s.figure("requested", "Actions requested", tally["requested"], w.actions_url())
     s.figure("failed", "Executions that failed", tally["failed"], w.actions_url("failed"))
@@ -116,18 +122,7 @@ def restrictions(w: Window) -> Section:
     """Standing at the end of the window, lifted or lapsed in it, ending within a day after."""
     s = Section("restrictions", "Restrictions: active, lifted, expiring")
     end = min(w.end, w.now)
-    in_w = Q(ended_at__gte=w.start, ended_at__lt=w.end)
-    applied_before_end = Q(applied_at__lt=end)
-    tally = Restriction.objects.aggregate(
-        active=Count("pk", filter=applied_before_end & restriction_active(end)),
-        applied=Count("pk", filter=Q(applied_at__gte=w.start, applied_at__lt=w.end)),
-        lifted=Count("pk", filter=in_w & Q(status=Restriction.Status.LIFTED)),
-        expired=Count("pk", filter=in_w & Q(status=Restriction.Status.EXPIRED)),
-        expiring=Count(
-            "pk",
-            filter=applied_before_end & restriction_active(end) & Q(expires_at__lt=end + DAY),
-        ),
-    )
+    tally = restriction_tally(w.start, w.end, end)
     executed = w.actions_url("executed")
     url = w.restrictions_url
     s.figure("active", "Standing at the end of the window", tally["active"], url("active"))
@@ -136,7 +131,7 @@ def restrictions(w: Window) -> Section:
     s.figure("expired", "Expired in the window", tally["expired"], url("expired"))
     s.figure("expiring", "Expiring within 24 h after", tally["expiring"], url("expiring"))
     labels = dict(Measure.choices)
-    standing = Restriction.objects.filter(applied_before_end & restriction_active(end))
+    standing = restrictions_standing(end, applied_before=end)
     s.table(
         "active_by_measure",
         "Standing, by measure",
@@ -153,10 +148,7 @@ def restrictions(w: Window) -> Section:
         "expiring",
         "Expiring within 24 h",
         ["Action", "Measure", "On", "Expires (UTC)"],
-        [
-            _restriction_row(r, r.expires_at)
-            for r in ending.select_related("action").order_by("expires_at", "pk")[:LISTED]
-        ],
+        [_restriction_row(r, r.expires_at) for r in ending.order_by("expires_at", "pk")[:LISTED]],
         empty="Nothing expires.",
     )
     return s
@@ -175,7 +167,6 @@ def emergency(w: Window) -> Section:
     """Symbol- and platform-wide measures, the actions app's emergency response today."""
     s = Section("emergency", "Emergency measures (symbol- or platform-wide)")
     end = min(w.end, w.now)
-    wide = Q(scope__in=WIDE)
     for scope in WIDE:
         s.figure(
             f"requested_{scope}",
@@ -189,9 +180,7 @@ def emergency(w: Window) -> Section:
             _at(w, "executed_at").filter(scope=scope).count(),
             w.actions_url("executed", scope=scope),
         )
-    standing = Restriction.objects.filter(
-        wide, Q(applied_at__lt=end) & restriction_active(end)
-    ).select_related("action")
+    standing = restrictions_standing(end, applied_before=end).filter(scope__in=WIDE)
     ordered = list(standing.order_by("applied_at", "pk"))
     rows = [_restriction_row(r, r.expires_at) for r in ordered]
     for scope in WIDE:

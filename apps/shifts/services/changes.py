@@ -1,15 +1,20 @@
 """Covers and swaps: an operator asks, a supervisor who is neither party decides."""
 
+from __future__ import annotations
+
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 
 from apps.desk.history import save_by
 from apps.desk.locking import locked
 from apps.people.access import has_role
-from apps.people.models import User
 from apps.people.roles import Role
 from apps.shifts.models import Assignment, Shift, ShiftChange, ShiftError
+
+if TYPE_CHECKING:
+    from apps.people.models import User
 
 Status = ShiftChange.Status
 

@@ -1,6 +1,9 @@
 """The handover: written by the outgoing shift, acknowledged by the incoming one, or flagged."""
 
+from __future__ import annotations
+
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import transaction
@@ -9,12 +12,14 @@ from django.db.models import Q
 from apps.desk.history import save_by, task_work
 from apps.desk.locking import locked
 from apps.people.access import has_role
-from apps.people.models import User
 from apps.people.roles import Role
 from apps.people.selectors import active_supervisors
 from apps.shifts import handover_items
 from apps.shifts.models import Handover, Shift, ShiftError
 from apps.shifts.selectors import is_on_crew, next_shift
+
+if TYPE_CHECKING:
+    from apps.people.models import User
 
 Status = Handover.Status
 

@@ -5,23 +5,33 @@ claiming stays first-come — an offer only says whose turn it is. The shifts ap
 offers and apps.alerts.services.alerts_offer writes them; status moves stay there too.
 """
 
+from __future__ import annotations
+
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from django.db import transaction
-from django.db.models import Count, Max, Q
 from django.urls import reverse
 from django.utils import timezone
 
-from apps.alerts.models import Alert, Status
-from apps.alerts.selectors import QUEUE_ORDER
+from apps.alerts.offers import (
+    claimed_counts,
+    offers_left_locked,
+    offers_waiting,
+    unoffered_ids,
+    unoffered_locked,
+)
 from apps.alerts.services import alerts_offer
 from apps.desk.history import task_work
-from apps.people.models import User
 from apps.people.selectors import active_supervisors
 from apps.shifts.models import Shift
 from apps.shifts.routing import OperatorLoad, pick_operator, skills_needed
 from apps.shifts.selectors import on_duty, operators_of, skills_of
+
+if TYPE_CHECKING:
+    from apps.alerts.models import Alert
+    from apps.people.models import User
 
 
 @dataclass(frozen=True)
@@ -35,31 +45,15 @@ def operator_loads(operators: list[User]) -> list[OperatorLoad]:
     """What each operator holds now: claimed alerts plus alerts offered and not yet taken
     (two grouped queries, plus one for skills, however many operators)."""
     ids = [p.pk for p in operators]
-    claimed: dict[int, int] = dict(
-        Alert.objects.filter(assignee_id__in=ids, status=Status.CLAIMED)
-        .values_list("assignee_id")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
-    waiting: dict[int, int] = {}
-    last: dict[int, datetime] = {}
-    for person_id, n, at in (
-        Alert.objects.filter(offered_to_id__in=ids)
-        .values_list("offered_to_id")
-        .annotate(
-            waiting=Count("pk", filter=Q(status=Status.NEW, assignee__isnull=True)),
-            last=Max("offered_at"),
-        )
-        .order_by()
-    ):
-        waiting[person_id], last[person_id] = n, at
+    claimed = claimed_counts(ids)
+    offered = offers_waiting(ids)
     skills = skills_of(ids)
     return [
         OperatorLoad(
             operator=p,
-            open_items=claimed.get(p.pk, 0) + waiting.get(p.pk, 0),
+            open_items=claimed.get(p.pk, 0) + offered.get(p.pk, (0, None))[0],
             skills=skills[p.pk],
-            last_offered_at=last.get(p.pk),
+            last_offered_at=offered.get(p.pk, (0, None))[1],
         )
         for p in operators
     ]
@@ -85,13 +79,7 @@ def alerts_route(*, alert_ids: list[int], now: datetime | None = None) -> RouteR
     now = now or timezone.now()
     # SKIP LOCKED: two workers routing overlapping batches never wait on each other,
     # and whatever one holds the other leaves to it.
-    alerts = list(
-        Alert.objects.select_for_update(skip_locked=True, of=("self",))
-        .filter(pk__in=alert_ids, status=Status.NEW, assignee__isnull=True, offered_to__isnull=True)
-        # Whole rows: each offer writes a history row of every field, and a deferred field
-        # is read back one query per field per alert (500 alerts took 25 s that way).
-        .order_by(*QUEUE_ORDER)
-    )
+    alerts = unoffered_locked(alert_ids)
     if not alerts:
         return RouteRun(offered={})
     duty = on_duty(now)
@@ -137,13 +125,8 @@ def alerts_route_unoffered(*, now: datetime | None = None) -> RouteRun:
     duty = on_duty(now)
     if not duty.operators and duty.supervisor is None:
         return RouteRun(offered={})
-    ids = Alert.objects.filter(
-        status=Status.NEW,
-        assignee__isnull=True,
-        offered_to__isnull=True,
-        first_seen__lte=now - ROUTE_NET_AFTER,
-    ).values_list("pk", flat=True)
-    return alerts_route(alert_ids=list(ids.order_by("pk")[:1000]), now=now)
+    ids = unoffered_ids(first_seen_by=now - ROUTE_NET_AFTER, limit=1000)
+    return alerts_route(alert_ids=ids, now=now)
 
 
 def _crew_ids(shift: Shift) -> list[int]:
@@ -169,17 +152,7 @@ def shift_return_unclaimed(*, shift: Shift, now: datetime | None = None) -> list
         if not won:
             return None
         shift = Shift.objects.prefetch_related("assignments__person").get(pk=shift.pk)
-        alerts = list(
-            Alert.objects.select_for_update(of=("self",))
-            .filter(
-                status=Status.NEW,
-                assignee__isnull=True,
-                offered_to_id__in=_crew_ids(shift),
-                offered_at__gte=shift.starts_at,
-                offered_at__lt=shift.ends_at,
-            )
-            .order_by("pk")  # whole rows: see alerts_route
-        )
+        alerts = offers_left_locked(_crew_ids(shift), shift.starts_at, shift.ends_at)
         if alerts:
             alerts_offer(
                 offers=[(alert, None) for alert in alerts],

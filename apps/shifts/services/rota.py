@@ -1,7 +1,10 @@
 """Writes to the rota: generating shifts from patterns, and a supervisor's seat changes."""
 
+from __future__ import annotations
+
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import transaction
@@ -9,10 +12,12 @@ from django.db import transaction
 from apps.desk.history import delete_by, save_by
 from apps.desk.locking import locked
 from apps.people.access import has_role
-from apps.people.models import User
 from apps.people.roles import Role
 from apps.shifts.clock import local_today
 from apps.shifts.models import Assignment, PatternMember, Shift, ShiftError, ShiftPattern
+
+if TYPE_CHECKING:
+    from apps.people.models import User
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ from django import template
 
 from apps.people.access import has_role
 from apps.people.roles import Role
-from apps.shifts import selectors
+from apps.shifts import handover_selectors, selectors
 
 register = template.Library()
 
@@ -24,14 +24,14 @@ def shifts_home_panel(context: template.Context) -> dict[str, Any]:
             "is_supervisor": True,
             "gaps": selectors.coverage_gaps(now, now + timedelta(days=DAYS_AHEAD)),
             "pending_changes": selectors.shift_changes(pending_only=True).count(),
-            "overdue": selectors.handovers_overdue(),
-            "missing": selectors.shifts_without_handover(now),
+            "overdue": handover_selectors.handovers_overdue(),
+            "missing": handover_selectors.shifts_without_handover(now),
         }
     elif has_role(user, Role.OPERATOR):
         panel |= {
             "is_operator": True,
             "my_shifts": selectors.my_shifts(user, now, now + timedelta(days=DAYS_AHEAD))[:8],
-            "incoming": selectors.handovers_to_acknowledge(user),
+            "incoming": handover_selectors.handovers_to_acknowledge(user),
         }
     return {"panel": panel, "desk_time_zone": context.get("desk_time_zone", "UTC")}
 

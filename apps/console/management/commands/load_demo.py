@@ -11,7 +11,7 @@ from apps.desk.history import acting_task
 from apps.detection.loading import accounts_load
 from apps.detection.simulator import simulate
 from apps.people.demo import DEMO_PASSWORD, demo_people_create
-from apps.people.models import User
+from apps.people.selectors import desk_people
 from apps.shifts.demo import demo_rota_create
 
 
@@ -60,7 +60,7 @@ class Command(BaseCommand):
         self.stdout.write(f"detection over {window.name}: {raised}")
         for line in demo_work_create():
             self.stdout.write(f"  {line}")
-        for line in demo_plans_create(User.objects.get(username="sam")):
+        for line in demo_plans_create(desk_people().get(username="sam")):
             self.stdout.write(f"  {line}")
         started = time.perf_counter()
         with acting_task("load_demo"):

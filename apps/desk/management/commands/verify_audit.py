@@ -3,7 +3,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from apps.desk.audit import verify
+from apps.desk.audit_verify import verify
 
 
 class Command(BaseCommand):
