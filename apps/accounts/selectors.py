@@ -1,4 +1,4 @@
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from django.db.models import Count, Max, Min, Q, QuerySet
@@ -132,6 +132,15 @@ class ClusterChange:
     cluster: ControlCluster
     before: int
     after: int
+    account_ids: tuple[str, ...] = ()  # its members now (lists mark the restricted ones)
+
+
+def _with_members(changes: list[ClusterChange]) -> list[ClusterChange]:
+    members: dict[int, list[str]] = {}
+    rows = ExchangeAccount.objects.filter(cluster_id__in=[c.cluster.pk for c in changes])
+    for cluster_id, account_id in rows.values_list("cluster_id", "account_id").order_by("pk"):
+        members.setdefault(cluster_id, []).append(account_id)
+    return [replace(c, account_ids=tuple(members.get(c.cluster.pk, ()))) for c in changes]
 
 
 def _with_first_member(clusters: QuerySet[ControlCluster]) -> QuerySet[ControlCluster]:
@@ -142,7 +151,8 @@ def _with_first_member(clusters: QuerySet[ControlCluster]) -> QuerySet[ControlCl
 def clusters_new(since: datetime, until: datetime) -> list[ClusterChange]:
     """Clusters first detected in [since, until), largest first."""
     found = ControlCluster.objects.filter(first_detected_at__gte=since, first_detected_at__lt=until)
-    return [ClusterChange(c, 0, c.size) for c in _with_first_member(found).order_by("-size", "key")]
+    ordered = _with_first_member(found).order_by("-size", "key")
+    return _with_members([ClusterChange(c, 0, c.size) for c in ordered])
 
 
 def clusters_grown(since: datetime, until: datetime) -> list[ClusterChange]:
@@ -171,4 +181,4 @@ def clusters_grown(since: datetime, until: datetime) -> list[ClusterChange]:
         for c in _with_first_member(ControlCluster.objects.filter(id__in=touched))
     ]
     grown = [g for g in grown if g.after > g.before]
-    return sorted(grown, key=lambda g: (-(g.after - g.before), g.cluster.key))
+    return _with_members(sorted(grown, key=lambda g: (-(g.after - g.before), g.cluster.key)))
