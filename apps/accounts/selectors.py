@@ -1,3 +1,4 @@
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime
 
@@ -54,6 +55,12 @@ def account_search(query: str, *, limit: int = SEARCH_LIMIT) -> SearchResult:
             SearchHit(sighting.account, sighting.get_kind_display(), sighting.value),
         )
     return SearchResult(query, list(hits.values()), len(total_ids))
+
+
+def account_clusters(account_ids: Iterable[str]) -> dict[str, int | None]:
+    """The control cluster (its id, or None) of each of `account_ids` the desk knows."""
+    rows = ExchangeAccount.objects.filter(pk__in=list(account_ids))
+    return dict(rows.values_list("account_id", "cluster_id"))
 
 
 @dataclass(frozen=True)

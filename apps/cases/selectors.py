@@ -14,6 +14,7 @@ from apps.cases.graph import Graph, case_graph, render_svg
 from apps.cases.models import (
     OPEN_STATUSES,
     Case,
+    CaseAccount,
     CaseEvent,
     Escalation,
     EscalationReply,
@@ -101,7 +102,7 @@ def case_page(case: Case) -> CasePage:
         ),
         graph=graph,
         graph_svg=render_svg(graph, link_for=links),
-        evidence=case_evidence(alerts, accounts),
+        evidence=case_evidence(alerts, accounts, linked=graph.nodes),
         overdue=case.overdue(timezone.now()),
     )
 
@@ -160,3 +161,9 @@ def case_measures(case: Case) -> list[Any]:
             "account__cluster", "requested_by", "approved_by", "rejected_by", "lifts"
         ).order_by("-requested_at", "-pk")[:100]
     )
+
+
+def accounts_in_open_cases() -> set[str]:
+    """Every account some open case is about (a cluster has one open case at a time)."""
+    rows = CaseAccount.objects.filter(case__status__in=OPEN_STATUSES)
+    return set(rows.values_list("account_id", flat=True))
