@@ -26,6 +26,7 @@ class TradeRow:
     counterparty: str
     mark_price: float | None
     flags: tuple[str, ...]  # in words: "self-trade", "linked counterparty", "off-market …"
+    within: bool = False  # both sides are the case's accounts: it bought and sold at once
 
     @property
     def notional(self) -> float:
@@ -46,11 +47,18 @@ class TradeTable:
 
     @property
     def bought(self) -> float:
-        return sum(r.notional for r in self.rows if r.side == "Buy")
+        """Bought from accounts outside the case."""
+        return sum(r.notional for r in self.rows if r.side == "Buy" and not r.within)
 
     @property
     def sold(self) -> float:
-        return sum(r.notional for r in self.rows if r.side == "Sell")
+        """Sold to accounts outside the case."""
+        return sum(r.notional for r in self.rows if r.side == "Sell" and not r.within)
+
+    @property
+    def between(self) -> float:
+        """Traded between the case's own accounts (self-trades included)."""
+        return sum(r.notional for r in self.rows if r.within)
 
     def count(self, flag: str) -> int:
         return sum(1 for r in self.rows if any(f.startswith(flag) for f in r.flags))
@@ -61,7 +69,7 @@ class TradeTable:
 
     @property
     def linked(self) -> int:
-        return self.count("linked")
+        return self.count("linked") + self.count("between")
 
     @property
     def off_market(self) -> int:
@@ -102,7 +110,7 @@ def trade_table(
         if buyer == seller:
             flags.append("self-trade")
         elif other in near:
-            flags.append("linked counterparty" if other not in ours else "linked (both in case)")
+            flags.append("between the case's accounts" if other in ours else "linked counterparty")
         mark = float(t.mark_price) if pd.notna(t.mark_price) else None
         if mark:
             gap = (float(t.price) - mark) / mark
@@ -119,6 +127,7 @@ def trade_table(
                 counterparty=other,
                 mark_price=mark,
                 flags=tuple(flags),
+                within=other in ours,
             )
         )
     return table

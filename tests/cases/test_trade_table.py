@@ -57,7 +57,8 @@ def test_each_trade_is_read_from_the_case_side_with_why_it_is_suspect() -> None:
     assert itself.flags == ("self-trade",)
     assert stranger.notional == 120_200.0
     assert table.notional == 2 * (60_000 + 60_100 + 61_500)
-    assert table.sold == 120_200.0 and table.bought == table.notional - 120_200.0
+    assert table.sold == 120_200.0 and table.bought == 2 * 61_500
+    assert table.between == 2 * 60_000  # the self-trade
     assert (table.self_trades, table.linked, table.off_market) == (1, 1, 1)
     assert table.quantities == [("BTCUSDT", 6.0)]
 
@@ -94,7 +95,8 @@ def test_the_case_page_shows_the_trades_in_words_and_units(
     assert ">Buy<" in table  # both sides in the case: read from the buyer's
     # The first trade, 2026-11-20 00:00 UTC, is 08:00 in Singapore.
     assert "11-20 08:00:00" in table
-    assert "linked counterparty" in table or "linked (both in case)" in table
+    assert "between the case&#x27;s accounts" in table  # the feed's trades are all among them
+    assert "USDT between the case" in table
     assert re.search(r"\d+ trades · ", table) and "USDT</th>" in table  # the totals
     for internal in ("Timestamp(", "{'", "trade_id", "NaT", "nan"):
         assert internal not in table
