@@ -18,25 +18,31 @@ from django.db.models import F
 from apps.accounts.selectors import account_clusters
 from apps.actions import services as actions
 from apps.actions.measures import Measure, ReasonCode, Scope
+from apps.actions.models import Action, Restriction
 from apps.alerts.models import Alert
 from apps.cases.models import Case, CaseEvent
 from apps.cases.selectors import accounts_in_open_cases
-from apps.cases.services import CaseError, case_open, case_set_customer_reason
+from apps.cases.services import (
+    CaseError,
+    case_attach_new_alerts,
+    case_open,
+    case_set_customer_reason,
+)
 from apps.people.models import User
 
 # How often the desk confirms what each rule finds (the share of its findings opened as
 # cases): trade-abuse rules are the desk's bread, limit and cancel rules mostly noise.
 CONFIRM_SHARE = {
-    "self_trade": 0.45,
-    "linked_mutual_trade": 0.4,
-    "matched_trade_price": 0.35,
-    "common_control": 0.3,
-    "promo_abuse": 0.3,
-    "abnormal_pnl": 0.25,
-    "unauthorized_algo": 0.2,
-    "combined_position_limit": 0.2,
-    "frequent_cancel": 0.12,
-    "large_cancel": 0.12,
+    "self_trade": 0.3,
+    "linked_mutual_trade": 0.3,
+    "matched_trade_price": 0.2,
+    "common_control": 0.2,
+    "promo_abuse": 0.2,
+    "abnormal_pnl": 0.1,
+    "unauthorized_algo": 0.1,
+    "combined_position_limit": 0.1,
+    "frequent_cancel": 0.1,
+    "large_cancel": 0.1,
     "daily_open_limit": 0.1,
 }
 # What the operator asks for, by rule: (measure, reason); a freeze waits for a supervisor.
@@ -55,7 +61,7 @@ MEASURE_FOR = {
 }
 # A cap that keeps `make demo` quick: each case is some hundreds of queries through the
 # services, its measures as many again.
-MOST_CASES = 16
+MOST_CASES = 18
 CUSTOMER_TEXT = "Your account is under review after unusual trading; we will contact you."
 
 
@@ -80,7 +86,9 @@ def findings_to_confirm(found: list[Alert], *, rng: random.Random) -> set[str]:
         by_rule.setdefault(alert.rule, []).append(alert)
     for rule, alerts in sorted(by_rule.items(), key=lambda pair: -CONFIRM_SHARE.get(pair[0], 0)):
         share = CONFIRM_SHARE.get(rule, 0.0)
-        wanted = min(round(share * len(alerts)), MOST_CASES - len(chosen))
+        wanted = min(max(round(share * len(alerts)), 1), MOST_CASES - len(chosen))
+        if not share:
+            continue
         for alert in rng.sample(alerts, len(alerts)):
             if wanted <= 0:
                 break
@@ -97,24 +105,25 @@ def findings_to_confirm(found: list[Alert], *, rng: random.Random) -> set[str]:
 
 
 def confirm_into_cases(groups: list[Confirmed], *, now: datetime, rng: random.Random) -> str:
-    """Each confirmed finding: a case opened by the operator who worked it, with the measure
-    its rule calls for; a freeze approved by a supervisor who did not ask for it."""
+    """Each confirmed finding: a case opened from its first alert by the operator who worked
+    it, with the measure its rule calls for (a freeze approved by a supervisor who did not
+    ask for it); its later alerts join the case by themselves, as the desk's task does."""
     operators = list(User.objects.filter(username__in=["olga", "nikhil"]).order_by("username"))
     supervisors = list(User.objects.filter(username__in=["sam", "mei"]).order_by("username"))
     if not operators or not supervisors:
         return "no demo operators"
-    cases = measures = 0
+    opened: list[tuple[Case, Confirmed]] = []
+    measures = 0
     for n, group in enumerate(groups):
         by = rng.choice(operators)
         try:
-            case = case_open(alerts=group.alerts, by=by).case
+            case = case_open(alerts=group.alerts[:1], by=by).case
         except CaseError:
             continue  # a person would split it; the night left it to the morning
         case = case_set_customer_reason(case=case, by=by, text=CUSTOMER_TEXT)
-        cases += 1
-        if n % 3 == 2:  # still being investigated: no measure asked for yet
-            _turn_back(case, group.alerts, now=now, rng=rng)
-            continue
+        opened.append((case, group))
+        if n % 3 == 2:
+            continue  # still being investigated: no measure asked for yet
         measure, reason = MEASURE_FOR.get(group.rule, (Measure.SUSPEND_OPEN, ReasonCode.OTHER))
         with transaction.atomic():
             made = actions.action_request(
@@ -133,16 +142,30 @@ def confirm_into_cases(groups: list[Confirmed], *, now: datetime, rng: random.Ra
                 actions.action_approve(action=action, by=rng.choice(supervisors))
             actions.action_execute(action.pk)  # with a broker: now, not when a worker runs
         measures += len(made)
+    joined = case_attach_new_alerts()
+    for case, group in opened:
         _turn_back(case, group.alerts, now=now, rng=rng)
-    return f"{cases} findings confirmed into cases, {measures} measures"
+    said = f"{len(opened)} findings confirmed into cases ({joined} alerts joined)"
+    return f"{said}, {measures} measures"
 
 
 def _turn_back(case: Case, alerts: list[Alert], *, now: datetime, rng: random.Random) -> None:
-    """The case was opened when its oldest alert was worked, not now: each alert's decision
-    and the case's timeline move back by the same span."""
-    first = min(a.first_seen for a in alerts)
-    opened = first + timedelta(minutes=rng.uniform(8, 40))
+    """The case was opened soon after its first alert arrived, not now: the case, its
+    timeline and its measures move back by that span; each later alert joined when it
+    arrived (the desk's task runs every few seconds)."""
+    first = alerts[0]
+    opened = first.first_seen + timedelta(minutes=rng.uniform(8, 40))
     back = now - opened
-    Alert.objects.filter(pk__in=[a.pk for a in alerts]).update(claimed_at=opened, decided_at=opened)
-    Case.objects.filter(pk=case.pk).update(opened_at=opened, due_at=case.due_at - back)
+    Case.objects.filter(pk=case.pk).update(opened_at=opened, due_at=F("due_at") - back)
     CaseEvent.objects.filter(case=case).update(at=F("at") - back)
+    shifted = {"requested_at": F("requested_at") - back}
+    for name in ("approval_deadline", "decided_at", "queued_at", "executed_at", "expires_at"):
+        shifted[name] = F(name) - back
+    case_actions = Action.objects.filter(case=case)
+    case_actions.update(**shifted)
+    Restriction.objects.filter(action__in=case_actions).update(applied_at=F("applied_at") - back)
+    Alert.objects.filter(pk=first.pk).update(claimed_at=opened, decided_at=opened)
+    for alert in alerts[1:]:
+        at = max(opened, alert.first_seen + timedelta(seconds=rng.uniform(5, 40)))
+        Alert.objects.filter(pk=alert.pk).update(decided_at=at)
+        CaseEvent.objects.filter(case=case, kind="alert_joined", data__alert=alert.pk).update(at=at)
