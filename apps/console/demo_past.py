@@ -142,7 +142,9 @@ def confirm_into_cases(groups: list[Confirmed], *, now: datetime, rng: random.Ra
                 actions.action_approve(action=action, by=rng.choice(supervisors))
             actions.action_execute(action.pk)  # with a broker: now, not when a worker runs
         measures += len(made)
-    joined = case_attach_new_alerts()
+    joined = 0
+    while step := case_attach_new_alerts():  # each call takes at most 500 alerts
+        joined += step
     for case, group in opened:
         _turn_back(case, group.alerts, now=now, rng=rng)
     said = f"{len(opened)} findings confirmed into cases ({joined} alerts joined)"
@@ -151,8 +153,8 @@ def confirm_into_cases(groups: list[Confirmed], *, now: datetime, rng: random.Ra
 
 def _turn_back(case: Case, alerts: list[Alert], *, now: datetime, rng: random.Random) -> None:
     """The case was opened soon after its first alert arrived, not now: the case, its
-    timeline and its measures move back by that span; each later alert joined when it
-    arrived (the desk's task runs every few seconds)."""
+    timeline and its measures move back by that span; each later alert of the case joined
+    when it arrived (the desk's task runs every few seconds)."""
     first = alerts[0]
     opened = first.first_seen + timedelta(minutes=rng.uniform(8, 40))
     back = now - opened
@@ -165,7 +167,8 @@ def _turn_back(case: Case, alerts: list[Alert], *, now: datetime, rng: random.Ra
     case_actions.update(**shifted)
     Restriction.objects.filter(action__in=case_actions).update(applied_at=F("applied_at") - back)
     Alert.objects.filter(pk=first.pk).update(claimed_at=opened, decided_at=opened)
-    for alert in alerts[1:]:
+    later = Alert.objects.filter(case_row__case=case).exclude(pk=first.pk).only("pk", "first_seen")
+    for alert in later:
         at = max(opened, alert.first_seen + timedelta(seconds=rng.uniform(5, 40)))
         Alert.objects.filter(pk=alert.pk).update(decided_at=at)
         CaseEvent.objects.filter(case=case, kind="alert_joined", data__alert=alert.pk).update(at=at)

@@ -110,6 +110,14 @@ def restricted_mark(accounts: Any, restricted: dict[str, list[str]] | None) -> d
     return {"measures": measures}
 
 
+@register.inclusion_tag("actions/_account_positions.html")
+def account_positions(account: ExchangeAccount) -> dict[str, Any]:
+    """The account's open positions, in words and USDT, on its page."""
+    from apps.actions.impact import open_positions
+
+    return {"held": open_positions([account.account_id])}
+
+
 @register.inclusion_tag("actions/_account_work.html")
 def account_work(account: ExchangeAccount) -> dict[str, Any]:
     """The account's alerts and cases, newest first, on its page."""
