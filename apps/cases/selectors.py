@@ -75,6 +75,7 @@ class CasePage:
     escalations: list[Escalation]
     graph: Graph
     graph_svg: str
+    graph_links: dict[str, str]  # each drawn account's page, for a redraw with marks
     evidence: Evidence
     overdue: bool
 
@@ -102,6 +103,7 @@ def case_page(case: Case) -> CasePage:
         ),
         graph=graph,
         graph_svg=render_svg(graph, link_for=links),
+        graph_links=links,
         evidence=case_evidence(alerts, accounts, linked=graph.nodes),
         overdue=case.overdue(timezone.now()),
     )

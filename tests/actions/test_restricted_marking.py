@@ -85,5 +85,7 @@ def test_every_list_of_accounts_marks_the_restricted_one(client: Client, operato
     for name, url in pages.items():
         html = client.get(url).content.decode()
         assert MARK in html, f"the {name} does not mark {held.ids[0]} restricted"
+    graph = client.get(pages["case page"]).content.decode()
+    assert 'class="node-restricted"' in graph and f"{held.ids[0]} (restricted)" in graph
     free = client.get(reverse("accounts:search") + "?q=" + held.ids[2]).content.decode()
     assert MARK not in free

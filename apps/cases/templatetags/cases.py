@@ -1,6 +1,9 @@
 from typing import Any
 
 from django import template
+from django.utils.safestring import SafeString
+
+from apps.cases.graph import render_svg
 
 register = template.Library()
 
@@ -8,3 +11,10 @@ register = template.Library()
 @register.filter
 def get_item(mapping: dict[Any, Any], key: Any) -> Any:
     return mapping.get(key)
+
+
+@register.simple_tag
+def graph_svg(page: Any, restricted: Any = None) -> SafeString:
+    """The case's graph with its restricted accounts marked (`restricted`: the page's
+    `restricted_set`, read once for every list on the page)."""
+    return render_svg(page.graph, link_for=page.graph_links, marked=set(restricted or ()))
