@@ -238,8 +238,13 @@ def render_svg(
             )
             + f'<circle class="node {"node-subject" if inside else "node-outside"}" '
             f'cx="{x:.1f}" cy="{y:.1f}" r="{radius}"/>'
-            f'<text class="node-label" x="{x:.1f}" y="{y + radius + 12:.1f}">{escape(node)}'
-            f"{' · restricted' if restricted else ''}</text>"
+            f'<text class="node-label" x="{x:.1f}" y="{y + radius + 12:.1f}">{escape(node)}</text>'
+            + (
+                f'<text class="node-label node-label-restricted" x="{x:.1f}" '
+                f'y="{y + radius + 24:.1f}">restricted</text>'
+                if restricted
+                else ""
+            )
         )
         href = link_for.get(node)
         if href:
