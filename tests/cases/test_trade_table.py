@@ -101,3 +101,15 @@ def test_the_case_page_shows_the_trades_in_words_and_units(
     for internal in ("Timestamp(", "{'", "trade_id", "NaT", "nan"):
         assert internal not in table
     assert "T0<" not in table  # the feed's internal trade ids stay off the table
+
+
+def test_a_quantity_reads_as_a_person_writes_it() -> None:
+    from apps.cases.templatetags.cases import quantity
+
+    assert [quantity(v) for v in (0.5, 1.0, 1250.125, 3.00004, None)] == [
+        "0.5",
+        "1",
+        "1,250.125",
+        "3",
+        "—",
+    ]
