@@ -18,6 +18,7 @@ from apps.cases.models import Case, CaseEvent
 from apps.detection.models import DetectionRun
 from apps.notifications.models import Notification
 from apps.people.models import User
+from apps.reports.models import DailyReport
 
 MODELS = [ExchangeAccount, DetectionRun, Alert, Case, CaseEvent, Action, Restriction, Notification]
 
@@ -63,6 +64,7 @@ def test_load_demo_shows_alerts_cases_and_measures_and_runs_twice_to_the_same_co
     ).exists()
     joined = night.filter(status="in_case", decided_at__lt=timezone.now() - timedelta(hours=1))
     assert joined.count() > earlier.count()  # later alerts joined when they arrived
+    assert DailyReport.objects.get().status == DailyReport.Status.READY  # once, not twice
     supervisors = User.objects.filter(groups__name="supervisor").values_list("username", flat=True)
     assert set(supervisors) >= {"sam", "mei"}  # two: every two-person path can be tried
     print(f"load_demo --accounts 400: first run {first_took:.1f} s, counts {first}")
