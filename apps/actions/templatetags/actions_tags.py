@@ -34,6 +34,18 @@ def approvals_waiting(context: dict[str, Any]) -> selectors.Waiting:
 
 
 @register.filter
+def params_in_words(params: Any, measure: str) -> str:
+    """A measure's params as the desk says them ("orders per second ≤ 5"), not as the
+    gateway's keys ("max_orders_per_second=5")."""
+    from apps.actions.measures import PARAMS
+
+    if not isinstance(params, dict) or not params:
+        return ""
+    labels = {p.key: p.label for p in PARAMS.get(measure, ())}
+    return ", ".join(f"{labels.get(k, k.replace('_', ' '))} ≤ {v}" for k, v in params.items())
+
+
+@register.filter
 def as_json(value: Any) -> str:
     """An exchange body as the contract writes it (JSON), not as Python prints it."""
     return json.dumps(value, indent=1, sort_keys=True, default=str)
