@@ -9,6 +9,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from apps.actions import services
 from apps.actions.measures import Measure
 from apps.actions.models import Restriction
 from apps.actions.selectors import restricted_accounts
@@ -27,7 +28,8 @@ def held(operator, run_on_commit):
     needed), the others free."""
     members = linked_cluster(key="C-held", size=3)
     with run_on_commit():
-        request_one(operator, Measure.WITHDRAWAL_HOLD, account_ids=[members.ids[0]])
+        hold = request_one(operator, Measure.WITHDRAWAL_HOLD, account_ids=[members.ids[0]])
+    services.action_execute(hold.pk)  # with a broker the worker would; done already without
     assert Restriction.objects.get(account_id=members.ids[0]).status == "active"
     return members
 

@@ -3,6 +3,7 @@ USDT with totals, and the account under a restriction is marked in every list on
 
 import pytest
 
+from apps.actions import services
 from apps.actions.measures import Measure
 from apps.cases.services import case_open
 from tests.actions.conftest import request_one
@@ -22,7 +23,8 @@ def test_the_case_trades_read_in_words_and_the_restricted_account_is_marked(
     alert = alert_on(members.ids, evidence={"trade_ids": trade_ids, "order_ids": order_ids[:4]})
     case = case_open(alerts=[alert], by=operator).case
     with django_capture_on_commit_callbacks(execute=True):
-        request_one(operator, Measure.WITHDRAWAL_HOLD, account_ids=[members.ids[0]])
+        hold = request_one(operator, Measure.WITHDRAWAL_HOLD, account_ids=[members.ids[0]])
+    services.action_execute(hold.pk)  # with a broker the worker would; done already without
 
     page = new_page()
     sign_in(page, "olga", PASSWORD)
