@@ -11,10 +11,10 @@ sees "cluster C00042 — 7 alerts" and can act on all seven at once.
 
 from dataclasses import dataclass, field
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, ExpressionWrapper, QuerySet, TextField
 
 from apps.accounts.models import ExchangeAccount
-from apps.alerts.models import URGENCY, Alert, AlertAccount, Category
+from apps.alerts.models import URGENCY, Alert, Category, primary_account
 
 GROUP_CAP = 1_000  # a group's count stops here ("1000+"); its expansion lists up to MEMBERS
 MEMBERS = 200
@@ -77,17 +77,22 @@ def group_rows(alerts: list[Alert], filtered: QuerySet[Alert]) -> list[QueueRow]
 
 
 def _count(by_key: dict[str, QueueRow], filtered: QuerySet[Alert], owners: dict[str, str]) -> None:
-    """Every group's size under the filters: one query from the clusters' accounts to
-    their alerts (the accounts index), then the filters on each alert — never the other
-    way, which would read every alert of a broad filter ("dismissed": 850,000 rows)."""
+    """Every group's size under the filters, in one query: from the clusters' accounts to
+    their alerts through the index of (primary account, status), then the other filters on
+    each alert — never the other way, which would read every alert of a broad filter
+    ("dismissed": 850,000 rows). Through the alerts' account rows instead, each alert was
+    read twice and its closed ones only to be thrown away (open queue: 3-22 ms -> 0.3 ms)."""
     clusters = {key.split(":", 1)[1] for key in by_key if key.startswith("cluster:")}
     symbols = [key.split(":", 1)[1] for key in by_key if key.startswith("incident:")]
     counts: dict[str, int] = {}
     members = [account for account, cluster in owners.items() if cluster in clusters]
     if members:
         found = (
-            filtered.filter(account_rows__position=0, account_rows__account_id__in=members)
-            .values_list("account_rows__account_id")
+            # Wrapped as text so `__in` compares text on SQLite too (a JSON key's own
+            # `__in` reads the values as JSON there); the SQL is the index's expression.
+            filtered.annotate(primary=ExpressionWrapper(primary_account(), TextField()))
+            .filter(primary__in=members)
+            .values_list("primary")
             .annotate(n=Count("id"))
             .order_by()
         )
@@ -95,14 +100,14 @@ def _count(by_key: dict[str, QueueRow], filtered: QuerySet[Alert], owners: dict[
             key = f"cluster:{owners[account]}"
             counts[key] = counts.get(key, 0) + n
     if symbols:
-        found = (
+        incidents = (
             filtered.filter(category=Category.MARKET_STRESS, accounts=[])
             .filter(symbol__in=["" if s == "platform" else s for s in symbols])
             .values_list("symbol")
             .annotate(n=Count("id"))
             .order_by()
         )
-        for symbol, n in found:
+        for symbol, n in incidents:
             counts[f"incident:{symbol or 'platform'}"] = n
     for key, row in by_key.items():
         total = max(counts.get(key, 0), 1 + len(row.folded))
@@ -113,12 +118,11 @@ def group_alerts(filtered: QuerySet[Alert], key: str) -> QuerySet[Alert]:
     """The alerts of group `key` among `filtered`, most urgent first (the expansion and
     the bulk actions on a group)."""
     kind, _, value = key.partition(":")
+    chosen: QuerySet[Alert]
     if kind == "cluster" and value:
         accounts = ExchangeAccount.objects.filter(cluster__key=value).values("account_id")
-        chosen = filtered.filter(
-            pk__in=AlertAccount.objects.filter(position=0, account_id__in=accounts).values(
-                "alert_id"
-            )
+        chosen = filtered.alias(primary=ExpressionWrapper(primary_account(), TextField())).filter(
+            primary__in=accounts
         )
     elif kind == "incident" and value:
         chosen = filtered.filter(

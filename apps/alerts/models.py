@@ -5,6 +5,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.fields.json import KeyTextTransform
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
@@ -57,6 +58,12 @@ def sla_breached(at: datetime) -> Q:
         & (Q(claimed_at__isnull=True) | Q(claimed_at__gt=F("sla_due_at")))
         & (Q(decided_at__isnull=True) | Q(decided_at__gt=F("sla_due_at")))
     )
+
+
+def primary_account() -> KeyTextTransform:
+    """`accounts[0]` as SQL text (`accounts ->> 0`): the account an alert is chiefly about,
+    whose control cluster groups it in the queue (indexed with the status)."""
+    return KeyTextTransform("0", "accounts")
 
 
 class Status(models.TextChoices):
@@ -179,7 +186,38 @@ class Alert(models.Model):
             models.Index(
                 "assignee", models.F("severity_rank").desc(), "sla_due_at", name="alert_assignee_u"
             ),
-            models.Index(fields=["detected_at"], name="alert_detected"),
+            # The open queue's header (issue 15, 1,000,000 alerts): the breached count reads
+            # this index alone (the SLA columns are in it).
+            models.Index(
+                # Key columns, not INCLUDE: SQLite (the embedded desk) has no INCLUDE.
+                fields=["sla_due_at", "claimed_at", "decided_at"],
+                name="alert_open_due",
+                condition=models.Q(status__in=["new", "claimed"]),
+            ),
+            # A group's size under any status filter: the alerts of its accounts found here,
+            # never all the alerts of a broad filter, nor each account's closed alerts.
+            models.Index(primary_account(), "status", name="alert_primary_status"),
+            # The open queue narrowed by category, symbol or assignee: in urgency order
+            # within its few open rows, not a BitmapAnd of the open index with the
+            # column's index over all 1,000,000 (category: 35 ms -> under 1 ms).
+            *(
+                models.Index(
+                    column,
+                    models.F("severity_rank").desc(),
+                    "sla_due_at",
+                    "id",
+                    name=f"alert_open_{column}",
+                    condition=models.Q(status__in=["new", "claimed"]),
+                )
+                for column in ("category", "symbol", "assignee")
+            ),
+            # A time window in urgency order: the window's rows are ranked from this index
+            # alone (the page's ids first, then their rows; selectors.queue_page), instead
+            # of reading 78,000 table rows of "7 days" to sort them.
+            models.Index(
+                fields=["detected_at", "severity_rank", "sla_due_at", "id"],
+                name="alert_detected_urgency",
+            ),
             models.Index(fields=["rule", "status"], name="alert_rule"),
         ]
 

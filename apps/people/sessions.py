@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.cache import patch_cache_control
 
 POLL_HEADER = "X-Desk-Poll"
+RENEW = timedelta(minutes=1)  # the idle end moves in steps of at least this
 
 
 def is_poll(request: HttpRequest) -> bool:
@@ -28,7 +29,8 @@ def is_poll(request: HttpRequest) -> bool:
 
 class IdleSessionMiddleware:
     """After SessionMiddleware: a request of the person moves the session's end to
-    SESSION_COOKIE_AGE from now; a poll leaves it alone (SESSION_SAVE_EVERY_REQUEST is off)."""
+    SESSION_COOKIE_AGE from now (when that moves it by RENEW or more); a poll leaves it alone
+    (SESSION_SAVE_EVERY_REQUEST is off)."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
         self.get_response = get_response
@@ -38,7 +40,11 @@ class IdleSessionMiddleware:
         session = request.session
         # An empty session (never signed in, or just signed out) is not created by this.
         if not is_poll(request) and not session.is_empty():
-            session.set_expiry(timezone.now() + timedelta(seconds=settings.SESSION_COOKIE_AGE))
+            ends = timezone.now() + timedelta(seconds=settings.SESSION_COOKIE_AGE)
+            # Moved when it moves by a minute or more: a page a second would otherwise
+            # write the session row (UPDATE + COMMIT) on every click.
+            if "_session_expiry" not in session or ends - session.get_expiry_date() >= RENEW:
+                session.set_expiry(ends)
         return response
 
 

@@ -75,7 +75,7 @@ def test_grouping_costs_a_fixed_number_of_queries(operator) -> None:
     for c in range(2, 12):
         cluster_of(f"C{c}", f"U{1000 + 10 * c}", f"U{1001 + 10 * c}")
         stored_alert(10 * c), stored_alert(10 * c + 1)
-    assert count() == few == 14  # the queue's 13 and the groups' sizes, whatever their number
+    assert count() == few == 11  # the queue's 10 and the groups' sizes, whatever their number
 
 
 def test_the_header_says_the_total_and_the_filter_in_force(operator) -> None:
@@ -84,6 +84,15 @@ def test_the_header_says_the_total_and_the_filter_in_force(operator) -> None:
     html = signed_in(operator).get(QUEUE, {"severity": "critical"}).content.decode()
     assert '<b id="queue-total">1</b> alert match · status open' in html
     assert "status open (new + claimed) · severity Critical" in html
+
+
+def test_a_total_past_the_count_cap_says_the_cap_and_a_plus(operator, monkeypatch) -> None:
+    monkeypatch.setattr("apps.alerts.selectors.COUNT_CAP", 3)
+    for n in range(5):
+        stored_alert(n)
+    html = signed_in(operator).get(QUEUE).content.decode()
+    # The count stopped at the cap + 1 (4); the header says what it knows: at least 3.
+    assert '<b id="queue-total">3+</b> alerts match' in html
 
 
 def test_dismiss_by_filter_reaches_alerts_beyond_the_page(operator) -> None:

@@ -1,6 +1,9 @@
 from datetime import datetime
+from functools import lru_cache
 
 from django import template
+from django.db.models import Model
+from django.urls import get_script_prefix, reverse
 
 register = template.Library()
 
@@ -33,3 +36,32 @@ def get_item(mapping: dict, key: str) -> object:
 @register.filter
 def sla_late(alert: object, now: datetime) -> bool:
     return bool(alert.sla_breached(now))  # type: ignore[attr-defined]
+
+
+_MARK = 987654321987  # a pk no alert has: reversed once, then replaced by each row's pk
+
+
+@lru_cache(maxsize=64)
+def _pattern(name: str, prefix: str) -> str:
+    return reverse(name, args=[_MARK]).replace(str(_MARK), "{pk}")
+
+
+@register.filter
+def alert_link(alert: object, name: str) -> str:
+    """`{% url name alert.pk %}` for a row of the queue, reversed once per URL name: fifty
+    rows with four links each made 200 reversals, a quarter of the page's rendering."""
+    return _pattern(name, get_script_prefix()).format(pk=alert.pk)  # type: ignore[attr-defined]
+
+
+@lru_cache(maxsize=32)
+def _labels(model: type[Model], name: str) -> dict[str, str]:
+    field = model._meta.get_field(name)
+    return {str(value): str(label) for value, label in getattr(field, "flatchoices", [])}
+
+
+@register.filter
+def label(obj: Model, name: str) -> str:
+    """`obj.get_<name>_display()` from a dict built once: Django's rebuilds its lookup of the
+    choices on every call, three times a row of the queue."""
+    value = getattr(obj, name)
+    return _labels(type(obj), name).get(value, value)
