@@ -201,6 +201,10 @@ class AccountLink(models.Model):
             self.Kind.ADDRESS: f"share the external wallet {values}{more}",
         }
         said = sentences.get(str(self.kind), f"{self.kind}: {values}")
+        if not values:  # links found before their values were kept: no empty brackets
+            said = (
+                said.rstrip().removesuffix("()").rstrip().removesuffix(" in").removesuffix(" with")
+            )
         strength = self.strength
         return said + (f"; strength {strength:.2f}" if strength is not None else "")
 

@@ -1,5 +1,5 @@
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from django.db.models import Count, Max, Min, Q, QuerySet
@@ -55,6 +55,12 @@ def account_search(query: str, *, limit: int = SEARCH_LIMIT) -> SearchResult:
             SearchHit(sighting.account, sighting.get_kind_display(), sighting.value),
         )
     return SearchResult(query, list(hits.values()), len(total_ids))
+
+
+def account_clusters(account_ids: Iterable[str]) -> dict[str, int | None]:
+    """The control cluster (its id, or None) of each of `account_ids` the desk knows."""
+    rows = ExchangeAccount.objects.filter(pk__in=list(account_ids))
+    return dict(rows.values_list("account_id", "cluster_id"))
 
 
 @dataclass(frozen=True)
@@ -133,6 +139,15 @@ class ClusterChange:
     cluster: ControlCluster
     before: int
     after: int
+    account_ids: tuple[str, ...] = ()  # its members now (lists mark the restricted ones)
+
+
+def _with_members(changes: list[ClusterChange]) -> list[ClusterChange]:
+    members: dict[int, list[str]] = {}
+    rows = ExchangeAccount.objects.filter(cluster_id__in=[c.cluster.pk for c in changes])
+    for cluster_id, account_id in rows.values_list("cluster_id", "account_id").order_by("pk"):
+        members.setdefault(cluster_id, []).append(account_id)
+    return [replace(c, account_ids=tuple(members.get(c.cluster.pk, ()))) for c in changes]
 
 
 def _with_first_member(clusters: QuerySet[ControlCluster]) -> QuerySet[ControlCluster]:
@@ -143,7 +158,8 @@ def _with_first_member(clusters: QuerySet[ControlCluster]) -> QuerySet[ControlCl
 def clusters_new(since: datetime, until: datetime) -> list[ClusterChange]:
     """Clusters first detected in [since, until), largest first."""
     found = ControlCluster.objects.filter(first_detected_at__gte=since, first_detected_at__lt=until)
-    return [ClusterChange(c, 0, c.size) for c in _with_first_member(found).order_by("-size", "key")]
+    ordered = _with_first_member(found).order_by("-size", "key")
+    return _with_members([ClusterChange(c, 0, c.size) for c in ordered])
 
 
 def clusters_grown(since: datetime, until: datetime) -> list[ClusterChange]:
@@ -172,7 +188,7 @@ def clusters_grown(since: datetime, until: datetime) -> list[ClusterChange]:
         for c in _with_first_member(ControlCluster.objects.filter(id__in=touched))
     ]
     grown = [g for g in grown if g.after > g.before]
-    return sorted(grown, key=lambda g: (-(g.after - g.before), g.cluster.key))
+    return _with_members(sorted(grown, key=lambda g: (-(g.after - g.before), g.cluster.key)))
 
 
 # Reads other apps make of accounts (alerts' queue and page, cases, actions, the console).
@@ -186,13 +202,6 @@ def accounts_by_id(account_ids: Iterable[str]) -> dict[str, ExchangeAccount]:
     """The desk's accounts among `account_ids`, with their clusters; an id the desk has not
     loaded (yet) is absent."""
     return _accounts().in_bulk(list(account_ids))
-
-
-def account_clusters(account_ids: Iterable[str]) -> list[tuple[str, int | None]]:
-    """(account id, cluster id or None) of each account among `account_ids` the desk knows."""
-    return list(
-        ExchangeAccount.objects.filter(pk__in=list(account_ids)).values_list("pk", "cluster_id")
-    )
 
 
 def cluster_keys(account_ids: list[str]) -> dict[str, str]:

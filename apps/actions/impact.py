@@ -85,6 +85,14 @@ def approval_impact(actions: list[Action]) -> Impact:
     return impact
 
 
+def open_positions(account_ids: list[str]) -> Impact:
+    """The accounts' open positions as the last snapshot on the desk has them (an account's
+    page lists them), with where they were read or why none are known."""
+    held = Impact("", "", account_ids, "", "", closes_positions=False)
+    _positions(held, account_ids, "")
+    return held
+
+
 def _positions(impact: Impact, accounts: list[str], symbol: str) -> None:
     run = (
         DetectionRun.objects.filter(status=DetectionRun.Status.DONE).order_by("-queued_at").first()

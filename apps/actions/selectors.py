@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -151,6 +152,28 @@ def account_restrictions(account: ExchangeAccount) -> AccountRestrictions:
             Action.objects.filter(account=account, status__in=Action.OPEN).order_by("-requested_at")
         ),
     )
+
+
+def restricted_accounts(
+    account_ids: Iterable[str], *, at: datetime | None = None
+) -> dict[str, list[str]]:
+    """Which of `account_ids` stand under an active restriction of their own at `at` (now),
+    each with its measures in words, in one query: every list of accounts marks them from
+    this, so "restricted" means on every page what `restriction_active` means."""
+    ids = {str(i) for i in account_ids if i}
+    if not ids:
+        return {}
+    found: dict[str, list[str]] = {}
+    rows = (
+        Restriction.objects.filter(restriction_active(at or timezone.now()), account_id__in=ids)
+        .values_list("account_id", "measure", "symbol")
+        .order_by("account_id", "measure", "symbol")
+    )
+    for account_id, measure, symbol in rows:
+        said = measure_label(measure) + (f" on {symbol}" if symbol else "")
+        if said not in found.setdefault(account_id, []):
+            found[account_id].append(said)
+    return found
 
 
 @dataclass(frozen=True)

@@ -175,7 +175,8 @@ def _undecided(request: DeskRequest, action: Action, error: str) -> HttpResponse
     """A refused rejection (no reason): the card stays, with its form and why."""
     if request.htmx:
         item = selectors.inbox_item(action)
-        context = {"item": item, "action": item.lead, "error": error}
+        restricted = selectors.restricted_accounts(item.account_ids)
+        context = {"item": item, "action": item.lead, "error": error, "restricted": restricted}
         return render(request, "actions/inbox.html#decision", context)
     messages.error(request, error)
     return redirect(safe_next(request, reverse("actions:inbox")))

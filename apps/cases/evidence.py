@@ -15,6 +15,7 @@ import pyarrow.parquet as pq
 from django.utils.safestring import SafeString
 
 from apps.cases.timeline import Timeline, evidence_timeline
+from apps.cases.trade_table import TradeTable, trade_table
 from apps.desk.charts import Series, bar_chart, line_chart
 from apps.detection.feed import read_table, table_path
 from apps.detection.models import DetectionRun
@@ -32,6 +33,11 @@ ORDER_COLUMNS = [
     "order_id", "account_id", "symbol", "side", "order_type", "price", "qty",
     "channel", "created_at", "cancelled_at", "filled_qty",
 ]  # fmt: skip
+COLUMNS = {
+    "trades": TRADE_COLUMNS,
+    "orders": ORDER_COLUMNS,
+    "mark_prices": ["symbol", "ts", "mark_price"],
+}
 
 
 @dataclass
@@ -45,6 +51,7 @@ class Evidence:
     volume_chart: SafeString | str = ""
     note: str = ""
     timeline: Timeline | None = None
+    trade_table: TradeTable | None = None
 
 
 def _ids(alerts: Iterable[Alert], key: str) -> list[str]:
@@ -66,7 +73,7 @@ def _read(
     path: str, mtime: float, table: str, column: str, values: tuple[str, ...]
 ) -> pd.DataFrame:
     """Rows of `table` whose `column` is one of `values`; Parquet is filtered as it is read."""
-    columns = TRADE_COLUMNS if table == "trades" else ORDER_COLUMNS
+    columns = COLUMNS[table]
     if path.endswith(".parquet"):
         data = pq.read_table(path, columns=columns)
         mask = pc.is_in(data[column].cast("string"), value_set=pc.cast(list(values), "string"))
@@ -82,10 +89,18 @@ def _rows(folder: Path, table: str, column: str, values: list[str]) -> pd.DataFr
     return _read(str(path), path.stat().st_mtime, table, column, tuple(sorted(values)))
 
 
-def case_evidence(alerts: list[Alert], accounts: list[str]) -> Evidence:
+def case_evidence(alerts: list[Alert], accounts: list[str], linked: Iterable[str] = ()) -> Evidence:
+    """`linked`: the accounts linked to the case's (its graph), so a trade with one is said."""
     evidence, folder = _feed_rows(_ids(alerts, "trade_ids"), _ids(alerts, "order_ids"))
     if folder is not None:
         _charts(evidence, folder, accounts)
+        symbols = sorted({str(t["symbol"]) for t in evidence.trades})
+        evidence.trade_table = trade_table(
+            evidence.trades,
+            case_accounts=accounts,
+            linked=linked,
+            marks=_rows(folder, "mark_prices", "symbol", symbols),
+        )
     return evidence
 
 
@@ -113,14 +128,18 @@ def _feed_rows(trade_ids: list[str], order_ids: list[str]) -> tuple[Evidence, Pa
         if (trades is not None and len(trades)) or (orders is not None and len(orders)):
             evidence.window = window
             if trades is not None:
-                evidence.trades = trades.sort_values("ts").head(ROWS_SHOWN).to_dict("records")
+                evidence.trades = _records(trades.sort_values("ts").head(ROWS_SHOWN))
             if orders is not None:
-                evidence.orders = (
-                    orders.sort_values("created_at").head(ROWS_SHOWN).to_dict("records")
-                )
+                evidence.orders = _records(orders.sort_values("created_at").head(ROWS_SHOWN))
             return evidence, folder
     evidence.note = "The trades and orders of these alerts are in no feed window on disk."
     return evidence, None
+
+
+def _records(frame: pd.DataFrame) -> list[dict]:
+    """Rows for a template: a missing time (an order never cancelled) is None, not NaT,
+    which a template would take for true."""
+    return frame.astype(object).where(frame.notna(), None).to_dict("records")
 
 
 def _charts(evidence: Evidence, folder: Path, accounts: list[str]) -> None:

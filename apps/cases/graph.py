@@ -9,6 +9,7 @@ accounts, so 50 stay readable."""
 from __future__ import annotations
 
 import math
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -189,9 +190,12 @@ def layout(
     }
 
 
-def render_svg(graph: Graph, *, link_for: dict[str, str] | None = None) -> SafeString:
+def render_svg(
+    graph: Graph, *, link_for: dict[str, str] | None = None, marked: Collection[str] = ()
+) -> SafeString:
     """The graph as inline SVG; colours come from desk.css classes (both themes), never
-    from style attributes, which the CSP forbids."""
+    from style attributes, which the CSP forbids. `marked`: accounts drawn as restricted
+    (a ring and the word), as every list of accounts marks them."""
     link_for = link_for or {}
     out = [
         f'<svg class="case-graph" viewBox="0 0 {graph.width} {graph.height}" role="img" '
@@ -231,14 +235,27 @@ def render_svg(graph: Graph, *, link_for: dict[str, str] | None = None) -> SafeS
         x, y = graph.positions[node]
         inside = node in graph.subjects
         radius = 9 if inside else 6
+        restricted = node in marked
         circle = (
-            f'<circle class="node {"node-subject" if inside else "node-outside"}" '
+            (
+                f'<circle class="node-restricted" cx="{x:.1f}" cy="{y:.1f}" r="{radius + 5}"/>'
+                if restricted
+                else ""
+            )
+            + f'<circle class="node {"node-subject" if inside else "node-outside"}" '
             f'cx="{x:.1f}" cy="{y:.1f}" r="{radius}"/>'
             f'<text class="node-label" x="{x:.1f}" y="{y + radius + 12:.1f}">{escape(node)}</text>'
+            + (
+                f'<text class="node-label node-label-restricted" x="{x:.1f}" '
+                f'y="{y + radius + 24:.1f}">restricted</text>'
+                if restricted
+                else ""
+            )
         )
         href = link_for.get(node)
         if href:
-            circle = f'<a href="{escape(href)}"><title>{escape(node)}</title>{circle}</a>'
+            said = f"{node} (restricted)" if restricted else node
+            circle = f'<a href="{escape(href)}"><title>{escape(said)}</title>{circle}</a>'
         out.append(circle)
     out.append("</svg>")
     return mark_safe("".join(out))

@@ -17,6 +17,7 @@ from apps.cases.graph import Graph, case_graph, render_svg
 from apps.cases.models import (
     OPEN_STATUSES,
     Case,
+    CaseAccount,
     CaseAlert,
     CaseEvent,
     Escalation,
@@ -81,6 +82,7 @@ class CasePage:
     escalations: list[Escalation]
     graph: Graph
     graph_svg: str
+    graph_links: dict[str, str]  # each drawn account's page, for a redraw with marks
     evidence: Evidence
     overdue: bool
 
@@ -107,7 +109,8 @@ def case_page(case: Case) -> CasePage:
         ),
         graph=graph,
         graph_svg=render_svg(graph, link_for=links),
-        evidence=case_evidence(alerts, accounts),
+        graph_links=links,
+        evidence=case_evidence(alerts, accounts, linked=graph.nodes),
         overdue=case.overdue(timezone.now()),
     )
 
@@ -205,3 +208,9 @@ def account_cases(account_id: str) -> QuerySet[Case]:
 
 def has_opened_cases(person: User) -> bool:
     return Case.objects.filter(opened_by=person).exists()
+
+
+def accounts_in_open_cases() -> set[str]:
+    """Every account some open case is about (a cluster has one open case at a time)."""
+    rows = CaseAccount.objects.filter(case__status__in=OPEN_STATUSES)
+    return set(rows.values_list("account_id", flat=True))

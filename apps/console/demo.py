@@ -73,12 +73,12 @@ def _alerts_to_open() -> list[Alert]:
         if known and len(known) == len(alert.accounts):
             candidates.append((alert, known))
     # Alerts on a linked cluster first: their case page has a graph worth showing.
-    candidates.sort(key=lambda pair: any(cluster is None for _, cluster in pair[1]))
+    candidates.sort(key=lambda pair: any(cluster is None for cluster in pair[1].values()))
     for alert, known in candidates:
-        clusters = {cluster for _, cluster in known}
+        clusters = set(known.values())
         if len(clusters) > 1:
             continue  # one case per cluster: such an alert needs a person to split it
-        keys = clusters if None not in clusters else {pk for pk, _ in known}
+        keys = clusters if None not in clusters else set(known)
         if keys & taken:
             continue
         taken |= keys

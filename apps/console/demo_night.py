@@ -20,6 +20,7 @@ from django.utils import timezone
 from apps.alerts.ingest import Incoming, alerts_ingest
 from apps.alerts.models import Alert
 from apps.alerts.vocabulary import DismissReason, Status, WayIn, sla_for
+from apps.console.demo_past import Confirmed, confirm_into_cases, findings_to_confirm
 from apps.people.selectors import people_named
 
 SOURCE = "riskdesk.demo/night"
@@ -66,17 +67,27 @@ def demo_night_create(*, hours: int = HOURS, seed: int = 7) -> str:
     items = [Incoming.of(_payload(a, h, start)) for h in range(hours) for a in found]
     with transaction.atomic():
         alerts_ingest(items=items, way_in=WayIn.IN_PROCESS)
-    return _date_back_and_decide(now=now, hours=hours, rng=random.Random(seed))
+    rng = random.Random(seed)
+    # The night's dedup keys keep the first 191 characters of the finding's (see _payload).
+    confirm = {key[:191] for key in findings_to_confirm(found, rng=rng)}
+    said, confirmed = _date_back_and_decide(now=now, hours=hours, rng=rng, confirm=confirm)
+    return f"{said}; {confirm_into_cases(confirmed, now=now, rng=rng)}"
 
 
-def _date_back_and_decide(*, now: datetime, hours: int, rng: random.Random) -> str:
-    """Give each alert the hour it arrived in; what the night had time for is decided."""
+def _date_back_and_decide(
+    *, now: datetime, hours: int, rng: random.Random, confirm: set[str]
+) -> tuple[str, list[Confirmed]]:
+    """Give each alert the hour it arrived in; what the night had time for is decided:
+    the findings in `confirm` are left for cases (apps/console/demo_past.py), the rest
+    dismissed with a reason."""
     operators = list(people_named(["olga", "nikhil"]).order_by("username"))
     rows = list(Alert.objects.filter(source=SOURCE).order_by("pk"))
     reasons = [r for r, weight in REASONS for _ in range(weight)]
     decided: list[Alert] = []
+    confirmed: dict[str, Confirmed] = {}
     for alert in rows:
-        hour = int(alert.dedup_key.split(":")[1])
+        _, hour_text, finding = alert.dedup_key.split(":", 2)
+        hour = int(hour_text)
         arrived = now - timedelta(hours=hours - hour - 1, minutes=rng.uniform(3, 58))
         sla = sla_for(alert.severity)
         alert.first_seen = alert.last_seen = arrived
@@ -85,6 +96,9 @@ def _date_back_and_decide(*, now: datetime, hours: int, rng: random.Random) -> s
             continue  # joined an open case on arrival (cases.attach_new_alerts): the case's
         if alert.sla_due_at > now + timedelta(minutes=2) or not operators:
             continue  # still within its SLA: the tail of the queue the desk works now
+        if finding in confirm:
+            confirmed.setdefault(finding, Confirmed(alert.rule, [])).alerts.append(alert)
+            continue
         by = rng.choice(operators)
         alert.status = Status.DISMISSED
         alert.dismiss_reason = rng.choice(reasons)
@@ -117,6 +131,6 @@ def _date_back_and_decide(*, now: datetime, hours: int, rng: random.Random) -> s
         night = history.objects.filter(id__in=[a.pk for a in rows])
         night.filter(history_type="+").update(history_date=Subquery(arrival))
         night.filter(history_task="route_alerts").update(history_date=Subquery(arrival))
-    still_new = len(rows) - len(decided)
-    said = f"{len(rows)} alerts over {hours} h, {len(decided)} dismissed, {still_new} new"
-    return f"busy night: {said}"
+    worked = len(decided) + sum(len(c.alerts) for c in confirmed.values())
+    said = f"{len(rows)} alerts over {hours} h, {len(decided)} dismissed, {len(rows) - worked} new"
+    return f"busy night: {said}", list(confirmed.values())

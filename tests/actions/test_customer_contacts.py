@@ -139,10 +139,10 @@ def test_restricted_accounts_are_marked_on_their_page_and_in_search(operator) ->
     client = Client()
     client.force_login(operator)
     page = client.get(reverse("accounts:detail", args=[account.pk])).content.decode()
-    assert 'tag-late">restricted' in page and "Alerts (0)" in page and "Cases" in page
+    assert "restricted-mark" in page and "Alerts (0)" in page and "Cases" in page
     assert (
-        'tag-late">restricted'
+        "restricted-mark"
         not in client.get(reverse("accounts:detail", args=[other.pk])).content.decode()
     )
     found = client.get(reverse("accounts:search") + "?q=U00077").content.decode()
-    assert found.count('tag-late">restricted') == 1
+    assert found.count("restricted-mark") == 1

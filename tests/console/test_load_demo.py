@@ -2,19 +2,23 @@
 
 import io
 import time
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from django.core.management import call_command
 from django.test import override_settings
+from django.utils import timezone
 
 from apps.accounts.models import ExchangeAccount
 from apps.actions.models import Action, Restriction
 from apps.alerts.models import Alert
+from apps.alerts.quality import rule_quality
 from apps.cases.models import Case, CaseEvent
 from apps.detection.models import DetectionRun
 from apps.notifications.models import Notification
 from apps.people.models import User
+from apps.reports.models import DailyReport
 
 MODELS = [ExchangeAccount, DetectionRun, Alert, Case, CaseEvent, Action, Restriction, Notification]
 
@@ -34,17 +38,33 @@ def test_load_demo_shows_alerts_cases_and_measures_and_runs_twice_to_the_same_co
         first = counts()
         call_command("load_demo", "--accounts", "400", "--force", stdout=io.StringIO())
     assert counts() == first
-    assert first["Alert"] > 0 and first["Case"] == 2
+    assert first["Alert"] > 0 and first["Case"] > 2
     assert Action.objects.filter(status=Action.Status.AWAITING_APPROVAL, measure="freeze").exists()
     assert Action.objects.filter(status=Action.Status.EXECUTED).exists()
     assert Restriction.objects.filter(action__case__isnull=False).exists()
-    assert set(Case.objects.values_list("status", flat=True)) == {"awaiting_approval", "actioned"}
+    assert set(Case.objects.values_list("status", flat=True)) == {
+        "awaiting_approval",
+        "actioned",
+        "open",  # confirmed over the night, no measure asked for yet
+    }
     assert (tmp_path / "demo-20261121-400" / "READY").exists()
     # The busy night: each finding found again in each of 20 hourly windows, most worked.
     night = Alert.objects.filter(source="riskdesk.demo/night")
     assert night.count() == 20 * Alert.objects.exclude(source="riskdesk.demo/night").count()
     assert night.filter(status="dismissed").count() > night.count() // 3
     assert night.filter(status="new").exists()
+    # ... and a desk with a past: findings confirmed into cases hours ago, so rule quality
+    # reads real ratios (not 0 % for every rule but the one the first two cases are about).
+    confirming = [q.rule for q in rule_quality() if q.confirmed and q.dismissed]
+    assert len(confirming) >= 4, confirming
+    earlier = Case.objects.filter(opened_at__lt=timezone.now() - timedelta(hours=3))
+    assert earlier.exists()
+    assert Action.objects.filter(
+        case__in=earlier, executed_at__lt=timezone.now() - timedelta(hours=3)
+    ).exists()
+    joined = night.filter(status="in_case", decided_at__lt=timezone.now() - timedelta(hours=1))
+    assert joined.count() > earlier.count()  # later alerts joined when they arrived
+    assert DailyReport.objects.get().status == DailyReport.Status.READY  # once, not twice
     supervisors = User.objects.filter(groups__name="supervisor").values_list("username", flat=True)
     assert set(supervisors) >= {"sam", "mei"}  # two: every two-person path can be tried
     print(f"load_demo --accounts 400: first run {first_took:.1f} s, counts {first}")

@@ -6,7 +6,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from apps.actions.plans.demo import demo_plans_create
 from apps.console.demo import demo_work_create, detect_window
-from apps.console.demo_night import demo_night_create
+from apps.console.demo_night import HOURS, demo_night_create
+from apps.console.demo_past import demo_daily_report_create
 from apps.desk.history import acting_task
 from apps.detection.loading import accounts_load
 from apps.detection.simulator import simulate
@@ -66,4 +67,6 @@ class Command(BaseCommand):
         with acting_task("load_demo"):
             night = demo_night_create()
         self.stdout.write(f"{night} ({time.perf_counter() - started:.1f} s)")
+        with acting_task("load_demo"):
+            self.stdout.write(demo_daily_report_create(hours=HOURS))
         self.stdout.write(self.style.SUCCESS("demo desk ready"))
