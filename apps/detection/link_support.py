@@ -12,11 +12,12 @@ rules read that (apps.detection.linking):
   cluster of two.
 * **A cluster closes a loop.** Accounts strung one after the other, each linked pair to
   the next (a chain, or any tree of pairs), are so many separate relationships: every link
-  is a bridge that one ordinary relationship could make. A cluster of three or more needs
-  as many linked pairs as accounts, so at least one loop: three accounts funded from one
-  wallet are alike pairwise (three pairs), a funder's new accounts are alike through it.
-  A cluster that closes none is judged pair by pair, as a cluster of two is: a customer
-  who shares one wallet with one person and once paid another ties nobody.
+  is a bridge one ordinary relationship could make. A cluster of three or more needs as
+  many pairs of members with evidence in common (linked or not) as accounts, so at least
+  one loop: three accounts funded from one wallet are alike pairwise (three pairs), and so
+  are a funder's accounts even where only one of them is strongly tied to the others. A
+  cluster that closes none is judged pair by pair, as a cluster of two is: a customer who
+  shares one wallet with one person and once paid another ties nobody.
 """
 
 from __future__ import annotations
@@ -50,11 +51,15 @@ def one_relationship(links: pd.DataFrame, signals: np.ndarray, accounts: int) ->
 
 def closes_a_loop(links: pd.DataFrame, linked: np.ndarray, label: np.ndarray) -> np.ndarray:
     """Per cluster (indexed by ``label``, an account's component over the linked pairs):
-    do its linked pairs close at least one loop (as many pairs as accounts)? A cluster of
-    two is judged by its signals instead (True here)."""
+    do its members close at least one loop, i.e. are there as many pairs of members with
+    evidence in common (linked or not: a funder wallet's users are all alike, if only one
+    of them strongly) as members? A cluster of two is judged by its signals (True here)."""
     accounts = len(label)
     a, b = links["a"].to_numpy(np.int64), links["b"].to_numpy(np.int64)
-    pair = np.unique(a[linked] * accounts + b[linked])
+    member = np.zeros(accounts, dtype=bool)
+    member[a[linked]] = member[b[linked]] = True
+    inside = member[a] & (label[a] == label[b]) & (links["strength"].to_numpy(float) > 0)
+    pair = np.unique(a[inside] * accounts + b[inside])
     pairs = np.bincount(label[pair // accounts], minlength=accounts)
-    members = np.bincount(label[np.unique(np.r_[a[linked], b[linked]])], minlength=accounts)
+    members = np.bincount(label[member], minlength=accounts)
     return (members <= 2) | (pairs >= members)
