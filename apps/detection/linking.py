@@ -46,6 +46,7 @@ from .link_evidence import (
     with_remembered,
 )
 from .link_strength import hub_limit, pair_strengths
+from .link_support import closes_a_loop, one_relationship
 
 IDENTIFIER_KINDS = ("device", "address", "ip")
 DEFAULT_LINK_PARAMS: dict[str, Any] = {
@@ -251,9 +252,11 @@ def pair_signals(links: pd.DataFrame) -> pd.Series:
 def _control_links(
     links: pd.DataFrame, settings: dict[str, Any], ids: pd.Index
 ) -> tuple[pd.Series, dict[str, list[str]]]:
-    """Per row: does its pair count as common control? Strong enough, and, in a cluster of
-    only two accounts, resting on at least ``min_pair_signals`` signals. Also the clusters
-    the verdicts make."""
+    """Per row: does its pair count as common control? Strong enough; in a cluster of
+    only two accounts, resting on at least ``min_pair_signals`` signals (the funds evidence
+    of a pair that moved money only with each other counting once); in a cluster of three
+    or more, on linked pairs that close a loop, not a chain (apps.detection.link_support).
+    Also the clusters the verdicts make."""
     if links.empty:
         return pd.Series([], dtype=bool), {}
     a, b = links["a"].to_numpy(np.int64), links["b"].to_numpy(np.int64)
@@ -261,11 +264,14 @@ def _control_links(
     label = _labels(a[linked], b[linked], len(ids))
     size = np.bincount(label, minlength=len(ids))
     # Both ends of a linked row are in one cluster, so a's cluster size is the pair's.
-    in_pair = linked & (size[label[a]] == 2)
-    if in_pair.any():
+    # A cluster of three or more whose pairs close no loop is a chain of separate pairs:
+    # each stands on its own, as a cluster of two does.
+    alone = linked & ((size[label[a]] == 2) | ~closes_a_loop(links, linked, label)[label[a]])
+    if alone.any():
         pair, _ = pd.factorize(a * len(ids) + b)
-        signals = np.bincount(pair, weights=pair_signals(links).to_numpy(float))[pair]
-        linked &= ~(in_pair & (signals < int(settings["min_pair_signals"])))
+        counted = one_relationship(links, pair_signals(links).to_numpy(float), len(ids))
+        signals = np.bincount(pair, weights=counted)[pair]
+        linked &= ~(alone & (signals < int(settings["min_pair_signals"])))
     label = _labels(a[linked], b[linked], len(ids))
     touched = np.zeros(len(ids), dtype=bool)
     touched[a[linked]] = touched[b[linked]] = True

@@ -79,10 +79,11 @@ def test_a_hub_ip_or_wallet_links_nobody() -> None:
     assert linkage.hubs["accounts"].tolist() == [30, 30]
 
 
-def test_a_funding_address_and_internal_transfers_chain_a_cluster() -> None:
+def test_a_funding_address_and_internal_transfers_tie_a_cluster() -> None:
     transfers = _transfers(
         ("U3", "deposit", "wallet-x", None),
         ("U1", "deposit", "wallet-x", None),
+        ("U7", "deposit", "wallet-x", None),
         ("U1", "internal_out", None, "U7"),
         ("U7", "internal_in", None, "U1"),
         ("U8", "deposit", "wallet-y", None),
@@ -90,8 +91,43 @@ def test_a_funding_address_and_internal_transfers_chain_a_cluster() -> None:
     linkage = link_accounts(None, transfers)
     assert linkage.clusters == {"U1": ["U1", "U3", "U7"]}
     transfer = linkage.links[linkage.links["kind"] == "transfer"].iloc[0]
-    assert transfer["events"] == 1 and transfer["values"] == ["X2"]
+    assert transfer["events"] == 1 and transfer["values"] == ["X3"]
     assert linkage.cluster_of(pd.Series(["U7", "U8"])).tolist() == ["U1", "U8"]
+
+
+def test_a_chain_of_single_signals_is_not_a_cluster() -> None:
+    # U3 shares a wallet with U1, U1 paid U7 once: two separate relationships, two ties for
+    # three accounts. A cluster of n accounts needs n independent ties, as two need two.
+    chain = _transfers(
+        ("U3", "deposit", "wallet-x", None),
+        ("U1", "deposit", "wallet-x", None),
+        ("U1", "internal_out", None, "U7"),
+        ("U7", "internal_in", None, "U1"),
+    )
+    linkage = link_accounts(None, chain)
+    assert linkage.clusters == {}
+    assert (linkage.links["strength"] >= 0.22).all() and not linkage.links["linked"].any()
+
+
+def test_a_chain_is_judged_pair_by_pair_and_keeps_its_well_evidenced_pair() -> None:
+    # U1 and U2 share a phone (two signals); U2 and U3 only one wallet: no loop, so each
+    # pair stands on its own, and only the phone's pair is a cluster.
+    logins = _logins(("U1", "1.1.1.1", "D7"), ("U2", "2.2.2.2", "D7"))
+    transfers = _transfers(("U2", "deposit", "wallet-x", None), ("U3", "deposit", "wallet-x", None))
+    linkage = link_accounts(logins, transfers)
+    assert linkage.clusters == {"U1": ["U1", "U2"]}
+    wallet = linkage.links[linkage.links["kind"] == "address"].iloc[0]
+    assert wallet["strength"] >= 0.22 and not wallet["linked"]
+
+
+def test_one_funder_behind_many_new_accounts_is_one_cluster() -> None:
+    # Star funding: nothing but the funder's transfers, yet each funded account is alike
+    # the others through it, which ties them as a shared wallet would.
+    star = _transfers(
+        *[("F1", "internal_out", None, f"N{i}") for i in range(6)],
+        *[(f"N{i}", "internal_in", None, "F1") for i in range(6)],
+    )
+    assert link_accounts(None, star).clusters == {"F1": ["F1", *[f"N{i}" for i in range(6)]]}
 
 
 def test_cluster_keys_do_not_depend_on_row_order() -> None:
@@ -102,8 +138,8 @@ def test_cluster_keys_do_not_depend_on_row_order() -> None:
 
 
 def test_a_link_carries_its_strength_and_weak_pairs_are_kept_unlinked() -> None:
-    # Two wallets that only ever fund each other are one; a customer with many other
-    # counterparties who once paid a stranger is weakly tied to them and stays apart.
+    # Two wallets that only ever fund each other are strongly alike; a customer with many
+    # other counterparties who once paid a stranger is weakly tied to them and stays apart.
     busy = [("U1", "withdrawal", f"shop-{i}", None) for i in range(12)]
     transfers = _transfers(
         ("U1", "internal_out", None, "U2"),
@@ -114,10 +150,33 @@ def test_a_link_carries_its_strength_and_weak_pairs_are_kept_unlinked() -> None:
         ("U8", "deposit", "wallet-q", None),
         ("U9", "deposit", "wallet-q", None),
     )
-    linkage = link_accounts(None, transfers)
+    linkage = link_accounts(None, transfers, _trades([("U8", "U9")] * 5))
     assert linkage.clusters == {"U8": ["U8", "U9"]}
     strength = linkage.links.groupby(["account_a", "account_b"])["strength"].first()
     assert strength[("U8", "U9")] > 0.5 > strength[("U1", "U2")]
+
+
+def test_money_two_accounts_move_only_between_themselves_is_one_relationship() -> None:
+    # A payment and a wallet the two both use, with no one else: two people settling up
+    # look the same. Funds evidence of such a private pair counts once; a second kind
+    # (a device, trading with each other) makes it a cluster.
+    rows = [
+        ("U8", "internal_out", None, "U9"),
+        ("U9", "internal_in", None, "U8"),
+        ("U8", "deposit", "wallet-q", None),
+        ("U9", "deposit", "wallet-q", None),
+        ("U9", "withdrawal", "wallet-r", None),
+        ("U8", "withdrawal", "wallet-r", None),
+    ]
+    private = _transfers(*rows)
+    assert link_accounts(None, private).clusters == {}
+    device = _logins(("U8", "1.1.1.1", "D7"), ("U9", "2.2.2.2", "D7"))
+    assert link_accounts(device, private).clusters == {"U8": ["U8", "U9"]}
+    # The same two funding a new account together are no longer a private pair.
+    busier = _transfers(
+        *rows, ("U9", "internal_out", None, "U5"), ("U5", "internal_in", None, "U9")
+    )
+    assert link_accounts(None, busier).clusters == {"U5": ["U5", "U8", "U9"]}
 
 
 def test_one_transfer_between_two_people_is_not_common_control_by_itself() -> None:
