@@ -21,31 +21,9 @@ import pandas as pd
 
 from ..context import MS_PER_MINUTE, Context
 from .base import Finding, Rule, day_window, explain, notional, urgency
+from .fair_price import ordinary_deviation
 from .linked_trades import internal_trades, participants
 from .views import group_rows, trade_ids, trades
-
-SAMPLE = 200_000  # trades enough to know a contract's ordinary distance from its mark
-
-
-def ordinary_deviation(ctx: Context) -> pd.Series:
-    """Per (symbol, day): the median distance of a trade from the mark of its minute,
-    from an even sample of the trades (the median needs no more)."""
-    store = ctx.__dict__.setdefault("_views", {})
-    if "ordinary_deviation" not in store:
-        t = trades(ctx)
-        step = max(1, len(t) // SAMPLE)
-        sample = t.iloc[::step]
-        mark = ctx.mark_at(sample["symbol"].to_numpy(), sample["ts"].to_numpy())
-        frame = pd.DataFrame(
-            {
-                "symbol": sample["symbol"].to_numpy(),
-                "day": sample["day"].to_numpy(),
-                "deviation": np.abs(sample["price"].to_numpy() / mark - 1.0) if len(sample) else [],
-            }
-        )
-        store["ordinary_deviation"] = frame.groupby(["symbol", "day"])["deviation"].median()
-    ordinary: pd.Series = store["ordinary_deviation"]
-    return ordinary
 
 
 def minute_volatility(ctx: Context) -> np.ndarray:
