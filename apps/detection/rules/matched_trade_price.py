@@ -250,11 +250,37 @@ def _ramps(ctx: Context, params: dict[str, Any], found: set[tuple[str, int, int]
                     "minutes": round(span, 1),
                     "move_z": round(z, 2),
                     "median_gap_minutes": round(float(row["gap"]), 2),
+                    "started_at": pd.Timestamp(
+                        int(run["ts"].iloc[0]), unit="ms", tz="UTC"
+                    ).isoformat(),
+                    "ended_at": pd.Timestamp(
+                        int(run["ts"].iloc[-1]), unit="ms", tz="UTC"
+                    ).isoformat(),
                 },
                 evidence={"trade_ids": trade_ids(ctx, part.index), "cluster": None},
             )
         )
     return findings
+
+
+def ramp_periods(ctx: Context) -> pd.DataFrame:
+    """symbol (code), start, end (ms): when each ramp this rule finds with its default
+    thresholds ran, first print to the print that pushed furthest. Another rule reads it
+    to know which price moves a ramp made (market_stress: a contract dragged from its
+    index by a ramp is the ramp's alert). Computed once per window."""
+    store = ctx.__dict__.setdefault("_views", {})
+    if "ramp_periods" not in store:
+        ramps = _ramps(ctx, RULE.default_params, set())
+        store["ramp_periods"] = pd.DataFrame(
+            {
+                "symbol": [ctx.symbols.index(str(f.symbol)) for f in ramps],
+                "start": [pd.Timestamp(f.metrics["started_at"]).value // 10**6 for f in ramps],
+                "end": [pd.Timestamp(f.metrics["ended_at"]).value // 10**6 for f in ramps],
+            },
+            dtype="int64",
+        )
+    periods: pd.DataFrame = store["ramp_periods"]
+    return periods
 
 
 def run(ctx: Context, params: dict[str, Any]) -> list[Finding]:
