@@ -143,6 +143,7 @@ class AccountLink(models.Model):
         TRANSFER = "transfer", "Internal transfer"
         TRADES_WITH = "trades_with", "Trades with each other"
         COUNTERPARTY = "counterparty", "Same counterparty"
+        LOCKSTEP = "lockstep", "Trades in lockstep"
 
     # The pair is stored once, lower account id first.
     account_a = models.ForeignKey(ExchangeAccount, on_delete=models.CASCADE, related_name="+")
@@ -184,6 +185,8 @@ class AccountLink(models.Model):
                 return f"{count} transfer{'s' if count != 1 else ''}"
             case self.Kind.TRADES_WITH:
                 return f"{self.evidence.get('events', count)} fills"
+            case self.Kind.LOCKSTEP:
+                return f"{self.evidence.get('events', count)}x in step"
             case self.Kind.IP:
                 return f"{count} IPs" if count > 1 else f"IP {shorten(values[0])}"
             case self.Kind.COUNTERPARTY:
@@ -201,6 +204,8 @@ class AccountLink(models.Model):
             self.Kind.COUNTERPARTY: f"both moved funds with {values}{more}",
             self.Kind.TRADES_WITH: f"filled each other {self.evidence.get('events', 0)} times"
             f" in {values}",
+            self.Kind.LOCKSTEP: f"took the same side within seconds of each other "
+            f"{self.evidence.get('events', 0)} times in {values}",
             self.Kind.IP: f"logged in from the same IP{'s' if count > 1 else ''} {values}{more}",
             self.Kind.DEVICE: f"used the same device {values}{more}",
             self.Kind.ADDRESS: f"share the external wallet {values}{more}",
@@ -217,6 +222,7 @@ SHORT_KINDS = {
     "transfer": "transfer",
     "trades_with": "trades-with",
     "counterparty": "counterparty",
+    "lockstep": "lockstep",
 }
 
 

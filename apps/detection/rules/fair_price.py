@@ -45,8 +45,7 @@ def market_basis(ctx: Context, symbol: np.ndarray, ts: np.ndarray) -> np.ndarray
     if "market_basis" not in store:
         sample = _sample(ctx)
         grouped = sample.groupby(["symbol", "bucket"])["offset"]
-        basis = grouped.median()[grouped.count() >= MIN_BASIS_TRADES]
-        store["market_basis"] = basis
+        store["market_basis"] = grouped.median()[grouped.count() >= MIN_BASIS_TRADES]
     basis: pd.Series = store["market_basis"]
     at = pd.MultiIndex.from_arrays([symbol, ts // (BASIS_MINUTES * MS_PER_MINUTE)])
     return np.nan_to_num(basis.reindex(at).to_numpy(dtype=float))
