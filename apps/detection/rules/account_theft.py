@@ -45,10 +45,12 @@ def takeover_logins(ctx: Context, params: dict[str, Any]) -> pd.DataFrame:
     first_seen = frame.groupby("account_id")["ts"].transform("min")
     history = pd.Timedelta(days=params["min_history_days"])
     remembered = memory.remembers(frame["account_id"]) | (frame["ts"] - first_seen >= history)
-    # An account registered long before, that the desk has simply not seen log in (a quiet
-    # customer): its logins are judged too, but only by what follows that no owner does
-    # (the balance traded away to one stranger: _traded_away).
-    past = remembered | (frame["ts"] - _registered(ctx, frame["account_id"]) >= history)
+    # An account registered long before that a desk with a memory (it has watched earlier
+    # windows) never saw log in — a quiet customer: its logins are judged too, but only by
+    # what follows that no owner does (the balance traded away to one stranger:
+    # _traded_away). A desk without any memory cannot call a device new at all.
+    established = frame["ts"] - _registered(ctx, frame["account_id"]) >= history
+    past = remembered | (established & (len(memory.profiles) > 0))
     start, end = feed_window(ctx)
     wanted = new_device & past & (frame["ts"] >= start) & (frame["ts"] < end)
     found = frame.assign(new_device=new_device, new_ip=new_ip, remembered=remembered)[wanted]
