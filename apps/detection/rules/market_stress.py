@@ -208,7 +208,8 @@ RULE = Rule(
         "or a burst of forced closes are the moments the emergency plans are for (mark "
         "price protects against manipulation of the last price; liquidation cascades lead "
         "to ADL). Signals: a mark/index gap >= 1% (and 3x its usual in the 4 hours before) held 15 "
-        "minutes, a 5-minute move >= 5%, an hour of one-minute moves 3x the day's usual, "
+        "minutes (not one that opened while a matched-trade ramp pushed the contract), "
+        "a 5-minute move >= 5%, an hour of one-minute moves 3x the day's usual, "
         ">= 20 accounts force-closed at a loss in one minute (and 5x the usual)."
     ),
     default_params={
