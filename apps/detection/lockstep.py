@@ -11,9 +11,10 @@ traders in a busy contract, so a pair counts only when
 - it is ``min_surprise`` times what the two accounts' own activity would give by chance
   (their taker orders per contract and side, spread evenly over the window).
 
-Counted on taker orders (the side that chose the moment), each order once at its first
-fill, in numpy: the events are sorted by contract, side and time, and each is compared with
-the next few within ``within_ms`` — a loop over offsets, never over rows.
+Counted on taker orders (the side that chose the moment), each once (a taker's fills at
+one moment are one order), in numpy: the events are sorted by contract, side and time,
+and each is compared with the next few within ``within_ms`` — a loop over offsets, never
+over rows.
 """
 
 from __future__ import annotations
@@ -30,7 +31,9 @@ DEFAULT_LOCKSTEP: dict[str, Any] = {
     "min_times": 10,
     "min_share": 0.5,
     "min_surprise": 10.0,
-    "max_neighbours": 64,  # a burst denser than this in one contract-side is the crowd
+    # Events compared with each one: a group in step is a handful of accounts; more
+    # strangers between them in one contract-side within two seconds is the crowd.
+    "max_neighbours": 16,
 }
 LOCKSTEP_COLUMNS = [
     "account_a",
@@ -56,18 +59,23 @@ def lockstep_pairs(
     if trades is None or trades.empty or "taker_side" not in trades:
         return pd.DataFrame(columns=LOCKSTEP_COLUMNS)
     buying = (trades["taker_side"].astype("str") == "buy").to_numpy()
-    taker = np.where(buying, trades["buyer_id"].astype("str"), trades["seller_id"].astype("str"))
-    order = np.where(
-        buying, trades["buy_order_id"].astype("str"), trades["sell_order_id"].astype("str")
+    n = len(trades)
+    # Integer codes first, hashed not sorted (sorting 3M id strings costs seconds): the
+    # few pairs found are put in id order at the end.
+    codes, ids = pd.factorize(
+        pd.concat([trades["buyer_id"], trades["seller_id"]], ignore_index=True).astype("str")
     )
-    first_fill = ~pd.Series(order).duplicated().to_numpy()
+    taker_all = np.where(buying, codes[:n], codes[n:]).astype(np.int64)
+    ns_all = trades["ts"].to_numpy(dtype="datetime64[ns]").astype(np.int64)
+    # A taker order's fills share its moment: each (taker, moment) once, at its first fill.
+    first_fill = ~pd.DataFrame({"taker": taker_all, "ns": ns_all}).duplicated().to_numpy()
     if exempt:
-        first_fill &= ~np.isin(taker, list(exempt))
-    taker = taker[first_fill]
-    ns = trades["ts"].to_numpy(dtype="datetime64[ns]").astype(np.int64)[first_fill]
-    symbol_code, symbols = pd.factorize(trades["symbol"].astype("str").to_numpy()[first_fill])
+        first_fill &= ~np.asarray(pd.Index(ids).isin(list(exempt)))[taker_all]
+    ns = ns_all[first_fill]
+    symbol_code, symbols = pd.factorize(trades["symbol"].to_numpy()[first_fill])
     group = symbol_code.astype(np.int64) * 2 + buying[first_fill]
-    account, names = pd.factorize(taker, sort=True)
+    account, kept = pd.factorize(taker_all[first_fill], sort=True)
+    names = np.asarray(ids, dtype=object)[kept]
     account = account.astype(np.int64)
     n_accounts = max(len(names), 1)
     ordered = np.lexsort((ns, group))
@@ -125,10 +133,13 @@ def lockstep_pairs(
     spans = moments.groupby("pair").agg(first=("ns", "min"), last=("ns", "max"))
     per_pair = moments.groupby("pair")["symbol"].agg(lambda s: sorted({symbols[c] for c in s}))
     picked = candidates[chosen]
+    first_name = np.asarray(names, dtype=object)[pa_[chosen]]
+    second_name = np.asarray(names, dtype=object)[pb_[chosen]]
+    swap = first_name > second_name
     return pd.DataFrame(
         {
-            "account_a": np.asarray(names, dtype=object)[pa_[chosen]],
-            "account_b": np.asarray(names, dtype=object)[pb_[chosen]],
+            "account_a": np.where(swap, second_name, first_name),
+            "account_b": np.where(swap, first_name, second_name),
             "times": found[chosen],
             "share": share[chosen],
             "expected": expected[chosen],
