@@ -179,6 +179,8 @@ class AccountLink(models.Model):
                 return f"{count} transfer{'s' if count != 1 else ''}"
             case self.Kind.TRADES_WITH:
                 return f"{self.evidence.get('events', count)} fills"
+            case self.Kind.LOCKSTEP:
+                return f"{self.evidence.get('events', count)}x in step"
             case self.Kind.IP:
                 return f"{count} IPs" if count > 1 else f"IP {shorten(values[0])}"
             case self.Kind.COUNTERPARTY:
@@ -196,6 +198,8 @@ class AccountLink(models.Model):
             self.Kind.COUNTERPARTY: f"both moved funds with {values}{more}",
             self.Kind.TRADES_WITH: f"filled each other {self.evidence.get('events', 0)} times"
             f" in {values}",
+            self.Kind.LOCKSTEP: f"took the same side within seconds of each other "
+            f"{self.evidence.get('events', 0)} times in {values}",
             self.Kind.IP: f"logged in from the same IP{'s' if count > 1 else ''} {values}{more}",
             self.Kind.DEVICE: f"used the same device {values}{more}",
             self.Kind.ADDRESS: f"share the external wallet {values}{more}",

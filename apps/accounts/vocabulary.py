@@ -11,6 +11,7 @@ class LinkKind(models.TextChoices):
     TRANSFER = "transfer", "Internal transfer"
     TRADES_WITH = "trades_with", "Trades with each other"
     COUNTERPARTY = "counterparty", "Same counterparty"
+    LOCKSTEP = "lockstep", "Trades in lockstep"
 
 
 SHORT_KINDS = {
@@ -20,6 +21,7 @@ SHORT_KINDS = {
     "transfer": "transfer",
     "trades_with": "trades-with",
     "counterparty": "counterparty",
+    "lockstep": "lockstep",
 }
 
 

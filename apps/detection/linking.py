@@ -10,7 +10,8 @@ between two people is not common control by itself.
 
 Evidence rows (one per pair and kind) say why: ``device``, ``address``, ``ip`` (the shared
 values), ``transfer`` (the movements), ``trades_with`` (repeated fills with each other) and
-``counterparty`` (both dealt directly with the same third accounts).
+``counterparty`` (both dealt directly with the same third accounts) and ``lockstep`` (they
+take the same side of the same contract within seconds, again and again: apps.detection.lockstep).
 
 Any identifier used by more than ``hub_accounts`` accounts (default √N, at least 20) — a
 carrier NAT address, an exchange hot wallet — pairs nobody; it is listed in
@@ -47,6 +48,7 @@ from .link_evidence import (
 )
 from .link_strength import hub_limit, pair_strengths
 from .link_support import closes_a_loop, one_relationship
+from .lockstep import lockstep_pairs, lockstep_rows, with_witness
 
 IDENTIFIER_KINDS = ("device", "address", "ip")
 DEFAULT_LINK_PARAMS: dict[str, Any] = {
@@ -97,6 +99,7 @@ def link_accounts(
     population: int | None = None,
     widths: pd.DataFrame | None = None,
     remembered: pd.DataFrame | None = None,
+    exempt: set[str] | None = None,
 ) -> Linkage:
     """Link the window's accounts. ``population``: how many accounts the exchange has
     (the window's accounts table); it sets how rare an identifier is. ``widths`` (kind,
@@ -113,7 +116,8 @@ def link_accounts(
     uses = with_remembered(identifier_uses(logins, transfers), remembered)
     internal = internal_transfers(transfers)
     frequent = frequent_fills(trades, int(settings["min_trades_with"]))
-    ids = _account_ids(uses["account_id"], internal, frequent)
+    lockstep = lockstep_pairs(trades, exempt)
+    ids = _account_ids(uses["account_id"], internal, frequent, lockstep)
     uses["a"] = ids.get_indexer(uses["account_id"])
     uses["width"] = remembered_widths(uses, widths)
     population = max(population or 0, len(ids))
@@ -124,10 +128,13 @@ def link_accounts(
     # Only moved funds enter the profiles: everybody trades with the market makers, so a
     # shared trading counterparty says nothing; repeated fills stay evidence rows only.
     strengths = pair_strengths(uses, funds[["a", "b"]], len(ids), population, hub_accounts)
+    synchronised = _coded(lockstep, ids)
+    strengths = with_witness(strengths, synchronised, len(ids))
     found = [
         pairs_sharing(shared, max_values),
         evidence_rows(funds.assign(kind="transfer", value=funds["transfer_id"]), max_values),
         trading_pairs(_coded(frequent, ids)),
+        lockstep_rows(synchronised),
     ]
     found.append(counterparty_pairs(found[1], strengths, found, settings))
     links = _joined(found, strengths, len(ids))
@@ -145,7 +152,13 @@ def link_window(
     """Link a window's accounts, weighing identifiers against its accounts table and, with
     ``widths``, against how many accounts the desk has ever seen use them; ``remembered``:
     the identifiers the desk saw on them before (``AccountMemory.identifiers``)."""
-    population = len(feed.accounts) if feed.accounts is not None else None
+    accounts = feed.accounts
+    population = len(accounts) if accounts is not None else None
+    makers = (
+        set(accounts.loc[accounts["market_maker"].astype(bool), "account_id"].astype("str"))
+        if accounts is not None and "market_maker" in accounts
+        else None
+    )
     return link_accounts(
         feed.logins,
         feed.transfers,
@@ -154,6 +167,7 @@ def link_window(
         population,
         widths,
         remembered,
+        makers,
     )
 
 
@@ -190,10 +204,10 @@ def linkage_from_bytes(data: bytes) -> Linkage:
     return linkage_of(links)
 
 
-def _account_ids(uses: pd.Series, internal: pd.DataFrame, frequent: pd.DataFrame) -> pd.Index:
+def _account_ids(uses: pd.Series, *pairs: pd.DataFrame) -> pd.Index:
     """Every account the evidence names, in id order: position = the account's code."""
     parts = [uses.astype("str")]
-    for frame in (internal, frequent):
+    for frame in pairs:
         parts += [frame["account_a"], frame["account_b"]]
     return pd.Index(pd.unique(pd.concat(parts, ignore_index=True)), dtype=object).sort_values()
 

@@ -68,17 +68,27 @@ def test_a_withdrawal_to_a_known_wallet_or_from_a_known_device_is_not_theft() ->
 
 
 def test_large_profit_at_a_near_perfect_win_rate_is_abnormal() -> None:
+    # Ten round trips (buy to open, sell to close), each won.
     w = Window()
     for i in range(10):
-        w.trade("U1", f"C{i}", 1, MARK, at(i), buyer_effect="close", buyer_pnl=5000.0)
+        w.trade("U1", f"O{i}", 1, MARK, at(2 * i))
+        w.trade(f"C{i}", "U1", 1, MARK, at(2 * i + 1), seller_effect="close", seller_pnl=5000.0)
     [alert] = run_rule(w, "abnormal_pnl")
     metrics = alert["metrics"]
-    assert (metrics["realized_pnl"], metrics["win_rate"], metrics["closing_fills"]) == (
+    assert (metrics["realized_pnl"], metrics["win_rate"], metrics["round_trips"]) == (
         50000.0,
         1.0,
         10,
     )
-    assert metrics["how"] == "won on nearly every close"
+    assert metrics["how"] == "won on nearly every round trip"
+
+
+def test_one_position_closed_in_many_winning_fills_is_one_good_call() -> None:
+    # A whale closing one trend position in ten fills has won once, not ten times.
+    w = Window()
+    for i in range(10):
+        w.trade("U1", f"C{i}", 1, MARK, at(i), buyer_effect="close", buyer_pnl=5000.0)
+    assert run_rule(w, "abnormal_pnl") == []
 
 
 def test_a_big_trader_winning_half_the_time_is_normal() -> None:

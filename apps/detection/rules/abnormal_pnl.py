@@ -12,8 +12,9 @@ usually holds, and one of three things explains it:
 - **foresight**: at least ``min_foresight_entries`` of its entries, and most of them,
   were followed within ``foresight_minutes`` by a move its way of ``foresight_z`` times
   the contract's ordinary movement (opening seconds before sharp moves);
-- **won on nearly every close**: at least ``min_profit`` over ``min_closes`` closing fills
-  with ``min_win_rate`` of them winning (large honest traders win about half);
+- **won on nearly every round trip**: at least ``min_profit`` over ``min_closes`` round
+  trips (runs of closing fills in a contract) with ``min_win_rate`` of them winning (large
+  honest traders win about half);
 - **an abnormal loss**: at least half the loss, and ``min_loss_edge_share`` of what it
   traded, lost to prices worse than the mark (a balance handed to a counterparty), and
   more than half its usual capital gone.
@@ -108,6 +109,39 @@ def _foresight(ctx: Context, params: dict[str, Any], accounts: np.ndarray) -> pd
     return entries.groupby(["account", "day"]).agg(entries=("z", "size"), hits=("hit", "sum"))
 
 
+def _round_trips(ctx: Context, wanted: pd.Index) -> pd.DataFrame:
+    """Per (account, day) of ``wanted``: round trips (a run of closing fills in one
+    contract, ended by an opening fill or the day's end) and how many ended in profit."""
+    empty = pd.DataFrame(
+        {"trips": pd.Series(dtype=float), "trip_wins": pd.Series(dtype=float)},
+        index=pd.MultiIndex.from_arrays([[], []], names=["account", "day"]),
+    )
+    if not len(wanted):
+        return empty
+    f = _fills(ctx)
+    keys = pd.MultiIndex.from_arrays([f["account"], f["day"]])
+    mine = f[keys.isin(wanted)]
+    if mine.empty:
+        return empty
+    symbol = trades(ctx)["symbol"].to_numpy()[mine["row"].to_numpy()]
+    mine = mine.assign(symbol=symbol).sort_values(["account", "day", "symbol", "row"])
+    same = (
+        mine[["account", "day", "symbol"]]
+        .shift()
+        .eq(mine[["account", "day", "symbol"]])
+        .all(axis=1)
+    )
+    closing = mine["close"].to_numpy()
+    # A trip starts at a closing fill whose predecessor (same account, day, contract) was
+    # not closing.
+    starts = closing & ~(same.to_numpy() & np.r_[False, closing[:-1]])
+    trip = np.cumsum(starts)
+    closes = mine[closing].assign(trip=trip[closing])
+    per_trip = closes.groupby(["account", "day", "trip"])["pnl"].sum()
+    won = (per_trip > 0).groupby(level=["account", "day"])
+    return pd.DataFrame({"trips": won.size().astype(float), "trip_wins": won.sum().astype(float)})
+
+
 def _days(ctx: Context, params: dict[str, Any]) -> pd.DataFrame:
     f = _fills(ctx)
     per = f.groupby(["account", "day"]).agg(
@@ -151,10 +185,17 @@ def run(ctx: Context, params: dict[str, Any]) -> list[Finding]:
         & (per["edge"] <= 0.5 * per["pnl"])
         & (-per["edge_share"] >= params["min_loss_edge_share"])
     )
-    # Large money won on nearly every close (above min_profit, whatever the capital).
+    # Large money won on nearly every round trip (above min_profit, whatever the capital).
+    # Round trips, not closing fills: a whale closing one trend position in 200 fills
+    # "wins" 200 times and has made one good call.
+    large = per.index[gain & (per["pnl"] >= params["min_profit"])]
+    per = per.join(_round_trips(ctx, large))
+    per[["trips", "trip_wins"]] = per[["trips", "trip_wins"]].fillna(0)
+    per["win_rate"] = per["trip_wins"] / per["trips"].where(per["trips"] > 0)
+    per["win_rate"] = per["win_rate"].fillna(0.0)
     steady = (
         (per["pnl"] >= params["min_profit"])
-        & (per["closes"] >= params["min_closes"])
+        & (per["trips"] >= params["min_closes"])
         & (per["win_rate"] >= params["min_win_rate"])
     )
     per["how"] = np.select(
@@ -162,7 +203,7 @@ def run(ctx: Context, params: dict[str, Any]) -> list[Finding]:
         [
             "fills better than the market",
             "entries ahead of sharp moves",
-            "won on nearly every close",
+            "won on nearly every round trip",
             "loss handed away",
         ],
         default="",
@@ -207,7 +248,7 @@ def run(ctx: Context, params: dict[str, Any]) -> list[Finding]:
                         "%",
                     ),
                     explain(
-                        "closing fills won",
+                        f"round trips won (of {int(row['trips'])})",
                         float(row["win_rate"]) * 100,
                         "%",
                         params["min_win_rate"] * 100,
@@ -232,6 +273,7 @@ def run(ctx: Context, params: dict[str, Any]) -> list[Finding]:
                     "how": row["how"],
                     "win_rate": round(float(row["win_rate"]), 3),
                     "closing_fills": int(row["closes"]),
+                    "round_trips": int(row["trips"]),
                     "notional": round(abs(result), 2),
                 },
                 evidence={

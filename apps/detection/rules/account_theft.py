@@ -20,7 +20,7 @@ from .base import Finding, Rule, capped, feed_window, score
 
 OUT_KINDS = ("withdrawal", "internal_out")
 IN_KINDS = ("deposit", "internal_in")
-LOGIN_COLUMNS = ["account_id", "ts", "ip", "device_id", "new_device", "new_ip"]
+LOGIN_COLUMNS = ["account_id", "ts", "ip", "device_id", "new_device", "new_ip", "remembered"]
 
 
 def takeover_logins(ctx: Context, params: dict[str, Any]) -> pd.DataFrame:
@@ -44,11 +44,28 @@ def takeover_logins(ctx: Context, params: dict[str, Any]) -> pd.DataFrame:
     )
     first_seen = frame.groupby("account_id")["ts"].transform("min")
     history = pd.Timedelta(days=params["min_history_days"])
-    past = memory.remembers(frame["account_id"]) | (frame["ts"] - first_seen >= history)
+    remembered = memory.remembers(frame["account_id"]) | (frame["ts"] - first_seen >= history)
+    # An account registered long before that a desk with a memory (it has watched earlier
+    # windows) never saw log in — a quiet customer: its logins are judged too, but only by
+    # what follows that no owner does (the balance traded away to one stranger:
+    # _traded_away). A desk without any memory cannot call a device new at all.
+    established = frame["ts"] - _registered(ctx, frame["account_id"]) >= history
+    past = remembered | (established & (len(memory.profiles) > 0))
     start, end = feed_window(ctx)
     wanted = new_device & past & (frame["ts"] >= start) & (frame["ts"] < end)
-    found = frame.assign(new_device=new_device, new_ip=new_ip)[wanted]
+    found = frame.assign(new_device=new_device, new_ip=new_ip, remembered=remembered)[wanted]
     return found[LOGIN_COLUMNS].reset_index(drop=True)
+
+
+def _registered(ctx: Context, accounts: pd.Series) -> pd.Series:
+    """When each account was opened (NaT when the accounts table does not say)."""
+    table = ctx.feed.accounts
+    if table is None or "registered_at" not in table:
+        return pd.Series(pd.NaT, index=accounts.index, dtype="datetime64[ms, UTC]")
+    opened = pd.Series(
+        table["registered_at"].to_numpy(), index=table["account_id"].astype(str).to_numpy()
+    )
+    return pd.Series(accounts.map(opened).to_numpy(), index=accounts.index)
 
 
 def _after_login(rows: pd.DataFrame, logins: pd.DataFrame, hours: float) -> pd.DataFrame:
@@ -98,6 +115,9 @@ def _withdrawn(
     ctx: Context, params: dict[str, Any], logins: pd.DataFrame, moves: pd.DataFrame
 ) -> list[Finding]:
     """Funds leaving, after a takeover login, to destinations the account never used."""
+    # Only where the desk knows the account's past: a quiet owner's own wallet is "never
+    # used" to a desk that never saw the account move funds.
+    logins = logins[logins["remembered"]]
     outs = moves[moves["kind"].isin(OUT_KINDS) & moves["account_id"].isin(set(logins.account_id))]
     outs = _after_login(outs, logins, params["max_hours_after_login"])
     if outs.empty:
@@ -216,11 +236,35 @@ def _traded_away(
         return []
     start, end = feed_window(ctx)
     findings = []
-    handed = fills.groupby(["account_id", "login_ts", "other"])["lost"].sum().reset_index()
+    handed = (
+        fills.groupby(["account_id", "login_ts", "other", "remembered"])["lost"].sum().reset_index()
+    )
+    others = pd.Series(handed["other"].unique())
+    opened = _registered(ctx, others)
+    fresh = dict(
+        zip(
+            others,
+            (pd.Timestamp(start) - opened <= pd.Timedelta(days=params["min_history_days"]))
+            .fillna(False)
+            .to_numpy(),
+            strict=True,
+        )
+    )
     for row in (
         handed.sort_values("lost", ascending=False).drop_duplicates("account_id").itertuples()
     ):
         account, login_ts, mule = str(row.account_id), row.login_ts, str(row.other)
+        if ctx.linkage.account_cluster.get(account, account) == ctx.linkage.account_cluster.get(
+            mule, mule
+        ):
+            # Value handed to an account under the same control is the owner moving it
+            # (abnormal_pnl names both sides), not a stranger draining it.
+            continue
+        if not row.remembered and not fresh[mule]:
+            # Without the desk's memory of the victim, only a receiving account opened in
+            # the days before (a mule made for it) says stranger; two old accounts trading
+            # off-market are abnormal_pnl's to judge.
+            continue
         amount = float(row.lost)
         equity = max(_equity_before(ctx, moves, account, login_ts), amount)
         if amount < params["min_amount"] or amount / equity < params["min_share_of_equity"]:

@@ -9,8 +9,8 @@ import pandas as pd
 
 from ..context import Context
 from .base import Finding, Rule, day_window, explain, notional, urgency
+from .fair_price import ordinary_deviation
 from .linked_trades import internal_trades, participants
-from .matched_trade_price import ordinary_deviation
 from .views import group_rows, trade_ids
 
 

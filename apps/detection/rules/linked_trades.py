@@ -6,12 +6,14 @@ import numpy as np
 import pandas as pd
 
 from ..context import Context
+from .fair_price import market_basis
 from .views import trades
 
 
 def internal_trades(ctx: Context, *, include_self: bool) -> pd.DataFrame:
     """Trades whose buyer and seller belong to one cluster, with the cluster key and the
-    price's deviation from the mark of that minute (computed once per window)."""
+    price's deviation from the market then (the mark of that minute and the contract's
+    basis against it: ``matched_trade_price.market_basis``; computed once per window)."""
     store = ctx.__dict__.setdefault("_views", {})
     if "internal_trades" not in store:
         store["internal_trades"] = _internal_trades(ctx)
@@ -37,8 +39,12 @@ def _internal_trades(ctx: Context) -> pd.DataFrame:
     inside |= (t["buyer"] == t["seller"]).to_numpy()
     found = t[inside].copy()
     found["cluster"] = ctx.cluster_keys(found["buyer"].to_numpy())
-    mark = ctx.mark_at(found["symbol"].to_numpy(), found["ts"].to_numpy())
-    found["deviation"] = found["price"].to_numpy() / mark - 1.0 if len(found) else []
+    symbol, ts = found["symbol"].to_numpy(), found["ts"].to_numpy()
+    mark = ctx.mark_at(symbol, ts)
+    # From where the market traded then, not from the bare mark: when a contract runs a
+    # percent above its index for hours, everybody's fills are "off the mark".
+    basis = market_basis(ctx, symbol, ts)
+    found["deviation"] = found["price"].to_numpy() / mark - 1.0 - basis if len(found) else []
     return found
 
 

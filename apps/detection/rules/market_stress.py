@@ -9,6 +9,7 @@ import pandas as pd
 
 from ..context import MS_PER_DAY, MS_PER_MINUTE, Context
 from .base import Finding, Rule, day_window, explain, urgency
+from .matched_trade_price import ramp_periods
 from .views import trade_ids, trades
 
 
@@ -37,6 +38,24 @@ def _price_signals(ctx: Context, params: dict[str, Any]) -> pd.DataFrame:
     limit = np.maximum(params["max_mark_gap"], params["gap_multiple"] * before.fillna(day))
     marks["gap_ratio"] = marks["gap"] / limit
     marks["gap_limit"] = limit
+    # When the gap opened: the last minute before which it was under half its limit
+    # (what made it: a tear, or a ramp that dragged the contract from its index).
+    under = (gap < 0.5 * limit).to_numpy()
+    minute = marks["minute"].to_numpy()
+    last_under = np.where(under, minute, -1)
+    last_under = pd.Series(last_under).groupby(marks["symbol"].to_numpy()).cummax().to_numpy()
+    marks["gap_onset"] = last_under + 1
+    # A gap that opened while a ramp was pushing the contract is the ramp's footprint (the
+    # contract moved, its index did not): the ramp's alert says it, not this rule.
+    for ramp in ramp_periods(ctx).itertuples():
+        onset = marks["gap_onset"].to_numpy() * MS_PER_MINUTE
+        dragged = (
+            (marks["symbol"].to_numpy() == ramp.symbol)
+            & (onset >= ramp.start - MS_PER_MINUTE)
+            & (onset <= ramp.end)
+            & ~under
+        )
+        marks.loc[dragged, "gap_ratio"] = np.nan
     lag = params["move_minutes"]
     marks["move"] = by_symbol["mark"].transform(lambda m: np.abs(np.log(m / m.shift(lag))))
     # Volatility: the median size of the one-minute moves over an hour against the day's
@@ -51,7 +70,7 @@ def _price_signals(ctx: Context, params: dict[str, Any]) -> pd.DataFrame:
         marks["gap_ratio"].fillna(-1.0).groupby([marks["symbol"], marks["day"]]).idxmax()
     ]
     signals = marks.groupby(["symbol", "day"]).agg(move=("move", "max"), vol=("vol", "max"))
-    at_worst = worst.set_index(["symbol", "day"])[["gap", "gap_limit", "gap_ratio"]]
+    at_worst = worst.set_index(["symbol", "day"])[["gap", "gap_limit", "gap_ratio", "gap_onset"]]
     return signals.join(at_worst)
 
 
@@ -109,6 +128,16 @@ def run(ctx: Context, params: dict[str, Any]) -> list[Finding]:
         signals = [name for name, ratio in ratios.items() if ratio >= 1.0]
         if not signals:
             continue
+        onset = prices["gap_onset"].get((symbol, day)) if "mark_index_gap" in signals else None
+        opened = (
+            {
+                "gap_opened_at": pd.Timestamp(
+                    int(onset) * MS_PER_MINUTE, unit="ms", tz="UTC"
+                ).isoformat()
+            }
+            if onset is not None and np.isfinite(onset)
+            else {}
+        )
         sym = ctx.symbols[symbol]
         start, end = day_window(int(day))
         # A disorderly market is the platform's emergency, not one account's: urgent only
@@ -160,6 +189,7 @@ def run(ctx: Context, params: dict[str, Any]) -> list[Finding]:
                     "volatility_ratio": round(vol, 2),
                     "liquidated_accounts": liquidated,
                     "signals": signals,
+                    **opened,
                 },
                 evidence={
                     "trade_ids": trade_ids(ctx, mine["index"].to_numpy()) if len(mine) else [],
@@ -178,7 +208,8 @@ RULE = Rule(
         "or a burst of forced closes are the moments the emergency plans are for (mark "
         "price protects against manipulation of the last price; liquidation cascades lead "
         "to ADL). Signals: a mark/index gap >= 1% (and 3x its usual in the 4 hours before) held 15 "
-        "minutes, a 5-minute move >= 5%, an hour of one-minute moves 3x the day's usual, "
+        "minutes (not one that opened while a matched-trade ramp pushed the contract), "
+        "a 5-minute move >= 5%, an hour of one-minute moves 3x the day's usual, "
         ">= 20 accounts force-closed at a loss in one minute (and 5x the usual)."
     ),
     default_params={

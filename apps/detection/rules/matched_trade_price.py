@@ -21,31 +21,9 @@ import pandas as pd
 
 from ..context import MS_PER_MINUTE, Context
 from .base import Finding, Rule, day_window, explain, notional, urgency
+from .fair_price import ordinary_deviation
 from .linked_trades import internal_trades, participants
 from .views import group_rows, trade_ids, trades
-
-SAMPLE = 200_000  # trades enough to know a contract's ordinary distance from its mark
-
-
-def ordinary_deviation(ctx: Context) -> pd.Series:
-    """Per (symbol, day): the median distance of a trade from the mark of its minute,
-    from an even sample of the trades (the median needs no more)."""
-    store = ctx.__dict__.setdefault("_views", {})
-    if "ordinary_deviation" not in store:
-        t = trades(ctx)
-        step = max(1, len(t) // SAMPLE)
-        sample = t.iloc[::step]
-        mark = ctx.mark_at(sample["symbol"].to_numpy(), sample["ts"].to_numpy())
-        frame = pd.DataFrame(
-            {
-                "symbol": sample["symbol"].to_numpy(),
-                "day": sample["day"].to_numpy(),
-                "deviation": np.abs(sample["price"].to_numpy() / mark - 1.0) if len(sample) else [],
-            }
-        )
-        store["ordinary_deviation"] = frame.groupby(["symbol", "day"])["deviation"].median()
-    ordinary: pd.Series = store["ordinary_deviation"]
-    return ordinary
 
 
 def minute_volatility(ctx: Context) -> np.ndarray:
@@ -272,11 +250,37 @@ def _ramps(ctx: Context, params: dict[str, Any], found: set[tuple[str, int, int]
                     "minutes": round(span, 1),
                     "move_z": round(z, 2),
                     "median_gap_minutes": round(float(row["gap"]), 2),
+                    "started_at": pd.Timestamp(
+                        int(run["ts"].iloc[0]), unit="ms", tz="UTC"
+                    ).isoformat(),
+                    "ended_at": pd.Timestamp(
+                        int(run["ts"].iloc[-1]), unit="ms", tz="UTC"
+                    ).isoformat(),
                 },
                 evidence={"trade_ids": trade_ids(ctx, part.index), "cluster": None},
             )
         )
     return findings
+
+
+def ramp_periods(ctx: Context) -> pd.DataFrame:
+    """symbol (code), start, end (ms): when each ramp this rule finds with its default
+    thresholds ran, first print to the print that pushed furthest. Another rule reads it
+    to know which price moves a ramp made (market_stress: a contract dragged from its
+    index by a ramp is the ramp's alert). Computed once per window."""
+    store = ctx.__dict__.setdefault("_views", {})
+    if "ramp_periods" not in store:
+        ramps = _ramps(ctx, RULE.default_params, set())
+        store["ramp_periods"] = pd.DataFrame(
+            {
+                "symbol": [ctx.symbols.index(str(f.symbol)) for f in ramps],
+                "start": [pd.Timestamp(f.metrics["started_at"]).value // 10**6 for f in ramps],
+                "end": [pd.Timestamp(f.metrics["ended_at"]).value // 10**6 for f in ramps],
+            },
+            dtype="int64",
+        )
+    periods: pd.DataFrame = store["ramp_periods"]
+    return periods
 
 
 def run(ctx: Context, params: dict[str, Any]) -> list[Finding]:

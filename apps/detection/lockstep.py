@@ -1,0 +1,199 @@
+"""Synchronised trading as a link signal: accounts that take the same side of the same
+contract within seconds of each other, again and again, far more often than chance.
+
+Two accounts that share no device, IP or wallet but fire market orders together, same
+contract, same side, within a second or two, fifteen times in a day, are one hand (or one
+script) — the brief's "synchronised trading across accounts". Chance does it too for busy
+traders in a busy contract, so a pair counts only when
+
+- it happened at least ``min_times`` times (a habit, as 5 self-trades make one),
+- it is most of the quieter account's trading (``min_share`` of its taker orders), and
+- it is ``min_surprise`` times what the two accounts' own activity would give by chance
+  (their taker orders per contract and side, spread evenly over the window).
+
+Counted on taker orders (the side that chose the moment), each once (a taker's fills at
+one moment are one order), in numpy: the events are sorted by contract, side and time,
+and each is compared with the next few within ``within_ms`` — a loop over offsets, never
+over rows.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .link_evidence import evidence_rows, no_rows
+
+DEFAULT_LOCKSTEP: dict[str, Any] = {
+    "within_ms": 2_000,  # "at the same moment" for a hand or a script: two seconds
+    "min_times": 10,
+    "min_share": 0.5,
+    "min_surprise": 10.0,
+    # Events compared with each one: a group in step is a handful of accounts; more
+    # strangers between them in one contract-side within two seconds is the crowd.
+    "max_neighbours": 16,
+}
+LOCKSTEP_COLUMNS = [
+    "account_a",
+    "account_b",
+    "times",
+    "share",
+    "expected",
+    "symbols",
+    "first",
+    "last",
+]
+
+
+def lockstep_pairs(
+    trades: pd.DataFrame | None,
+    exempt: set[str] | None = None,
+    params: dict[str, Any] | None = None,
+) -> pd.DataFrame:
+    """Pairs trading in lockstep (account_a < account_b): ``times`` together, ``share`` of
+    the quieter one's taker orders, ``expected`` by chance, the ``symbols``, first / last
+    (nanoseconds). ``exempt``: accounts left out (the market makers)."""
+    settings = {**DEFAULT_LOCKSTEP, **(params or {})}
+    if trades is None or trades.empty or "taker_side" not in trades:
+        return pd.DataFrame(columns=LOCKSTEP_COLUMNS)
+    buying = (trades["taker_side"].astype("str") == "buy").to_numpy()
+    n = len(trades)
+    # Integer codes first, hashed not sorted (sorting 3M id strings costs seconds): the
+    # few pairs found are put in id order at the end.
+    codes, ids = pd.factorize(
+        pd.concat([trades["buyer_id"], trades["seller_id"]], ignore_index=True).astype("str")
+    )
+    taker_all = np.where(buying, codes[:n], codes[n:]).astype(np.int64)
+    ns_all = trades["ts"].to_numpy(dtype="datetime64[ns]").astype(np.int64)
+    # A taker order's fills share its moment: each (taker, moment) once, at its first fill.
+    first_fill = ~pd.DataFrame({"taker": taker_all, "ns": ns_all}).duplicated().to_numpy()
+    if exempt:
+        first_fill &= ~np.asarray(pd.Index(ids).isin(list(exempt)))[taker_all]
+    ns = ns_all[first_fill]
+    symbol_code, symbols = pd.factorize(trades["symbol"].to_numpy()[first_fill])
+    group = symbol_code.astype(np.int64) * 2 + buying[first_fill]
+    account, kept = pd.factorize(taker_all[first_fill], sort=True)
+    names = np.asarray(ids, dtype=object)[kept]
+    account = account.astype(np.int64)
+    n_accounts = max(len(names), 1)
+    ordered = np.lexsort((ns, group))
+    ns, group, account = ns[ordered], group[ordered], account[ordered]
+    symbol_code = symbol_code[ordered]
+    within = int(settings["within_ms"]) * 1_000_000
+    left, right = [], []
+    for offset in range(1, int(settings["max_neighbours"]) + 1):
+        near = (group[offset:] == group[:-offset]) & (ns[offset:] - ns[:-offset] <= within)
+        if not near.any():
+            break
+        i = np.flatnonzero(near)
+        left.append(i)
+        right.append(i + offset)
+    if not left:
+        return pd.DataFrame(columns=LOCKSTEP_COLUMNS)
+    i, j = np.concatenate(left), np.concatenate(right)
+    a, b = account[i], account[j]
+    other = a != b
+    i, a, b = i[other], a[other], b[other]
+    low, high = np.minimum(a, b), np.maximum(a, b)
+    # One moment counts once per pair, however many orders each fired in it.
+    moment = pd.factorize((low * n_accounts + high) * 1_000_003 + ns[i] // within)[0]
+    once = ~pd.Series(moment).duplicated().to_numpy()
+    i, low, high = i[once], low[once], high[once]
+    pair, keys = pd.factorize(low * n_accounts + high)
+    times = np.bincount(pair)
+    candidates = np.flatnonzero(times >= int(settings["min_times"]))
+    if not len(candidates):
+        return pd.DataFrame(columns=LOCKSTEP_COLUMNS)
+    keys = np.asarray(keys, dtype=np.int64)[candidates]
+    pa_, pb_ = keys // n_accounts, keys % n_accounts
+    # Chance: per contract and side, each of a's orders meets b's with probability
+    # (2 x within) / span of the window.
+    per_group = (
+        pd.Series(1, index=pd.MultiIndex.from_arrays([account, group])).groupby(level=[0, 1]).sum()
+    )
+    span = max(int(ns.max() - ns.min()), within)
+    counts = per_group.unstack(fill_value=0)
+    matrix = counts.reindex(np.union1d(pa_, pb_), fill_value=0)
+    ca = matrix.loc[pa_].to_numpy(float)
+    cb = matrix.loc[pb_].to_numpy(float)
+    expected = (ca * cb).sum(axis=1) * (2 * within) / span
+    orders = np.bincount(account, minlength=n_accounts)
+    found = times[candidates]
+    share = found / np.minimum(orders[pa_], orders[pb_])
+    keep = (share >= float(settings["min_share"])) & (
+        found >= float(settings["min_surprise"]) * expected
+    )
+    if not keep.any():
+        return pd.DataFrame(columns=LOCKSTEP_COLUMNS)
+    chosen = np.flatnonzero(keep)
+    rows = np.isin(pair, candidates[chosen])
+    moments = pd.DataFrame({"pair": pair[rows], "ns": ns[i[rows]], "symbol": symbol_code[i[rows]]})
+    spans = moments.groupby("pair").agg(first=("ns", "min"), last=("ns", "max"))
+    per_pair = moments.groupby("pair")["symbol"].agg(lambda s: sorted({symbols[c] for c in s}))
+    picked = candidates[chosen]
+    first_name = np.asarray(names, dtype=object)[pa_[chosen]]
+    second_name = np.asarray(names, dtype=object)[pb_[chosen]]
+    swap = first_name > second_name
+    return pd.DataFrame(
+        {
+            "account_a": np.where(swap, second_name, first_name),
+            "account_b": np.where(swap, first_name, second_name),
+            "times": found[chosen],
+            "share": share[chosen],
+            "expected": expected[chosen],
+            "symbols": per_pair.loc[picked].to_list(),
+            "first": spans.loc[picked, "first"].to_numpy(),
+            "last": spans.loc[picked, "last"].to_numpy(),
+        }
+    )
+
+
+def with_witness(strengths: pd.DataFrame, lockstep: pd.DataFrame, accounts: int) -> pd.DataFrame:
+    """The pairs' strengths with lockstep as one more independent witness (noisy-OR, as the
+    identifier kinds combine): its weight is the share of the quieter account's trading done
+    in step. ``lockstep``: coded pairs (a, b) with ``share``."""
+    if lockstep.empty:
+        return strengths
+    both = pd.concat(
+        [
+            strengths[["a", "b", "strength"]],
+            pd.DataFrame({"a": lockstep["a"], "b": lockstep["b"], "strength": lockstep["share"]}),
+        ],
+        ignore_index=True,
+    )
+    key = both["a"].to_numpy(np.int64) * accounts + both["b"].to_numpy(np.int64)
+    pair, index = pd.factorize(key)
+    doubt = np.log1p(-np.minimum(both["strength"].to_numpy(float), 1 - 1e-12))
+    keys = np.asarray(index, dtype=np.int64)
+    return pd.DataFrame(
+        {
+            "a": keys // accounts,
+            "b": keys % accounts,
+            "strength": 1 - np.exp(np.bincount(pair, weights=doubt)),
+        }
+    )
+
+
+def lockstep_rows(lockstep: pd.DataFrame) -> pd.DataFrame:
+    """Evidence rows (kind ``lockstep``): the contracts as values, the moments in step as
+    events."""
+    if lockstep.empty:
+        return no_rows()
+    rows = lockstep.explode("symbols")
+    first_of_pair = ~rows.index.duplicated()
+    return evidence_rows(
+        pd.DataFrame(
+            {
+                "a": rows["a"].to_numpy(np.int64),
+                "b": rows["b"].to_numpy(np.int64),
+                "kind": "lockstep",
+                "value": rows["symbols"].astype("str").to_numpy(),
+                "first": rows["first"].to_numpy(np.int64),
+                "last": rows["last"].to_numpy(np.int64),
+                "events": np.where(first_of_pair, rows["times"].to_numpy(np.int64), 0),
+            }
+        ),
+        max_values=20,
+    )
