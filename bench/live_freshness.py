@@ -4,10 +4,10 @@ A child process publishes the window at the speed that makes ``rate`` events/s
 (``manage.py replay_feed --speed``), and in this process either the live detector or a
 bare XREAD follows the streams for ``seconds``. Freshness of an alert: the wall-clock
 moment it is handed to the alert pipeline (the sink) minus the publication time of the
-oldest entry the detector had read since the previous cycle (a full cycle for the
-account-level rules): the row that proved a finding first made in a cycle is among those,
-so this is an upper bound of the true time from that row to the alert. For the bare
-XREAD: the moment an entry is read minus its publication time (the floor).
+oldest entry the detector had read since the previous cycle (since the previous full
+cycle for the findings of a full cycle): the row that proved a finding first made in a
+cycle is among those, so this is an upper bound of the true time from that row to the
+alert. For the bare XREAD: the moment an entry is read minus its publication time (the floor).
 """
 
 from __future__ import annotations
@@ -40,7 +40,6 @@ def wait_for_start(client: Any, prefix: str, limit: float = 300) -> None:
 
 def live_freshness(client: Any, prefix: str, seconds: float, interval: float) -> dict[str, Any]:
     from apps.detection.live import LiveDetector
-    from apps.detection.rules import RULES
 
     lags: list[float] = []  # findings first sent
     grown: list[float] = []  # a known finding sent again because it grew
@@ -58,8 +57,9 @@ def live_freshness(client: Any, prefix: str, seconds: float, interval: float) ->
                 first_seen.add(key)
                 warm_up += 1
                 continue
-            per_symbol = RULES[alert["rule"]].per_symbol
-            since = detector.cycle_since_ms if per_symbol else detector.full_since_ms
+            # A narrow cycle's findings were proved by rows read since the cycle before;
+            # a full cycle's (relinking, whole-day rules) since the full cycle before.
+            since = detector.full_since_ms if detector.last_full else detector.cycle_since_ms
             if since is None:
                 continue
             (grown if key in first_seen else lags).append((now_ms - since) / 1000)
@@ -78,6 +78,7 @@ def live_freshness(client: Any, prefix: str, seconds: float, interval: float) ->
         "events_per_s": detector.stats["rows"] / elapsed,
         "cycles": int(detector.stats["cycles"]),
         "full_cycles": int(detector.stats.get("full_cycles", 0)),
+        "narrow_accounts": int(detector.stats.get("narrow_accounts", 0)),
         "detect_s": detector.stats["detect_s"],
         "orders": _orders_kept(detector),
     }

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import redis
 
@@ -25,10 +26,20 @@ from ..engine import detect
 from ..linking import Linkage, link_window
 from ..replay.events import STREAMS
 from ..rules import RULES
+from ..rules.base import Finding
 from . import checkpoint
 from .checkpoint import Checkpoint
 from .clusters import keep_cluster_keys
 from .decode import decode_rows
+from .dirty import (
+    EVERY_CYCLE,
+    REFERENCES,
+    WHOLE_DAY,
+    merged,
+    narrow_linkage,
+    narrow_view,
+    with_clusters,
+)
 from .gaps import find_gaps, stream_lag
 from .memory_feed import MemoryFeed
 from .state import LiveState
@@ -80,6 +91,11 @@ class LiveDetector:
         self.new_gaps: list[dict[str, Any]] = []  # found since the last report
         # Per day, the linkage of the last full cycle and when it was made (monotonic s).
         self.linkages: dict[int, tuple[float, Linkage]] = {}
+        # Per day, from its last full cycle: the per-symbol references the rules cached
+        # and the findings of the whole-day rules (dirty.py), for the narrow cycles.
+        self.references: dict[int, dict[str, Any]] = {}
+        self.whole_day: dict[int, dict[str, list[Finding]]] = {}
+        self.last_full = False  # whether the last detection made a full cycle
         self.saved = Checkpoint()
         self.state = LiveState()
         self.unsaved: list[tuple[str, pd.DataFrame]] = []
@@ -148,19 +164,22 @@ class LiveDetector:
         started = time.perf_counter()
         self.cycle_since_ms, self.unseen_since_ms = self.unseen_since_ms, None
         full_before = self.stats.get("full_cycles", 0)
+        self.last_full = False
+        moved = self.state.take_moved()
         watermark = self.state.max_event_ms - self.lateness_ms
         sent: list[dict[str, Any]] = []
         for day in sorted(self.dirty | (set(self.state.days) if everything else set())):
             if day not in self.state.days:
                 continue
-            sent += self._detect_day(day, full=everything)
+            sent += self._detect_day(day, moved, full=everything)
             self.state.touched.pop(day, None)
         self.dirty.clear()
         for day in sorted(self.state.days):
             if (day + 1) * MS_PER_DAY <= watermark:
-                sent += self._detect_day(day, full=True)  # the day's last word
+                sent += self._detect_day(day, moved, full=True)  # the day's last word
                 self.state.close(day)
-                self.linkages.pop(day, None)
+                for kept in (self.linkages, self.references, self.whole_day):
+                    kept.pop(day, None)
         self.stats["cycles"] += 1
         self.stats["detect_s"] += time.perf_counter() - started
         if self.stats.get("full_cycles", 0) > full_before:
@@ -169,35 +188,78 @@ class LiveDetector:
             self.sink(sent)
         return sent
 
-    def _detect_day(self, day: int, *, full: bool) -> list[dict[str, Any]]:
-        """The rules on the day so far. Linking and the account-level rules (the costly
-        part, 60-70 % of a cycle) run every ``link_interval_seconds``; in between, the
-        per-symbol rules run on the kept linkage and the account-level findings stand.
-        ``full``: everything, on a fresh linkage (a day's last word)."""
+    def _detect_day(self, day: int, moved: set[int], *, full: bool) -> list[dict[str, Any]]:
+        """The rules on the day so far. Every ``link_interval_seconds`` a full cycle:
+        linking, and every rule on the whole day. In between, a narrow cycle (dirty.py):
+        every rule on the rows of the accounts that ``moved`` since the last cycle (and
+        their clusters), on the kept linkage and the full cycle's per-symbol references;
+        the findings on the other accounts stand. ``full``: the day's last word."""
         feed = self.state.feed(day)
         if not (_rows(feed.orders) or _rows(feed.trades)):
             return []
         kept = self.linkages.get(day)
         fresh = full or kept is None or time.monotonic() - kept[0] >= self.link_interval_seconds
+        now = pd.Timestamp.now(tz="UTC")
         if fresh:
             linkage, self.saved.cluster_keys = keep_cluster_keys(
                 link_window(feed), self.saved.cluster_keys
             )
             self.linkages[day] = (time.monotonic(), linkage)
-            chosen = self.enabled
+            views: dict[str, Any] = {}
+            by_rule: dict[str, list[Finding]] = {}
+            alerts = detect(
+                feed,
+                self.params,
+                self.enabled,
+                linkage=linkage,
+                detected_at=now,
+                findings=by_rule,
+                views=views,
+            )
+            self.references[day] = {name: views[name] for name in REFERENCES if name in views}
+            self.whole_day[day] = {code: by_rule[code] for code in WHOLE_DAY if code in by_rule}
+            found = {alert["dedup_key"]: alert for alert in alerts}
         else:
             assert kept is not None
             linkage = kept[1]
-            per_symbol = {code for code, rule in RULES.items() if rule.per_symbol}
-            chosen = per_symbol if self.enabled is None else per_symbol & self.enabled
-        now = pd.Timestamp.now(tz="UTC")
-        alerts = detect(feed, self.params, chosen, linkage=linkage, detected_at=now)
-        found = {alert["dedup_key"]: alert for alert in alerts}
-        if not fresh:  # the account-level findings of the last full cycle stand
-            before = self.findings.get(day, {})
-            found = {k: a for k, a in before.items() if not RULES[a["rule"]].per_symbol} | found
+            names = self.state.index.ids
+            ids = with_clusters((names[code] for code in moved), linkage)
+            codes = np.array(
+                [place for place, name in enumerate(names) if name in ids]
+                if len(ids) > len(moved)
+                else sorted(moved),
+                dtype=np.int64,
+            )
+            narrow = narrow_view(feed, ids, codes)
+            enabled = set(RULES) if self.enabled is None else self.enabled
+            by_rule = {code: list(f) for code, f in self.whole_day.get(day, {}).items()}
+            alerts = detect(
+                narrow,
+                self.params,
+                self.enabled,
+                linkage=narrow_linkage(linkage, ids),
+                detected_at=now,
+                findings=by_rule,
+                views=dict(self.references.get(day, {})),
+                only=enabled - WHOLE_DAY - EVERY_CYCLE,
+            )
+            every = detect(
+                feed,
+                self.params,
+                self.enabled,
+                linkage=linkage,
+                detected_at=now,
+                only=enabled & EVERY_CYCLE,
+            )
+            found = merged(self.findings.get(day, {}), alerts, every, ids)
+            alerts = [alert for alert in [*alerts, *every] if alert["dedup_key"] in found]
+            alerts = [alert for alert in alerts if found[alert["dedup_key"]] is alert]
         self.findings[day] = found
         self.stats["full_cycles"] = self.stats.get("full_cycles", 0) + fresh
+        self.stats["narrow_accounts"] = self.stats.get("narrow_accounts", 0) + (
+            0 if fresh else len(ids)
+        )
+        self.last_full = self.last_full or fresh
         return [alert for alert in alerts if self._changed(alert)]
 
     def current(self) -> dict[str, dict[str, Any]]:
