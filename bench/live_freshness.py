@@ -57,9 +57,10 @@ def live_freshness(client: Any, prefix: str, seconds: float, interval: float) ->
                 first_seen.add(key)
                 warm_up += 1
                 continue
-            # A narrow cycle's findings were proved by rows read since the cycle before;
-            # a full cycle's (relinking, whole-day rules) since the full cycle before.
-            since = detector.full_since_ms if detector.last_full else detector.cycle_since_ms
+            # A finding was proved by rows read since the cycle before, or, when linking
+            # or a whole-day rule made it, since the linking before.
+            relinked = key in detector.relinked
+            since = detector.full_since_ms if relinked else detector.cycle_since_ms
             if since is None:
                 continue
             (grown if key in first_seen else lags).append((now_ms - since) / 1000)
@@ -78,6 +79,7 @@ def live_freshness(client: Any, prefix: str, seconds: float, interval: float) ->
         "events_per_s": detector.stats["rows"] / elapsed,
         "cycles": int(detector.stats["cycles"]),
         "full_cycles": int(detector.stats.get("full_cycles", 0)),
+        "relinks": int(detector.stats.get("relinks", 0)),
         "narrow_accounts": int(detector.stats.get("narrow_accounts", 0)),
         "detect_s": detector.stats["detect_s"],
         "orders": _orders_kept(detector),

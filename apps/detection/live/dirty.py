@@ -30,8 +30,13 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ..context import Context
 from ..feed import Feed
 from ..linking import Linkage
+from ..rules import views
+from ..rules.base import Finding
+from ..rules.large_cancel import typical_order
+from ..rules.matched_trade_price import ordinary_deviation
 
 # What the rules cache per context that is a per-symbol reference over the whole day
 # (rules/large_cancel.py, rules/matched_trade_price.py).
@@ -112,19 +117,45 @@ def merged(
     narrow: list[dict[str, Any]],
     every_cycle: list[dict[str, Any]],
     ids: set[str],
+    whole_day: list[dict[str, Any]] | None = None,
 ) -> dict[str, dict[str, Any]]:
-    """The day's findings after a narrow cycle: those on accounts that did not move and
-    the whole-day rules' stand; the narrow run's on moved accounts and the every-cycle
-    rules' take the place of the rest."""
+    """The day's alerts after a narrow cycle: those on accounts that did not move stand,
+    and the whole-day rules' unless ``whole_day`` renews them; the narrow run's on the
+    accounts ``ids`` and the every-cycle rules' take the place of the rest."""
     found = {
         key: alert
         for key, alert in before.items()
-        if alert["rule"] in WHOLE_DAY
-        or (alert["rule"] not in EVERY_CYCLE and not ids.intersection(alert["accounts"]))
+        if (alert["rule"] in WHOLE_DAY and whole_day is None)
+        or (
+            alert["rule"] not in WHOLE_DAY | EVERY_CYCLE and not ids.intersection(alert["accounts"])
+        )
     }
     for alert in narrow:
         if ids.intersection(alert["accounts"]):
             found[alert["dedup_key"]] = alert
-    for alert in every_cycle:
+    for alert in [*every_cycle, *(whole_day or [])]:
         found[alert["dedup_key"]] = alert
     return found
+
+
+def merged_findings(before: list[Finding], narrow: list[Finding], ids: set[str]) -> list[Finding]:
+    """One rule's findings after a narrow cycle, as ``merged`` keeps the alerts."""
+    kept = [finding for finding in before if not ids.intersection(finding.accounts)]
+    return kept + [finding for finding in narrow if ids.intersection(finding.accounts)]
+
+
+def changed_clusters(before: Linkage, after: Linkage) -> set[str]:
+    """The accounts whose cluster (its key) is not the same in the two linkages."""
+    accounts = before.account_cluster.index.union(after.account_cluster.index)
+    old = before.account_cluster.reindex(accounts).fillna("")
+    new = after.account_cluster.reindex(accounts).fillna("")
+    return set(accounts[(old != new).to_numpy()])
+
+
+def day_references(feed: Feed, linkage: Linkage) -> dict[str, Any]:
+    """The per-symbol references over the whole day, as the rules compute them."""
+    ctx = Context.build(feed, linkage=linkage)
+    typical_order(ctx, views.orders(ctx))
+    ordinary_deviation(ctx)
+    store = ctx.__dict__["_views"]
+    return {name: store[name] for name in REFERENCES if name in store}
