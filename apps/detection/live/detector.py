@@ -205,8 +205,9 @@ class LiveDetector:
         is narrow: every rule on the rows of the accounts that ``moved`` since the last
         cycle (and their clusters), the findings on the others standing. Every
         ``link_interval_seconds`` a narrow cycle also links again: the accounts whose
-        cluster changed, and those that moved since the last linking, are run again on
-        the new linkage; the whole-day rules and the per-symbol references are renewed."""
+        cluster changed, and those in a cluster that moved since the last linking, are
+        run again on the new linkage; the whole-day rules and the per-symbol references
+        are renewed."""
         feed = self.state.feed(day)
         if not (_rows(feed.orders) or _rows(feed.trades)):
             return []
@@ -224,7 +225,10 @@ class LiveDetector:
             fresh, self.saved.cluster_keys = keep_cluster_keys(
                 link_window(feed), self.saved.cluster_keys
             )
-            again = (changed_clusters(linkage, fresh) | since_link) - ids
+            # Rows read since the last linking were run on the old linkage: of those
+            # accounts, only the ones in a cluster read the links (their evidence).
+            clustered = since_link.intersection(fresh.account_cluster.index)
+            again = (changed_clusters(linkage, fresh) | clustered) - ids
             linkage, ids = fresh, ids | again
             self.references[day] = day_references(feed, linkage)
             since_link.clear()
