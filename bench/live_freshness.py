@@ -38,7 +38,9 @@ def wait_for_start(client: Any, prefix: str, limit: float = 300) -> None:
         time.sleep(0.1)
 
 
-def live_freshness(client: Any, prefix: str, seconds: float, interval: float) -> dict[str, Any]:
+def live_freshness(
+    client: Any, prefix: str, seconds: float, interval: float, link_interval: float = 10.0
+) -> dict[str, Any]:
     from apps.detection.live import LiveDetector
 
     lags: list[float] = []  # findings first sent
@@ -68,6 +70,7 @@ def live_freshness(client: Any, prefix: str, seconds: float, interval: float) ->
 
     detector = LiveDetector(client, prefix=prefix, count=200, sink=sink)
     detector.interval_seconds = interval
+    detector.link_interval_seconds = link_interval
     began = time.monotonic()
     detector.run(seconds=seconds, block_ms=200)
     elapsed = time.monotonic() - began
