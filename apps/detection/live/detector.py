@@ -54,7 +54,6 @@ Sink = Callable[[list[dict[str, Any]]], None]
 Report = Callable[[dict[str, Any]], None]
 SEVERITIES = ("low", "medium", "high", "critical")
 FEED_MAX_LATENESS_MS = 30_000
-LINK_TABLES = ("logins", "transfers")
 
 
 def _publish_to_pipeline(alerts: list[dict[str, Any]]) -> None:
@@ -102,7 +101,6 @@ class LiveDetector:
         # Per day, every rule's findings as they stand (the engine's Finding objects).
         self.by_rule: dict[int, dict[str, list[Finding]]] = {}
         self.moved_since_link: dict[int, set[str]] = {}
-        self.linked_rows: dict[int, int] = {}  # logins and transfers at the last linking
         # Keys sent by the last detection that linking or a whole-day rule made (not
         # only the rows read since the cycle before): bench/live_freshness.py bounds
         # their freshness from the previous linking.
@@ -193,7 +191,6 @@ class LiveDetector:
                 self.state.close(day)
                 for kept in (self.linkages, self.references, self.by_rule, self.moved_since_link):
                     kept.pop(day, None)
-                self.linked_rows.pop(day, None)
         self.stats["cycles"] += 1
         self.stats["detect_s"] += time.perf_counter() - started
         if self.stats.get("full_cycles", 0) + self.stats.get("relinks", 0) > full_before:
@@ -222,10 +219,7 @@ class LiveDetector:
         ids = {names[code] for code in moved}
         linkage = kept[1]
         since_link = self.moved_since_link.setdefault(day, set())
-        # Linking again when due, or at once while the history is still being caught up
-        # on (the logins and transfers grew by a tenth since the last linking).
         relink = time.monotonic() - kept[0] >= self.link_interval_seconds
-        relink = relink or self._link_rows() > 1.1 * self.linked_rows.get(day, 0)
         again: set[str] = set()  # accounts run again for the new linkage, not new rows
         if relink:
             fresh, self.saved.cluster_keys = keep_cluster_keys(
@@ -275,7 +269,6 @@ class LiveDetector:
             )
             by_rule.update({code: given[code] for code in WHOLE_DAY if code in given})
             self.linkages[day] = (time.monotonic(), linkage)
-            self.linked_rows[day] = self._link_rows()
         every = detect(
             feed,
             self.params,
@@ -320,13 +313,9 @@ class LiveDetector:
         self.moved_since_link[day] = set()
         self.findings[day] = {alert["dedup_key"]: alert for alert in alerts}
         self.linkages[day] = (time.monotonic(), linkage)
-        self.linked_rows[day] = self._link_rows()
         self.stats["full_cycles"] = self.stats.get("full_cycles", 0) + 1
         self.relinked.update(alert["dedup_key"] for alert in alerts)
         return [alert for alert in alerts if self._changed(alert)]
-
-    def _link_rows(self) -> int:
-        return sum(self.state.reference[t].rows for t in LINK_TABLES if t in self.state.reference)
 
     def current(self) -> dict[str, dict[str, Any]]:
         """What the rules find on the open days now, by dedup_key."""
