@@ -63,6 +63,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=2)
     parser.add_argument("--count", type=int, default=200)
     parser.add_argument("--interval", type=float, default=2.0)
+    parser.add_argument("--link-interval", type=float, default=10.0, help="s between linkings")
     parser.add_argument("--redis-url", default=os.environ.get("REDIS_URL"))
     args = parser.parse_args()
     if not args.redis_url:
@@ -190,7 +191,9 @@ def freshness(folder: Path, client: Any, args: Any) -> None:
                     streams = [prefix + table for table in STREAMS]
                     got = xread_freshness(client, streams, args.fresh_seconds)
                 else:
-                    got = live_freshness(client, prefix, args.fresh_seconds, args.interval)
+                    got = live_freshness(
+                        client, prefix, args.fresh_seconds, args.interval, args.link_interval
+                    )
                     results["live events/s"].append(got["events_per_s"])
                 lags = got["lags"]
                 results[f"{mode} p50"].append(quantile(lags, 0.5))

@@ -4,10 +4,10 @@ A child process publishes the window at the speed that makes ``rate`` events/s
 (``manage.py replay_feed --speed``), and in this process either the live detector or a
 bare XREAD follows the streams for ``seconds``. Freshness of an alert: the wall-clock
 moment it is handed to the alert pipeline (the sink) minus the publication time of the
-oldest entry the detector had read since the previous cycle (a full cycle for the
-account-level rules): the row that proved a finding first made in a cycle is among those,
-so this is an upper bound of the true time from that row to the alert. For the bare
-XREAD: the moment an entry is read minus its publication time (the floor).
+oldest entry the detector had read since the previous cycle (since the previous full
+cycle for the findings of a full cycle): the row that proved a finding first made in a
+cycle is among those, so this is an upper bound of the true time from that row to the
+alert. For the bare XREAD: the moment an entry is read minus its publication time (the floor).
 """
 
 from __future__ import annotations
@@ -38,9 +38,10 @@ def wait_for_start(client: Any, prefix: str, limit: float = 300) -> None:
         time.sleep(0.1)
 
 
-def live_freshness(client: Any, prefix: str, seconds: float, interval: float) -> dict[str, Any]:
+def live_freshness(
+    client: Any, prefix: str, seconds: float, interval: float, link_interval: float = 10.0
+) -> dict[str, Any]:
     from apps.detection.live import LiveDetector
-    from apps.detection.rules import RULES
 
     lags: list[float] = []  # findings first sent
     grown: list[float] = []  # a known finding sent again because it grew
@@ -58,8 +59,10 @@ def live_freshness(client: Any, prefix: str, seconds: float, interval: float) ->
                 first_seen.add(key)
                 warm_up += 1
                 continue
-            per_symbol = RULES[alert["rule"]].per_symbol
-            since = detector.cycle_since_ms if per_symbol else detector.full_since_ms
+            # A finding was proved by rows read since the cycle before, or, when linking
+            # or a whole-day rule made it, since the linking before.
+            relinked = key in detector.relinked
+            since = detector.full_since_ms if relinked else detector.cycle_since_ms
             if since is None:
                 continue
             (grown if key in first_seen else lags).append((now_ms - since) / 1000)
@@ -67,6 +70,7 @@ def live_freshness(client: Any, prefix: str, seconds: float, interval: float) ->
 
     detector = LiveDetector(client, prefix=prefix, count=200, sink=sink)
     detector.interval_seconds = interval
+    detector.link_interval_seconds = link_interval
     began = time.monotonic()
     detector.run(seconds=seconds, block_ms=200)
     elapsed = time.monotonic() - began
@@ -78,6 +82,8 @@ def live_freshness(client: Any, prefix: str, seconds: float, interval: float) ->
         "events_per_s": detector.stats["rows"] / elapsed,
         "cycles": int(detector.stats["cycles"]),
         "full_cycles": int(detector.stats.get("full_cycles", 0)),
+        "relinks": int(detector.stats.get("relinks", 0)),
+        "narrow_accounts": int(detector.stats.get("narrow_accounts", 0)),
         "detect_s": detector.stats["detect_s"],
         "orders": _orders_kept(detector),
     }

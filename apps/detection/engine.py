@@ -78,10 +78,18 @@ def detect(
     detected_at: pd.Timestamp | None = None,
     memory: AccountMemory | None = None,
     only: set[str] | None = None,
+    findings: dict[str, list[Finding]] | None = None,
+    views: dict[str, Any] | None = None,
 ) -> list[dict[str, Any]]:
     """Every enabled rule over ``feed``; alerts sorted by dedup_key. ``memory``: what the
     desk knew of the accounts before the window (empty when not given). ``only``: emit
     just these rules' alerts (the other enabled rules still withhold what they cover).
+
+    ``findings``: rule code -> findings, read before running a rule and filled with every
+    rule run (a caller hands in findings made elsewhere, e.g. on a wider feed, and gets
+    all of them back). ``views``: the store of what the rules compute once per context
+    (coded views, per-symbol references such as the typical order), handed in and
+    filled: the live detector keeps a whole day's references for its narrower cycles.
 
     With ``symbols``, only the per-symbol rules run, on those symbols' rows: one part of
     a window split across workers. ``detect_part(feed, ACCOUNT_LEVEL)`` runs the rest; the
@@ -97,6 +105,8 @@ def detect(
         feed = restrict(feed, wanted)
         chosen = [rule for rule in chosen if rule.per_symbol]
     ctx = Context.build(feed, linkage=linkage, memory=memory)
+    if views is not None:
+        ctx.__dict__["_views"] = views
     contexts = {True: ctx}
     moment = detected_at or pd.Timestamp.now(tz="UTC")
     stamp = _iso(moment)
@@ -105,7 +115,7 @@ def detect(
         for code, rule in RULES.items()
         if enabled is None or code in enabled
     }
-    found: dict[str, list[Finding]] = {}
+    found: dict[str, list[Finding]] = findings if findings is not None else {}
 
     def findings_of(code: str) -> list[Finding]:
         # A covering rule not run in this call (another part's) is run here once; an

@@ -44,6 +44,8 @@ class OrderBook:
     days: dict[int, DayOrders] = field(default_factory=dict)
     # The last update of orders not read yet: id -> (filled_qty, cancelled ms, ts ms).
     pending: dict[str, tuple[float, int, int]] = field(default_factory=dict)
+    # (day, place) of the orders updated since the caller last took them (live/dirty.py).
+    updated: list[tuple[int, int]] = field(default_factory=list)
 
     def place(self, day: int, placed: pd.DataFrame) -> None:
         """New placements of ``day``, in the order they are appended to the day's
@@ -71,6 +73,7 @@ class OrderBook:
                 continue
             book = self.days[found[0]]
             book.filled[found[1]], book.cancelled[found[1]] = filled[row], cancelled[row]
+            self.updated.append(found)
 
     def known(self, day: int, trades: pd.DataFrame) -> np.ndarray:
         """Which trades name two orders already placed on their day."""

@@ -27,6 +27,12 @@ from .codes import CODED, TIMES, AccountIndex, DayCodes
 from .decode import EVENT_TIME, normalise
 from .orders import NAT, OrderBook
 
+# The account columns of the reference tables and positions: a row there moves its accounts.
+MOVING = {
+    "logins": ("account_id",),
+    "transfers": ("account_id", "counterparty_account_id"),
+    "promotions": ("account_id",),
+}
 REFERENCE = ("instruments", "accounts", "logins", "transfers", "promotions")
 TRADING = ("orders", "trades", "positions", "mark_prices")
 
@@ -77,6 +83,9 @@ class LiveState:
     # Account codes of the trading rows, computed as they arrive (codes.py).
     index: AccountIndex = field(default_factory=AccountIndex)
     codes: dict[int, dict[str, DayCodes]] = field(default_factory=dict)
+    # Codes of the accounts with rows read since the last ``take_moved``: the keys a
+    # narrow detection cycle runs the rules on again (live/dirty.py).
+    moved: set[int] = field(default_factory=set)
 
     def add(self, table: str, frame: pd.DataFrame) -> None:
         """One decoded chunk. Trading rows go to the day of their event time."""
@@ -91,7 +100,11 @@ class LiveState:
         if table not in TRADING:
             self.reference.setdefault(table, Chunks(table)).append(frame)
             if table == "accounts":
+                known = len(self.index.ids)
                 self.index.add(frame["account_id"])
+                self.moved.update(range(known, len(self.index.ids)))
+            for column in MOVING.get(table, ()):
+                self._moves(self.index.codes(frame[column].dropna()))
             return
         days = times // MS_PER_DAY
         for day in np.unique(days).tolist():
@@ -112,15 +125,55 @@ class LiveState:
                 part = part[known]
         tables.setdefault(table, Chunks(table)).append(part)
         if table in CODED:
-            self.codes.setdefault(day, {}).setdefault(table, DayCodes()).append(
-                table, part, self.index, event_ms(table, part)
-            )
+            coded = self.codes.setdefault(day, {}).setdefault(table, DayCodes())
+            coded.append(table, part, self.index, event_ms(table, part))
+            for column in CODED[table]:
+                self._moves(coded.parts[column][-1])
+        elif table == "positions":
+            self._moves(self.index.codes(part["account_id"]))
         if table == "orders":
             self.book.place(day, part)
             if self.waiting.get(day):
                 # Placements arrived: the trades that waited for them may go in now.
                 waited = pd.concat(self.waiting.pop(day), ignore_index=True)
                 self._keep("trades", day, waited)
+
+    def _moves(self, codes: np.ndarray) -> None:
+        self.moved.update(np.unique(codes[codes >= 0]).tolist())
+
+    def take_moved(self) -> set[int]:
+        """The codes of the accounts with rows read since the last call (orders updated
+        included), and forget them. A trade naming an account not read yet is out of the
+        view until it arrives: then both its sides moved."""
+        for day in self.days:
+            self._resolve(day)
+        for day, place in self.book.updated:
+            coded = self.codes.get(day, {}).get("orders")
+            if coded is not None:
+                code = int(coded.joined("account_id")[place])
+                if code >= 0:
+                    self.moved.add(code)
+        self.book.updated.clear()
+        moved, self.moved = self.moved, set()
+        return moved
+
+    def _resolve(self, day: int) -> None:
+        """Code the day's rows whose accounts have arrived since; their accounts moved."""
+        for table, columns in CODED.items():
+            coded = self.codes.get(day, {}).get(table)
+            chunks = self.days[day].get(table)
+            if coded is None or chunks is None:
+                continue
+            joined = [coded.joined(column) for column in columns]
+            waiting = np.flatnonzero(np.logical_or.reduce([codes < 0 for codes in joined]))
+            frame = chunks.frame()
+            if not len(waiting) or frame is None or len(frame) != len(joined[0]):
+                continue
+            for column in columns:
+                coded.resolve(column, frame[column], self.index)
+            arrived = waiting[np.logical_and.reduce([codes[waiting] >= 0 for codes in joined])]
+            for codes in joined:
+                self._moves(codes[arrived])
 
     def close(self, day: int) -> None:
         orders = self.days.get(day, {}).get("orders")
