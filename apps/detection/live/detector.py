@@ -31,6 +31,7 @@ from .clusters import keep_cluster_keys
 from .decode import decode_rows
 from .gaps import find_gaps, stream_lag
 from .memory_feed import MemoryFeed
+from .partition import NoLinkage, Partition
 from .state import LiveState
 
 log = logging.getLogger(__name__)
@@ -63,9 +64,17 @@ class LiveDetector:
         lateness_ms: int = FEED_MAX_LATENESS_MS,
         link_interval_seconds: float = 10.0,
         report: Report | None = None,
+        partition: Partition | None = None,
     ) -> None:
         self.client = client
         self.prefix = prefix
+        # A consumer of a partitioned feed: its streams and its rules (live/partition.py).
+        self.partition = partition
+        self.sources = (
+            partition.sources(prefix)
+            if partition is not None
+            else {prefix + table: table for table in STREAMS}
+        )
         self.folder = folder
         self.sink = sink
         self.params = params
@@ -104,7 +113,7 @@ class LiveDetector:
 
     @property
     def streams(self) -> list[str]:
-        return [self.prefix + table for table in STREAMS]
+        return list(self.sources)
 
     def poll(self, block_ms: int | None = None) -> int:
         """Read once from every stream (up to ``count`` entries each); rows read."""
@@ -123,7 +132,7 @@ class LiveDetector:
             entries = read.get(stream, [])
             if not entries:
                 continue
-            table = stream[len(self.prefix) :]
+            table = self.sources[stream]
             first, last = _text(entries[0][0]), _text(entries[-1][0])
             published = int(first.partition("-")[0])
             if self.unseen_since_ms is None or published < self.unseen_since_ms:
@@ -177,6 +186,8 @@ class LiveDetector:
         feed = self.state.feed(day)
         if not (_rows(feed.orders) or _rows(feed.trades)):
             return []
+        if self.partition is not None and not self.partition.links:
+            return self._detect_symbols(day, feed)
         kept = self.linkages.get(day)
         fresh = full or kept is None or time.monotonic() - kept[0] >= self.link_interval_seconds
         if fresh:
@@ -184,12 +195,12 @@ class LiveDetector:
                 link_window(feed), self.saved.cluster_keys
             )
             self.linkages[day] = (time.monotonic(), linkage)
-            chosen = self.enabled
+            chosen = self._allowed()
         else:
             assert kept is not None
             linkage = kept[1]
             per_symbol = {code for code, rule in RULES.items() if rule.per_symbol}
-            chosen = per_symbol if self.enabled is None else per_symbol & self.enabled
+            chosen = per_symbol & self._allowed()
         now = pd.Timestamp.now(tz="UTC")
         alerts = detect(feed, self.params, chosen, linkage=linkage, detected_at=now)
         found = {alert["dedup_key"]: alert for alert in alerts}
@@ -198,6 +209,19 @@ class LiveDetector:
             found = {k: a for k, a in before.items() if not RULES[a["rule"]].per_symbol} | found
         self.findings[day] = found
         self.stats["full_cycles"] = self.stats.get("full_cycles", 0) + fresh
+        return [alert for alert in alerts if self._changed(alert)]
+
+    def _allowed(self) -> set[str]:
+        """The rules this consumer runs: the enabled ones, of its partition's share."""
+        allowed = set(RULES) if self.enabled is None else set(self.enabled)
+        return allowed & self.partition.rules if self.partition is not None else allowed
+
+    def _detect_symbols(self, day: int, feed: Any) -> list[dict[str, Any]]:
+        """A symbol partition: its rules need no linkage, so every cycle runs them all."""
+        now = pd.Timestamp.now(tz="UTC")
+        linkage: Any = NoLinkage()
+        alerts = detect(feed, self.params, self._allowed(), linkage=linkage, detected_at=now)
+        self.findings[day] = {alert["dedup_key"]: alert for alert in alerts}
         return [alert for alert in alerts if self._changed(alert)]
 
     def current(self) -> dict[str, dict[str, Any]]:
