@@ -5,8 +5,8 @@ The window is published once per partition count N onto a partitioned feed
 symbol hash); then N symbol-partition consumers and the account-level consumer start
 together, each ``python bench/live_partitions.py worker ...`` in its own process, and
 follow the streams until idle. Events/s total: the events published over the wall clock
-from the first consumer starting to read to the last one done (start-up not counted). Each worker prints its own
-rows, seconds and detection seconds.
+from the first consumer starting to read to the last one done (start-up not counted).
+Each worker prints its own rows, seconds and detection seconds.
 """
 
 from __future__ import annotations
