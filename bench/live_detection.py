@@ -104,30 +104,38 @@ def main() -> None:
             streams = [prefix + table for table in STREAMS]
 
             print(f"run {run + 1}: published {rows:,} events; load {_load()}", flush=True)
+            cpu = time.process_time()  # this process's CPU (all threads): load-independent
             began = time.perf_counter()
             entries = bare_xread(client, streams, args.count)
             figures["bare"].append(rows / (time.perf_counter() - began))
 
             ingest = LiveDetector(client, prefix=prefix, count=args.count, sink=lambda _: None)
             began = time.perf_counter()
+            cpu_bare = time.process_time() - cpu
+            cpu = time.process_time()
             while ingest.poll():
                 pass
             figures["ingest"].append(rows / (time.perf_counter() - began))
+            cpu_ingest = time.process_time() - cpu
             state_rows = ingest.state.rows()
             del ingest
 
             live = LiveDetector(client, prefix=prefix, count=args.count, sink=lambda _: None)
             live.interval_seconds = args.interval
             began = time.perf_counter()
+            cpu = time.process_time()
             live.run(until_idle=True)
             seconds = time.perf_counter() - began
+            cpu_live = time.process_time() - cpu
             figures["live"].append(rows / seconds)
             print(
                 f"run {run + 1}: {rows:,} events ({orders:,} orders) in {entries:,} entries; "
                 f"bare {figures['bare'][-1]:,.0f}/s, ingest {figures['ingest'][-1]:,.0f}/s, "
                 f"live {figures['live'][-1]:,.0f}/s ({seconds:.1f} s, "
                 f"{int(live.stats['cycles'])} detections taking {live.stats['detect_s']:.1f} s, "
-                f"{len(live.current())} findings); state {state_rows:,} rows; load {_load()}",
+                f"{len(live.current())} findings); state {state_rows:,} rows; load {_load()}; "
+                f"CPU s in this process: bare {cpu_bare:.1f}, ingest {cpu_ingest:.1f}, "
+                f"live {cpu_live:.1f}",
                 flush=True,
             )
             del live
