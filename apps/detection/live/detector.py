@@ -79,6 +79,8 @@ class LiveDetector:
         self.sink = sink
         self.params = params
         self.enabled = enabled
+        if partition is not None:  # the enabled rules of this consumer's share
+            self.enabled = (set(RULES) if enabled is None else set(enabled)) & partition.rules
         self.count = count
         self.interval_seconds = interval_seconds
         self.lateness_ms = lateness_ms
@@ -195,12 +197,12 @@ class LiveDetector:
                 link_window(feed), self.saved.cluster_keys
             )
             self.linkages[day] = (time.monotonic(), linkage)
-            chosen = self._allowed()
+            chosen = self.enabled
         else:
             assert kept is not None
             linkage = kept[1]
             per_symbol = {code for code, rule in RULES.items() if rule.per_symbol}
-            chosen = per_symbol & self._allowed()
+            chosen = per_symbol if self.enabled is None else per_symbol & self.enabled
         now = pd.Timestamp.now(tz="UTC")
         alerts = detect(feed, self.params, chosen, linkage=linkage, detected_at=now)
         found = {alert["dedup_key"]: alert for alert in alerts}
@@ -211,16 +213,11 @@ class LiveDetector:
         self.stats["full_cycles"] = self.stats.get("full_cycles", 0) + fresh
         return [alert for alert in alerts if self._changed(alert)]
 
-    def _allowed(self) -> set[str]:
-        """The rules this consumer runs: the enabled ones, of its partition's share."""
-        allowed = set(RULES) if self.enabled is None else set(self.enabled)
-        return allowed & self.partition.rules if self.partition is not None else allowed
-
     def _detect_symbols(self, day: int, feed: Any) -> list[dict[str, Any]]:
         """A symbol partition: its rules need no linkage, so every cycle runs them all."""
         now = pd.Timestamp.now(tz="UTC")
         linkage: Any = NoLinkage()
-        alerts = detect(feed, self.params, self._allowed(), linkage=linkage, detected_at=now)
+        alerts = detect(feed, self.params, self.enabled, linkage=linkage, detected_at=now)
         self.findings[day] = {alert["dedup_key"]: alert for alert in alerts}
         return [alert for alert in alerts if self._changed(alert)]
 
