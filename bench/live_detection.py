@@ -2,7 +2,8 @@
 
     REDIS_URL=redis://127.0.0.1:6379/8 python bench/live_detection.py \
         [--accounts 50000] [--activity 1.2] [--hours 24] [--runs 2] [--count 200] \
-        [--interval 2] [--rate 20000] [--fresh-seconds 120] [--fresh-runs 2]
+        [--interval 2] [--rate 20000] [--fresh-seconds 120] [--fresh-runs 2] \
+        [--partitions 1,2,4] [--partition-runs 2] [--skip-freshness] [--skip-throughput]
 
 Generates (or reuses) a Parquet window under var/bench/ (the defaults: 5.35M orders, 1.58M
 trades, the window of bench/detection.py), publishes it
@@ -13,6 +14,10 @@ unpaced onto fresh streams (no trimming) once per run, and times, on the same st
   3. live: the detector as it runs (a detection of the day so far every ``interval``
      seconds, and the last one at idle), checkpoints off.
   4. the window path: the same rows as one window (read_feed + detect), for comparison.
+With ``--partitions``: for each N, the window published onto an N-partition feed
+(replay/partitions.py) and N symbol-partition consumers plus the account-level consumer
+run as separate processes (bench/live_partitions.py): events/s in total, each worker's
+seconds, and the load average.
 Then freshness (bench/live_freshness.py): the window published at ``rate`` events/s for
 ``fresh-seconds`` while the detector follows it, and the same with a bare XREAD: p50 and
 p95 of the time from the proving event's publication to the alert handed on.
@@ -23,6 +28,7 @@ median over the runs, and the ratios to the bare XREAD.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import statistics
 import sys
@@ -58,6 +64,9 @@ def main() -> None:
     parser.add_argument("--fresh-seconds", type=float, default=120)
     parser.add_argument("--fresh-runs", type=int, default=2)
     parser.add_argument("--skip-throughput", action="store_true")
+    parser.add_argument("--skip-freshness", action="store_true")
+    parser.add_argument("--partitions", default="", help="e.g. 1,2,4: partitioned runs")
+    parser.add_argument("--partition-runs", type=int, default=2)
     parser.add_argument("--hours", type=int, default=24)
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--runs", type=int, default=2)
@@ -86,40 +95,48 @@ def main() -> None:
         print(f"generated {folder.name} in {time.perf_counter() - began:.0f} s", flush=True)
     client = redis.Redis.from_url(args.redis_url)
     figures: dict[str, list[float]] = {"bare": [], "ingest": [], "live": []}
-    print(f"window {folder.name}; load average {os.getloadavg()[0]:.1f}", flush=True)
+    print(f"window {folder.name}; load average {_load()}", flush=True)
     for run in range(0 if args.skip_throughput else args.runs):
         prefix = f"bench:live:{uuid.uuid4().hex}:"
         try:
             summary = replay_window(folder, client, prefix=prefix, maxlen=None)
             rows = summary.total_rows
-            orders = summary.rows["orders"]
+            orders = summary.rows["orders"]  # an unpartitioned feed: one stream per table
             streams = [prefix + table for table in STREAMS]
 
-            print(f"run {run + 1}: published {rows:,} events", flush=True)
+            print(f"run {run + 1}: published {rows:,} events; load {_load()}", flush=True)
+            cpu = time.process_time()  # this process's CPU (all threads): load-independent
             began = time.perf_counter()
             entries = bare_xread(client, streams, args.count)
             figures["bare"].append(rows / (time.perf_counter() - began))
 
             ingest = LiveDetector(client, prefix=prefix, count=args.count, sink=lambda _: None)
             began = time.perf_counter()
+            cpu_bare = time.process_time() - cpu
+            cpu = time.process_time()
             while ingest.poll():
                 pass
             figures["ingest"].append(rows / (time.perf_counter() - began))
+            cpu_ingest = time.process_time() - cpu
             state_rows = ingest.state.rows()
             del ingest
 
             live = LiveDetector(client, prefix=prefix, count=args.count, sink=lambda _: None)
             live.interval_seconds = args.interval
             began = time.perf_counter()
+            cpu = time.process_time()
             live.run(until_idle=True)
             seconds = time.perf_counter() - began
+            cpu_live = time.process_time() - cpu
             figures["live"].append(rows / seconds)
             print(
                 f"run {run + 1}: {rows:,} events ({orders:,} orders) in {entries:,} entries; "
                 f"bare {figures['bare'][-1]:,.0f}/s, ingest {figures['ingest'][-1]:,.0f}/s, "
                 f"live {figures['live'][-1]:,.0f}/s ({seconds:.1f} s, "
                 f"{int(live.stats['cycles'])} detections taking {live.stats['detect_s']:.1f} s, "
-                f"{len(live.current())} findings); state {state_rows:,} rows",
+                f"{len(live.current())} findings); state {state_rows:,} rows; load {_load()}; "
+                f"CPU s in this process: bare {cpu_bare:.1f}, ingest {cpu_ingest:.1f}, "
+                f"live {cpu_live:.1f}",
                 flush=True,
             )
             del live
@@ -133,7 +150,50 @@ def main() -> None:
             middle = statistics.median(values)
             print(f"{name:8}{min(values):>12,.0f}{middle:>12,.0f}{middle / bare:>9.3f}")
         window_path(folder, rows)
-    freshness(folder, client, args)
+    if args.partitions:
+        partitioned(folder, client, args)
+    if not args.skip_freshness:
+        freshness(folder, client, args)
+
+
+def _load() -> str:
+    return " ".join(f"{value:.1f}" for value in os.getloadavg())
+
+
+def partitioned(folder: Path, client: Any, args: Any) -> None:
+    from live_partitions import consumers
+
+    from apps.detection.replay import replay_window
+
+    counts = [int(n) for n in args.partitions.split(",")]
+    totals: dict[int, list[float]] = {n: [] for n in counts}
+    for run in range(args.partition_runs):
+        for n in counts:
+            prefix = f"bench:parts:{uuid.uuid4().hex}:"
+            try:
+                summary = replay_window(folder, client, prefix=prefix, maxlen=None, partitions=n)
+                rows = summary.total_rows
+                got = consumers(args.redis_url, prefix, n, args.count, args.interval)
+            finally:
+                for key in client.scan_iter(match=prefix + "*"):
+                    client.delete(key)
+            totals[n].append(rows / got["wall_s"])
+            print(
+                f"run {run + 1}, {n} partition(s) + account level: {rows:,} events in "
+                f"{got['wall_s']:.1f} s = {totals[n][-1]:,.0f} events/s (processes "
+                f"{got['process_wall_s']:.1f} s with start-up); load "
+                f"{got['load_before']:.1f} -> {got['load_after']:.1f}",
+                flush=True,
+            )
+            for name, figures in got["workers"].items():
+                shown = {k: v for k, v in figures.items() if k not in ("started", "ended")}
+                print(f"    {name:12} {json.dumps(shown)}", flush=True)
+    print(
+        f"\n{'partitions':12}{'min':>12}{'median':>12}   events/s in total, "
+        f"{args.partition_runs} runs"
+    )
+    for n, values in totals.items():
+        print(f"{n:<12}{min(values):>12,.0f}{statistics.median(values):>12,.0f}")
 
 
 def window_path(folder: Path, rows: int) -> None:

@@ -46,6 +46,7 @@ from .dirty import (
 )
 from .gaps import find_gaps, stream_lag
 from .memory_feed import MemoryFeed
+from .partition import NoLinkage, Partition
 from .state import LiveState
 
 log = logging.getLogger(__name__)
@@ -78,13 +79,23 @@ class LiveDetector:
         lateness_ms: int = FEED_MAX_LATENESS_MS,
         link_interval_seconds: float = 10.0,
         report: Report | None = None,
+        partition: Partition | None = None,
     ) -> None:
         self.client = client
         self.prefix = prefix
+        # A consumer of a partitioned feed: its streams and its rules (live/partition.py).
+        self.partition = partition
+        self.sources = (
+            partition.sources(prefix)
+            if partition is not None
+            else {prefix + table: table for table in STREAMS}
+        )
         self.folder = folder
         self.sink = sink
         self.params = params
         self.enabled = enabled
+        if partition is not None:  # the enabled rules of this consumer's share
+            self.enabled = (set(RULES) if enabled is None else set(enabled)) & partition.rules
         self.count = count
         self.interval_seconds = interval_seconds
         self.lateness_ms = lateness_ms
@@ -129,7 +140,7 @@ class LiveDetector:
 
     @property
     def streams(self) -> list[str]:
-        return [self.prefix + table for table in STREAMS]
+        return list(self.sources)
 
     def poll(self, block_ms: int | None = None) -> int:
         """Read once from every stream (up to ``count`` entries each); rows read."""
@@ -148,7 +159,7 @@ class LiveDetector:
             entries = read.get(stream, [])
             if not entries:
                 continue
-            table = stream[len(self.prefix) :]
+            table = self.sources[stream]
             first, last = _text(entries[0][0]), _text(entries[-1][0])
             published = int(first.partition("-")[0])
             if self.unseen_since_ms is None or published < self.unseen_since_ms:
@@ -211,6 +222,8 @@ class LiveDetector:
         feed = self.state.feed(day)
         if not (_rows(feed.orders) or _rows(feed.trades)):
             return []
+        if self.partition is not None and not self.partition.links:
+            return self._detect_symbols(day, feed)
         now = pd.Timestamp.now(tz="UTC")
         kept = self.linkages.get(day)
         if full or kept is None:
@@ -315,6 +328,14 @@ class LiveDetector:
         self.linkages[day] = (time.monotonic(), linkage)
         self.stats["full_cycles"] = self.stats.get("full_cycles", 0) + 1
         self.relinked.update(alert["dedup_key"] for alert in alerts)
+        return [alert for alert in alerts if self._changed(alert)]
+
+    def _detect_symbols(self, day: int, feed: Any) -> list[dict[str, Any]]:
+        """A symbol partition: its rules need no linkage, so every cycle runs them all."""
+        now = pd.Timestamp.now(tz="UTC")
+        linkage: Any = NoLinkage()
+        alerts = detect(feed, self.params, self.enabled, linkage=linkage, detected_at=now)
+        self.findings[day] = {alert["dedup_key"]: alert for alert in alerts}
         return [alert for alert in alerts if self._changed(alert)]
 
     def current(self) -> dict[str, dict[str, Any]]:

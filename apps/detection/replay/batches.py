@@ -37,12 +37,20 @@ class Batch:
     due_seconds: float
     first_ms: int
     last_ms: int
+    # The stream after the prefix when it is not the table's own (``p3:orders``: a
+    # partition of a partitioned feed, replay/partitions.py).
+    stream: str | None = None
+
+    @property
+    def key(self) -> str:
+        return self.stream or self.table
 
 
 def pace_start_ms(events: Mapping[str, StreamEvents]) -> int:
     """Where pacing starts: the window's first order or trade (its trading), else its
     first event."""
-    trading = [s for name, s in events.items() if name in ("orders", "trades") and len(s)]
+    # By table, not by name: a partitioned feed names its streams ``p<i>:orders``.
+    trading = [s for s in events.values() if s.table in ("orders", "trades") and len(s)]
     candidates = trading or [s for s in events.values() if len(s)]
     return min((int(s.event_ms[0]) for s in candidates), default=0)
 
@@ -67,7 +75,8 @@ def window_batches(
     if not 1 <= batch <= MAX_ROWS_PER_ENTRY:
         raise ValueError(f"batch must be 1 to {MAX_ROWS_PER_ENTRY} rows, not {batch}")
     start = pace_start_ms(events) if start_ms is None else start_ms
-    streams = [s for s in events.values() if len(s)]
+    named = [(key, s) for key, s in events.items() if len(s)]
+    streams = [s for _, s in named]
     ends = [_end(s, start, limit_seconds) for s in streams]
     keys = [
         _tick_keys(s.event_ms[:end], start, tick_ms) for s, end in zip(streams, ends, strict=True)
@@ -76,9 +85,12 @@ def window_batches(
     lows = [np.searchsorted(k, ticks, side="left") for k in keys]
     highs = [np.searchsorted(k, ticks, side="right") for k in keys]
     encoders = [RowsJson(s.rows) for s in streams]
+    keys_named = [key for key, _ in named]
     for index, tick in enumerate(ticks.tolist()):
         due = 0.0 if tick < 0 else (tick + 1) * tick_ms / 1000
-        for stream, encoder, low, high in zip(streams, encoders, lows, highs, strict=True):
+        for key, stream, encoder, low, high in zip(
+            keys_named, streams, encoders, lows, highs, strict=True
+        ):
             for first in range(int(low[index]), int(high[index]), batch):
                 last = min(first + batch, int(high[index]))
                 yield Batch(
@@ -88,6 +100,7 @@ def window_batches(
                     due_seconds=due,
                     first_ms=int(stream.event_ms[first]),
                     last_ms=int(stream.event_ms[last - 1]),
+                    stream=None if key == stream.table else key,
                 )
 
 

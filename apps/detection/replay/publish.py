@@ -13,6 +13,7 @@ import redis
 from ..feed import read_feed
 from .batches import Batch, pace_start_ms, tick_ms_for, window_batches
 from .events import window_events
+from .partitions import partition_events
 
 DEFAULT_PREFIX = "feed:"
 # MAXLEN ~ per stream, in entries. Paced, each stream gets at most one entry per 0.2 s tick
@@ -82,13 +83,13 @@ def publish_batches(
             pending_bytes = 0
             sleep(wait)
         pipe.xadd(
-            prefix + batch.table,
+            prefix + batch.key,
             {"rows": batch.payload},
             maxlen=maxlen or None,
             approximate=True,
         )
-        summary.rows[batch.table] += batch.rows
-        summary.entries[batch.table] += 1
+        summary.rows[batch.key] += batch.rows
+        summary.entries[batch.key] += 1
         pending_bytes += len(batch.payload)
         if len(pipe) >= FLUSH_ENTRIES or pending_bytes >= FLUSH_BYTES:
             pipe.execute()
@@ -107,12 +108,18 @@ def replay_window(
     batch: int = 10_000,
     maxlen: int | None = DEFAULT_MAXLEN,
     limit_seconds: float | None = None,
+    partitions: int = 0,
+    whole: bool = False,
     clock: Callable[[], float] = time.monotonic,
     sleep: Callable[[float], None] = time.sleep,
 ) -> ReplaySummary:
-    """Read the window (a FeedError before anything is published) and publish it."""
+    """Read the window (a FeedError before anything is published) and publish it.
+    ``partitions`` N > 0: the trading tables on ``<prefix>p<i>:<table>`` by symbol hash
+    (replay/partitions.py), with ``whole`` on the unpartitioned streams as well."""
     started = clock()
     events = window_events(read_feed(folder))
+    if partitions:
+        events = partition_events(events, partitions, whole=whole)
     prepared = clock() - started
     batches = window_batches(
         events,

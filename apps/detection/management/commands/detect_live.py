@@ -11,6 +11,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from apps.desk.history import acting_task
 from apps.detection.feed import FeedError
 from apps.detection.live import LiveDetector
+from apps.detection.live.partition import Partition
 from apps.detection.replay import DEFAULT_PREFIX
 from apps.detection.services.live import live_status_save
 from apps.detection.services.rules import live_settings
@@ -39,14 +40,24 @@ class Command(BaseCommand):
         parser.add_argument("--count", type=int, default=50, help="entries per stream per read")
         parser.add_argument("--seconds", type=float, help="stop after this many seconds")
         parser.add_argument("--out", type=Path, help="append alerts to this .jsonl file")
+        parser.add_argument(
+            "--partition",
+            type=_partition,
+            help="i/N: symbol partition i of a feed published with --partitions N (its "
+            "trading streams <prefix>p<i>:*, the per-symbol rules that need nothing else); "
+            "accounts/N: every partition, the linking and all other rules",
+        )
 
     def handle(self, *args: object, **options: Any) -> None:
         url = options["redis_url"] or settings.REDIS_URL
         if not url:
             raise CommandError("no Redis to read: set REDIS_URL or pass --redis-url")
         prefix = str(options["prefix"] or settings.LIVE_FEED_PREFIX)
-        name = options["name"] or f"{socket.gethostname()} {prefix}"
-        folder = options["checkpoint"] or settings.VAR_DIR / "live" / _slug(prefix)
+        partition: Partition | None = options["partition"]
+        part = "" if partition is None else f" {partition.name}"
+        name = options["name"] or f"{socket.gethostname()} {prefix}{part}"
+        slug = _slug(prefix) + ("" if partition is None else f"-{partition.name}")
+        folder = options["checkpoint"] or settings.VAR_DIR / "live" / slug
         out: Path | None = options["out"]
         params, enabled = live_settings()
         detector = LiveDetector(
@@ -58,6 +69,7 @@ class Command(BaseCommand):
             count=options["count"],
             interval_seconds=options["interval"],
             report=lambda status: live_status_save(name=name, status=status),
+            partition=partition,
             **({"sink": _appender(out)} if out is not None else {}),
         )
         try:
@@ -80,6 +92,10 @@ class Command(BaseCommand):
         )
         for gap in detector.saved.gaps:
             self.stderr.write(f"feed gap: {json.dumps(gap)}")
+
+
+def _partition(text: str) -> Partition:
+    return Partition.parse(text)  # a ValueError is argparse's "invalid value"
 
 
 def _slug(prefix: str) -> str:

@@ -49,6 +49,19 @@ class Command(BaseCommand):
         parser.add_argument("--prefix", default=DEFAULT_PREFIX, help="stream names' prefix")
         parser.add_argument("--redis-url", help="default: REDIS_URL")
         parser.add_argument(
+            "--partitions",
+            type=int,
+            default=0,
+            help="N > 0: the trading tables on <prefix>p<i>:<table> by symbol hash, the "
+            "reference tables on <prefix><table> (a proposed extension of the contract; "
+            "default 0: one stream per table, as the contract says)",
+        )
+        parser.add_argument(
+            "--whole-too",
+            action="store_true",
+            help="with --partitions: the unpartitioned trading streams as well",
+        )
+        parser.add_argument(
             "--limit-seconds",
             type=float,
             help="stop this many seconds of event time after the first order or trade",
@@ -62,6 +75,12 @@ class Command(BaseCommand):
         assert isinstance(batch, int)
         if not 1 <= batch <= MAX_ROWS_PER_ENTRY:
             raise CommandError(f"--batch must be 1 to {MAX_ROWS_PER_ENTRY}")
+        partitions = options["partitions"]
+        assert isinstance(partitions, int)
+        if partitions < 0:
+            raise CommandError("--partitions must be 0 (none) or more")
+        if options["whole_too"] and not partitions:
+            raise CommandError("--whole-too needs --partitions")
         client = redis.Redis.from_url(str(url))
         prefix = str(options["prefix"])
         try:
@@ -73,6 +92,8 @@ class Command(BaseCommand):
                 batch=batch,
                 maxlen=options["maxlen"] or None,  # type: ignore[arg-type]
                 limit_seconds=options["limit_seconds"],  # type: ignore[arg-type]
+                partitions=partitions,
+                whole=bool(options["whole_too"]),
             )
         except FeedError as error:
             raise CommandError(str(error)) from None
