@@ -48,6 +48,7 @@ class Evidence:
     trades: list[dict] = field(default_factory=list)
     orders: list[dict] = field(default_factory=list)
     pnl_chart: SafeString | str = ""
+    pnl_note: str = ""  # said instead of the chart when nothing was realised
     volume_chart: SafeString | str = ""
     note: str = ""
     timeline: Timeline | None = None
@@ -163,6 +164,12 @@ def _charts(evidence: Evidence, folder: Path, accounts: list[str]) -> None:
         return
     fills = pd.concat(legs).sort_values("ts")
     fills = fills[fills["account"].isin(subjects)]
+    if not fills["pnl"].astype(bool).any():
+        # A line of zeros tells an investigator nothing: say it in words instead.
+        evidence.pnl_note = (
+            "No fill of these accounts realised a profit or loss in the window "
+            "(positions opened, or closed at their entry price)."
+        )
     series = []
     for account, own in fills.groupby("account", sort=True):
         cumulative = own["pnl"].cumsum()
@@ -171,9 +178,10 @@ def _charts(evidence: Evidence, folder: Path, accounts: list[str]) -> None:
         points = list(zip(own["ts"].iloc[::step], cumulative.iloc[::step], strict=True))
         points.append((own["ts"].iloc[-1], float(cumulative.iloc[-1])))
         series.append(Series(str(account), [(t.to_pydatetime(), float(v)) for t, v in points]))
-    evidence.pnl_chart = line_chart(
-        series, title="Cumulative realised PnL per account, over the window (UTC)", unit="USDT"
-    )
+    if not evidence.pnl_note:
+        evidence.pnl_chart = line_chart(
+            series, title="Cumulative realised PnL per account, over the window (UTC)", unit="USDT"
+        )
     hourly = fills.set_index("ts")["notional"].resample("1h").sum()
     evidence.volume_chart = bar_chart(
         [(f"{t:%H:%M}", float(v)) for t, v in hourly.items()],

@@ -9,8 +9,11 @@ import pyarrow.parquet as pq
 from apps.detection.models import DetectionRun
 
 
-def feed_window(folder: Path, accounts: list[str], trades: int = 240) -> tuple[list, list]:
-    """Trades among `accounts` over a day with drifting PnL; (trade ids, order ids)."""
+def feed_window(
+    folder: Path, accounts: list[str], trades: int = 240, *, realised: bool = True
+) -> tuple[list, list]:
+    """Trades among `accounts` over a day with drifting PnL (none with `realised=False`);
+    (trade ids, order ids)."""
     folder.mkdir(parents=True, exist_ok=True)
     start = datetime(2026, 11, 20, tzinfo=UTC)
     rows: dict[str, list] = {k: [] for k in (
@@ -27,8 +30,8 @@ def feed_window(folder: Path, accounts: list[str], trades: int = 240) -> tuple[l
         rows["qty"].append(0.5 + (n % 5) * 0.25 + (2.0 if 8 <= (n // 10) % 24 <= 11 else 0))
         rows["buyer_id"].append(buyer)
         rows["seller_id"].append(seller)
-        rows["buyer_realized_pnl"].append(35.0 + (n % 7) * 4)
-        rows["seller_realized_pnl"].append(-20.0 - (n % 3) * 6)
+        rows["buyer_realized_pnl"].append(35.0 + (n % 7) * 4 if realised else 0.0)
+        rows["seller_realized_pnl"].append(-20.0 - (n % 3) * 6 if realised else 0.0)
     pq.write_table(pa.table(rows), folder / "trades.parquet")
     orders: dict[str, list] = {k: [] for k in (
         "order_id", "account_id", "symbol", "side", "order_type", "price", "qty", "channel",

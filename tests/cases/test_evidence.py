@@ -33,6 +33,20 @@ def test_the_case_page_reads_its_alerts_trades_and_orders_from_the_window(
         assert '<figcaption class="chart-title">' in chart and ">USDT</text>" in chart
 
 
+def test_fills_that_realised_nothing_are_said_in_words_not_drawn_as_a_flat_line(
+    operator, tmp_path
+) -> None:
+    members = linked_cluster(size=3)
+    trade_ids, _ = feed_window(tmp_path / "window-1", members.ids, realised=False)
+    case = case_open(alerts=[alert_on(members.ids[:2], evidence={"trade_ids": trade_ids})],
+                     by=operator).case  # fmt: skip
+
+    evidence = case_page(case).evidence
+
+    assert evidence.pnl_chart == "" and "realised a profit or loss" in evidence.pnl_note
+    assert "<rect" in evidence.volume_chart  # the volume is still drawn
+
+
 def test_without_a_window_on_disk_the_page_says_so(operator) -> None:
     members = linked_cluster()
     case = case_open(alerts=[alert_on(members.ids[:1])], by=operator).case
