@@ -151,9 +151,6 @@ MODELS_PENDING: set[tuple[str, str]] = {
     ("detection/clustering.py", "accounts"),
     ("detection/loading.py", "accounts"),
     ("detection/memory_store.py", "accounts"),
-    ("detection/services/backtests.py", "people"),
-    ("detection/services/changes.py", "people"),
-    ("detection/services/rules.py", "people"),
     ("reports/market_risk.py", "detection"),
 }
 

@@ -1,7 +1,9 @@
 """Backtesting: what a proposed version of a rule would raise on a stored window."""
 
+from __future__ import annotations
+
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import transaction
@@ -13,8 +15,10 @@ from apps.detection.linking import link_window
 from apps.detection.models import Backtest, RuleVersion
 from apps.detection.services.rules import DetectionError
 from apps.people.access import has_role
-from apps.people.models import User
 from apps.people.roles import Role
+
+if TYPE_CHECKING:
+    from apps.people.models import User
 
 SHOWN = 500  # alerts kept per side for the page
 

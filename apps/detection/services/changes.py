@@ -3,6 +3,10 @@ switching a rule off, is asked for by one person with a reason and made only whe
 — strategy or a supervisor, never the one who asked — approves it (like the measures'
 two-person rule in apps.actions)."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -17,18 +21,17 @@ from apps.detection.services.rules import (
 )
 from apps.notifications.services import notify
 from apps.people.access import has_role
-from apps.people.models import User
 from apps.people.roles import Role
+from apps.people.selectors import active_members
+
+if TYPE_CHECKING:
+    from apps.people.models import User
 
 Kind = RuleChange.Kind
 
 
 def _deciders() -> list[User]:
-    return list(
-        User.objects.filter(
-            groups__name__in=[Role.STRATEGY, Role.SUPERVISOR], is_active=True
-        ).distinct()
-    )
+    return list(active_members(Role.STRATEGY, Role.SUPERVISOR))
 
 
 def _url(change: RuleChange) -> str:

@@ -1,4 +1,6 @@
-from typing import Any
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 
@@ -8,8 +10,10 @@ from apps.detection.models import DetectionRule, RuleVersion
 from apps.detection.rules import RULES
 from apps.detection.thresholds import out_of_bounds
 from apps.people.access import has_role
-from apps.people.models import User
 from apps.people.roles import Role
+
+if TYPE_CHECKING:
+    from apps.people.models import User
 
 
 class DetectionError(DomainError):
