@@ -19,7 +19,7 @@ import pyarrow.parquet as pq
 from apps.actions.measures import Measure, Scope
 from apps.actions.models import Action
 from apps.detection.feed import table_path
-from apps.detection.models import DetectionRun
+from apps.detection.selectors import last_done_run
 
 HEAVY_MEASURES = frozenset({Measure.FREEZE, Measure.LIQUIDATE})
 WIDE_SCOPES = frozenset({Scope.SYMBOL, Scope.PLATFORM})
@@ -94,9 +94,7 @@ def open_positions(account_ids: list[str]) -> Impact:
 
 
 def _positions(impact: Impact, accounts: list[str], symbol: str) -> None:
-    run = (
-        DetectionRun.objects.filter(status=DetectionRun.Status.DONE).order_by("-queued_at").first()
-    )
+    run = last_done_run()
     path = table_path(Path(run.folder), "positions") if run and Path(run.folder).is_dir() else None
     if path is None or path.suffix != ".parquet":
         impact.note = "No position snapshot is on the desk: positions and notional are unknown."

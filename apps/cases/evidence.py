@@ -18,8 +18,8 @@ from apps.cases.timeline import Timeline, evidence_timeline
 from apps.cases.trade_table import TradeTable, trade_table
 from apps.desk.charts import Series, bar_chart, line_chart
 from apps.detection.feed import read_table, table_path
-from apps.detection.models import DetectionRun
 from apps.detection.schema import TABLES
+from apps.detection.selectors import done_runs
 
 if TYPE_CHECKING:
     from apps.alerts.models import Alert
@@ -65,8 +65,7 @@ def _ids(alerts: Iterable[Alert], key: str) -> list[str]:
 
 
 def _windows() -> list[tuple[str, Path]]:
-    runs = DetectionRun.objects.filter(status=DetectionRun.Status.DONE).order_by("-queued_at")
-    return [(run.window, Path(run.folder)) for run in runs[:5] if Path(run.folder).is_dir()]
+    return [(run.window, Path(run.folder)) for run in done_runs(5) if Path(run.folder).is_dir()]
 
 
 @lru_cache(maxsize=8)

@@ -1,13 +1,20 @@
 """Strategy's home: the rules and their changes waiting for a second person, rule quality
 (the small samples marked), and the latest detection runs."""
 
+from __future__ import annotations
+
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from django.utils import timezone
 
 from apps.alerts.quality import RuleQuality, rule_quality
-from apps.detection.models import DetectionRule, DetectionRun, RuleChange
+from apps.detection.selectors import recent_runs, rule_changes_waiting
+from apps.detection.selectors import rules as detection_rules
+
+if TYPE_CHECKING:
+    from apps.detection.models import DetectionRule, DetectionRun, RuleChange
 
 
 @dataclass
@@ -20,7 +27,7 @@ class StrategyHome:
 
 
 def strategy_home() -> StrategyHome:
-    rules = list(DetectionRule.objects.order_by("code"))
+    rules = sorted(detection_rules(), key=lambda r: r.code)
     quality = rule_quality(since=timezone.now() - timedelta(days=30))
     quality.sort(
         key=lambda q: (
@@ -31,11 +38,7 @@ def strategy_home() -> StrategyHome:
     return StrategyHome(
         rules_on=sum(1 for r in rules if r.enabled),
         rules_off=[r for r in rules if not r.enabled],
-        waiting=list(
-            RuleChange.objects.filter(status=RuleChange.Status.REQUESTED)
-            .select_related("rule", "version", "requested_by")
-            .order_by("requested_at")
-        ),
+        waiting=rule_changes_waiting(),
         quality=quality[:8],
-        runs=list(DetectionRun.objects.order_by("-queued_at")[:5]),
+        runs=recent_runs(5),
     )

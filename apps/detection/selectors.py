@@ -1,6 +1,6 @@
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
 from django.conf import settings
 from django.db.models import QuerySet
@@ -36,6 +36,32 @@ def rule_backtests(rule: DetectionRule, limit: int = 10) -> list[Backtest]:
 
 def recent_runs(limit: int = 30) -> list[DetectionRun]:
     return list(DetectionRun.objects.order_by("-queued_at")[:limit])
+
+
+def done_runs(limit: int = 5) -> list[DetectionRun]:
+    """The latest runs that finished reading their window, newest queued first."""
+    done = DetectionRun.objects.filter(status=DetectionRun.Status.DONE)
+    return list(done.order_by("-queued_at")[:limit])
+
+
+def last_done_run(*, by: Literal["queued_at", "finished_at"] = "queued_at") -> DetectionRun | None:
+    """The newest run that finished, by when it was queued or when it finished."""
+    done = DetectionRun.objects.filter(status=DetectionRun.Status.DONE)
+    return done.order_by(f"-{by}").first()
+
+
+def live_version(code: str) -> RuleVersion | None:
+    """The version of rule `code` the desk runs now, or None (the rule's defaults apply)."""
+    return RuleVersion.objects.filter(rule__code=code, status="live").first()
+
+
+def rule_changes_waiting() -> list[RuleChange]:
+    """Changes asked for and waiting for a second person, oldest first."""
+    return list(
+        RuleChange.objects.filter(status=RuleChange.Status.REQUESTED)
+        .select_related("rule", "version", "requested_by")
+        .order_by("requested_at")
+    )
 
 
 @dataclass(frozen=True)

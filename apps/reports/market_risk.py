@@ -25,8 +25,8 @@ from apps.detection.market_risk import (
     live_tables,
     window_tables,
 )
-from apps.detection.models import DetectionRun, RuleVersion
 from apps.detection.rules.market_stress import RULE
+from apps.detection.selectors import last_done_run, live_version
 
 if TYPE_CHECKING:
     from apps.actions.plans.models import EmergencyPlan
@@ -50,7 +50,7 @@ class MarketRisk:
 
 def stress_params() -> dict[str, Any]:
     """The market_stress rule's live thresholds: the dashboard flags what the rule alerts on."""
-    live = RuleVersion.objects.filter(rule__code="market_stress", status="live").first()
+    live = live_version("market_stress")
     return {**RULE.default_params, **(live.params if live else {})}
 
 
@@ -62,8 +62,7 @@ def _latest_live(root: Path) -> Path | None:
 def _source() -> tuple[str, Path, float, bool] | None:
     """(label, path, modified, is_live) of the freshest reading, or None."""
     found = []
-    run = DetectionRun.objects.filter(status=DetectionRun.Status.DONE).order_by("-finished_at")
-    latest = run.only("window", "folder").first()
+    latest = last_done_run(by="finished_at")
     if latest is not None and Path(latest.folder).is_dir():
         folder = Path(latest.folder)
         found.append((f"window {latest.window}", folder, folder.stat().st_mtime, False))
