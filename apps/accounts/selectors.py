@@ -280,3 +280,8 @@ def accounts_quoted(query: str, *, limit: int = 20) -> QuerySet[ExchangeAccount]
         .distinct()[:limit]
     )
     return ExchangeAccount.objects.filter(pk__in=list(ids)).order_by("account_id")
+
+
+def account_ids_known() -> set[str]:
+    """Every account id the desk holds."""
+    return set(ExchangeAccount.objects.values_list("account_id", flat=True))

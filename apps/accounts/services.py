@@ -1,0 +1,115 @@
+"""Writes to the desk's accounts that detection makes when it loads a feed window: the
+exchange's accounts, the identifiers they were seen using, and the record of the load.
+
+Bulk and idempotent: loading the same window twice changes nothing the second time."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+
+from apps.accounts.bulk import rows_update
+from apps.accounts.models import ExchangeAccount, FeedLoad, Identifier
+from apps.desk.history import current_task
+
+ACCOUNT_FIELDS = [
+    "registered_at",
+    "kyc_level",
+    "vip_tier",
+    "api_trading_allowed",
+    "market_maker",
+    "referrer_id",
+]
+
+# (account_id, kind, value, first_seen, last_seen, times_seen) of one window
+Sighting = tuple[str, str, str, datetime, datetime, int]
+
+
+def accounts_upsert(values: dict[str, dict[str, Any]]) -> tuple[int, int]:
+    """Create the accounts not yet known and update those whose ACCOUNT_FIELDS changed,
+    in one transaction with history rows naming the running task; (created, updated)."""
+    existing = ExchangeAccount.objects.in_bulk(list(values))
+    new, changed = [], []
+    for account_id, fields in values.items():
+        account = existing.get(account_id)
+        if account is None:
+            new.append(ExchangeAccount(account_id=account_id, **fields))
+        elif any(getattr(account, name) != value for name, value in fields.items()):
+            for name, value in fields.items():
+                setattr(account, name, value)
+            changed.append(account)
+    with transaction.atomic():
+        stamp = {"history_task": current_task()}
+        bulk_create_with_history(
+            new, ExchangeAccount, batch_size=500, custom_historical_attrs=stamp
+        )
+        if changed:
+            bulk_update_with_history(
+                changed,
+                ExchangeAccount,
+                ACCOUNT_FIELDS,
+                batch_size=500,
+                custom_historical_attrs=stamp,
+            )
+    return len(new), len(changed)
+
+
+def _merge(old: Identifier, first: datetime, last: datetime, times: int) -> bool:
+    """Fold one window's sightings into a stored identifier; True when it changed."""
+    if first > old.last_seen:  # a later window: the sightings are new ones
+        merged = (old.first_seen, last, old.times_seen + times)
+    else:  # the same or an overlapping window again: never count twice
+        merged = (min(old.first_seen, first), max(old.last_seen, last), max(old.times_seen, times))
+    if merged == (old.first_seen, old.last_seen, old.times_seen):
+        return False
+    old.first_seen, old.last_seen, old.times_seen = merged
+    return True
+
+
+def identifiers_fold(sightings: Iterable[Sighting]) -> None:
+    """Fold one chunk of a window's sightings into the stored identifiers, in one transaction:
+    new ones created, seen ones widened (see _merge)."""
+    sightings = list(sightings)
+    stored = {
+        (i.account_id, i.kind, i.value): i
+        for i in Identifier.objects.filter(account_id__in={s[0] for s in sightings})
+    }
+    new, changed = [], []
+    for account_id, kind, value, first, last, times in sightings:
+        old = stored.get((account_id, kind, value))
+        if old is None:
+            new.append(
+                Identifier(
+                    account_id=account_id,
+                    kind=kind,
+                    value=value,
+                    first_seen=first,
+                    last_seen=last,
+                    times_seen=times,
+                )
+            )
+        elif _merge(old, first, last, times):
+            changed.append(old)
+    with transaction.atomic():
+        Identifier.objects.bulk_create(new, batch_size=1000)
+        rows_update(Identifier, changed, ["first_seen", "last_seen", "times_seen"])
+
+
+def feed_load_start(folder: str) -> FeedLoad:
+    """The record of a feed window's load, begun."""
+    return FeedLoad.objects.create(folder=folder)
+
+
+def feed_load_finish(load: FeedLoad, **counts: int) -> FeedLoad:
+    """Close the record of a load with what it found (links, clusters, accounts_created,
+    accounts_updated, identifiers_seen)."""
+    for name, value in counts.items():
+        setattr(load, name, value)
+    load.finished_at = timezone.now()
+    load.save()
+    return load
