@@ -146,7 +146,6 @@ MODELS_PENDING: set[tuple[str, str]] = {
     ("console/demo_past.py", "cases"),
     ("console/demo_past.py", "reports"),
     ("detection/clustering.py", "accounts"),
-    ("detection/memory_store.py", "accounts"),
 }
 
 

@@ -1,10 +1,12 @@
-"""Writes to the desk's accounts that detection makes when it loads a feed window: the
-exchange's accounts, the identifiers they were seen using, and the record of the load.
+"""Writes to the desk's accounts that detection makes when it loads a feed window (the
+exchange's accounts, the identifiers they were seen using, the record of the load) and
+when it folds a window into the desk's memory (account profiles, remembered windows).
 
 Bulk and idempotent: loading the same window twice changes nothing the second time."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
@@ -14,7 +16,14 @@ from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from apps.accounts.bulk import rows_update
-from apps.accounts.models import ExchangeAccount, FeedLoad, Identifier
+from apps.accounts.locks import MEMORY, one_at_a_time
+from apps.accounts.models import (
+    AccountProfile,
+    ExchangeAccount,
+    FeedLoad,
+    Identifier,
+    RememberedWindow,
+)
 from apps.desk.history import current_task
 
 ACCOUNT_FIELDS = [
@@ -113,3 +122,86 @@ def feed_load_finish(load: FeedLoad, **counts: int) -> FeedLoad:
     load.finished_at = timezone.now()
     load.save()
     return load
+
+
+FOLD_CHUNK = 2_000  # profiles read and written per round trip
+
+
+def _blend(old: dict[str, float], new: dict[str, float]) -> dict[str, float]:
+    """Usual order size per symbol: each window moves it halfway (in log terms) towards
+    what the window showed, so one odd day cannot redefine the account."""
+    merged = dict(old)
+    for symbol, value in new.items():
+        before = merged.get(symbol)
+        ok = before is not None and before > 0 and value > 0
+        merged[symbol] = round(math.sqrt(before * value), 2) if ok else value  # type: ignore[operator]
+    return merged
+
+
+def _added(old: dict[str, int], new: dict[str, int]) -> dict[str, int]:
+    return {k: old.get(k, 0) + new.get(k, 0) for k in sorted({*old, *new})}
+
+
+def profiles_fold(rows: list[dict[str, Any]], start: datetime, end: datetime) -> None:
+    """Fold one window's activity per account into the desk's account profiles, in bulk:
+    new profiles created, known ones widened. Runs inside the caller's transaction."""
+    for done in range(0, len(rows), FOLD_CHUNK):
+        chunk = rows[done : done + FOLD_CHUNK]
+        stored = AccountProfile.objects.in_bulk([r["account_id"] for r in chunk])
+        new, changed = [], []
+        for row in chunk:
+            profile = stored.get(row["account_id"])
+            if profile is None:
+                new.append(
+                    AccountProfile(
+                        account_id=row["account_id"],
+                        first_window_at=start,
+                        last_window_at=end,
+                        days_observed=row["days_observed"],
+                        active_days=row["active_days"],
+                        orders=row["orders"],
+                        usual_equity=row["usual_equity"],
+                        order_notional=row["order_notional"],
+                        findings=row["findings"],
+                    )
+                )
+                continue
+            profile.first_window_at = min(profile.first_window_at, start)
+            profile.last_window_at = max(profile.last_window_at, end)
+            profile.days_observed += row["days_observed"]
+            profile.active_days += row["active_days"]
+            profile.orders += row["orders"]
+            profile.usual_equity = max(profile.usual_equity, row["usual_equity"])
+            profile.order_notional = _blend(profile.order_notional, row["order_notional"])
+            profile.findings = _added(profile.findings, row["findings"])
+            changed.append(profile)
+        AccountProfile.objects.bulk_create(new, batch_size=1000)
+        rows_update(
+            AccountProfile,
+            changed,
+            [
+                "first_window_at",
+                "last_window_at",
+                "days_observed",
+                "active_days",
+                "orders",
+                "usual_equity",
+                "order_notional",
+                "findings",
+            ],
+        )
+
+
+def remembered_window_locked(start: datetime, end: datetime) -> RememberedWindow | None:
+    """Take the memory's lock (until commit) and the window already remembered, if any."""
+    one_at_a_time(RememberedWindow, MEMORY)
+    return RememberedWindow.objects.select_for_update().filter(start=start, end=end).first()
+
+
+def remembered_window_record(
+    *, start: datetime, end: datetime, folder: str, accounts: int, identifiers: int
+) -> RememberedWindow:
+    """The record that a window was folded into the memory."""
+    return RememberedWindow.objects.create(
+        start=start, end=end, folder=folder, accounts=accounts, identifiers=identifiers
+    )
