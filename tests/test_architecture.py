@@ -144,7 +144,6 @@ MODELS_PENDING: set[tuple[str, str]] = {
     ("console/demo_past.py", "actions"),
     ("console/demo_past.py", "alerts"),
     ("console/demo_past.py", "cases"),
-    ("console/demo_past.py", "reports"),
 }
 
 
