@@ -8,20 +8,21 @@ as the operator and supervisor on duty; only the clock is turned back afterwards
 case, its alerts and its timeline carry the hour the operator worked them.
 """
 
+from __future__ import annotations
+
 import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 
 from apps.accounts.selectors import account_clusters
 from apps.actions import services as actions
 from apps.actions.measures import Measure, ReasonCode, Scope
-from apps.actions.models import Action, Restriction
+from apps.actions.services.demo import case_actions_dated_back
 from apps.alerts.models import Alert
-from apps.cases.models import Case, CaseEvent
 from apps.cases.selectors import accounts_in_open_cases
 from apps.cases.services import (
     CaseError,
@@ -29,7 +30,11 @@ from apps.cases.services import (
     case_open,
     case_set_customer_reason,
 )
+from apps.cases.services.demo import case_alert_joined_at, case_dated_back
 from apps.people.selectors import people_named
+
+if TYPE_CHECKING:
+    from apps.cases.models import Case
 
 # How often the desk confirms what each rule finds (the share of its findings opened as
 # cases): trade-abuse rules are the desk's bread, limit and cancel rules mostly noise.
@@ -159,20 +164,14 @@ def _turn_back(case: Case, alerts: list[Alert], *, now: datetime, rng: random.Ra
     first = alerts[0]
     opened = first.first_seen + timedelta(minutes=rng.uniform(8, 40))
     back = now - opened
-    Case.objects.filter(pk=case.pk).update(opened_at=opened, due_at=F("due_at") - back)
-    CaseEvent.objects.filter(case=case).update(at=F("at") - back)
-    shifted = {"requested_at": F("requested_at") - back}
-    for name in ("approval_deadline", "decided_at", "queued_at", "executed_at", "expires_at"):
-        shifted[name] = F(name) - back
-    case_actions = Action.objects.filter(case=case)
-    case_actions.update(**shifted)
-    Restriction.objects.filter(action__in=case_actions).update(applied_at=F("applied_at") - back)
+    case_dated_back(case_id=case.pk, opened=opened, back=back)
+    case_actions_dated_back(case_id=case.pk, back=back)
     Alert.objects.filter(pk=first.pk).update(claimed_at=opened, decided_at=opened)
     later = Alert.objects.filter(case_row__case=case).exclude(pk=first.pk).only("pk", "first_seen")
     for alert in later:
         at = max(opened, alert.first_seen + timedelta(seconds=rng.uniform(5, 40)))
         Alert.objects.filter(pk=alert.pk).update(decided_at=at)
-        CaseEvent.objects.filter(case=case, kind="alert_joined", data__alert=alert.pk).update(at=at)
+        case_alert_joined_at(case_id=case.pk, alert_id=alert.pk, at=at)
 
 
 def demo_daily_report_create(*, hours: int) -> str:
