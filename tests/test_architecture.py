@@ -140,7 +140,7 @@ def test_the_pages_check_sees_a_foreign_view_in_either_spelling() -> None:
 # models and is moved query by query.
 MODELS_PENDING: set[tuple[str, str]] = {
     ("console/demo_night.py", "alerts"),
-    # The demo's past dates its cases, measures and alerts back (no service moves time).
+    # The demo's past dates its alerts back: no alerts service moves time yet.
     ("console/demo_past.py", "alerts"),
 }
 
