@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
-from apps.alerts import alert_page, explain, grouping, quality, selectors, services
+from apps.alerts import alert_page, explain, grouping, quality, queue_selectors, services
 from apps.alerts.models import (
     Alert,
     Category,
@@ -56,17 +56,17 @@ def _page_number(value: str | None) -> int:
         return 1
 
 
-def _queue_context(request: DeskRequest, filters: selectors.QueueFilters, page: int) -> dict:
+def _queue_context(request: DeskRequest, filters: queue_selectors.QueueFilters, page: int) -> dict:
     grouped = request.GET.get("group", request.POST.get("group", "on")) != "off"
     return {
-        "queue": selectors.queue_page(filters, page=page, grouped=grouped),
+        "queue": queue_selectors.queue_page(filters, page=page, grouped=grouped),
         "grouped": grouped,
         "query": filters.query_string(),
         "kept_filters": filters.kept(),
         "can_work": has_role(request.user, *WORKING_ROLES),
         "severities": Severity.choices,
         "categories": Category.choices,
-        "statuses": selectors.STATUS_CHOICES,
+        "statuses": queue_selectors.STATUS_CHOICES,
         "within_choices": [("1h", "Last hour"), ("24h", "Last 24 h"), ("7d", "Last 7 days")],
         "dismiss_reasons": DismissReason.choices,
     }
@@ -75,7 +75,7 @@ def _queue_context(request: DeskRequest, filters: selectors.QueueFilters, page: 
 @role_required(*STAFF_ROLES)
 @require_GET
 def queue(request: DeskRequest) -> HttpResponse:
-    filters = selectors.QueueFilters.from_query(request.GET, request.user)
+    filters = queue_selectors.QueueFilters.from_query(request.GET, request.user)
     context = _queue_context(request, filters, _page_number(request.GET.get("page")))
     template = "alerts/queue.html#queue" if request.htmx else "alerts/queue.html"
     return render(request, template, context)
@@ -90,7 +90,7 @@ def queue_act(request: DeskRequest) -> HttpResponse:
     """Claim, release, dismiss or escalate the picked alerts, the picked groups, or every
     open alert matching the filter in force — all through `services.alerts_bulk`."""
     action = request.POST.get("action", "")
-    filters = selectors.QueueFilters.from_query(
+    filters = queue_selectors.QueueFilters.from_query(
         QueryDict(request.POST.get("filters", "")), request.user
     )
     page = _page_number(request.POST.get("page"))
@@ -108,7 +108,7 @@ def queue_act(request: DeskRequest) -> HttpResponse:
 
 
 def _picked(
-    request: DeskRequest, filters: selectors.QueueFilters
+    request: DeskRequest, filters: queue_selectors.QueueFilters
 ) -> tuple[QuerySet[Alert] | None, bool]:
     """What the operator picked: every alert matching the filter, whole groups, or ids."""
     matching = filters.apply(Alert.objects.all())
@@ -169,7 +169,7 @@ def _act_on_many(
 @require_GET
 def queue_group(request: DeskRequest) -> HttpResponse:
     """The alerts of one group under the filters in force (the row's expansion)."""
-    filters = selectors.QueueFilters.from_query(request.GET, request.user)
+    filters = queue_selectors.QueueFilters.from_query(request.GET, request.user)
     key = request.GET.get("key", "")
     lead = _page_number(request.GET.get("lead"))  # shown already, as the group's row
     members = list(
@@ -212,7 +212,7 @@ def _act(request: DeskRequest, action: str, alert: Alert, by: User) -> Alert:
 @role_required(*WORKING_ROLES)
 @require_POST
 def claim_next(request: DeskRequest) -> HttpResponse:
-    filters = selectors.QueueFilters.from_query(
+    filters = queue_selectors.QueueFilters.from_query(
         QueryDict(request.POST.get("filters", "")), request.user
     )
     try:
