@@ -15,7 +15,15 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
-from apps.alerts import alert_page, explain, grouping, quality, queue_selectors, services
+from apps.alerts import (
+    alert_page,
+    bulk_services,
+    explain,
+    grouping,
+    quality,
+    queue_selectors,
+    services,
+)
 from apps.alerts.models import (
     Alert,
     Category,
@@ -85,7 +93,7 @@ ACTIONS = ("claim", "release", "dismiss", "escalate")
 @require_POST
 def queue_act(request: DeskRequest) -> HttpResponse:
     """Claim, release, dismiss or escalate the picked alerts, the picked groups, or every
-    open alert matching the filter in force — all through `services.alerts_bulk`."""
+    open alert matching the filter in force — all through `bulk_services.alerts_bulk`."""
     action = request.POST.get("action", "")
     filters = queue_selectors.QueueFilters.from_query(
         QueryDict(request.POST.get("filters", "")), request.user
@@ -128,7 +136,7 @@ def _act_on_many(
 ) -> None:
     post = request.POST
     try:
-        outcome = services.alerts_bulk(
+        outcome = bulk_services.alerts_bulk(
             among=among,
             action=action,
             by=_user(request),
@@ -156,7 +164,7 @@ def _act_on_many(
         messages.warning(
             request,
             f"{outcome.remaining} more alerts still match; one request works at most "
-            f"{services.BULK_LIMIT}. Run it again to go on.",
+            f"{bulk_services.BULK_LIMIT}. Run it again to go on.",
         )
     if not done and not outcome.refused:
         messages.info(request, "Nothing to do: no open alert matches.")

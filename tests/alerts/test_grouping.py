@@ -1,4 +1,4 @@
-"""The grouped queue and bulk work by filter (apps/alerts/grouping.py, services.alerts_bulk)."""
+"""The grouped queue and bulk work by filter (alerts/grouping.py, bulk_services.alerts_bulk)."""
 
 from django.db import connection
 from django.test import Client
