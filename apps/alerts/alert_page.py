@@ -1,5 +1,5 @@
 """Reading one alert for its page: its accounts, the alerts beside it, its measures and its
-evidence shaped for reading (the queue's reads are in selectors.py)."""
+evidence shaped for reading (the queue's reads are in queue_selectors.py)."""
 
 from __future__ import annotations
 

@@ -156,7 +156,7 @@ class Alert(models.Model):
                 for column in ("category", "symbol", "assignee")
             ),
             # A time window in urgency order: the window's rows are ranked from this index
-            # alone (the page's ids first, then their rows; selectors.queue_page), instead
+            # alone (the page's ids first, then their rows; queue_selectors.queue_page), instead
             # of reading 78,000 table rows of "7 days" to sort them.
             models.Index(
                 fields=["detected_at", "severity_rank", "sla_due_at", "id"],

@@ -1,8 +1,9 @@
-"""Every move of an alert's status: one function each, under a row lock (STYLE.md)."""
+"""Every move of an alert's status: one function each, under a row lock (STYLE.md). The
+same moves over a whole filter of the queue (bulk claim, release, dismiss, escalate) are
+in bulk_services.py."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -14,7 +15,6 @@ from django.utils import timezone
 from apps.alerts.contract import ContractError, parse_alert, parse_json
 from apps.alerts.ingest import Incoming, alerts_ingest
 from apps.alerts.models import (
-    OPEN_STATUSES,
     URGENCY,
     Alert,
     DismissReason,
@@ -254,72 +254,3 @@ def alerts_offer(*, offers: list[tuple[Alert, User | None]], at: datetime, reaso
     rows = [alert for alert, _ in offers]
     # Routing is a task's work, never a person's: the rows name the task.
     bulk_update_by(rows, Alert, ["offered_to", "offered_at"], by=None, reason=reason)
-
-
-BULK_LIMIT = 2_000  # one request works at most this many; the answer says how many remain
-BULK_CHUNK = 200
-
-
-@dataclass
-class BulkOutcome:
-    done: list[int] = field(default_factory=list)
-    refused: list[str] = field(default_factory=list)  # why, one line per alert refused
-    remaining: int = 0  # still matching after the limit
-
-
-def alerts_bulk(
-    *,
-    among: QuerySet[Alert],
-    action: str,
-    by: User,
-    reason: str = "",
-    note: str = "",
-    open_only: bool = True,
-) -> BulkOutcome:
-    """Claim, release, dismiss or escalate every open alert of `among` (a filter of the
-    queue, not only the page on screen), most urgent first.
-
-    Chunks of BULK_CHUNK rows are locked together (FOR UPDATE, in urgency order, so two
-    bulk runs over overlapping filters take their locks in the same order and never
-    deadlock) and each alert then goes through its own service, so every guard — a claim
-    held by someone else, a move the status does not allow — is the one of a single click.
-    Each chunk commits on its own: a long bulk does not hold a million locks, and what is
-    done stays done if a later chunk fails.
-    """
-    moves = {
-        "claim": lambda a: alert_claim(alert=a, by=by),
-        "release": lambda a: alert_release(alert=a, by=by),
-        "dismiss": lambda a: alert_dismiss(alert=a, by=by, reason=reason, note=note),
-        "escalate": lambda a: alert_escalate(alert=a, by=by, reason=note),
-    }
-    if action not in moves:
-        raise AlertError("Unknown action.")
-    _check_actor(by)
-    if action == "dismiss":  # refuse a missing reason once, not once per alert
-        _check_dismissal(reason, note)
-    if action == "escalate" and not note.strip():
-        raise AlertError("Say why you escalate.")
-    outcome = BulkOutcome()
-    # A filter means "the open work it matches"; alerts picked one by one are tried as
-    # picked, so a decided one is answered with why it cannot move.
-    wanted = among.filter(status__in=OPEN_STATUSES) if open_only else among
-    seen: set[int] = set()
-    while len(outcome.done) < BULK_LIMIT:
-        with transaction.atomic():
-            chunk = list(
-                wanted.exclude(pk__in=seen)
-                .order_by(*URGENCY)
-                .select_for_update(of=("self",))[: min(BULK_CHUNK, BULK_LIMIT - len(outcome.done))]
-            )
-            if not chunk:
-                break
-            for alert in chunk:
-                seen.add(alert.pk)
-                try:
-                    with transaction.atomic():
-                        moves[action](alert)
-                    outcome.done.append(alert.pk)
-                except AlertError as error:
-                    outcome.refused.append(str(error))
-    outcome.remaining = wanted.exclude(pk__in=seen).count() if seen else 0
-    return outcome

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from apps.alerts import export_views, views
+from apps.alerts import export_views, rejected_views, views
 
 app_name = "alerts"
 urlpatterns = [
@@ -10,9 +10,9 @@ urlpatterns = [
     path("claim-next/", views.claim_next, name="claim_next"),
     path("quality/", views.rule_quality, name="quality"),
     path("export.csv", export_views.alerts_export, name="export"),
-    path("rejected/", views.rejected_list, name="rejected"),
-    path("rejected/<int:pk>/", views.rejected_detail, name="rejected_detail"),
-    path("rejected/<int:pk>/resubmit/", views.rejected_resubmit, name="rejected_resubmit"),
+    path("rejected/", rejected_views.rejected_list, name="rejected"),
+    path("rejected/<int:pk>/", rejected_views.rejected_detail, name="rejected_detail"),
+    path("rejected/<int:pk>/resubmit/", rejected_views.rejected_resubmit, name="rejected_resubmit"),
     path("<int:pk>/", views.alert_detail, name="detail"),
     path("<int:pk>/act/", views.alert_act, name="detail_act"),
 ]

@@ -1,11 +1,10 @@
-"""The triage queue, the alert page, rule quality and rejected records (htmx, keyboard-first)."""
+"""The triage queue, the alert page and rule quality (htmx, keyboard-first); the rejected
+records supervisors fix and re-submit are in rejected_views.py."""
 
 from __future__ import annotations
 
-import json
 from datetime import timedelta
 from typing import TYPE_CHECKING
-from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.db.models import QuerySet
@@ -16,12 +15,19 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
-from apps.alerts import alert_page, explain, grouping, quality, selectors, services
+from apps.alerts import (
+    alert_page,
+    bulk_services,
+    explain,
+    grouping,
+    quality,
+    queue_selectors,
+    services,
+)
 from apps.alerts.models import (
     Alert,
     Category,
     DismissReason,
-    RejectedAlert,
     Severity,
     Status,
 )
@@ -36,7 +42,6 @@ if TYPE_CHECKING:
     from apps.people.models import User
 
 QUALITY_READERS = (Role.STRATEGY, Role.SUPERVISOR, Role.AUDITOR)
-REJECTS_READERS = (Role.SUPERVISOR, Role.AUDITOR)
 QUALITY_WINDOWS = {"7d": 7, "30d": 30, "90d": 90}
 
 
@@ -56,17 +61,17 @@ def _page_number(value: str | None) -> int:
         return 1
 
 
-def _queue_context(request: DeskRequest, filters: selectors.QueueFilters, page: int) -> dict:
+def _queue_context(request: DeskRequest, filters: queue_selectors.QueueFilters, page: int) -> dict:
     grouped = request.GET.get("group", request.POST.get("group", "on")) != "off"
     return {
-        "queue": selectors.queue_page(filters, page=page, grouped=grouped),
+        "queue": queue_selectors.queue_page(filters, page=page, grouped=grouped),
         "grouped": grouped,
         "query": filters.query_string(),
         "kept_filters": filters.kept(),
         "can_work": has_role(request.user, *WORKING_ROLES),
         "severities": Severity.choices,
         "categories": Category.choices,
-        "statuses": selectors.STATUS_CHOICES,
+        "statuses": queue_selectors.STATUS_CHOICES,
         "within_choices": [("1h", "Last hour"), ("24h", "Last 24 h"), ("7d", "Last 7 days")],
         "dismiss_reasons": DismissReason.choices,
     }
@@ -75,7 +80,7 @@ def _queue_context(request: DeskRequest, filters: selectors.QueueFilters, page: 
 @role_required(*STAFF_ROLES)
 @require_GET
 def queue(request: DeskRequest) -> HttpResponse:
-    filters = selectors.QueueFilters.from_query(request.GET, request.user)
+    filters = queue_selectors.QueueFilters.from_query(request.GET, request.user)
     context = _queue_context(request, filters, _page_number(request.GET.get("page")))
     template = "alerts/queue.html#queue" if request.htmx else "alerts/queue.html"
     return render(request, template, context)
@@ -88,9 +93,9 @@ ACTIONS = ("claim", "release", "dismiss", "escalate")
 @require_POST
 def queue_act(request: DeskRequest) -> HttpResponse:
     """Claim, release, dismiss or escalate the picked alerts, the picked groups, or every
-    open alert matching the filter in force — all through `services.alerts_bulk`."""
+    open alert matching the filter in force — all through `bulk_services.alerts_bulk`."""
     action = request.POST.get("action", "")
-    filters = selectors.QueueFilters.from_query(
+    filters = queue_selectors.QueueFilters.from_query(
         QueryDict(request.POST.get("filters", "")), request.user
     )
     page = _page_number(request.POST.get("page"))
@@ -108,7 +113,7 @@ def queue_act(request: DeskRequest) -> HttpResponse:
 
 
 def _picked(
-    request: DeskRequest, filters: selectors.QueueFilters
+    request: DeskRequest, filters: queue_selectors.QueueFilters
 ) -> tuple[QuerySet[Alert] | None, bool]:
     """What the operator picked: every alert matching the filter, whole groups, or ids."""
     matching = filters.apply(Alert.objects.all())
@@ -131,7 +136,7 @@ def _act_on_many(
 ) -> None:
     post = request.POST
     try:
-        outcome = services.alerts_bulk(
+        outcome = bulk_services.alerts_bulk(
             among=among,
             action=action,
             by=_user(request),
@@ -159,7 +164,7 @@ def _act_on_many(
         messages.warning(
             request,
             f"{outcome.remaining} more alerts still match; one request works at most "
-            f"{services.BULK_LIMIT}. Run it again to go on.",
+            f"{bulk_services.BULK_LIMIT}. Run it again to go on.",
         )
     if not done and not outcome.refused:
         messages.info(request, "Nothing to do: no open alert matches.")
@@ -169,7 +174,7 @@ def _act_on_many(
 @require_GET
 def queue_group(request: DeskRequest) -> HttpResponse:
     """The alerts of one group under the filters in force (the row's expansion)."""
-    filters = selectors.QueueFilters.from_query(request.GET, request.user)
+    filters = queue_selectors.QueueFilters.from_query(request.GET, request.user)
     key = request.GET.get("key", "")
     lead = _page_number(request.GET.get("lead"))  # shown already, as the group's row
     members = list(
@@ -212,7 +217,7 @@ def _act(request: DeskRequest, action: str, alert: Alert, by: User) -> Alert:
 @role_required(*WORKING_ROLES)
 @require_POST
 def claim_next(request: DeskRequest) -> HttpResponse:
-    filters = selectors.QueueFilters.from_query(
+    filters = queue_selectors.QueueFilters.from_query(
         QueryDict(request.POST.get("filters", "")), request.user
     )
     try:
@@ -290,72 +295,3 @@ def rule_quality(request: DeskRequest) -> HttpResponse:
             "small_sample": quality.SMALL_SAMPLE,
         },
     )
-
-
-@role_required(*REJECTS_READERS)
-@require_GET
-def rejected_list(request: DeskRequest) -> HttpResponse:
-    state = request.GET.get("state", RejectedAlert.State.OPEN)
-    records = RejectedAlert.objects.select_related("alert", "resubmitted_by")
-    if state in RejectedAlert.State.values:
-        records = records.filter(state=state)
-    page = _page_number(request.GET.get("page"))
-    rows = list(records.order_by("-received_at", "-id")[(page - 1) * 100 : page * 100 + 1])
-    return render(
-        request,
-        "alerts/rejected_list.html",
-        {
-            "records": rows[:100],
-            "has_next": len(rows) > 100,
-            "page": page,
-            "state": state,
-            "states": RejectedAlert.State.choices,
-            "next_query": urlencode({"state": state, "page": page + 1}),
-        },
-    )
-
-
-@role_required(*REJECTS_READERS)
-@require_GET
-def rejected_detail(request: DeskRequest, pk: int) -> HttpResponse:
-    record = get_object_or_404(RejectedAlert.objects.select_related("alert"), pk=pk)
-    return _rejected_page(request, record, record.fixed_payload or _pretty(record.raw))
-
-
-def _rejected_page(
-    request: DeskRequest, record: RejectedAlert, text: str, status: int = 200
-) -> HttpResponse:
-    return render(
-        request,
-        "alerts/rejected_detail.html",
-        {
-            "record": record,
-            "text": text,
-            "can_resubmit": has_role(request.user, Role.SUPERVISOR)
-            and record.state == RejectedAlert.State.OPEN,
-            "history": history_entries(record),
-        },
-        status=status,
-    )
-
-
-def _pretty(raw: str) -> str:
-    try:
-        return json.dumps(json.loads(raw), indent=2, ensure_ascii=False)
-    except ValueError:
-        return raw
-
-
-@role_required(Role.SUPERVISOR)
-@require_POST
-def rejected_resubmit(request: DeskRequest, pk: int) -> HttpResponse:
-    record = get_object_or_404(RejectedAlert, pk=pk)
-    text = request.POST.get("payload", "")
-    try:
-        alert = services.rejected_alert_resubmit(rejected=record, by=_user(request), text=text)
-    except AlertError as error:
-        messages.error(request, str(error))
-        record.refresh_from_db()
-        return _rejected_page(request, record, text, status=422)
-    messages.success(request, f"Re-submitted: stored as alert #{alert.pk}.")
-    return redirect("alerts:rejected_detail", pk=pk)

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from apps.accounts.selectors import desk_overview
-from apps.alerts.selectors import queue_summary
+from apps.alerts.queue_selectors import queue_summary
 from apps.console.strategy import strategy_home
 from apps.desk import audit
 from apps.desk.audit_verify import verify

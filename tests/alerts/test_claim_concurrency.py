@@ -70,7 +70,7 @@ def test_sixteen_operators_claim_next_and_each_gets_a_different_alert() -> None:
 
 
 def test_operators_bulk_claiming_one_filter_at_once_each_alert_goes_to_one_of_them() -> None:
-    from apps.alerts.services import alerts_bulk
+    from apps.alerts.bulk_services import alerts_bulk
 
     alerts = [stored_alert(n, severity=("critical", "high", "low")[n % 3]) for n in range(450)]
     people = [make_person(f"op{i}", "operator") for i in range(THREADS)]

@@ -1,4 +1,4 @@
-"""The grouped queue and bulk work by filter (apps/alerts/grouping.py, services.alerts_bulk)."""
+"""The grouped queue and bulk work by filter (alerts/grouping.py, bulk_services.alerts_bulk)."""
 
 from django.db import connection
 from django.test import Client
@@ -87,7 +87,7 @@ def test_the_header_says_the_total_and_the_filter_in_force(operator) -> None:
 
 
 def test_a_total_past_the_count_cap_says_the_cap_and_a_plus(operator, monkeypatch) -> None:
-    monkeypatch.setattr("apps.alerts.selectors.COUNT_CAP", 3)
+    monkeypatch.setattr("apps.alerts.queue_selectors.COUNT_CAP", 3)
     for n in range(5):
         stored_alert(n)
     html = signed_in(operator).get(QUEUE).content.decode()

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from apps.alerts import selectors
+from apps.alerts import queue_selectors
 from apps.alerts.models import Alert, sla_breached
 from apps.alerts.services import alert_claim
 from apps.cases.models import Escalation
@@ -54,8 +54,8 @@ def test_the_queue_the_home_page_and_the_shift_dashboard_count_the_same_breaches
 ) -> None:
     _cast(operator)
     now = timezone.now()
-    assert selectors.breached_count(now) == len(BREACHED)
-    assert selectors.queue_summary(operator).breached == len(BREACHED)
+    assert queue_selectors.breached_count(now) == len(BREACHED)
+    assert queue_selectors.queue_summary(operator).breached == len(BREACHED)
     assert read_shift(now - timedelta(hours=1), now).open_breached == len(BREACHED)
     assert read_shift(now - timedelta(hours=1), now).sla_breached == len(BREACHED)
 

@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from apps.alerts.models import Alert, DismissReason, RejectedAlert, Status
-from apps.alerts.selectors import QueueFilters, queue_page
+from apps.alerts.queue_selectors import QueueFilters, queue_page
 from apps.alerts.services import alert_claim, alert_dismiss, alert_escalate
 from tests.alerts.payloads import alert_payload, overdue, stored_alert
 from tests.factories import ControlClusterFactory, ExchangeAccountFactory, make_person
@@ -78,7 +78,7 @@ def test_each_filter_narrows_the_queue(operator) -> None:
 
 
 def test_a_time_window_lists_its_alerts_most_urgent_first_page_by_page(operator) -> None:
-    # A window ranks the page's ids first, then reads their rows (selectors.queue_page).
+    # A window ranks the page's ids first, then reads their rows (queue_selectors.queue_page).
     low = stored_alert(1, severity="low")
     critical = stored_alert(2, severity="critical")
     medium = stored_alert(3, severity="medium")

@@ -9,6 +9,7 @@ import pandas as pd
 
 from apps.detection.live import LiveDetector
 from apps.detection.live.decode import decode_rows
+from apps.detection.live.publishing import changed
 from apps.detection.live.state import LiveState
 
 DAY = int(pd.Timestamp("2026-11-20", tz="UTC").value // 10**6 // 86_400_000)
@@ -111,8 +112,8 @@ def alert(score: float, severity: str, metrics: dict[str, Any]) -> dict[str, Any
 
 def test_a_finding_is_sent_again_only_when_it_grew_and_its_severity_never_falls() -> None:
     detector = LiveDetector(None, sink=lambda _: None)  # type: ignore[arg-type]
-    assert detector._changed(alert(90, "critical", {"self_trades": 9}))
-    assert not detector._changed(alert(90, "critical", {"self_trades": 9}))
+    assert changed(detector.saved.published, alert(90, "critical", {"self_trades": 9}))
+    assert not changed(detector.saved.published, alert(90, "critical", {"self_trades": 9}))
     lower = alert(60, "medium", {"self_trades": 10})
-    assert detector._changed(lower)
+    assert changed(detector.saved.published, lower)
     assert lower["severity"] == "critical"

@@ -1,4 +1,7 @@
 """Run the window rules on the live feed: read, keep state, detect, publish, checkpoint.
+This module reads the feed, keeps the state and checkpoints it, and runs the loop; one
+detection cycle (full, narrow, or a symbol partition's) is in cycle.py, and what a cycle
+publishes (new or grown findings, severity never falling) in publishing.py.
 
 Reading is plain XREAD from the detector's own ids, not a consumer group: the ids are
 part of the checkpoint, saved atomically with the state they produced, so the state and
@@ -9,51 +12,32 @@ one feed; scaling out is per partition of the feed (see docs/detection.md).
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 import redis
 
-from ..context import MS_PER_DAY
-from ..engine import detect
-from ..feed import Feed
-from ..linking import Linkage, link_window
+from ..linking import Linkage
 from ..replay.events import STREAMS
 from ..rules import RULES
 from ..rules.base import Finding
 from . import checkpoint
 from .checkpoint import Checkpoint
-from .clusters import keep_cluster_keys
+from .cycle import detect_cycle
 from .decode import decode_rows
-from .dirty import (
-    EVERY_CYCLE,
-    REFERENCES,
-    WHOLE_DAY,
-    changed_clusters,
-    day_references,
-    merged,
-    merged_findings,
-    narrow_linkage,
-    narrow_view,
-    with_clusters,
-)
 from .gaps import find_gaps, stream_lag
 from .memory_feed import MemoryFeed
-from .partition import NoLinkage, Partition
+from .partition import Partition
 from .state import LiveState
 
 log = logging.getLogger(__name__)
 
 Sink = Callable[[list[dict[str, Any]]], None]
 Report = Callable[[dict[str, Any]], None]
-SEVERITIES = ("low", "medium", "high", "critical")
 FEED_MAX_LATENESS_MS = 30_000
 
 
@@ -180,182 +164,12 @@ class LiveDetector:
 
     def detect(self, *, everything: bool = False) -> list[dict[str, Any]]:
         """Run the rules on the days with new rows, close the days past lateness, and
-        publish the alerts that are new or changed; returns them."""
-        started = time.perf_counter()
-        self.cycle_since_ms, self.unseen_since_ms = self.unseen_since_ms, None
-        full_before = self.stats.get("full_cycles", 0) + self.stats.get("relinks", 0)
-        self.relinked = set()
-        moved = self.state.take_moved()
-        if moved:  # an account, a login, a transfer: every open day may read them
-            self.dirty.update(self.state.days)
-        watermark = self.state.max_event_ms - self.lateness_ms
-        sent: list[dict[str, Any]] = []
-        for day in sorted(self.dirty | (set(self.state.days) if everything else set())):
-            if day not in self.state.days:
-                continue
-            sent += self._detect_day(day, moved, full=everything)
-            self.state.touched.pop(day, None)
-        self.dirty.clear()
-        for day in sorted(self.state.days):
-            if (day + 1) * MS_PER_DAY <= watermark:
-                sent += self._detect_day(day, moved, full=True)  # the day's last word
-                self.state.close(day)
-                for kept in (self.linkages, self.references, self.by_rule, self.moved_since_link):
-                    kept.pop(day, None)
-        self.stats["cycles"] += 1
-        self.stats["detect_s"] += time.perf_counter() - started
-        if self.stats.get("full_cycles", 0) + self.stats.get("relinks", 0) > full_before:
-            self.full_since_ms, self.full_unseen_since_ms = self.full_unseen_since_ms, None
-        if sent:
-            self.sink(sent)
-        return sent
-
-    def _detect_day(self, day: int, moved: set[int], *, full: bool) -> list[dict[str, Any]]:
-        """The rules on the day so far (dirty.py). The first cycle of a day, and its last
-        word (``full``), run linking and every rule on the whole day. Every other cycle
-        is narrow: every rule on the rows of the accounts that ``moved`` since the last
-        cycle (and their clusters), the findings on the others standing. Every
-        ``link_interval_seconds`` a narrow cycle also links again: the accounts whose
-        cluster changed, and those in a cluster that moved since the last linking, are
-        run again on the new linkage; the whole-day rules and the per-symbol references
-        are renewed."""
-        feed = self.state.feed(day)
-        if not (_rows(feed.orders) or _rows(feed.trades)):
-            return []
-        if self.partition is not None and not self.partition.links:
-            return self._detect_symbols(day, feed)
-        now = pd.Timestamp.now(tz="UTC")
-        kept = self.linkages.get(day)
-        if full or kept is None:
-            return self._full_day(day, feed, now)
-        names = self.state.index.ids
-        ids = {names[code] for code in moved}
-        linkage = kept[1]
-        since_link = self.moved_since_link.setdefault(day, set())
-        relink = time.monotonic() - kept[0] >= self.link_interval_seconds
-        again: set[str] = set()  # accounts run again for the new linkage, not new rows
-        if relink:
-            fresh, self.saved.cluster_keys = keep_cluster_keys(
-                link_window(feed), self.saved.cluster_keys
-            )
-            # Rows read since the last linking were run on the old linkage: of those
-            # accounts, only the ones in a cluster read the links (their evidence).
-            clustered = since_link.intersection(fresh.account_cluster.index)
-            again = (changed_clusters(linkage, fresh) | clustered) - ids
-            linkage, ids = fresh, ids | again
-            self.references[day] = day_references(feed, linkage)
-            since_link.clear()
-        else:
-            since_link.update(ids)
-        ids = with_clusters(ids, linkage)
-        again = with_clusters(again, linkage) if again else again
-        codes = np.array([place for place, name in enumerate(names) if name in ids], np.int64)
-        enabled = set(RULES) if self.enabled is None else self.enabled
-        by_rule = self.by_rule.setdefault(day, {})
-        given = {code: list(by_rule.get(code, [])) for code in WHOLE_DAY}
-        alerts = detect(
-            narrow_view(feed, ids, codes),
-            self.params,
-            self.enabled,
-            linkage=narrow_linkage(linkage, ids),
-            detected_at=now,
-            findings=given,
-            views=dict(self.references.get(day, {})),
-            only=enabled - WHOLE_DAY - EVERY_CYCLE,
-        )
-        for code in enabled - WHOLE_DAY - EVERY_CYCLE:
-            by_rule[code] = merged_findings(by_rule.get(code, []), given.get(code, []), ids)
-        whole: list[dict[str, Any]] = []
-        if relink:  # the whole-day rules, reading the other rules' findings as they stand
-            given = {code: list(found) for code, found in by_rule.items()}
-            for code in WHOLE_DAY:
-                given.pop(code, None)
-            whole = detect(
-                feed,
-                self.params,
-                self.enabled,
-                linkage=linkage,
-                detected_at=now,
-                findings=given,
-                views=dict(self.references[day]),
-                only=enabled & WHOLE_DAY,
-            )
-            by_rule.update({code: given[code] for code in WHOLE_DAY if code in given})
-            self.linkages[day] = (time.monotonic(), linkage)
-        every = detect(
-            feed,
-            self.params,
-            self.enabled,
-            linkage=linkage,
-            detected_at=now,
-            only=enabled & EVERY_CYCLE,
-        )
-        found = merged(self.findings.get(day, {}), alerts, every, ids, whole if relink else None)
-        self.findings[day] = found
-        sent = [
-            alert for alert in [*alerts, *whole, *every] if found.get(alert["dedup_key"]) is alert
-        ]
-        renewed = {id(alert) for alert in whole}
-        self.relinked.update(
-            alert["dedup_key"]
-            for alert in sent
-            if id(alert) in renewed or again.intersection(alert["accounts"])
-        )
-        self.stats["narrow_accounts"] = self.stats.get("narrow_accounts", 0) + len(ids)
-        self.stats["relinks"] = self.stats.get("relinks", 0) + relink
-        return [alert for alert in sent if self._changed(alert)]
-
-    def _full_day(self, day: int, feed: Feed, now: pd.Timestamp) -> list[dict[str, Any]]:
-        """Linking and every rule on the whole day, keeping what the narrow cycles read."""
-        linkage, self.saved.cluster_keys = keep_cluster_keys(
-            link_window(feed), self.saved.cluster_keys
-        )
-        views: dict[str, Any] = {}
-        by_rule: dict[str, list[Finding]] = {}
-        alerts = detect(
-            feed,
-            self.params,
-            self.enabled,
-            linkage=linkage,
-            detected_at=now,
-            findings=by_rule,
-            views=views,
-        )
-        self.references[day] = {name: views[name] for name in REFERENCES if name in views}
-        self.by_rule[day] = by_rule
-        self.moved_since_link[day] = set()
-        self.findings[day] = {alert["dedup_key"]: alert for alert in alerts}
-        self.linkages[day] = (time.monotonic(), linkage)
-        self.stats["full_cycles"] = self.stats.get("full_cycles", 0) + 1
-        self.relinked.update(alert["dedup_key"] for alert in alerts)
-        return [alert for alert in alerts if self._changed(alert)]
-
-    def _detect_symbols(self, day: int, feed: Any) -> list[dict[str, Any]]:
-        """A symbol partition: its rules need no linkage, so every cycle runs them all."""
-        now = pd.Timestamp.now(tz="UTC")
-        linkage: Any = NoLinkage()
-        alerts = detect(feed, self.params, self.enabled, linkage=linkage, detected_at=now)
-        self.findings[day] = {alert["dedup_key"]: alert for alert in alerts}
-        return [alert for alert in alerts if self._changed(alert)]
+        publish the alerts that are new or changed; returns them (cycle.py)."""
+        return detect_cycle(self, everything=everything)
 
     def current(self) -> dict[str, dict[str, Any]]:
         """What the rules find on the open days now, by dedup_key."""
         return {key: alert for day in self.findings.values() for key, alert in day.items()}
-
-    def _changed(self, alert: dict[str, Any]) -> bool:
-        """Whether the finding is new or grew; keeps its severity from ever falling."""
-        key = alert["dedup_key"]
-        rank = SEVERITIES.index(alert["severity"])
-        before = self.saved.published.get(key)
-        if before is not None and before[0] > rank:
-            rank = before[0]
-            alert["severity"] = SEVERITIES[rank]
-        content = [alert["score"], alert["metrics"], alert["summary"], alert["accounts"]]
-        fingerprint = hashlib.sha1(json.dumps(content, default=str).encode()).hexdigest()
-        if before is not None and before[1] == fingerprint and before[0] == rank:
-            return False
-        self.saved.published[key] = [rank, fingerprint]
-        return True
 
     def status(self) -> dict[str, Any]:
         """What the detection page shows: lag per stream, events/s since the last
@@ -409,10 +223,6 @@ class LiveDetector:
                 return
             if deadline is not None and time.monotonic() >= deadline:
                 return
-
-
-def _rows(frame: pd.DataFrame | None) -> int:
-    return 0 if frame is None else len(frame)
 
 
 def _text(value: bytes | str) -> str:

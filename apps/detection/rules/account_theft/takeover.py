@@ -1,10 +1,7 @@
-"""Account takeover: a stranger's login, then the account is emptied.
-
-"A stranger" is judged against everything the desk has seen of the account: earlier in
-the window and, through ``ctx.memory``, in every window it ran before. Without that
-memory a one-day window cannot tell a new device from an old one, so the rule only
-judges logins of accounts the window itself shows a history for.
-"""
+"""Account takeover, the logins and the withdrawal path: the stranger's logins, the funds
+that leave by withdrawal or internal transfer after one (following a mule one hop), what
+the account held before, and the finding both paths write (the traded-away path is in
+traded_away.py; the rule, its parameters and its order in __init__.py)."""
 
 from __future__ import annotations
 
@@ -12,11 +9,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
 
-from ..context import Context, epoch_ms
-from .base import Finding, Rule, capped, feed_window, score
+from ...context import Context
+from ..base import Finding, capped, feed_window, score
 
 OUT_KINDS = ("withdrawal", "internal_out")
 IN_KINDS = ("deposit", "internal_in")
@@ -179,119 +174,6 @@ def _withdrawn(
     return findings
 
 
-def _among(column: pd.Series, values: list[str]) -> np.ndarray:
-    """Per row, whether the id is one of ``values``: on the Arrow strings themselves when
-    the column holds them (no Python string per row: 1.5M trades cost seconds that way)."""
-    try:
-        ids = pa.array(column.array)
-    except (TypeError, pa.ArrowInvalid):
-        ids = None
-    if ids is None or not (pa.types.is_string(ids.type) or pa.types.is_large_string(ids.type)):
-        ids = pa.array(column.astype("str").to_numpy(dtype=object), pa.string())
-    hit = pc.is_in(ids, value_set=pa.array(values, ids.type))
-    return np.asarray(hit.to_numpy(zero_copy_only=False), dtype=bool)
-
-
-def _traded_away(
-    ctx: Context, params: dict[str, Any], logins: pd.DataFrame, moves: pd.DataFrame
-) -> list[Finding]:
-    """The balance handed to one counterparty by trading with it at off-market prices
-    after a takeover login: no outflow from the victim at all."""
-    trades = ctx.feed.trades
-    if trades is None or trades.empty or logins.empty:
-        return []
-    suspects = sorted(set(logins["account_id"]))
-    legs = []
-    for side, other, sign in (("buyer_id", "seller_id", 1.0), ("seller_id", "buyer_id", -1.0)):
-        mask = _among(trades[side], suspects)
-        if not mask.any():
-            continue
-        rows = trades[mask]
-        legs.append(
-            pd.DataFrame(
-                {
-                    "account_id": rows[side].astype(str).to_numpy(),
-                    "other": rows[other].astype(str).to_numpy(),
-                    "ts": rows["ts"].array,
-                    "symbol": rows["symbol"].astype(str).to_numpy(),
-                    "symbol_code": ctx.symbol_codes(rows["symbol"]),
-                    "price": rows["price"].to_numpy(),
-                    "qty": rows["qty"].to_numpy(),
-                    "trade_id": rows["trade_id"].astype(str).to_numpy(),
-                    "sign": sign,  # a buyer loses when the price is above the mark
-                }
-            )
-        )
-    if not legs:
-        return []
-    fills = pd.concat(legs, ignore_index=True)
-    mark = ctx.mark_at(fills["symbol_code"].to_numpy(), epoch_ms(fills["ts"]))
-    size = ctx.limits("contract_size")[fills["symbol_code"].to_numpy()]
-    size = np.where(np.isfinite(size), size, 1.0)
-    off = fills["sign"].to_numpy() * (fills["price"].to_numpy() / mark - 1.0)
-    fills["lost"] = off * mark * fills["qty"].to_numpy() * size
-    fills = fills[np.nan_to_num(off) >= params["min_off_market"]]
-    fills = _after_login(fills, logins, params["max_hours_draining"])
-    if fills.empty:
-        return []
-    start, end = feed_window(ctx)
-    findings = []
-    handed = (
-        fills.groupby(["account_id", "login_ts", "other", "remembered"])["lost"].sum().reset_index()
-    )
-    others = pd.Series(handed["other"].unique())
-    opened = _registered(ctx, others)
-    fresh = dict(
-        zip(
-            others,
-            (pd.Timestamp(start) - opened <= pd.Timedelta(days=params["min_history_days"]))
-            .fillna(False)
-            .to_numpy(),
-            strict=True,
-        )
-    )
-    for row in (
-        handed.sort_values("lost", ascending=False).drop_duplicates("account_id").itertuples()
-    ):
-        account, login_ts, mule = str(row.account_id), row.login_ts, str(row.other)
-        if ctx.linkage.account_cluster.get(account, account) == ctx.linkage.account_cluster.get(
-            mule, mule
-        ):
-            # Value handed to an account under the same control is the owner moving it
-            # (abnormal_pnl names both sides), not a stranger draining it.
-            continue
-        if not row.remembered and not fresh[mule]:
-            # Without the desk's memory of the victim, only a receiving account opened in
-            # the days before (a mule made for it) says stranger; two old accounts trading
-            # off-market are abnormal_pnl's to judge.
-            continue
-        amount = float(row.lost)
-        equity = max(_equity_before(ctx, moves, account, login_ts), amount)
-        if amount < params["min_amount"] or amount / equity < params["min_share_of_equity"]:
-            continue
-        mine = fills[(fills["account_id"] == account) & (fills["other"] == mule)]
-        symbols = sorted(set(mine["symbol"]))
-        login = mine.iloc[0]
-        findings.append(
-            _finding(
-                ctx,
-                account=account,
-                accounts=[account, mule],
-                login=login,
-                amount=amount,
-                equity=equity,
-                params=params,
-                window=(start, end),
-                how=f"lost {amount:,.0f} USDT to {mule} in {len(mine)} trades at least "
-                f"{params['min_off_market']:.0%} off the mark",
-                extra={"trades": len(mine), "symbols": symbols},
-                evidence={"trade_ids": capped(mine["trade_id"])},
-                symbol=symbols[0] if len(symbols) == 1 else None,
-            )
-        )
-    return findings
-
-
 def _finding(
     ctx: Context,
     *,
@@ -340,60 +222,3 @@ def _finding(
             },
         },
     )
-
-
-def run(ctx: Context, params: dict[str, Any]) -> list[Finding]:
-    transfers = ctx.feed.transfers
-    if transfers is None:
-        return []
-    logins = takeover_logins(ctx, params)
-    if logins.empty:
-        return []
-    moves = _moves(ctx)
-    findings = _withdrawn(ctx, params, logins, moves)
-    found = {f.subject for f in findings}
-    findings += [f for f in _traded_away(ctx, params, logins, moves) if f.subject not in found]
-    return _first_per_account(findings)
-
-
-def _first_per_account(findings: list[Finding]) -> list[Finding]:
-    """One alert per theft: the first takeover of an account, and none for a mule already
-    named in another account's alert (the thief logs into both)."""
-    seen: dict[str, Finding] = {}
-    for finding in findings:
-        seen.setdefault(finding.subject, finding)
-    mules = {account for finding in seen.values() for account in finding.accounts[1:]}
-    return [finding for subject, finding in seen.items() if subject not in mules]
-
-
-RULE = Rule(
-    code="account_theft",
-    category="account_theft",
-    description=(
-        "A login from a device the account never used (from a new IP or not: a new IP on a "
-        "known device is the owner travelling) — judged against the "
-        "desk's memory of every earlier window, not only this one — followed within "
-        "`max_hours_after_login` by withdrawals or internal transfers to destinations it "
-        "never used (following a mule one hop), or, within `max_hours_draining`, by trades "
-        "at least `min_off_market` (share of the mark price) against the account's interest "
-        "that hand its balance to one counterparty. Relative: what leaves must be at least "
-        "`min_share_of_equity` of what the account held (the most funds the desk saw on it: "
-        "its memory, earlier inflows, position snapshots), and at least `min_amount` USDT so "
-        "a small friend transfer is not a theft. A new device on a known IP is weaker "
-        "evidence (the owner's new phone at home): there the funds must leave in at least "
-        "`min_moves_known_ip` transfers, the way a thief splits a balance under withdrawal "
-        "limits. Without a memory of the account, the window itself must hold "
-        "`min_history_days` of its logins."
-    ),
-    default_params={
-        "min_amount": 1_000.0,
-        "min_share_of_equity": 0.5,
-        "max_hours_after_login": 6,
-        "max_hours_draining": 12,
-        "min_off_market": 0.02,
-        "min_history_days": 7,
-        "min_moves_known_ip": 2,
-    },
-    run=run,
-    per_symbol=False,
-)

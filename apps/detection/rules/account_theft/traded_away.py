@@ -1,0 +1,129 @@
+"""Account takeover, the traded-away path: after a takeover login the balance is handed to
+one counterparty by trading with it at off-market prices, with no outflow from the victim
+at all (the logins and the withdrawal path are in takeover.py)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from ...context import Context, epoch_ms
+from ..base import Finding, capped, feed_window
+from .takeover import _after_login, _equity_before, _finding, _registered
+
+
+def _among(column: pd.Series, values: list[str]) -> np.ndarray:
+    """Per row, whether the id is one of ``values``: on the Arrow strings themselves when
+    the column holds them (no Python string per row: 1.5M trades cost seconds that way)."""
+    try:
+        ids = pa.array(column.array)
+    except (TypeError, pa.ArrowInvalid):
+        ids = None
+    if ids is None or not (pa.types.is_string(ids.type) or pa.types.is_large_string(ids.type)):
+        ids = pa.array(column.astype("str").to_numpy(dtype=object), pa.string())
+    hit = pc.is_in(ids, value_set=pa.array(values, ids.type))
+    return np.asarray(hit.to_numpy(zero_copy_only=False), dtype=bool)
+
+
+def _traded_away(
+    ctx: Context, params: dict[str, Any], logins: pd.DataFrame, moves: pd.DataFrame
+) -> list[Finding]:
+    """The balance handed to one counterparty by trading with it at off-market prices
+    after a takeover login: no outflow from the victim at all."""
+    trades = ctx.feed.trades
+    if trades is None or trades.empty or logins.empty:
+        return []
+    suspects = sorted(set(logins["account_id"]))
+    legs = []
+    for side, other, sign in (("buyer_id", "seller_id", 1.0), ("seller_id", "buyer_id", -1.0)):
+        mask = _among(trades[side], suspects)
+        if not mask.any():
+            continue
+        rows = trades[mask]
+        legs.append(
+            pd.DataFrame(
+                {
+                    "account_id": rows[side].astype(str).to_numpy(),
+                    "other": rows[other].astype(str).to_numpy(),
+                    "ts": rows["ts"].array,
+                    "symbol": rows["symbol"].astype(str).to_numpy(),
+                    "symbol_code": ctx.symbol_codes(rows["symbol"]),
+                    "price": rows["price"].to_numpy(),
+                    "qty": rows["qty"].to_numpy(),
+                    "trade_id": rows["trade_id"].astype(str).to_numpy(),
+                    "sign": sign,  # a buyer loses when the price is above the mark
+                }
+            )
+        )
+    if not legs:
+        return []
+    fills = pd.concat(legs, ignore_index=True)
+    mark = ctx.mark_at(fills["symbol_code"].to_numpy(), epoch_ms(fills["ts"]))
+    size = ctx.limits("contract_size")[fills["symbol_code"].to_numpy()]
+    size = np.where(np.isfinite(size), size, 1.0)
+    off = fills["sign"].to_numpy() * (fills["price"].to_numpy() / mark - 1.0)
+    fills["lost"] = off * mark * fills["qty"].to_numpy() * size
+    fills = fills[np.nan_to_num(off) >= params["min_off_market"]]
+    fills = _after_login(fills, logins, params["max_hours_draining"])
+    if fills.empty:
+        return []
+    start, end = feed_window(ctx)
+    findings = []
+    handed = (
+        fills.groupby(["account_id", "login_ts", "other", "remembered"])["lost"].sum().reset_index()
+    )
+    others = pd.Series(handed["other"].unique())
+    opened = _registered(ctx, others)
+    fresh = dict(
+        zip(
+            others,
+            (pd.Timestamp(start) - opened <= pd.Timedelta(days=params["min_history_days"]))
+            .fillna(False)
+            .to_numpy(),
+            strict=True,
+        )
+    )
+    for row in (
+        handed.sort_values("lost", ascending=False).drop_duplicates("account_id").itertuples()
+    ):
+        account, login_ts, mule = str(row.account_id), row.login_ts, str(row.other)
+        if ctx.linkage.account_cluster.get(account, account) == ctx.linkage.account_cluster.get(
+            mule, mule
+        ):
+            # Value handed to an account under the same control is the owner moving it
+            # (abnormal_pnl names both sides), not a stranger draining it.
+            continue
+        if not row.remembered and not fresh[mule]:
+            # Without the desk's memory of the victim, only a receiving account opened in
+            # the days before (a mule made for it) says stranger; two old accounts trading
+            # off-market are abnormal_pnl's to judge.
+            continue
+        amount = float(row.lost)
+        equity = max(_equity_before(ctx, moves, account, login_ts), amount)
+        if amount < params["min_amount"] or amount / equity < params["min_share_of_equity"]:
+            continue
+        mine = fills[(fills["account_id"] == account) & (fills["other"] == mule)]
+        symbols = sorted(set(mine["symbol"]))
+        login = mine.iloc[0]
+        findings.append(
+            _finding(
+                ctx,
+                account=account,
+                accounts=[account, mule],
+                login=login,
+                amount=amount,
+                equity=equity,
+                params=params,
+                window=(start, end),
+                how=f"lost {amount:,.0f} USDT to {mule} in {len(mine)} trades at least "
+                f"{params['min_off_market']:.0%} off the mark",
+                extra={"trades": len(mine), "symbols": symbols},
+                evidence={"trade_ids": capped(mine["trade_id"])},
+                symbol=symbols[0] if len(symbols) == 1 else None,
+            )
+        )
+    return findings
