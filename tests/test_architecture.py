@@ -132,17 +132,8 @@ def test_the_pages_check_sees_a_foreign_view_in_either_spelling() -> None:
 # Cross-app reads go through the owning app's selectors, writes through its services: a module
 # imports another app's `models` only under `if TYPE_CHECKING:` (for annotations). Foreign
 # keys name their target as a string ("accounts.ExchangeAccount"); the words an app shares
-# (statuses, severities, kinds) live in its `vocabulary.py`.
-#
-# Still to move, each a (module, app whose models it imports) pair. The list only shrinks:
-# a pair that no longer imports is an error too, so whoever moves one deletes its line.
-# detection is being rewritten by other hands; reports reads the whole desk for its read
-# models and is moved query by query.
-MODELS_PENDING: set[tuple[str, str]] = {
-    ("console/demo_night.py", "alerts"),
-    # The demo's past dates its alerts back: no alerts service moves time yet.
-    ("console/demo_past.py", "alerts"),
-}
+# (statuses, severities, kinds) live in its `vocabulary.py`. No exceptions: the demo loader
+# moves alerts, cases and measures back in time through each app's own demo services.
 
 
 def _under_type_checking(tree: ast.AST) -> set[int]:
@@ -188,15 +179,11 @@ def _models_imports() -> dict[tuple[str, str], list[int]]:
 
 
 def test_no_module_imports_another_apps_models_outside_type_checking() -> None:
-    found = _models_imports()
-    new = {f"{module} line {lines[0]}: imports {other}.models" for (module, other), lines
-           in found.items() if (module, other) not in MODELS_PENDING}  # fmt: skip
-    assert sorted(new) == [], "read through its selectors, write through its services"
-
-
-def test_the_pending_models_imports_only_shrink() -> None:
-    gone = MODELS_PENDING - set(_models_imports())
-    assert sorted(gone) == [], "these import no longer: delete them from MODELS_PENDING"
+    found_at = sorted(
+        f"{module} line {lines[0]}: imports {other}.models"
+        for (module, other), lines in _models_imports().items()
+    )
+    assert found_at == [], "read through its selectors, write through its services"
 
 
 def test_the_models_check_sees_every_spelling_and_spares_type_checking() -> None:

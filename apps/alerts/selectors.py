@@ -94,3 +94,24 @@ def account_alerts(account_id: str) -> QuerySet[Alert]:
         .select_related("assignee")
         .order_by("-detected_at", "-pk")
     )
+
+
+def alerts_from_source(source: str) -> QuerySet[Alert]:
+    """The alerts a detector named `source` sent (the demo's night), in id order."""
+    return Alert.objects.filter(source=source).order_by("pk")
+
+
+def alerts_not_from_source(source: str) -> list[Alert]:
+    """Every alert but those `source` sent, in id order (what the demo's night finds again)."""
+    return list(Alert.objects.exclude(source=source).order_by("pk"))
+
+
+def case_alerts_since_first(case_id: int, *, first: int) -> list[Alert]:
+    """The alerts that joined case `case_id` after alert `first` opened it (`case_row` is the
+    cases app's link), with only their arrival loaded."""
+    return list(
+        Alert.objects.filter(case_row__case_id=case_id)
+        .exclude(pk=first)
+        .only("pk", "first_seen")
+        .order_by("pk")
+    )

@@ -10,18 +10,24 @@ operator who decided them. Alerts still new keep an SLA that has not run out, so
 (apps.desk.beat) escalates them as they go overdue while the desk is left alone.
 """
 
+from __future__ import annotations
+
 import random
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from django.db import transaction
-from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
+from apps.alerts.demo_services import PastDismissal, alerts_dated_back
 from apps.alerts.ingest import Incoming, alerts_ingest
-from apps.alerts.models import Alert
+from apps.alerts.selectors import alerts_from_source, alerts_not_from_source
 from apps.alerts.vocabulary import DismissReason, Status, WayIn, sla_for
 from apps.console.demo_past import Confirmed, confirm_into_cases, findings_to_confirm
 from apps.people.selectors import people_named
+
+if TYPE_CHECKING:
+    from apps.alerts.models import Alert
 
 SOURCE = "riskdesk.demo/night"
 HOURS = 20
@@ -57,9 +63,9 @@ def _payload(alert: Alert, hour: int, start: datetime) -> dict:
 
 
 def demo_night_create(*, hours: int = HOURS, seed: int = 7) -> str:
-    if Alert.objects.filter(source=SOURCE).exists():
+    if alerts_from_source(SOURCE).exists():
         return "busy night: already there"
-    found = list(Alert.objects.exclude(source=SOURCE).order_by("pk"))
+    found = alerts_not_from_source(SOURCE)
     if not found:
         return "busy night: no detected alerts to start from"
     now = timezone.now()
@@ -79,58 +85,34 @@ def _date_back_and_decide(
 ) -> tuple[str, list[Confirmed]]:
     """Give each alert the hour it arrived in; what the night had time for is decided:
     the findings in `confirm` are left for cases (apps/console/demo_past.py), the rest
-    dismissed with a reason."""
+    dismissed with a reason (apps.alerts.demo_services writes both)."""
     operators = list(people_named(["olga", "nikhil"]).order_by("username"))
-    rows = list(Alert.objects.filter(source=SOURCE).order_by("pk"))
+    rows = list(alerts_from_source(SOURCE))
     reasons = [r for r, weight in REASONS for _ in range(weight)]
-    decided: list[Alert] = []
+    arrivals: dict[int, datetime] = {}
+    dismissals: list[PastDismissal] = []
     confirmed: dict[str, Confirmed] = {}
     for alert in rows:
         _, hour_text, finding = alert.dedup_key.split(":", 2)
         hour = int(hour_text)
         arrived = now - timedelta(hours=hours - hour - 1, minutes=rng.uniform(3, 58))
         sla = sla_for(alert.severity)
-        alert.first_seen = alert.last_seen = arrived
-        alert.sla_due_at = arrived + sla
+        arrivals[alert.pk] = alert.first_seen = arrived
         if alert.status != Status.NEW:
             continue  # joined an open case on arrival (cases.attach_new_alerts): the case's
-        if alert.sla_due_at > now + timedelta(minutes=2) or not operators:
+        if arrived + sla > now + timedelta(minutes=2) or not operators:
             continue  # still within its SLA: the tail of the queue the desk works now
         if finding in confirm:
             confirmed.setdefault(finding, Confirmed(alert.rule, [])).alerts.append(alert)
             continue
         by = rng.choice(operators)
-        alert.status = Status.DISMISSED
-        alert.dismiss_reason = rng.choice(reasons)
-        alert.assignee = by
+        reason = rng.choice(reasons)
         claimed = arrived + sla * rng.uniform(0.05, 0.4)
-        alert.claimed_at = claimed
-        alert.decided_at = claimed + sla * rng.uniform(0.05, 0.5)
-        decided.append(alert)
-    fields = ["first_seen", "last_seen", "sla_due_at"]
-    decision = ["status", "dismiss_reason", "assignee", "claimed_at", "decided_at"]
-    with transaction.atomic():
-        Alert.objects.bulk_update(rows, fields, batch_size=500)
-        Alert.objects.bulk_update(decided, decision, batch_size=500)
-        history = Alert.history.model
-        history.objects.bulk_create(
-            [
-                history(
-                    history_date=alert.decided_at,
-                    history_user_id=alert.assignee_id,
-                    history_change_reason=f"dismissed: {DismissReason(alert.dismiss_reason).label}",
-                    history_type="~",
-                    **{f.attname: getattr(alert, f.attname) for f in history.tracked_fields},
-                )
-                for alert in decided
-            ],
-            batch_size=500,
-        )
-        # The arrival and the offer happened when the alert arrived in the night, not now.
-        arrival = Alert.objects.filter(pk=OuterRef("id")).values("first_seen")[:1]
-        night = history.objects.filter(id__in=[a.pk for a in rows])
-        night.filter(history_type="+").update(history_date=Subquery(arrival))
-        night.filter(history_task="route_alerts").update(history_date=Subquery(arrival))
-    worked = len(decided) + sum(len(c.alerts) for c in confirmed.values())
-    said = f"{len(rows)} alerts over {hours} h, {len(decided)} dismissed, {len(rows) - worked} new"
+        decided = claimed + sla * rng.uniform(0.05, 0.5)
+        dismissals.append(PastDismissal(alert.pk, by, reason, claimed, decided))
+    alerts_dated_back(arrivals=arrivals, dismissals=dismissals)
+    worked = len(dismissals) + sum(len(c.alerts) for c in confirmed.values())
+    said = (
+        f"{len(rows)} alerts over {hours} h, {len(dismissals)} dismissed, {len(rows) - worked} new"
+    )
     return f"busy night: {said}", list(confirmed.values())

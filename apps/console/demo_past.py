@@ -22,7 +22,8 @@ from apps.accounts.selectors import account_clusters
 from apps.actions import services as actions
 from apps.actions.measures import Measure, ReasonCode, Scope
 from apps.actions.services.demo import case_actions_dated_back
-from apps.alerts.models import Alert
+from apps.alerts.demo_services import alert_decided_back
+from apps.alerts.selectors import case_alerts_since_first
 from apps.cases.selectors import accounts_in_open_cases
 from apps.cases.services import (
     CaseError,
@@ -34,6 +35,7 @@ from apps.cases.services.demo import case_alert_joined_at, case_dated_back
 from apps.people.selectors import people_named
 
 if TYPE_CHECKING:
+    from apps.alerts.models import Alert
     from apps.cases.models import Case
 
 # How often the desk confirms what each rule finds (the share of its findings opened as
@@ -166,11 +168,10 @@ def _turn_back(case: Case, alerts: list[Alert], *, now: datetime, rng: random.Ra
     back = now - opened
     case_dated_back(case_id=case.pk, opened=opened, back=back)
     case_actions_dated_back(case_id=case.pk, back=back)
-    Alert.objects.filter(pk=first.pk).update(claimed_at=opened, decided_at=opened)
-    later = Alert.objects.filter(case_row__case=case).exclude(pk=first.pk).only("pk", "first_seen")
-    for alert in later:
+    alert_decided_back(alert_id=first.pk, at=opened, claimed=True)
+    for alert in case_alerts_since_first(case.pk, first=first.pk):
         at = max(opened, alert.first_seen + timedelta(seconds=rng.uniform(5, 40)))
-        Alert.objects.filter(pk=alert.pk).update(decided_at=at)
+        alert_decided_back(alert_id=alert.pk, at=at)
         case_alert_joined_at(case_id=case.pk, alert_id=alert.pk, at=at)
 
 
