@@ -207,3 +207,30 @@ def test_the_models_check_sees_every_spelling_and_spares_type_checking() -> None
         "shifts",
         "accounts",
     ]
+
+
+def private_imports(source: str) -> list[str]:
+    """`module.name` for every `from apps.<...> import _name`: a helper two modules share is
+    public, in one place (a package's own relative imports are its business)."""
+    return [
+        f"line {node.lineno}: {node.module}.{alias.name}"
+        for node in ast.walk(ast.parse(source))
+        if isinstance(node, ast.ImportFrom) and node.level == 0
+        if (node.module or "").startswith("apps.")
+        for alias in node.names
+        if alias.name.startswith("_")
+    ]
+
+
+def test_no_module_imports_another_modules_private_helpers() -> None:
+    found = [
+        f"{module.relative_to(APPS)} {where}"
+        for module in _modules()
+        for where in private_imports(module.read_text())
+    ]
+    assert found == [], "make the helper public where both can import it"
+
+
+def test_the_private_check_sees_a_private_name_among_others() -> None:
+    source = "from apps.alerts.views import (\n    page,\n    _user,\n)\nfrom .x import _y\n"
+    assert private_imports(source) == ["line 1: apps.alerts.views._user"]

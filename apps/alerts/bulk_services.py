@@ -13,12 +13,12 @@ from django.db.models import QuerySet
 from apps.alerts.models import OPEN_STATUSES, URGENCY, Alert
 from apps.alerts.services import (
     AlertError,
-    _check_actor,
-    _check_dismissal,
     alert_claim,
     alert_dismiss,
     alert_escalate,
     alert_release,
+    check_dismissal,
+    check_works_alerts,
 )
 
 if TYPE_CHECKING:
@@ -63,9 +63,9 @@ def alerts_bulk(
     }
     if action not in moves:
         raise AlertError("Unknown action.")
-    _check_actor(by)
+    check_works_alerts(by)
     if action == "dismiss":  # refuse a missing reason once, not once per alert
-        _check_dismissal(reason, note)
+        check_dismissal(reason, note)
     if action == "escalate" and not note.strip():
         raise AlertError("Say why you escalate.")
     outcome = BulkOutcome()

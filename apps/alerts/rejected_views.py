@@ -15,10 +15,9 @@ from django.views.decorators.http import require_GET, require_POST
 from apps.alerts import services
 from apps.alerts.models import RejectedAlert
 from apps.alerts.services import AlertError
-from apps.alerts.views import _page_number, _user
 from apps.desk.selectors import history_entries
 from apps.people.access import has_role, role_required
-from apps.people.http import DeskRequest
+from apps.people.http import DeskRequest, page_number
 from apps.people.roles import Role
 
 REJECTS_READERS = (Role.SUPERVISOR, Role.AUDITOR)
@@ -31,7 +30,7 @@ def rejected_list(request: DeskRequest) -> HttpResponse:
     records = RejectedAlert.objects.select_related("alert", "resubmitted_by")
     if state in RejectedAlert.State.values:
         records = records.filter(state=state)
-    page = _page_number(request.GET.get("page"))
+    page = page_number(request.GET.get("page"))
     rows = list(records.order_by("-received_at", "-id")[(page - 1) * 100 : page * 100 + 1])
     return render(
         request,
@@ -84,7 +83,7 @@ def rejected_resubmit(request: DeskRequest, pk: int) -> HttpResponse:
     record = get_object_or_404(RejectedAlert, pk=pk)
     text = request.POST.get("payload", "")
     try:
-        alert = services.rejected_alert_resubmit(rejected=record, by=_user(request), text=text)
+        alert = services.rejected_alert_resubmit(rejected=record, by=request.user, text=text)
     except AlertError as error:
         messages.error(request, str(error))
         record.refresh_from_db()

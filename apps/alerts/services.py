@@ -41,7 +41,8 @@ def _locked(alert: Alert) -> Alert:
     return locked(alert, error=AlertError)
 
 
-def _check_actor(by: User) -> None:
+def check_works_alerts(by: User) -> None:
+    """Only operators and supervisors work alerts (one alert or a whole filter of them)."""
     if not has_role(by, *WORKING_ROLES):
         raise AlertError("Only risk operators and supervisors work alerts.")
 
@@ -83,7 +84,7 @@ def _hold(alert: Alert, by: User | None) -> list[str]:
 
 @transaction.atomic
 def alert_claim(*, alert: Alert, by: User) -> Alert:
-    _check_actor(by)
+    check_works_alerts(by)
     alert = _locked(alert)
     if alert.status == Status.CLAIMED and alert.assignee_id == by.pk:
         return alert
@@ -104,7 +105,7 @@ def alert_claim_next(*, by: User, among: QuerySet[Alert] | None = None) -> Alert
     SKIP LOCKED lets many operators press "claim next" at once: each gets a different
     alert instead of queueing behind the first one's lock.
     """
-    _check_actor(by)
+    check_works_alerts(by)
     candidates = (among if among is not None else Alert.objects.all()).filter(status=Status.NEW)
     alert = candidates.order_by(*URGENCY).select_for_update(skip_locked=True, of=("self",)).first()
     if alert is None:
@@ -114,7 +115,7 @@ def alert_claim_next(*, by: User, among: QuerySet[Alert] | None = None) -> Alert
 
 @transaction.atomic
 def alert_release(*, alert: Alert, by: User) -> Alert:
-    _check_actor(by)
+    check_works_alerts(by)
     alert = _locked(alert)
     if alert.status == Status.NEW:
         return alert
@@ -123,7 +124,8 @@ def alert_release(*, alert: Alert, by: User) -> Alert:
     return _save(alert, by, "released", _hold(alert, None))
 
 
-def _check_dismissal(reason: str, note: str) -> None:
+def check_dismissal(reason: str, note: str) -> None:
+    """A dismissal names a reason; "other" says why in the note."""
     if reason not in DismissReason.values:
         raise AlertError("Choose a dismissal reason.")
     if reason == DismissReason.OTHER and not note.strip():
@@ -132,8 +134,8 @@ def _check_dismissal(reason: str, note: str) -> None:
 
 @transaction.atomic
 def alert_dismiss(*, alert: Alert, by: User, reason: str, note: str = "") -> Alert:
-    _check_actor(by)
-    _check_dismissal(reason, note)
+    check_works_alerts(by)
+    check_dismissal(reason, note)
     alert = _locked(alert)
     if alert.status == Status.DISMISSED:
         return alert
@@ -153,7 +155,7 @@ def alert_escalate(*, alert: Alert, by: User, reason: str, target: str = "superv
     """The one way an alert is escalated, from the queue, its page or the escalate form: it
     leaves the queue and the cases app records the escalation and tells its addressees
     (signals.alert_escalated), in this transaction — an escalation nobody hears is none."""
-    _check_actor(by)
+    check_works_alerts(by)
     reason = reason.strip()
     if not reason:
         raise AlertError("Say why you escalate.")
@@ -181,7 +183,7 @@ def alert_mark_in_case(*, alert: Alert, by: User | None, case_ref: str) -> Alert
         if not current_task():
             raise AlertError("Only a person or a named task (acting_task) puts alerts in cases.")
     else:
-        _check_actor(by)
+        check_works_alerts(by)
     if not case_ref:
         raise AlertError("Name the case the alert joins.")
     alert = _locked(alert)
@@ -197,7 +199,7 @@ def alert_mark_in_case(*, alert: Alert, by: User | None, case_ref: str) -> Alert
 @transaction.atomic
 def alert_reopen(*, alert: Alert, by: User, note: str = "", claim: bool = False) -> Alert:
     """Take a dismissal or escalation back: to the queue, or straight to the reopener."""
-    _check_actor(by)
+    check_works_alerts(by)
     alert = _locked(alert)
     to = Status.CLAIMED if claim else Status.NEW
     if alert.status == to and (not claim or alert.assignee_id == by.pk):

@@ -35,7 +35,7 @@ from apps.alerts.rows_behind import rows_behind
 from apps.alerts.services import AlertError
 from apps.desk.selectors import history_entries
 from apps.people.access import has_role, role_required
-from apps.people.http import DeskRequest
+from apps.people.http import DeskRequest, page_number
 from apps.people.roles import STAFF_ROLES, WORKING_ROLES, Role
 
 if TYPE_CHECKING:
@@ -48,17 +48,6 @@ QUALITY_WINDOWS = {"7d": 7, "30d": 30, "90d": 90}
 def get_alert_for_user(request: DeskRequest, pk: int) -> Alert:
     """The one way views fetch an alert; roles are checked by the view's decorator."""
     return get_object_or_404(Alert.objects.select_related("assignee"), pk=pk)
-
-
-def _user(request: DeskRequest) -> User:
-    return request.user
-
-
-def _page_number(value: str | None) -> int:
-    try:
-        return max(1, int(value or 1))
-    except ValueError:
-        return 1
 
 
 def _queue_context(request: DeskRequest, filters: queue_selectors.QueueFilters, page: int) -> dict:
@@ -81,7 +70,7 @@ def _queue_context(request: DeskRequest, filters: queue_selectors.QueueFilters, 
 @require_GET
 def queue(request: DeskRequest) -> HttpResponse:
     filters = queue_selectors.QueueFilters.from_query(request.GET, request.user)
-    context = _queue_context(request, filters, _page_number(request.GET.get("page")))
+    context = _queue_context(request, filters, page_number(request.GET.get("page")))
     template = "alerts/queue.html#queue" if request.htmx else "alerts/queue.html"
     return render(request, template, context)
 
@@ -98,7 +87,7 @@ def queue_act(request: DeskRequest) -> HttpResponse:
     filters = queue_selectors.QueueFilters.from_query(
         QueryDict(request.POST.get("filters", "")), request.user
     )
-    page = _page_number(request.POST.get("page"))
+    page = page_number(request.POST.get("page"))
     among, open_only = _picked(request, filters)
     if action not in ACTIONS:
         messages.error(request, "Unknown action.")
@@ -139,7 +128,7 @@ def _act_on_many(
         outcome = bulk_services.alerts_bulk(
             among=among,
             action=action,
-            by=_user(request),
+            by=request.user,
             reason=post.get("reason", ""),
             note=post.get("note", ""),
             open_only=open_only,
@@ -176,7 +165,7 @@ def queue_group(request: DeskRequest) -> HttpResponse:
     """The alerts of one group under the filters in force (the row's expansion)."""
     filters = queue_selectors.QueueFilters.from_query(request.GET, request.user)
     key = request.GET.get("key", "")
-    lead = _page_number(request.GET.get("lead"))  # shown already, as the group's row
+    lead = page_number(request.GET.get("lead"))  # shown already, as the group's row
     members = list(
         grouping.group_alerts(filters.apply(Alert.objects.all()), key)
         .exclude(pk=lead)
@@ -221,9 +210,7 @@ def claim_next(request: DeskRequest) -> HttpResponse:
         QueryDict(request.POST.get("filters", "")), request.user
     )
     try:
-        alert = services.alert_claim_next(
-            by=_user(request), among=filters.apply(Alert.objects.all())
-        )
+        alert = services.alert_claim_next(by=request.user, among=filters.apply(Alert.objects.all()))
     except AlertError as error:
         messages.error(request, str(error))
         alert = None
@@ -271,7 +258,7 @@ def alert_act(request: DeskRequest, pk: int) -> HttpResponse:
     alert = get_alert_for_user(request, pk)
     action = request.POST.get("action", "")
     try:
-        alert = _act(request, action, alert, _user(request))
+        alert = _act(request, action, alert, request.user)
         messages.success(request, f"Alert #{alert.pk} is now {alert.get_status_display().lower()}.")
     except AlertError as error:
         messages.error(request, str(error))

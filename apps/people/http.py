@@ -32,6 +32,14 @@ def safe_next(request: HttpRequest, fallback: str = "") -> str:
     return local_url(request, request.POST.get("next") or request.GET.get("next") or "", fallback)
 
 
+def page_number(value: str | None) -> int:
+    """The page a list was asked for (`?page=`), from 1; anything else is the first page."""
+    try:
+        return max(1, int(value or 1))
+    except ValueError:
+        return 1
+
+
 def day_or_instant(raw: str) -> tuple[datetime, bool]:
     """A filter's time as people and links write it: a day (YYYY-MM-DD, midnight in the
     desk's zone) or an exact ISO-8601 time (the daily report's links carry UTC instants).

@@ -15,7 +15,7 @@ from apps.desk.history import save_by
 from apps.detection.models import DetectionRule, RuleChange, RuleVersion
 from apps.detection.services.rules import (
     DetectionError,
-    _require_strategy,
+    require_strategy,
     rule_set_enabled,
     version_make_live,
 )
@@ -48,7 +48,7 @@ def _what(change: RuleChange) -> str:
 def rule_change_request(
     *, rule: DetectionRule, kind: str, by: User, reason: str, version: RuleVersion | None = None
 ) -> RuleChange:
-    _require_strategy(by)
+    require_strategy(by)
     reason = (reason or "").strip()
     if not reason:
         raise DetectionError("Say why: the second person decides on your reason.")

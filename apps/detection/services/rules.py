@@ -82,7 +82,8 @@ def params_clean(code: str, params: dict[str, Any]) -> dict[str, Any]:
     return clean
 
 
-def _require_strategy(by: User) -> None:
+def require_strategy(by: User) -> None:
+    """Only the strategy team changes detection rules (their versions, their live changes)."""
     if not has_role(by, Role.STRATEGY):
         raise DetectionError("Only the strategy team changes detection rules.")
 
@@ -92,7 +93,7 @@ def rule_version_propose(
     *, rule: DetectionRule, params: dict[str, Any], note: str, by: User
 ) -> RuleVersion:
     """A new draft version of a rule's thresholds; nothing changes until it is switched live."""
-    _require_strategy(by)
+    require_strategy(by)
     rule = DetectionRule.objects.select_for_update().get(pk=rule.pk)
     clean = params_clean(rule.code, params)
     latest = rule.versions.order_by("-number").first()
@@ -141,7 +142,7 @@ def rule_set_enabled(*, rule: DetectionRule, enabled: bool, by: User, reason: st
 
 @transaction.atomic
 def rule_switch_on(*, rule: DetectionRule, by: User, reason: str) -> DetectionRule:
-    _require_strategy(by)
+    require_strategy(by)
     if not reason.strip():
         raise DetectionError("Say why the rule goes back on: it is kept in the rule's history.")
     return rule_set_enabled(rule=rule, enabled=True, by=by, reason=reason.strip()[:300])

@@ -1,7 +1,7 @@
 """The shifts app's tables: the rota (rota.py) and what a shift hands on (handover.py)."""
 
 from apps.shifts.models.handover import Handover, ShiftReport
-from apps.shifts.models.rota import (  # the private three: migrations name them here
+from apps.shifts.models.rota import (
     Assignment,
     PatternMember,
     PersonSkill,
@@ -10,9 +10,6 @@ from apps.shifts.models.rota import (  # the private three: migrations name them
     ShiftError,
     ShiftPattern,
     Skill,
-    _desk_time_zone,
-    _validate_time_zone,
-    _validate_weekdays,
 )
 
 __all__ = [
@@ -26,7 +23,4 @@ __all__ = [
     "ShiftPattern",
     "ShiftReport",
     "Skill",
-    "_desk_time_zone",
-    "_validate_time_zone",
-    "_validate_weekdays",
 ]
