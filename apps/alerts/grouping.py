@@ -9,9 +9,10 @@ and its expansion cover every alert of the group under the same filters, so an o
 sees "cluster C00042 — 7 alerts" and can act on all seven at once.
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.db.models import Count, ExpressionWrapper, QuerySet, TextField
+from django.db.models import Count, ExpressionWrapper, F, QuerySet, TextField
 
 from apps.accounts.selectors import cluster_account_ids, cluster_mates
 from apps.alerts.models import URGENCY, Alert, Category, primary_account
@@ -68,6 +69,24 @@ def group_rows(alerts: list[Alert], filtered: QuerySet[Alert]) -> list[QueueRow]
     return rows
 
 
+def _primary_in(filtered: QuerySet[Alert], accounts: Iterable[str]) -> QuerySet[Alert]:
+    """The alerts among `filtered` whose primary account is one of `accounts` (a cluster's
+    alerts), as `primary`. Wrapped as text so `__in` compares text on SQLite too (a JSON
+    key's own `__in` reads the values as JSON there); the SQL is the index's expression."""
+    primary = ExpressionWrapper(primary_account(), TextField())
+    return filtered.alias(primary=primary).filter(primary__in=list(accounts))
+
+
+def _incidents(filtered: QuerySet[Alert], symbols: Iterable[str]) -> QuerySet[Alert]:
+    """The market-stress alerts about no account among `filtered` on `symbols` ("platform":
+    no symbol), the alerts of those incidents."""
+    return filtered.filter(
+        category=Category.MARKET_STRESS,
+        accounts=[],
+        symbol__in=["" if s == "platform" else s for s in symbols],
+    )
+
+
 def _count(by_key: dict[str, QueueRow], filtered: QuerySet[Alert], owners: dict[str, str]) -> None:
     """Every group's size under the filters, in one query: from the clusters' accounts to
     their alerts through the index of (primary account, status), then the other filters on
@@ -80,11 +99,9 @@ def _count(by_key: dict[str, QueueRow], filtered: QuerySet[Alert], owners: dict[
     members = [account for account, cluster in owners.items() if cluster in clusters]
     if members:
         found = (
-            # Wrapped as text so `__in` compares text on SQLite too (a JSON key's own
-            # `__in` reads the values as JSON there); the SQL is the index's expression.
-            filtered.annotate(primary=ExpressionWrapper(primary_account(), TextField()))
-            .filter(primary__in=members)
-            .values_list("primary")
+            _primary_in(filtered, members)
+            .annotate(account=F("primary"))
+            .values_list("account")
             .annotate(n=Count("id"))
             .order_by()
         )
@@ -93,11 +110,7 @@ def _count(by_key: dict[str, QueueRow], filtered: QuerySet[Alert], owners: dict[
             counts[key] = counts.get(key, 0) + n
     if symbols:
         incidents = (
-            filtered.filter(category=Category.MARKET_STRESS, accounts=[])
-            .filter(symbol__in=["" if s == "platform" else s for s in symbols])
-            .values_list("symbol")
-            .annotate(n=Count("id"))
-            .order_by()
+            _incidents(filtered, symbols).values_list("symbol").annotate(n=Count("id")).order_by()
         )
         for symbol, n in incidents:
             counts[f"incident:{symbol or 'platform'}"] = n
@@ -112,16 +125,9 @@ def group_alerts(filtered: QuerySet[Alert], key: str) -> QuerySet[Alert]:
     kind, _, value = key.partition(":")
     chosen: QuerySet[Alert]
     if kind == "cluster" and value:
-        accounts = cluster_account_ids(value)
-        chosen = filtered.alias(primary=ExpressionWrapper(primary_account(), TextField())).filter(
-            primary__in=accounts
-        )
+        chosen = _primary_in(filtered, cluster_account_ids(value))
     elif kind == "incident" and value:
-        chosen = filtered.filter(
-            category=Category.MARKET_STRESS,
-            accounts=[],
-            symbol="" if value == "platform" else value,
-        )
+        chosen = _incidents(filtered, [value])
     else:
         chosen = filtered.none()
     return chosen.order_by(*URGENCY)
