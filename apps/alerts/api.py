@@ -20,7 +20,7 @@ from rest_framework.pagination import CursorPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from apps.alerts import queue_selectors
+from apps.alerts import queue_filters
 from apps.alerts.contract import FIELDS, ContractError, storable_text
 from apps.alerts.ingest import ACCEPTED, DUPLICATE, REJECTED, alerts_ingest, incoming_batch
 from apps.alerts.models import Alert, RejectedAlert, WayIn
@@ -166,7 +166,7 @@ class AlertCollection(ListAPIView[Alert]):
         super().initial(request, *args, **kwargs)
 
     def get_queryset(self) -> QuerySet[Alert]:
-        filters = queue_selectors.QueueFilters.from_query(
+        filters = queue_filters.QueueFilters.from_query(
             self.request.query_params, self.request.user
         )
         return filters.apply(Alert.objects.select_related("assignee").defer("evidence"))
@@ -182,7 +182,7 @@ class AlertCollection(ListAPIView[Alert]):
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         # The queue page shows a bad filter as a note; a program is told plainly, rather
         # than being handed every alert as if it had asked for them.
-        filters = queue_selectors.QueueFilters.from_query(request.query_params, request.user)
+        filters = queue_filters.QueueFilters.from_query(request.query_params, request.user)
         if filters.problems:
             problems = (
                 p.replace("; ignored.", ".").replace(" ignored.", ".") for p in filters.problems

@@ -5,7 +5,7 @@ from collections.abc import Iterator, Sequence
 from django.http import StreamingHttpResponse
 from django.views.decorators.http import require_GET
 
-from apps.alerts import queue_selectors
+from apps.alerts import queue_filters
 from apps.alerts.models import Alert
 from apps.desk.spreadsheet import csv_response
 from apps.people.access import role_required
@@ -26,7 +26,7 @@ def _when(value: object) -> str:
 @role_required(*STAFF_ROLES)
 @require_GET
 def alerts_export(request: DeskRequest) -> StreamingHttpResponse:
-    filters = queue_selectors.QueueFilters.from_query(request.GET, request.user)
+    filters = queue_filters.QueueFilters.from_query(request.GET, request.user)
     rows = (
         filters.apply(Alert.objects.all())
         .select_related("assignee")

@@ -7,7 +7,7 @@ from typing import Any
 from django.db.models import Count, Q, QuerySet
 
 from apps.alerts.models import Alert
-from apps.alerts.queue_selectors import CONFIRMED_STATUSES
+from apps.alerts.queue_filters import CONFIRMED_STATUSES
 from apps.alerts.vocabulary import (
     OPEN_STATUSES,
     Category,

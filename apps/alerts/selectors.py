@@ -1,5 +1,5 @@
 """Reading alerts: one alert, and the reads other apps make of alerts (the triage queue's
-page, filters and totals: queue_selectors.py; rule quality: quality.py)."""
+page and totals: queue_selectors.py, its filters: queue_filters.py; rule quality: quality.py)."""
 
 from collections.abc import Iterable
 from datetime import datetime

@@ -21,6 +21,7 @@ from apps.alerts import (
     explain,
     grouping,
     quality,
+    queue_filters,
     queue_selectors,
     services,
 )
@@ -50,7 +51,7 @@ def get_alert_for_user(request: DeskRequest, pk: int) -> Alert:
     return get_object_or_404(Alert.objects.select_related("assignee"), pk=pk)
 
 
-def _queue_context(request: DeskRequest, filters: queue_selectors.QueueFilters, page: int) -> dict:
+def _queue_context(request: DeskRequest, filters: queue_filters.QueueFilters, page: int) -> dict:
     grouped = request.GET.get("group", request.POST.get("group", "on")) != "off"
     return {
         "queue": queue_selectors.queue_page(filters, page=page, grouped=grouped),
@@ -60,7 +61,7 @@ def _queue_context(request: DeskRequest, filters: queue_selectors.QueueFilters, 
         "can_work": has_role(request.user, *WORKING_ROLES),
         "severities": Severity.choices,
         "categories": Category.choices,
-        "statuses": queue_selectors.STATUS_CHOICES,
+        "statuses": queue_filters.STATUS_CHOICES,
         "within_choices": [("1h", "Last hour"), ("24h", "Last 24 h"), ("7d", "Last 7 days")],
         "dismiss_reasons": DismissReason.choices,
     }
@@ -69,7 +70,7 @@ def _queue_context(request: DeskRequest, filters: queue_selectors.QueueFilters, 
 @role_required(*STAFF_ROLES)
 @require_GET
 def queue(request: DeskRequest) -> HttpResponse:
-    filters = queue_selectors.QueueFilters.from_query(request.GET, request.user)
+    filters = queue_filters.QueueFilters.from_query(request.GET, request.user)
     context = _queue_context(request, filters, page_number(request.GET.get("page")))
     template = "alerts/queue.html#queue" if request.htmx else "alerts/queue.html"
     return render(request, template, context)
@@ -84,7 +85,7 @@ def queue_act(request: DeskRequest) -> HttpResponse:
     """Claim, release, dismiss or escalate the picked alerts, the picked groups, or every
     open alert matching the filter in force — all through `bulk_services.alerts_bulk`."""
     action = request.POST.get("action", "")
-    filters = queue_selectors.QueueFilters.from_query(
+    filters = queue_filters.QueueFilters.from_query(
         QueryDict(request.POST.get("filters", "")), request.user
     )
     page = page_number(request.POST.get("page"))
@@ -102,7 +103,7 @@ def queue_act(request: DeskRequest) -> HttpResponse:
 
 
 def _picked(
-    request: DeskRequest, filters: queue_selectors.QueueFilters
+    request: DeskRequest, filters: queue_filters.QueueFilters
 ) -> tuple[QuerySet[Alert] | None, bool]:
     """What the operator picked: every alert matching the filter, whole groups, or ids."""
     matching = filters.apply(Alert.objects.all())
@@ -163,7 +164,7 @@ def _act_on_many(
 @require_GET
 def queue_group(request: DeskRequest) -> HttpResponse:
     """The alerts of one group under the filters in force (the row's expansion)."""
-    filters = queue_selectors.QueueFilters.from_query(request.GET, request.user)
+    filters = queue_filters.QueueFilters.from_query(request.GET, request.user)
     key = request.GET.get("key", "")
     lead = page_number(request.GET.get("lead"))  # shown already, as the group's row
     members = list(
@@ -206,7 +207,7 @@ def _act(request: DeskRequest, action: str, alert: Alert, by: User) -> Alert:
 @role_required(*WORKING_ROLES)
 @require_POST
 def claim_next(request: DeskRequest) -> HttpResponse:
-    filters = queue_selectors.QueueFilters.from_query(
+    filters = queue_filters.QueueFilters.from_query(
         QueryDict(request.POST.get("filters", "")), request.user
     )
     try:

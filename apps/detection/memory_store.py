@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 from django.db import transaction
 
-from apps.accounts.selectors import identifier_use_counts, memory_rows
+from apps.accounts.memory import identifier_use_counts, memory_rows
 from apps.accounts.services import (
     profiles_fold,
     remembered_window_locked,

@@ -8,7 +8,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from apps.alerts.models import Alert, DismissReason, RejectedAlert, Status
-from apps.alerts.queue_selectors import QueueFilters, queue_page
+from apps.alerts.queue_filters import QueueFilters
+from apps.alerts.queue_selectors import queue_page
 from apps.alerts.services import alert_claim, alert_dismiss, alert_escalate
 from tests.alerts.payloads import alert_payload, overdue, stored_alert
 from tests.factories import ControlClusterFactory, ExchangeAccountFactory, make_person

@@ -15,7 +15,7 @@ from apps.actions import views as action_views
 from apps.actions.models import Action, Restriction
 from apps.actions.plans.models import PlanActivation
 from apps.alerts.models import Alert, sla_breached
-from apps.alerts.queue_selectors import QueueFilters
+from apps.alerts.queue_filters import QueueFilters
 from apps.cases import selectors as case_selectors
 from apps.cases.models import Case, Escalation
 from apps.desk.models import AuditEntry
