@@ -9,13 +9,12 @@ from typing import Any
 
 import pandas as pd
 from django.db import transaction
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from apps.accounts.cluster_matching import ClusterPlan, match_clusters
 from apps.accounts.locks import CLUSTERS, one_at_a_time
 from apps.accounts.models import AccountLink, ControlCluster, ExchangeAccount
 from apps.accounts.signals import clusters_retired
-from apps.desk.history import current_task
+from apps.desk.history import bulk_create_by, bulk_update_by, delete_by, save_by
 
 # (account_a, account_b, kind, {"evidence", "first_seen", "last_seen"})
 LinkCandidate = tuple[str, str, str, dict[str, Any]]
@@ -48,16 +47,10 @@ def links_upsert(candidates: list[LinkCandidate]) -> int:
             for name, value in values.items():
                 setattr(link, name, value)
             changed.append(link)
-    stamp = {"history_task": current_task()}
-    bulk_create_with_history(new, AccountLink, batch_size=500, custom_historical_attrs=stamp)
+    bulk_create_by(new, AccountLink, by=None, reason="found by detection")
     if changed:
-        bulk_update_with_history(
-            changed,
-            AccountLink,
-            ["evidence", "first_seen", "last_seen"],
-            batch_size=500,
-            custom_historical_attrs=stamp,
-        )
+        fields = ["evidence", "first_seen", "last_seen"]
+        bulk_update_by(changed, AccountLink, fields, by=None, reason="seen again by detection")
     return len(kept)
 
 
@@ -78,20 +71,17 @@ def clusters_rebuild(group: Grouping) -> int:
         )
     )
     plan = match_clusters(group(pairs), current)
-    stamp = {"history_task": current_task()}
     existing = {c.key: c for c in ControlCluster.objects.select_for_update()}
     for key in sorted(plan.new):
         cluster = ControlCluster(key=key, size=len(plan.members[key]))
-        cluster._change_reason = plan.reasons[key]  # type: ignore[attr-defined]
-        cluster.save()
+        save_by(cluster, by=None, reason=plan.reasons[key])
         existing[key] = cluster
     for key, members in plan.members.items():
         cluster = existing[key]
         if key not in plan.new and set(members) != {a for a, k in current.items() if k == key}:
             cluster.size = len(members)
-            cluster._change_reason = plan.reasons[key]  # type: ignore[attr-defined]
-            cluster.save(update_fields=["size", "updated_at"])
-    _move_members(plan, current, existing, stamp)
+            save_by(cluster, by=None, fields=["size", "updated_at"], reason=plan.reasons[key])
+    _move_members(plan, current, existing)
     gone = {**plan.merged, **dict.fromkeys(plan.dissolved)}
     if gone:
         # Cases and the rest follow before the old rows go (their references are SET_NULL).
@@ -100,8 +90,7 @@ def clusters_rebuild(group: Grouping) -> int:
             cluster = existing[key]
             into = gone[key]
             why = f"merged into {into}" if into else "dissolved: no links left"
-            cluster._change_reason = why  # type: ignore[attr-defined]
-            cluster.delete()
+            delete_by(cluster, by=None, reason=why)
     return len(plan.members)
 
 
@@ -109,7 +98,6 @@ def _move_members(
     plan: ClusterPlan,
     current: dict[str, str],
     clusters: dict[str, ControlCluster],
-    stamp: dict[str, Any],
 ) -> None:
     """Point each account at its cluster; one bulk write per destination, with the reason."""
     wanted = {account: key for key, members in plan.members.items() for account in members}
@@ -121,11 +109,5 @@ def _move_members(
         rows = list(ExchangeAccount.objects.filter(pk__in=accounts))
         for row in rows:
             row.cluster = clusters[key] if key else None
-        bulk_update_with_history(
-            rows,
-            ExchangeAccount,
-            ["cluster"],
-            batch_size=500,
-            default_change_reason=f"joined cluster {key}" if key else "linked to nobody now",
-            custom_historical_attrs=stamp,
-        )
+        why = f"joined cluster {key}" if key else "linked to nobody now"
+        bulk_update_by(rows, ExchangeAccount, ["cluster"], by=None, reason=why)

@@ -13,7 +13,6 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from apps.accounts.bulk import rows_update
 from apps.accounts.locks import MEMORY, one_at_a_time
@@ -24,7 +23,7 @@ from apps.accounts.models import (
     Identifier,
     RememberedWindow,
 )
-from apps.desk.history import current_task
+from apps.desk.history import bulk_create_by, bulk_update_by
 
 ACCOUNT_FIELDS = [
     "registered_at",
@@ -53,18 +52,10 @@ def accounts_upsert(values: dict[str, dict[str, Any]]) -> tuple[int, int]:
                 setattr(account, name, value)
             changed.append(account)
     with transaction.atomic():
-        stamp = {"history_task": current_task()}
-        bulk_create_with_history(
-            new, ExchangeAccount, batch_size=500, custom_historical_attrs=stamp
-        )
+        bulk_create_by(new, ExchangeAccount, by=None, reason="loaded from the feed")
         if changed:
-            bulk_update_with_history(
-                changed,
-                ExchangeAccount,
-                ACCOUNT_FIELDS,
-                batch_size=500,
-                custom_historical_attrs=stamp,
-            )
+            reason = "changed in the feed"
+            bulk_update_by(changed, ExchangeAccount, ACCOUNT_FIELDS, by=None, reason=reason)
     return len(new), len(changed)
 
 

@@ -154,9 +154,10 @@ def bulk_update_by(
     """Update `fields` of many rows, each with a history row naming `by` (or the task)."""
     _actor(by, model)
     with transaction.atomic():
-        model._default_manager.bulk_update(rows, fields)
+        model._default_manager.bulk_update(rows, fields, batch_size=500)
         history = model.history.bulk_history_create(  # type: ignore[attr-defined]
             rows,
+            batch_size=500,
             update=True,
             default_user=by,
             default_change_reason=reason,

@@ -6,7 +6,8 @@ from apps.accounts.cluster_matching import match_clusters
 from apps.accounts.models import AccountLink, ControlCluster, ExchangeAccount
 from apps.cases.models import Case, CaseEvent, EventKind
 from apps.cases.services import case_open
-from apps.detection.clustering import clusters_rebuild
+from apps.desk.history import NoActor, acting_task
+from apps.detection.clustering import clusters_rebuild as rebuild_clusters
 from tests.cases.helpers import alert_on
 from tests.factories import ExchangeAccountFactory
 
@@ -45,6 +46,12 @@ def test_a_cluster_with_no_links_left_is_dissolved() -> None:
     assert plan.dissolved == {"A1"} and plan.members == {}
 
 
+def clusters_rebuild() -> None:
+    """As detection runs it: inside its task, which the history rows name."""
+    with acting_task("detect"):
+        rebuild_clusters()
+
+
 def _link(a: str, b: str) -> None:
     AccountLink.objects.create(account_a_id=a, account_b_id=b, kind=AccountLink.Kind.DEVICE)
 
@@ -72,6 +79,21 @@ def test_a_merge_moves_the_open_case_with_its_cluster_and_writes_why(operator) -
     assert history.history_change_reason == "merged with U1; 2 joined (U1, U2)"
     moved = ExchangeAccount.objects.get(pk="U1").history.first()
     assert moved.history_change_reason == "joined cluster U3"
+    # Every row the merge wrote names the task: the clusters', the accounts' and the case's.
+    for row in (history, moved, case.history.first()):
+        assert row.history_task == "detect", row
+
+
+@pytest.mark.django_db
+def test_clusters_rebuilt_outside_a_task_are_refused_not_written_by_nobody() -> None:
+    """The clusters, accounts and links were written with simple-history's own bulk helpers
+    and a hand-made stamp: outside a task their history rows named nobody."""
+    for account in ("U1", "U2"):
+        ExchangeAccountFactory(account_id=account)
+    _link("U1", "U2")
+    with pytest.raises(NoActor):
+        rebuild_clusters()
+    assert not ControlCluster.objects.exists()
 
 
 @pytest.mark.django_db

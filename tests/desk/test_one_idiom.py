@@ -1,7 +1,9 @@
 """The idioms every app repeats, written once: history that names the actor, the row lock,
 the domain error. Each test here failed on the code before they were (where it was wrong)."""
 
+import re
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from django.utils import timezone
@@ -127,3 +129,23 @@ def test_withdrawing_a_request_deleted_meanwhile_is_refused_with_a_message(opera
 @pytest.mark.parametrize("error", [AlertError, CaseError, ActionError, ShiftError, DetectionError])
 def test_every_apps_refusal_is_one_domain_error(error: type[Exception]) -> None:
     assert issubclass(error, DomainError)
+
+
+# History is written by desk.history's helpers only (save_by, delete_by, bulk_create_by,
+# bulk_update_by), which name the person or the task and refuse neither: accounts used to
+# write its rows with simple-history's own bulk helpers and a hand-made task stamp, and a
+# case following its merged cluster set the reason by hand.
+HISTORY_WRITERS = re.compile(
+    r"simple_history\.utils|_history_user\b|_change_reason\s*=.*\n.*\.save\("
+)
+
+
+def test_only_the_desks_helpers_write_history() -> None:
+    apps = Path(__file__).resolve().parents[2] / "apps"
+    found = [
+        str(module.relative_to(apps))
+        for module in sorted(apps.rglob("*.py"))
+        if module.parts[-3:-1] != ("apps", "desk") and "migrations" not in module.parts
+        if HISTORY_WRITERS.search(module.read_text())
+    ]
+    assert found == []

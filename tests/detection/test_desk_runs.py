@@ -9,6 +9,7 @@ from django.core.management import CommandError, call_command
 
 from apps.accounts.models import AccountProfile, RememberedWindow
 from apps.alerts.contract import FIELDS, parse_alert
+from apps.desk.history import acting_task
 from apps.detection import tasks
 from apps.detection.models import DetectionPart, DetectionRun
 from apps.detection.services import (
@@ -104,6 +105,14 @@ def test_the_drop_folder_scan_runs_each_ready_window_once(
     assert not any(DetectionPart.objects.values_list("found", flat=True))
 
 
+@pytest.fixture
+def as_run_part():
+    """What the detection.run_part task does around each part: the accounts, links and
+    memory a part writes have history rows naming the task."""
+    with acting_task("detection.run_part"):
+        yield
+
+
 def _split_run(window: Path, parts: int) -> tuple[DetectionRun, list[DetectionPart]]:
     run = detection_run_claim(folder=window)
     assert run is not None
@@ -112,7 +121,7 @@ def _split_run(window: Path, parts: int) -> tuple[DetectionRun, list[DetectionPa
 
 @pytest.mark.django_db
 def test_a_split_run_raises_what_one_process_raises_and_counts_a_redelivered_part_once(
-    window, published, django_capture_on_commit_callbacks
+    window, published, django_capture_on_commit_callbacks, as_run_part
 ) -> None:
     whole = run_services.window_detect(folder=window)
     run, first = _split_run(window, parts=3)
@@ -139,7 +148,7 @@ def test_a_split_run_raises_what_one_process_raises_and_counts_a_redelivered_par
 
 @pytest.mark.django_db
 def test_a_split_run_on_a_window_with_a_duplicate_id_publishes_nothing(
-    window, published, tmp_path
+    window, published, tmp_path, as_run_part
 ) -> None:
     broken = tmp_path / window.name
     broken.mkdir()

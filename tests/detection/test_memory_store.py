@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from apps.accounts.models import AccountProfile, Identifier, RememberedWindow
+from apps.desk.history import acting_task
 from apps.detection import memory_store
 from apps.detection.engine import detect
 from apps.detection.memory_store import memory_recall, memory_remember
@@ -14,6 +15,14 @@ from apps.detection.services.runs import window_recall
 from tests.detection.builder import DAY, Window, at
 
 NEXT_DAY = pd.Timedelta(days=1)
+
+
+@pytest.fixture(autouse=True)
+def as_remember_run():
+    """What the detection.remember_run task does around the memory: the accounts it folds
+    in have history rows naming the task."""
+    with acting_task("detection.remember_run"):
+        yield
 
 
 def _usual_day() -> Window:

@@ -5,6 +5,7 @@ from django.db import transaction
 from apps.accounts.selectors import cluster_by_key
 from apps.cases.models import OPEN_STATUSES, Case, EventKind
 from apps.cases.services.common import case_timeline_add
+from apps.desk.history import save_by
 
 
 @transaction.atomic
@@ -34,8 +35,7 @@ def cases_follow_clusters(*, retired: dict[str, str | None]) -> int:
             text = f"Cluster {old} merged into {into}, which is already worked in {ref.ref}."  # type: ignore[union-attr]
         else:
             case.cluster = target
-            case._change_reason = f"cluster {old} merged into {into}"  # type: ignore[attr-defined]
-            case.save(update_fields=["cluster"])
+            save_by(case, by=None, fields=["cluster"], reason=f"cluster {old} merged into {into}")
             moved += 1
             text = f"Cluster {old} merged into {into}; the case follows it."
         case_timeline_add(
