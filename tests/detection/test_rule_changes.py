@@ -87,3 +87,27 @@ def test_switching_back_on_is_direct_but_needs_a_reason(pnl, strategist, supervi
         rule_switch_on(rule=pnl, by=strategist, reason="")
     rule_switch_on(rule=pnl, by=strategist, reason="market calm again")
     assert "abnormal_pnl" in live_settings()[1]
+
+
+# The one row lock (desk.locking.locked): a rule or a change gone while someone looked at it
+# used to raise DoesNotExist (a server error on the page); now detection's own refusal.
+
+
+def test_deciding_on_a_change_deleted_meanwhile_is_refused_with_a_message(
+    pnl, strategist, supervisor
+) -> None:
+    draft = _draft(pnl, strategist, min_win_rate=0.9)
+    change = rule_change_request(
+        rule=pnl, kind="publish", version=draft, reason="too many FPs", by=strategist
+    )
+    RuleChange.objects.filter(pk=change.pk).delete()
+    with pytest.raises(DetectionError, match="no longer exists"):
+        rule_change_approve(change=change, by=supervisor)
+
+
+def test_tuning_a_rule_that_is_gone_is_refused_with_a_message(pnl, strategist) -> None:
+    gone = DetectionRule(pk=pnl.pk + 10_000, code="gone")
+    with pytest.raises(DetectionError, match="no longer exists"):
+        rule_version_propose(rule=gone, params={}, note="tune", by=strategist)
+    with pytest.raises(DetectionError, match="no longer exists"):
+        rule_change_request(rule=gone, kind="switch_off", reason="noise", by=strategist)

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from apps.desk.history import save_by
+from apps.desk.locking import locked
 from apps.detection.models import DetectionRule, RuleChange, RuleVersion
 from apps.detection.services.rules import (
     DetectionError,
@@ -52,7 +53,7 @@ def rule_change_request(
     reason = (reason or "").strip()
     if not reason:
         raise DetectionError("Say why: the second person decides on your reason.")
-    rule = DetectionRule.objects.select_for_update().get(pk=rule.pk)
+    rule = locked(rule, error=DetectionError)
     if kind == Kind.PUBLISH:
         if version is None or version.rule_id != rule.pk:
             raise DetectionError("Choose a version of this rule to publish.")
@@ -97,9 +98,7 @@ def rule_change_request(
 def _locked_open(change: RuleChange, by: User) -> RuleChange:
     if not has_role(by, Role.STRATEGY, Role.SUPERVISOR):
         raise DetectionError("A strategist or a supervisor decides on a rule change.")
-    change = (
-        RuleChange.objects.select_for_update().get(pk=change.pk)  # no joins under the lock
-    )
+    change = locked(change, error=DetectionError)
     if change.status != RuleChange.Status.REQUESTED:
         raise DetectionError(
             f"Already {change.get_status_display().lower()} by {change.decided_by}."

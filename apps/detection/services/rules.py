@@ -6,6 +6,7 @@ from django.db import transaction
 
 from apps.desk.errors import DomainError
 from apps.desk.history import acting_task, save_by
+from apps.desk.locking import locked
 from apps.detection.models import DetectionRule, RuleVersion
 from apps.detection.rules import RULES
 from apps.detection.thresholds import out_of_bounds
@@ -94,7 +95,7 @@ def rule_version_propose(
 ) -> RuleVersion:
     """A new draft version of a rule's thresholds; nothing changes until it is switched live."""
     require_strategy(by)
-    rule = DetectionRule.objects.select_for_update().get(pk=rule.pk)
+    rule = locked(rule, error=DetectionError)
     clean = params_clean(rule.code, params)
     latest = rule.versions.order_by("-number").first()
     version = RuleVersion(
@@ -133,7 +134,7 @@ def version_make_live(*, version: RuleVersion, by: User) -> RuleVersion:
 def rule_set_enabled(*, rule: DetectionRule, enabled: bool, by: User, reason: str) -> DetectionRule:
     """On or off. Off is made by an approved rule change only; on (the desk sees more) by
     the strategy team directly, with a reason."""
-    rule = DetectionRule.objects.select_for_update().get(pk=rule.pk)
+    rule = locked(rule, error=DetectionError)
     if rule.enabled != enabled:
         rule.enabled = enabled
         save_by(rule, by=by, fields=["enabled"], reason=reason)

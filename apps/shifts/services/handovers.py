@@ -33,7 +33,7 @@ def handover_write(*, shift: Shift, by: User, note: str, now: datetime | None = 
     """
     now = now or datetime.now(UTC)
     # The shift's row lock serialises two crew members writing at the same moment.
-    shift = Shift.objects.select_for_update().select_related("pattern").get(pk=shift.pk)
+    shift = locked(shift, error=ShiftError)
     if not is_on_crew(shift, by):
         raise ShiftError(f"Only the crew of {shift} writes its handover.")
     if now < shift.starts_at:
