@@ -33,7 +33,7 @@ def _ago(moment: Any) -> str:
 
 
 def _alert_item(alert: Any) -> HandoverItem:
-    late = " · PAST SLA" if alert.sla_due_at <= timezone.now() else ""
+    late = " · PAST SLA" if alert.sla_breached() else ""  # the queue's meaning (alerts)
     who = f" · held by {alert.assignee}" if alert.assignee_id else ""
     offered = f" · offered to {alert.offered_to}" if alert.offered_to_id and not who else ""
     return HandoverItem(

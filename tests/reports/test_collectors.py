@@ -18,7 +18,7 @@ from apps.cases.services import case_move, case_open
 from apps.reports.collectors import LIMIT
 from apps.shifts.services import handover_write
 from tests.actions.conftest import request_one
-from tests.alerts.payloads import stored_alert
+from tests.alerts.payloads import overdue, stored_alert
 from tests.cases.helpers import alert_on, linked_cluster
 from tests.factories import make_person
 from tests.shifts.helpers import make_shift, now
@@ -117,3 +117,23 @@ def test_a_long_list_ends_with_how_many_more(operator, supervisor) -> None:
     [section] = [s for s in handover.items["sections"] if s["key"] == "alerts_unclaimed"]
     assert len(section["items"]) == LIMIT + 1
     assert section["items"][-1]["title"] == "… and 5 more"
+
+
+def test_the_handover_says_past_sla_as_the_queue_does(operator) -> None:
+    """An alert claimed within its SLA met it for good (alerts.vocabulary.sla_breached); the
+    handover used to call every open alert past its due time "PAST SLA"."""
+    claimed_in_time = alerts.alert_claim(alert=stored_alert(1), by=operator)
+    missed = overdue(stored_alert(2))
+    ago = timezone.now() - timedelta(minutes=10)  # claimed, then due five minutes later
+    Alert.objects.filter(pk=claimed_in_time.pk).update(
+        claimed_at=ago, sla_due_at=ago + timedelta(minutes=5)
+    )
+    shift = make_shift(starts_at=now() - timedelta(hours=1), operators=[operator])
+    handover = handover_write(shift=shift, by=operator, note="n")
+    details = {
+        item["ref"]: item["detail"]
+        for section in handover.items["sections"]
+        for item in section["items"]
+    }
+    assert "PAST SLA" in details[f"alert:{missed.pk}"]
+    assert "PAST SLA" not in details[f"alert:{claimed_in_time.pk}"]
