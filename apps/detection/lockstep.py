@@ -79,21 +79,22 @@ def lockstep_pairs(
     ns, group, account = ns[ordered], group[ordered], account[ordered]
     symbol_code = symbol_code[ordered]
     within = int(settings["within_ms"]) * 1_000_000
-    left, right = [], []
+    # Each event against the next few in the same contract-side: (position, both
+    # accounts) of every near pair of two different accounts, in (offset, position) order.
+    found_at, lows, highs = [], [], []
     for offset in range(1, int(settings["max_neighbours"]) + 1):
         near = (group[offset:] == group[:-offset]) & (ns[offset:] - ns[:-offset] <= within)
         if not near.any():
             break
-        i = np.flatnonzero(near)
-        left.append(i)
-        right.append(i + offset)
-    if not left:
+        near &= account[offset:] != account[:-offset]
+        at = np.flatnonzero(near)
+        a, b = account[at], account[at + offset]
+        found_at.append(at)
+        lows.append(np.minimum(a, b))
+        highs.append(np.maximum(a, b))
+    if not found_at:
         return pd.DataFrame(columns=LOCKSTEP_COLUMNS)
-    i, j = np.concatenate(left), np.concatenate(right)
-    a, b = account[i], account[j]
-    other = a != b
-    i, a, b = i[other], a[other], b[other]
-    low, high = np.minimum(a, b), np.maximum(a, b)
+    i, low, high = np.concatenate(found_at), np.concatenate(lows), np.concatenate(highs)
     # One moment counts once per pair, however many orders each fired in it. Pairs that
     # met fewer than min_times times at all cannot count: they are dropped first.
     pair, keys = pd.factorize(low * n_accounts + high)
