@@ -10,7 +10,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
 
 LINK_COLUMNS = [
     "account_a",
@@ -240,15 +239,18 @@ def frequent_fills(trades: pd.DataFrame | None, min_trades: int) -> pd.DataFrame
     if trades is None or trades.empty:
         return pd.DataFrame(columns=columns)
     n = len(trades)
-    # Coded in id order: a smaller code is a smaller id, so account_a < account_b as
-    # everywhere. Arrow hashes the ids; only the distinct ones are sorted.
-    codes, names = _sorted_codes(trades, ("buyer_id", "seller_id"))
+    # sort=True: a smaller code is a smaller id, so account_a < account_b as everywhere.
+    codes, names = pd.factorize(
+        pd.concat([trades["buyer_id"], trades["seller_id"]], ignore_index=True).astype("str"),
+        sort=True,
+    )
     buyer, seller = codes[:n].astype(np.int64), codes[n:].astype(np.int64)
     low, high = np.minimum(buyer, seller), np.maximum(buyer, seller)
     # A hash pass, not a sort: np.unique(return_inverse) sorts 1M keys.
     pair, _ = pd.factorize(low * max(1, len(names)) + high)
     counts = np.bincount(pair)
     rows = np.flatnonzero((counts[pair] >= min_trades) & (buyer != seller))
+    names = np.asarray(names, dtype=object)
     return pd.DataFrame(
         {
             "account_a": names[low[rows]],
@@ -259,22 +261,6 @@ def frequent_fills(trades: pd.DataFrame | None, min_trades: int) -> pd.DataFrame
             "ts": trades["ts"].iloc[rows].array,
         }
     )
-
-
-def _sorted_codes(frame: pd.DataFrame, columns: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
-    """The ids of ``columns`` one after the other as codes in id order, and the ids (a
-    code is a place in them). Arrow hashes the rows; only the distinct ids are sorted."""
-    chunks: list[pa.Array] = []
-    for column in columns:
-        part = pa.array(frame[column].astype("str"))
-        chunks += part.chunks if isinstance(part, pa.ChunkedArray) else [part]
-    encoded = pc.dictionary_encode(pa.concat_arrays(chunks))
-    distinct = encoded.dictionary.to_numpy(zero_copy_only=False)
-    order = np.argsort(distinct, kind="stable")
-    rank = np.empty(len(order), dtype=np.int64)
-    rank[order] = np.arange(len(order))
-    codes = rank[np.asarray(encoded.indices.to_numpy(zero_copy_only=False), dtype=np.int64)]
-    return codes, distinct[order]
 
 
 def trading_pairs(frequent: pd.DataFrame) -> pd.DataFrame:
