@@ -257,7 +257,8 @@ def frequent_fills(trades: pd.DataFrame | None, min_trades: int) -> pd.DataFrame
             "account_b": names[high[rows]],
             # Only the frequent rows become strings: not a million symbols.
             "symbol": trades["symbol"].iloc[rows].astype("str").to_numpy(),
-            "ts": trades["ts"].iloc[rows].to_numpy(),
+            # The datetimes as they are: to_numpy() would make a Timestamp object per row.
+            "ts": trades["ts"].iloc[rows].array,
         }
     )
 

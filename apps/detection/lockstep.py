@@ -23,6 +23,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from .link_evidence import evidence_rows, no_rows
 
@@ -58,51 +60,52 @@ def lockstep_pairs(
     settings = {**DEFAULT_LOCKSTEP, **(params or {})}
     if trades is None or trades.empty or "taker_side" not in trades:
         return pd.DataFrame(columns=LOCKSTEP_COLUMNS)
-    buying = (trades["taker_side"].astype("str") == "buy").to_numpy()
-    n = len(trades)
-    # Integer codes first, hashed not sorted (sorting 3M id strings costs seconds): the
-    # few pairs found are put in id order at the end.
-    codes, ids = pd.factorize(
-        pd.concat([trades["buyer_id"], trades["seller_id"]], ignore_index=True).astype("str")
-    )
-    taker_all = np.where(buying, codes[:n], codes[n:]).astype(np.int64)
+    buying = (trades["taker_side"] == "buy").to_numpy(dtype=bool)
+    # The taker of each fill as an integer code, by Arrow's hash of one column of ids
+    # (never a Python string per row): the few pairs found are put in id order at the end.
+    taker_all, ids = _takers(trades, buying)
     ns_all = trades["ts"].to_numpy(dtype="datetime64[ns]").astype(np.int64)
     # A taker order's fills share its moment: each (taker, moment) once, at its first fill.
-    first_fill = ~pd.DataFrame({"taker": taker_all, "ns": ns_all}).duplicated().to_numpy()
+    moment_key = taker_all * (len(ns_all) + 1) + _moments(ns_all)
+    first_fill = ~pd.Series(moment_key).duplicated().to_numpy()
     if exempt:
-        first_fill &= ~np.asarray(pd.Index(ids).isin(list(exempt)))[taker_all]
+        first_fill &= ~np.isin(ids, list(exempt))[taker_all]
     ns = ns_all[first_fill]
-    symbol_code, symbols = pd.factorize(trades["symbol"].to_numpy()[first_fill])
+    symbol_code, symbols = _symbols_first_seen(trades["symbol"], first_fill)
     group = symbol_code.astype(np.int64) * 2 + buying[first_fill]
-    account, kept = pd.factorize(taker_all[first_fill], sort=True)
-    names = np.asarray(ids, dtype=object)[kept]
-    account = account.astype(np.int64)
-    n_accounts = max(len(names), 1)
+    account = taker_all[first_fill]
+    n_accounts = max(len(ids), 1)
     ordered = np.lexsort((ns, group))
     ns, group, account = ns[ordered], group[ordered], account[ordered]
     symbol_code = symbol_code[ordered]
     within = int(settings["within_ms"]) * 1_000_000
-    left, right = [], []
+    # Each event against the next few in the same contract-side: (position, both
+    # accounts) of every near pair of two different accounts, in (offset, position) order.
+    found_at, lows, highs = [], [], []
     for offset in range(1, int(settings["max_neighbours"]) + 1):
         near = (group[offset:] == group[:-offset]) & (ns[offset:] - ns[:-offset] <= within)
         if not near.any():
             break
-        i = np.flatnonzero(near)
-        left.append(i)
-        right.append(i + offset)
-    if not left:
+        near &= account[offset:] != account[:-offset]
+        at = np.flatnonzero(near)
+        a, b = account[at], account[at + offset]
+        found_at.append(at)
+        lows.append(np.minimum(a, b))
+        highs.append(np.maximum(a, b))
+    if not found_at:
         return pd.DataFrame(columns=LOCKSTEP_COLUMNS)
-    i, j = np.concatenate(left), np.concatenate(right)
-    a, b = account[i], account[j]
-    other = a != b
-    i, a, b = i[other], a[other], b[other]
-    low, high = np.minimum(a, b), np.maximum(a, b)
-    # One moment counts once per pair, however many orders each fired in it.
-    moment = pd.factorize((low * n_accounts + high) * 1_000_003 + ns[i] // within)[0]
-    once = ~pd.Series(moment).duplicated().to_numpy()
-    i, low, high = i[once], low[once], high[once]
+    i, low, high = np.concatenate(found_at), np.concatenate(lows), np.concatenate(highs)
+    # One moment counts once per pair, however many orders each fired in it. Pairs that
+    # met fewer than min_times times at all cannot count: they are dropped first.
     pair, keys = pd.factorize(low * n_accounts + high)
-    times = np.bincount(pair)
+    at_all = np.bincount(pair)
+    maybe = (at_all >= int(settings["min_times"]))[pair]
+    i, pair = i[maybe], pair[maybe]
+    bucket = ns[i] // within
+    bucket -= bucket.min(initial=0)
+    once = ~pd.Series(pair * (int(bucket.max(initial=0)) + 1) + bucket).duplicated().to_numpy()
+    i, pair = i[once], pair[once]
+    times = np.bincount(pair, minlength=len(keys))
     candidates = np.flatnonzero(times >= int(settings["min_times"]))
     if not len(candidates):
         return pd.DataFrame(columns=LOCKSTEP_COLUMNS)
@@ -110,12 +113,8 @@ def lockstep_pairs(
     pa_, pb_ = keys // n_accounts, keys % n_accounts
     # Chance: per contract and side, each of a's orders meets b's with probability
     # (2 x within) / span of the window.
-    per_group = (
-        pd.Series(1, index=pd.MultiIndex.from_arrays([account, group])).groupby(level=[0, 1]).sum()
-    )
     span = max(int(ns.max() - ns.min()), within)
-    counts = per_group.unstack(fill_value=0)
-    matrix = counts.reindex(np.union1d(pa_, pb_), fill_value=0)
+    matrix = _orders_per_group(account, group, np.union1d(pa_, pb_))
     ca = matrix.loc[pa_].to_numpy(float)
     cb = matrix.loc[pb_].to_numpy(float)
     expected = (ca * cb).sum(axis=1) * (2 * within) / span
@@ -133,8 +132,7 @@ def lockstep_pairs(
     spans = moments.groupby("pair").agg(first=("ns", "min"), last=("ns", "max"))
     per_pair = moments.groupby("pair")["symbol"].agg(lambda s: sorted({symbols[c] for c in s}))
     picked = candidates[chosen]
-    first_name = np.asarray(names, dtype=object)[pa_[chosen]]
-    second_name = np.asarray(names, dtype=object)[pb_[chosen]]
+    first_name, second_name = ids[pa_[chosen]], ids[pb_[chosen]]
     swap = first_name > second_name
     return pd.DataFrame(
         {
@@ -197,3 +195,50 @@ def lockstep_rows(lockstep: pd.DataFrame) -> pd.DataFrame:
         ),
         max_values=20,
     )
+
+
+def _takers(trades: pd.DataFrame, buying: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per fill, the taker's code (a place in the returned ids, in order of first
+    appearance)."""
+    buyers = pa.array(trades["buyer_id"].astype("str"))
+    sellers = pa.array(trades["seller_id"].astype("str"))
+    taker = pc.if_else(pa.array(buying), buyers, sellers)
+    if isinstance(taker, pa.ChunkedArray):
+        taker = taker.combine_chunks()
+    encoded = pc.dictionary_encode(taker)
+    codes = np.asarray(encoded.indices.to_numpy(zero_copy_only=False), dtype=np.int64)
+    return codes, np.asarray(encoded.dictionary.to_pylist(), dtype=object)
+
+
+def _moments(ns: np.ndarray) -> np.ndarray:
+    """Dense rank of each time (equal times, equal ranks), without a sort when the fills
+    come in time order, as the feed keeps them."""
+    if len(ns) and (np.diff(ns) >= 0).all():
+        return np.concatenate([[0], np.cumsum(np.diff(ns) != 0)])
+    return np.unique(ns, return_inverse=True)[1].reshape(-1)
+
+
+def _symbols_first_seen(column: pd.Series, kept: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Codes of the kept rows' symbols numbered in order of first appearance (as
+    ``pd.factorize`` numbers them), from the categorical's codes: no string per row."""
+    if not isinstance(column.dtype, pd.CategoricalDtype):
+        codes, uniques = pd.factorize(column.to_numpy()[kept])
+        return codes, np.asarray(uniques, dtype=object)
+    raw = column.cat.codes.to_numpy()[kept].astype(np.int64)
+    present, first = np.unique(raw, return_index=True)
+    first, present = first[present >= 0], present[present >= 0]
+    order = present[np.argsort(first)]
+    lookup = np.full(len(column.cat.categories) + 1, -1, dtype=np.int64)
+    lookup[order] = np.arange(len(order))
+    names = np.asarray(column.cat.categories, dtype=object)[order]
+    return lookup[raw], names
+
+
+def _orders_per_group(account: np.ndarray, group: np.ndarray, wanted: np.ndarray) -> pd.DataFrame:
+    """Taker orders of each ``wanted`` account per contract-side group (every group in
+    the window a column, in group order)."""
+    groups = np.unique(group)
+    rows = np.isin(account, wanted)
+    at = np.searchsorted(wanted, account[rows]) * len(groups) + np.searchsorted(groups, group[rows])
+    counts = np.bincount(at, minlength=len(wanted) * len(groups)).reshape(len(wanted), -1)
+    return pd.DataFrame(counts, index=wanted, columns=groups)

@@ -50,25 +50,20 @@ def _build_fills(ctx: Context) -> pd.DataFrame:
     qty = t["qty"].to_numpy() * size
     notional = t["price"].to_numpy() * qty
     buyer_edge = np.nan_to_num((mark - t["price"].to_numpy()) * qty)
-    parts = []
-    for who, pnl, opens, sign in (
-        ("buyer", "buyer_pnl", "buyer_opens", 1.0),
-        ("seller", "seller_pnl", "seller_opens", -1.0),
-    ):
-        parts.append(
-            pd.DataFrame(
-                {
-                    "account": t[who].to_numpy(),
-                    "day": t["day"].to_numpy(),
-                    "pnl": t[pnl].to_numpy(),
-                    "close": ~t[opens].to_numpy(),
-                    "edge": sign * buyer_edge,
-                    "notional": notional,
-                    "row": np.arange(len(t)),
-                }
-            )
-        )
-    return pd.concat(parts, ignore_index=True)
+    # The buyers' rows, then the sellers' (one column at a time: no frame per side to
+    # concatenate at 3M rows).
+    return pd.DataFrame(
+        {
+            "account": np.concatenate([t["buyer"].to_numpy(), t["seller"].to_numpy()]),
+            "day": np.tile(t["day"].to_numpy(), 2),
+            "pnl": np.concatenate([t["buyer_pnl"].to_numpy(), t["seller_pnl"].to_numpy()]),
+            "close": ~np.concatenate([t["buyer_opens"].to_numpy(), t["seller_opens"].to_numpy()]),
+            "edge": np.concatenate([buyer_edge, -1.0 * buyer_edge]),
+            "notional": np.tile(notional, 2),
+            "row": np.tile(np.arange(len(t)), 2),
+        },
+        copy=False,
+    )
 
 
 def _foresight(ctx: Context, params: dict[str, Any], accounts: np.ndarray) -> pd.DataFrame:
@@ -144,11 +139,30 @@ def _round_trips(ctx: Context, wanted: pd.Index) -> pd.DataFrame:
 
 def _days(ctx: Context, params: dict[str, Any]) -> pd.DataFrame:
     f = _fills(ctx)
-    per = f.groupby(["account", "day"]).agg(
-        pnl=("pnl", "sum"), edge=("edge", "sum"), notional=("notional", "sum")
+    # One grouping of the 3M fill rows, on one integer key in (account, day) order.
+    account, day = f["account"].to_numpy(), f["day"].to_numpy()
+    first_day = int(day.min(initial=0))
+    days = int(day.max(initial=0)) - first_day + 1
+    close = f["close"].to_numpy()
+    sums = pd.DataFrame(
+        {
+            "pnl": f["pnl"].to_numpy(),
+            "edge": f["edge"].to_numpy(),
+            "notional": f["notional"].to_numpy(),
+            "closes": close.astype(np.int64),
+            "wins": (close & (f["pnl"].to_numpy() > 0)).astype(np.int64),
+        },
+        copy=False,
+    ).groupby(account.astype(np.int64) * days + (day - first_day))
+    per = sums.sum()
+    key = per.index.to_numpy()
+    per.index = pd.MultiIndex.from_arrays(
+        [(key // days).astype(account.dtype), (key % days + first_day).astype(day.dtype)],
+        names=["account", "day"],
     )
-    closed = f[f["close"]].groupby(["account", "day"]).size()
-    per = per[per.index.isin(closed.index)]
+    counts = per.pop("closes")
+    win_count = per.pop("wins")
+    per = per[counts.to_numpy() > 0]
     codes = per.index.get_level_values("account").to_numpy()
     per = per[~ctx.flag("market_maker", codes)]
     codes = per.index.get_level_values("account").to_numpy()
@@ -158,9 +172,8 @@ def _days(ctx: Context, params: dict[str, Any]) -> pd.DataFrame:
     places = np.maximum(1, np.ceil(params["top_share"] * by_day.transform("size")))
     per["top"] = by_day.rank(ascending=False, method="min") <= places
     per["bottom"] = by_day.rank(ascending=True, method="min") <= places
-    wins = f[f["close"]].assign(win=lambda x: x["pnl"] > 0).groupby(["account", "day"])["win"]
-    per["closes"] = closed.reindex(per.index).fillna(0)
-    per["win_rate"] = wins.mean().reindex(per.index).fillna(0.0)
+    per["closes"] = counts  # aligned on (account, day): per holds a part of them
+    per["win_rate"] = win_count[counts > 0] / counts[counts > 0]
     per["edge_share"] = per["edge"] / per["notional"].where(per["notional"] > 0)
     extreme = per.index[per["top"] | per["bottom"]].get_level_values("account").unique()
     found = _foresight(ctx, params, np.asarray(extreme))

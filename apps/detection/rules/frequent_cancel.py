@@ -27,11 +27,11 @@ def run(ctx: Context, params: dict[str, Any]) -> list[Finding]:
     )
     # Only the (account, symbol, day) groups past both thresholds are looked at one by one;
     # a busy trader whose orders do trade (a high fill share) is not misleading anyone.
-    wanted = (per_key[key] >= params["min_cancels"]) & (
-        filled_share[key] <= params["max_fill_ratio"]
-    )
+    # Judged per key, then one gather per order (not two, and no per-order comparison).
+    wanted = ((per_key >= params["min_cancels"]) & (filled_share <= params["max_fill_ratio"]))[key]
     if params["exempt_market_makers"]:
-        wanted &= ~ctx.flag("market_maker", o["account"].to_numpy())
+        near = np.flatnonzero(wanted)
+        wanted[near] = ~ctx.flag("market_maker", o["account"].to_numpy()[near])
     suspects = o[wanted]
     findings = []
     for (account, symbol, day), where in group_rows(suspects[["account", "symbol", "day"]]).items():

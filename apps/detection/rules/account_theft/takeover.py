@@ -57,10 +57,9 @@ def _registered(ctx: Context, accounts: pd.Series) -> pd.Series:
     table = ctx.feed.accounts
     if table is None or "registered_at" not in table:
         return pd.Series(pd.NaT, index=accounts.index, dtype="datetime64[ms, UTC]")
-    opened = pd.Series(
-        table["registered_at"].to_numpy(), index=table["account_id"].astype(str).to_numpy()
-    )
-    return pd.Series(accounts.map(opened).to_numpy(), index=accounts.index)
+    # A hashed lookup and one take: mapping 300k ids through a Series costs 10x more.
+    at = pd.Index(table["account_id"].astype(str)).get_indexer(accounts.astype(str))
+    return pd.Series(table["registered_at"].array.take(at, allow_fill=True), index=accounts.index)
 
 
 def _after_login(rows: pd.DataFrame, logins: pd.DataFrame, hours: float) -> pd.DataFrame:
@@ -98,12 +97,24 @@ def _equity_before(ctx: Context, moves: pd.DataFrame, account: str, moment: Any)
     seen.append(float(mine.loc[mine["kind"].isin(IN_KINDS), "amount"].sum()))
     positions = ctx.feed.positions
     if positions is not None and len(positions):
-        held = positions[(positions["account_id"].astype(str) == account)]
+        held = positions.iloc[_position_rows(ctx).get(account, [])]
         held = held[held["ts"] < moment]
         if len(held):
             snapshot = (held["margin"] + held["unrealized_pnl"]).groupby(held["ts"]).sum()
             seen.append(float(snapshot.max()))
     return max(seen)
+
+
+def _position_rows(ctx: Context) -> dict[str, np.ndarray]:
+    """Account id -> its rows in the positions table (in table order), grouped once per
+    window: a scan of the whole table per login costs seconds at 50,000 accounts."""
+    store = ctx.__dict__.setdefault("_views", {})
+    if "position_rows" not in store:
+        positions = ctx.feed.positions
+        assert positions is not None
+        store["position_rows"] = positions.groupby(positions["account_id"].astype(str)).indices
+    rows: dict[str, np.ndarray] = store["position_rows"]
+    return rows
 
 
 def _withdrawn(
