@@ -24,9 +24,12 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 # Evidence that comes from where money went: between a private pair, one relationship.
 FUNDS_KINDS = ("address", "transfer", "counterparty")
+IDENTIFIER_KINDS = ("device", "address", "ip")
 
 
 def private_pairs(links: pd.DataFrame, accounts: int) -> np.ndarray:
@@ -63,3 +66,59 @@ def closes_a_loop(links: pd.DataFrame, linked: np.ndarray, label: np.ndarray) ->
     pairs = np.bincount(label[pair // accounts], minlength=accounts)
     members = np.bincount(label[member], minlength=accounts)
     return (members <= 2) | (pairs >= members)
+
+
+
+def held_by_one_identifier(
+    links: pd.DataFrame, linked: np.ndarray, label: np.ndarray, signals: np.ndarray
+) -> np.ndarray:
+    """Per row: is it a linked pair of an account held in its cluster by one shared
+    identifier alone, an identifier that also serves accounts left outside the cluster?
+
+    One identifier is one signal, and it marks a group only as a whole: when some of its
+    users are in the cluster and others are not, what sorted them is not the identifier
+    (all its users share it alike) but how little else each of them did. So it holds none
+    of them. When all its users are inside (a funder behind accounts that have nothing
+    else), it stays. ``label``: each account's cluster over the linked pairs; ``signals``:
+    per row, as ``linking.pair_signals`` (a device counts two)."""
+    accounts = len(label)
+    a, b = links["a"].to_numpy(np.int64), links["b"].to_numpy(np.int64)
+    identifier = links["kind"].isin(IDENTIFIER_KINDS).to_numpy()
+    single = linked & identifier & (signals == 1)
+    # Any other linked evidence (a transfer, a device, two wallets with one member) is a
+    # second signal.
+    other = linked & ~single
+    candidate = np.zeros(accounts, dtype=bool)
+    candidate[a[single]] = candidate[b[single]] = True
+    candidate[a[other]] = candidate[b[other]] = False
+    rows = np.flatnonzero(single & (candidate[a] | candidate[b]))
+    if not len(rows):
+        return np.zeros(len(links), dtype=bool)
+    # Each candidate's one item (kind and value): its linked rows must all name the same.
+    first = pc.list_element(pa.array(links["values"].iloc[rows].array), 0)
+    named = np.char.add(links["kind"].to_numpy(str)[rows], "\x1f")
+    named = np.char.add(named, first.to_numpy(zero_copy_only=False).astype(str))
+    code, names = pd.factorize(named)
+    ends, items = np.r_[a[rows], b[rows]], np.r_[code, code]
+    ends, items = ends[candidate[ends]], items[candidate[ends]]
+    lowest = np.full(accounts, len(names))
+    highest = np.full(accounts, -1)
+    np.minimum.at(lowest, ends, items)
+    np.maximum.at(highest, ends, items)
+    one = candidate & (lowest == highest)
+    # Rows (linked or not) between such an account and one outside its cluster that name
+    # the same item: the item has users outside.
+    apart = identifier & (label[a] != label[b]) & (one[a] | one[b])
+    touching = np.flatnonzero(apart)
+    outside = np.zeros(accounts, dtype=bool)
+    if len(touching):
+        lists = pa.array(links["values"].iloc[touching].array)
+        parent = pc.list_parent_indices(lists).to_numpy()
+        flat = pc.list_flatten(lists).to_numpy(zero_copy_only=False).astype(str)
+        kind = links["kind"].to_numpy(str)[touching][parent]
+        flat_item = pd.Index(names).get_indexer(np.char.add(np.char.add(kind, "\x1f"), flat))
+        for end in (a[touching][parent], b[touching][parent]):
+            hit = one[end] & (flat_item == lowest[end])
+            outside[end[hit]] = True
+    loose = one & outside
+    return linked & (loose[a] | loose[b])

@@ -47,7 +47,7 @@ from .link_evidence import (
     with_remembered,
 )
 from .link_strength import hub_limit, pair_strengths
-from .link_support import closes_a_loop, one_relationship
+from .link_support import closes_a_loop, held_by_one_identifier, one_relationship
 from .lockstep import lockstep_pairs, lockstep_rows, with_witness
 
 IDENTIFIER_KINDS = ("device", "address", "ip")
@@ -276,6 +276,10 @@ def _control_links(
     a, b = links["a"].to_numpy(np.int64), links["b"].to_numpy(np.int64)
     linked = links["strength"].to_numpy(float) >= float(settings["min_strength"])
     label = _labels(a[linked], b[linked], len(ids))
+    if settings.get("whole_identifiers", True):
+        signals = pair_signals(links).to_numpy(float)
+        linked &= ~held_by_one_identifier(links, linked, label, signals)
+        label = _labels(a[linked], b[linked], len(ids))
     size = np.bincount(label, minlength=len(ids))
     # Both ends of a linked row are in one cluster, so a's cluster size is the pair's.
     # A cluster of three or more whose pairs close no loop is a chain of separate pairs:
