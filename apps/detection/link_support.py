@@ -29,7 +29,10 @@ import pyarrow.compute as pc
 
 # Evidence that comes from where money went: between a private pair, one relationship.
 FUNDS_KINDS = ("address", "transfer", "counterparty")
-IDENTIFIER_KINDS = ("device", "address", "ip")
+# Identifiers of which each shared value is one signal. A device counts two (one physical
+# machine is not shared by chance: linking.pair_signals), so its users outside a cluster
+# read as the controller's further accounts, not as strangers.
+ONE_SIGNAL_IDENTIFIERS = ("address", "ip")
 
 
 def private_pairs(links: pd.DataFrame, accounts: int) -> np.ndarray:
@@ -69,56 +72,50 @@ def closes_a_loop(links: pd.DataFrame, linked: np.ndarray, label: np.ndarray) ->
 
 
 
-def held_by_one_identifier(
-    links: pd.DataFrame, linked: np.ndarray, label: np.ndarray, signals: np.ndarray
-) -> np.ndarray:
-    """Per row: is it a linked pair of an account held in its cluster by one shared
-    identifier alone, an identifier that also serves accounts left outside the cluster?
 
-    One identifier is one signal, and it marks a group only as a whole: when some of its
-    users are in the cluster and others are not, what sorted them is not the identifier
-    (all its users share it alike) but how little else each of them did. So it holds none
-    of them. When all its users are inside (a funder behind accounts that have nothing
-    else), it stays. ``label``: each account's cluster over the linked pairs; ``signals``:
-    per row, as ``linking.pair_signals`` (a device counts two)."""
+def held_only_by_wider_identifiers(
+    links: pd.DataFrame, linked: np.ndarray, label: np.ndarray
+) -> np.ndarray:
+    """Per row: is it a linked pair of an account that its cluster holds only by shared
+    identifiers (wallets, devices, IPs) each of which also serves accounts outside the
+    cluster?
+
+    An identifier marks a group only as a whole: when some of its users are in the cluster
+    and others are not, what sorted them is not the identifier (all its users share it
+    alike) but how little else each of them did, so it holds none of them. An account
+    with anything else in the cluster (a transfer, a common counterparty, an identifier
+    all of whose users are inside: a funder behind accounts that have nothing else) stays.
+    ``label``: each account's cluster over the ``linked`` pairs."""
     accounts = len(label)
     a, b = links["a"].to_numpy(np.int64), links["b"].to_numpy(np.int64)
-    identifier = links["kind"].isin(IDENTIFIER_KINDS).to_numpy()
-    single = linked & identifier & (signals == 1)
-    # Any other linked evidence (a transfer, a device, two wallets with one member) is a
-    # second signal.
-    other = linked & ~single
+    values = pa.array(links["values"].array)
+    # Rows whose values were cut to the first few cannot show every identifier: not read.
+    listed = pc.list_value_length(values).to_numpy(zero_copy_only=False)
+    identifier = links["kind"].isin(ONE_SIGNAL_IDENTIFIERS).to_numpy()
+    identifier = identifier & (links["value_count"].to_numpy(np.int64) == listed)
     candidate = np.zeros(accounts, dtype=bool)
-    candidate[a[single]] = candidate[b[single]] = True
+    candidate[a[linked & identifier]] = candidate[b[linked & identifier]] = True
+    other = linked & ~identifier
     candidate[a[other]] = candidate[b[other]] = False
-    rows = np.flatnonzero(single & (candidate[a] | candidate[b]))
+    apart = label[a] != label[b]
+    rows = np.flatnonzero(identifier & (linked | apart) & (candidate[a] | candidate[b]))
     if not len(rows):
         return np.zeros(len(links), dtype=bool)
-    # Each candidate's one item (kind and value): its linked rows must all name the same.
-    first = pc.list_element(pa.array(links["values"].iloc[rows].array), 0)
-    named = np.char.add(links["kind"].to_numpy(str)[rows], "\x1f")
-    named = np.char.add(named, first.to_numpy(zero_copy_only=False).astype(str))
-    code, names = pd.factorize(named)
-    ends, items = np.r_[a[rows], b[rows]], np.r_[code, code]
-    ends, items = ends[candidate[ends]], items[candidate[ends]]
-    lowest = np.full(accounts, len(names))
-    highest = np.full(accounts, -1)
-    np.minimum.at(lowest, ends, items)
-    np.maximum.at(highest, ends, items)
-    one = candidate & (lowest == highest)
-    # Rows (linked or not) between such an account and one outside its cluster that name
-    # the same item: the item has users outside.
-    apart = identifier & (label[a] != label[b]) & (one[a] | one[b])
-    touching = np.flatnonzero(apart)
-    outside = np.zeros(accounts, dtype=bool)
-    if len(touching):
-        lists = pa.array(links["values"].iloc[touching].array)
-        parent = pc.list_parent_indices(lists).to_numpy()
-        flat = pc.list_flatten(lists).to_numpy(zero_copy_only=False).astype(str)
-        kind = links["kind"].to_numpy(str)[touching][parent]
-        flat_item = pd.Index(names).get_indexer(np.char.add(np.char.add(kind, "\x1f"), flat))
-        for end in (a[touching][parent], b[touching][parent]):
-            hit = one[end] & (flat_item == lowest[end])
-            outside[end[hit]] = True
-    loose = one & outside
+    chosen = values.take(pa.array(rows))
+    parent = pc.list_parent_indices(chosen).to_numpy()
+    flat = pc.list_flatten(chosen).to_numpy(zero_copy_only=False).astype(str)
+    kind = links["kind"].to_numpy(str)[rows][parent]
+    item, _ = pd.factorize(np.char.add(np.char.add(kind, "\x1f"), flat))
+    inside = linked[rows][parent]
+    ends = np.r_[a[rows][parent], b[rows][parent]]
+    seen = pd.DataFrame(
+        {"account": ends, "item": np.r_[item, item], "inside": np.r_[inside, inside]}
+    )[candidate[ends]]
+    # Per account and identifier: shared with a member, with an outsider.
+    per_item = seen.groupby(["account", "item"])["inside"].agg(["any", "all"])
+    whole = per_item["any"] & per_item["all"]  # only inside: all its users are members
+    held = whole.groupby(level="account").any()
+    loose = np.zeros(accounts, dtype=bool)
+    loose[held.index[~held.to_numpy()].to_numpy(np.int64)] = True
+    loose &= candidate
     return linked & (loose[a] | loose[b])

@@ -47,7 +47,7 @@ from .link_evidence import (
     with_remembered,
 )
 from .link_strength import hub_limit, pair_strengths
-from .link_support import closes_a_loop, held_by_one_identifier, one_relationship
+from .link_support import closes_a_loop, held_only_by_wider_identifiers, one_relationship
 from .lockstep import lockstep_pairs, lockstep_rows, with_witness
 
 IDENTIFIER_KINDS = ("device", "address", "ip")
@@ -277,8 +277,7 @@ def _control_links(
     linked = links["strength"].to_numpy(float) >= float(settings["min_strength"])
     label = _labels(a[linked], b[linked], len(ids))
     if settings.get("whole_identifiers", True):
-        signals = pair_signals(links).to_numpy(float)
-        linked &= ~held_by_one_identifier(links, linked, label, signals)
+        linked &= ~held_only_by_wider_identifiers(links, linked, label)
         label = _labels(a[linked], b[linked], len(ids))
     size = np.bincount(label, minlength=len(ids))
     # Both ends of a linked row are in one cluster, so a's cluster size is the pair's.
