@@ -77,14 +77,15 @@ def held_only_by_wider_identifiers(
     links: pd.DataFrame, linked: np.ndarray, label: np.ndarray
 ) -> np.ndarray:
     """Per row: is it a linked pair of an account that its cluster holds only by shared
-    identifiers (wallets, devices, IPs) each of which also serves accounts outside the
-    cluster?
+    wallets or IPs most of whose users the cluster leaves outside?
 
-    An identifier marks a group only as a whole: when some of its users are in the cluster
-    and others are not, what sorted them is not the identifier (all its users share it
-    alike) but how little else each of them did, so it holds none of them. An account
-    with anything else in the cluster (a transfer, a common counterparty, an identifier
-    all of whose users are inside: a funder behind accounts that have nothing else) stays.
+    An identifier says the same of all its users: when some are in a cluster and others
+    not, what sorted them is how little else each did, not the identifier. It belongs to
+    the cluster holding most of its users (a controller's wallet behind nine accounts of
+    which six link); a wallet most of whose users stay outside is a shop or a service a few
+    quiet accounts happen to share, and holds none of them. An account with anything else
+    in the cluster (a transfer, a common counterparty, a device, an identifier most of
+    whose users are members: a funder behind accounts that have nothing else) stays.
     ``label``: each account's cluster over the ``linked`` pairs."""
     accounts = len(label)
     a, b = links["a"].to_numpy(np.int64), links["b"].to_numpy(np.int64)
@@ -97,8 +98,7 @@ def held_only_by_wider_identifiers(
     candidate[a[linked & identifier]] = candidate[b[linked & identifier]] = True
     other = linked & ~identifier
     candidate[a[other]] = candidate[b[other]] = False
-    apart = label[a] != label[b]
-    rows = np.flatnonzero(identifier & (linked | apart) & (candidate[a] | candidate[b]))
+    rows = np.flatnonzero(identifier & (candidate[a] | candidate[b]))
     if not len(rows):
         return np.zeros(len(links), dtype=bool)
     chosen = values.take(pa.array(rows))
@@ -106,15 +106,24 @@ def held_only_by_wider_identifiers(
     flat = pc.list_flatten(chosen).to_numpy(zero_copy_only=False).astype(str)
     kind = links["kind"].to_numpy(str)[rows][parent]
     item, _ = pd.factorize(np.char.add(np.char.add(kind, "\x1f"), flat))
-    inside = linked[rows][parent]
-    ends = np.r_[a[rows][parent], b[rows][parent]]
+    row = rows[parent]
+    ends = np.r_[a[row], b[row]]
     seen = pd.DataFrame(
-        {"account": ends, "item": np.r_[item, item], "inside": np.r_[inside, inside]}
+        {
+            "account": ends,
+            "item": np.r_[item, item],
+            "linked": np.r_[linked[row], linked[row]],
+            "inside": np.r_[label[a[row]] == label[b[row]], label[a[row]] == label[b[row]]],
+        }
     )[candidate[ends]]
-    # Per account and identifier: shared with a member, with an outsider.
-    per_item = seen.groupby(["account", "item"])["inside"].agg(["any", "all"])
-    whole = per_item["any"] & per_item["all"]  # only inside: all its users are members
-    held = whole.groupby(level="account").any()
+    # Per account and identifier: does it tie the account to a member, and how many of the
+    # identifier's other users are members (the account itself is one more) or outsiders.
+    per_item = seen.groupby(["account", "item"]).agg(
+        ties=("linked", "any"), members=("inside", "sum"), users=("inside", "size")
+    )
+    members = per_item["members"] + 1
+    holds = per_item["ties"] & (members > (per_item["users"] + 1 - members))
+    held = holds.groupby(level="account").any()
     loose = np.zeros(accounts, dtype=bool)
     loose[held.index[~held.to_numpy()].to_numpy(np.int64)] = True
     loose &= candidate

@@ -58,6 +58,9 @@ DEFAULT_LINK_PARAMS: dict[str, Any] = {
     # real hop-dev data, lower keeps the own simulator's weakly evidenced clusters.
     "min_strength": 0.22,
     "min_pair_signals": 2,  # a cluster of two needs two independent signals
+    # A wallet or IP holds its users in a cluster only when most of them are in it
+    # (apps.detection.link_support.held_only_by_wider_identifiers).
+    "whole_identifiers": True,
     "min_trades_with": 5,  # same as the self-trade threshold: 5 fills a day is a pattern
     "max_values": 20,  # evidence values kept per link
 }
@@ -276,7 +279,7 @@ def _control_links(
     a, b = links["a"].to_numpy(np.int64), links["b"].to_numpy(np.int64)
     linked = links["strength"].to_numpy(float) >= float(settings["min_strength"])
     label = _labels(a[linked], b[linked], len(ids))
-    if settings.get("whole_identifiers", True):
+    if settings["whole_identifiers"]:
         linked &= ~held_only_by_wider_identifiers(links, linked, label)
         label = _labels(a[linked], b[linked], len(ids))
     size = np.bincount(label, minlength=len(ids))
