@@ -71,8 +71,6 @@ def closes_a_loop(links: pd.DataFrame, linked: np.ndarray, label: np.ndarray) ->
     return (members <= 2) | (pairs >= members)
 
 
-
-
 def held_only_by_wider_identifiers(
     links: pd.DataFrame, linked: np.ndarray, label: np.ndarray
 ) -> np.ndarray:
