@@ -72,20 +72,27 @@ def closes_a_loop(links: pd.DataFrame, linked: np.ndarray, label: np.ndarray) ->
 
 
 def held_only_by_wider_identifiers(
-    links: pd.DataFrame, linked: np.ndarray, label: np.ndarray
+    links: pd.DataFrame, linked: np.ndarray, label: np.ndarray, kept: np.ndarray | None = None
 ) -> np.ndarray:
     """Per row: is it a linked pair of an account that its cluster holds only by shared
-    wallets or IPs most of whose users the cluster leaves outside?
+    wallets or IPs each of which also serves accounts outside the cluster?
 
     An identifier says the same of all its users: when some are in a cluster and others
-    not, what sorted them is how little else each did, not the identifier. It belongs to
-    the cluster holding most of its users (a controller's wallet behind nine accounts of
-    which six link); a wallet most of whose users stay outside is a shop or a service a few
-    quiet accounts happen to share, and holds none of them. An account with anything else
-    in the cluster (a transfer, a common counterparty, a device, an identifier most of
-    whose users are members: a funder behind accounts that have nothing else) stays.
-    ``label``: each account's cluster over the ``linked`` pairs."""
+    not, what sorted them is how little else each did, not the identifier, so it holds
+    none of them (a shop or a service a few quiet accounts happen to share). An account
+    with anything else in the cluster (a transfer, a common counterparty, a device, an
+    identifier all of whose users are members: a funder behind accounts that have nothing
+    else) stays.
+
+    A grouping the desk already accepted is not judged again: ``kept`` (per account, the
+    code of the cluster the desk keeps it in, -1 for none) holds an account by any
+    identifier that ties it to a member of its kept cluster. A day's feed grows: a
+    controller's wallet found behind six linked accounts at noon is seen behind three more
+    quiet ones by evening; those are new evidence, and they do not dissolve the cluster
+    found (issue 12: clusters stay put). ``label``: each account's cluster over the
+    ``linked`` pairs."""
     accounts = len(label)
+    kept = np.full(accounts, -1, dtype=np.int64) if kept is None else kept
     a, b = links["a"].to_numpy(np.int64), links["b"].to_numpy(np.int64)
     values = pa.array(links["values"].array)
     # Rows whose values were cut to the first few cannot show every identifier: not read.
@@ -106,21 +113,23 @@ def held_only_by_wider_identifiers(
     item, _ = pd.factorize(np.char.add(np.char.add(kind, "\x1f"), flat))
     row = rows[parent]
     ends = np.r_[a[row], b[row]]
+    inside = label[a[row]] == label[b[row]]
+    remembered = linked[row] & (kept[a[row]] >= 0) & (kept[a[row]] == kept[b[row]])
     seen = pd.DataFrame(
         {
             "account": ends,
             "item": np.r_[item, item],
             "linked": np.r_[linked[row], linked[row]],
-            "inside": np.r_[label[a[row]] == label[b[row]], label[a[row]] == label[b[row]]],
+            "inside": np.r_[inside, inside],
+            "kept": np.r_[remembered, remembered],
         }
     )[candidate[ends]]
-    # Per account and identifier: does it tie the account to a member, and how many of the
-    # identifier's other users are members (the account itself is one more) or outsiders.
+    # Per account and identifier: does it tie the account to a member, are all its other
+    # users members, does it tie the account to a member of the cluster the desk keeps.
     per_item = seen.groupby(["account", "item"]).agg(
-        ties=("linked", "any"), members=("inside", "sum"), users=("inside", "size")
+        ties=("linked", "any"), whole=("inside", "all"), kept=("kept", "any")
     )
-    members = per_item["members"] + 1
-    holds = per_item["ties"] & (members > (per_item["users"] + 1 - members))
+    holds = (per_item["ties"] & per_item["whole"]) | per_item["kept"]
     held = holds.groupby(level="account").any()
     loose = np.zeros(accounts, dtype=bool)
     loose[held.index[~held.to_numpy()].to_numpy(np.int64)] = True

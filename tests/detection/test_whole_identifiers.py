@@ -1,4 +1,5 @@
-"""A wallet holds its users in a cluster only where most of them are (issue 12,
+"""A wallet holds its users in a cluster only when all of them are in it, or it ties them to
+the cluster the desk keeps them in (issue 12,
 apps.detection.link_support.held_only_by_wider_identifiers)."""
 
 import pandas as pd
@@ -46,15 +47,32 @@ def test_a_wallet_most_of_whose_users_stay_outside_the_cluster_holds_none_of_the
     assert len(quiet) == 3 and (quiet["strength"] >= 0.22).all()
 
 
-def test_a_wallet_most_of_whose_users_are_in_the_cluster_holds_them() -> None:
+def test_a_wallet_all_of_whose_users_are_in_the_cluster_holds_them() -> None:
     # The same quiet accounts funded from one wallet nobody else uses: the funder pattern.
     rows = _uses("funder", QUIET) + _uses("Q1-own", ["Q1"])
     assert link_accounts(None, _transfers(*rows)).clusters == {"Q1": QUIET}
-    # Three of its five users in the cluster: it is the cluster's wallet.
-    shared = _uses("funder", [*QUIET, "B1", "B2"]) + [
-        (busy, "withdrawal", f"{busy}-{i}", None) for busy in ("B1", "B2") for i in range(12)
-    ]
-    assert link_accounts(None, _transfers(*shared)).clusters == {"Q1": QUIET}
+
+
+# Later in the day the quiet accounts' funder wallet is seen paying two busy customers too.
+GROWN = _uses("funder", [*QUIET, "B1", "B2"]) + [
+    (busy, "withdrawal", f"{busy}-{i}", None) for busy in ("B1", "B2") for i in range(12)
+]
+
+
+def test_a_desk_that_has_not_kept_the_cluster_judges_the_wallet_whole() -> None:
+    # Three of its five users linked: the wallet says the same of all five, so it holds none.
+    assert link_accounts(None, _transfers(*GROWN)).clusters == {}
+
+
+def test_a_cluster_the_desk_keeps_is_not_dissolved_by_new_users_of_its_wallet() -> None:
+    kept = {account: "Q1" for account in QUIET}
+    assert link_accounts(None, _transfers(*GROWN), kept=kept).clusters == {"Q1": QUIET}
+    # The kept clusters hold only the groupings they are: accounts kept apart, or in no
+    # kept cluster, are judged as a fresh desk judges them.
+    apart = {"Q1": "Q1", "Q2": "Q2", "Q3": "Q3"}
+    assert link_accounts(None, _transfers(*GROWN), kept=apart).clusters == {}
+    others = {"B1": "B1", "B2": "B1"}
+    assert link_accounts(None, _transfers(*GROWN), kept=others).clusters == {}
 
 
 def test_an_account_with_other_evidence_in_the_cluster_stays() -> None:
