@@ -167,7 +167,9 @@ def run_window(
     with keys_checked(feed):
         memory = recall(feed) if recall is not None else AccountMemory.empty()
         # Identifiers are as broad as the desk has ever seen them, not only in this window.
-        linkage = link_window(feed, widths=memory.widths, remembered=memory.identifiers)
+        linkage = link_window(
+            feed, widths=memory.widths, remembered=memory.identifiers, kept=memory.clusters
+        )
         alerts = detect(feed, params, enabled, source, linkage=linkage, memory=memory)
         return WindowRun(alerts, linkage, feed, memory)
 

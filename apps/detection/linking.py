@@ -47,7 +47,7 @@ from .link_evidence import (
     with_remembered,
 )
 from .link_strength import hub_limit, pair_strengths
-from .link_support import closes_a_loop, one_relationship
+from .link_support import closes_a_loop, held_only_by_wider_identifiers, one_relationship
 from .lockstep import lockstep_pairs, lockstep_rows, with_witness
 
 IDENTIFIER_KINDS = ("device", "address", "ip")
@@ -58,6 +58,10 @@ DEFAULT_LINK_PARAMS: dict[str, Any] = {
     # real hop-dev data, lower keeps the own simulator's weakly evidenced clusters.
     "min_strength": 0.22,
     "min_pair_signals": 2,  # a cluster of two needs two independent signals
+    # A wallet or IP holds its users in a cluster only when all of them are in it, or it
+    # ties them to the cluster the desk keeps them in
+    # (apps.detection.link_support.held_only_by_wider_identifiers).
+    "whole_identifiers": True,
     "min_trades_with": 5,  # same as the self-trade threshold: 5 fills a day is a pattern
     "max_values": 20,  # evidence values kept per link
 }
@@ -100,6 +104,7 @@ def link_accounts(
     widths: pd.DataFrame | None = None,
     remembered: pd.DataFrame | None = None,
     exempt: set[str] | None = None,
+    kept: dict[str, str] | None = None,
 ) -> Linkage:
     """Link the window's accounts. ``population``: how many accounts the exchange has
     (the window's accounts table); it sets how rare an identifier is. ``widths`` (kind,
@@ -108,6 +113,8 @@ def link_accounts(
     (account_id, kind, value, first_seen, last_seen): the devices and addresses the desk saw
     the accounts use in earlier windows; they enter the profiles as if seen here, so two
     accounts funded from one wallet last week, or that shared a phone before, stay tied.
+    ``kept`` (account -> cluster key): the clusters the desk already keeps; a wallet or IP
+    that ties an account to its kept cluster still holds it there (link_support).
 
     Inside, every account is an integer code (its rank in id order): ten million pairs of
     id strings would cost minutes to sort, group and join. Ids come back at the end."""
@@ -138,7 +145,7 @@ def link_accounts(
     ]
     found.append(counterparty_pairs(found[1], strengths, found, settings))
     links = _joined(found, strengths, len(ids))
-    links["linked"], clusters = _control_links(links, settings, ids)
+    links["linked"], clusters = _control_links(links, settings, ids, _kept_codes(kept, ids))
     return _named(links, ids, hubs, clusters)
 
 
@@ -148,10 +155,12 @@ def link_window(
     trades: bool = True,
     widths: pd.DataFrame | None = None,
     remembered: pd.DataFrame | None = None,
+    kept: dict[str, str] | None = None,
 ) -> Linkage:
     """Link a window's accounts, weighing identifiers against its accounts table and, with
     ``widths``, against how many accounts the desk has ever seen use them; ``remembered``:
-    the identifiers the desk saw on them before (``AccountMemory.identifiers``)."""
+    the identifiers the desk saw on them before (``AccountMemory.identifiers``); ``kept``:
+    the clusters the desk keeps (account -> key; link_accounts)."""
     accounts = feed.accounts
     population = len(accounts) if accounts is not None else None
     makers = (
@@ -168,6 +177,7 @@ def link_window(
         widths,
         remembered,
         makers,
+        kept,
     )
 
 
@@ -263,8 +273,15 @@ def pair_signals(links: pd.DataFrame) -> pd.Series:
     return pd.Series(counted, index=links.index, dtype="int64")
 
 
+def _kept_codes(kept: dict[str, str] | None, ids: pd.Index) -> np.ndarray | None:
+    """Per account code, a number for the cluster the desk keeps it in (-1: none)."""
+    if not kept:
+        return None
+    return pd.factorize(pd.Series(kept, dtype="str").reindex(ids))[0].astype(np.int64)
+
+
 def _control_links(
-    links: pd.DataFrame, settings: dict[str, Any], ids: pd.Index
+    links: pd.DataFrame, settings: dict[str, Any], ids: pd.Index, kept: np.ndarray | None = None
 ) -> tuple[pd.Series, dict[str, list[str]]]:
     """Per row: does its pair count as common control? Strong enough; in a cluster of
     only two accounts, resting on at least ``min_pair_signals`` signals (the funds evidence
@@ -276,6 +293,9 @@ def _control_links(
     a, b = links["a"].to_numpy(np.int64), links["b"].to_numpy(np.int64)
     linked = links["strength"].to_numpy(float) >= float(settings["min_strength"])
     label = _labels(a[linked], b[linked], len(ids))
+    if settings["whole_identifiers"]:
+        linked &= ~held_only_by_wider_identifiers(links, linked, label, kept)
+        label = _labels(a[linked], b[linked], len(ids))
     size = np.bincount(label, minlength=len(ids))
     # Both ends of a linked row are in one cluster, so a's cluster size is the pair's.
     # A cluster of three or more whose pairs close no loop is a chain of separate pairs:

@@ -75,6 +75,9 @@ class AccountMemory:
     widths: pd.DataFrame = field(
         default_factory=lambda: pd.DataFrame({"kind": [], "value": [], "accounts": []})
     )
+    # account -> key of the cluster the desk keeps it in: a grouping it already accepted,
+    # which the linking does not judge again (linking.link_accounts, ``kept``).
+    clusters: dict[str, str] = field(default_factory=dict)
     _known: dict[str, pa.Array] = field(init=False, repr=False, compare=False)
     _accounts: pa.Array = field(init=False, repr=False, compare=False)
     _equity: pd.Series = field(init=False, repr=False, compare=False)

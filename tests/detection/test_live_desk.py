@@ -48,7 +48,9 @@ def test_the_in_process_feed_gives_the_window_path_s_findings(window: Path) -> N
     detector.run(until_idle=True)
 
     feed = read_feed(window)
-    linkage, _ = keep_cluster_keys(link_window(feed), detector.saved.cluster_keys)
+    linkage, _ = keep_cluster_keys(
+        link_window(feed, kept=detector.saved.cluster_keys), detector.saved.cluster_keys
+    )
     expected = {a["dedup_key"]: a["metrics"] for a in detect(feed, linkage=linkage)}
     assert expected
     assert {k: a["metrics"] for k, a in detector.current().items()} == expected

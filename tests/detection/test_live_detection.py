@@ -64,7 +64,7 @@ def _last_sent(sent: list[dict[str, Any]]) -> Alerts:
 def _window_with_keys(feed: Feed, keys: dict[str, str]) -> Alerts:
     """The window path handed the cluster keys the live run kept (as the desk hands it
     its stored ones): the same clusters under the same names."""
-    linkage, _ = keep_cluster_keys(link_window(feed), keys)
+    linkage, _ = keep_cluster_keys(link_window(feed, kept=keys), keys)
     return {alert["dedup_key"]: alert for alert in detect(feed, linkage=linkage)}
 
 
@@ -252,7 +252,6 @@ def _covered(alert: dict[str, Any], final: dict[str, dict[str, Any]]) -> bool:
 
 def _day_clusters(detector: LiveDetector) -> dict[str, list[str]]:
     day = max(detector.state.days)
-    linkage, _ = keep_cluster_keys(
-        link_window(detector.state.feed(day)), detector.saved.cluster_keys
-    )
+    keys = detector.saved.cluster_keys
+    linkage, _ = keep_cluster_keys(link_window(detector.state.feed(day), kept=keys), keys)
     return linkage.clusters

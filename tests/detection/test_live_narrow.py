@@ -101,7 +101,9 @@ def test_narrow_cycles_end_on_the_window_path_s_findings(window: Path) -> None:
     assert detector.stats["narrow_accounts"] > 0 and detector.stats.get("relinks", 0) > 0
 
     feed = read_feed(window)
-    linkage, _ = keep_cluster_keys(link_window(feed), detector.saved.cluster_keys)
+    linkage, _ = keep_cluster_keys(
+        link_window(feed, kept=detector.saved.cluster_keys), detector.saved.cluster_keys
+    )
     expected = {a["dedup_key"]: a["metrics"] for a in detect(feed, linkage=linkage)}
     assert expected
     assert {k: a["metrics"] for k, a in detector.current().items()} == expected

@@ -124,7 +124,9 @@ def test_two_partitions_and_the_account_level_consumer_find_what_the_window_find
         current = detector.current()
         assert not set(current) & set(found)  # no key from two consumers
         found.update(current)
-    linkage, _ = keep_cluster_keys(link_window(feed), accounts.saved.cluster_keys)
+    linkage, _ = keep_cluster_keys(
+        link_window(feed, kept=accounts.saved.cluster_keys), accounts.saved.cluster_keys
+    )
     window_alerts = {a["dedup_key"]: a for a in detect(feed, linkage=linkage)}
     assert set(found) == set(window_alerts)
     assert {k: a["metrics"] for k, a in found.items()} == {

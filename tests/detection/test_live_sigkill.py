@@ -78,7 +78,7 @@ def test_a_worker_killed_three_times_ends_as_an_uninterrupted_run(
 
     feed = read_feed(window)
     # The window path handed the cluster keys the live run kept (clusters.py).
-    linkage, _ = keep_cluster_keys(link_window(feed), cluster_keys)
+    linkage, _ = keep_cluster_keys(link_window(feed, kept=cluster_keys), cluster_keys)
     expected = {alert["dedup_key"]: alert["metrics"] for alert in detect(feed, linkage=linkage)}
     assert kills == 3  # the worker did die mid-stream, three times
     assert found == expected

@@ -6,13 +6,15 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from apps.accounts.models import AccountProfile, Identifier, RememberedWindow
+from apps.accounts.models import AccountProfile, ControlCluster, Identifier, RememberedWindow
 from apps.desk.history import acting_task
 from apps.detection import memory_store
 from apps.detection.engine import detect
+from apps.detection.linking import link_window
 from apps.detection.memory_store import memory_recall, memory_remember
 from apps.detection.services.runs import window_recall
 from tests.detection.builder import DAY, Window, at
+from tests.factories import ExchangeAccountFactory
 
 NEXT_DAY = pd.Timedelta(days=1)
 
@@ -149,3 +151,23 @@ def test_identifier_widths_count_the_accounts_the_desk_saw_before_the_window() -
     uses = pd.DataFrame({"kind": ["address", "address"], "value": ["hot-1", "fresh"]})
     widths = identifier_widths(uses, before=datetime(2026, 11, 24, tzinfo=UTC))
     assert widths.values.tolist() == [["address", "hot-1", 3]]
+
+
+@pytest.mark.django_db
+def test_the_window_path_holds_the_clusters_the_desk_keeps() -> None:
+    # Three quiet accounts funded from one wallet, which also paid two busy customers.
+    w = Window()
+    w.marks(minutes=60)
+    for minute, account in enumerate(["Q1", "Q2", "Q3", "B1", "B2"]):
+        w.transfer(account, "withdrawal", 100.0, at(minute), address="funder")
+    for minute, busy in enumerate(["B1", "B2"] * 12):
+        w.transfer(busy, "withdrawal", 100.0, at(10 + minute), address=f"{busy}-{minute}")
+    feed = w.feed()
+    assert link_window(feed).clusters == {}  # a fresh desk: the wallet holds none of them
+    kept = ControlCluster.objects.create(key="C-Q", size=3)
+    for account in ("Q1", "Q2", "Q3"):
+        ExchangeAccountFactory(account_id=account, cluster=kept)
+    memory = window_recall(feed)
+    assert memory.clusters == {"Q1": "C-Q", "Q2": "C-Q", "Q3": "C-Q"}
+    held = link_window(feed, kept=memory.clusters)
+    assert held.clusters == {"Q1": ["Q1", "Q2", "Q3"]}

@@ -11,8 +11,10 @@ before with that same function, so a cluster keeps its key as it grows, and two 
 keep the larger one's.
 
 The window path gives the same keys when it is handed the same keys to match against
-(``keep_cluster_keys(link_window(feed), keys)``): for a window with no stored keys these
-are the smallest account ids, as before.
+(``keep_cluster_keys(link_window(feed, kept=keys), keys)``; the linking reads the keys too:
+a wallet that tied an account to its kept cluster still holds it there, linking.
+link_accounts): for a window with no stored keys these are the smallest account ids, as
+before.
 """
 
 from __future__ import annotations

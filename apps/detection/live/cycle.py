@@ -104,7 +104,7 @@ def detect_day(
     again: set[str] = set()  # accounts run again for the new linkage, not new rows
     if relink:
         fresh, detector.saved.cluster_keys = keep_cluster_keys(
-            link_window(feed), detector.saved.cluster_keys
+            link_window(feed, kept=detector.saved.cluster_keys), detector.saved.cluster_keys
         )
         # Rows read since the last linking were run on the old linkage: of those
         # accounts, only the ones in a cluster read the links (their evidence).
@@ -177,7 +177,7 @@ def full_day(
 ) -> list[dict[str, Any]]:
     """Linking and every rule on the whole day, keeping what the narrow cycles read."""
     linkage, detector.saved.cluster_keys = keep_cluster_keys(
-        link_window(feed), detector.saved.cluster_keys
+        link_window(feed, kept=detector.saved.cluster_keys), detector.saved.cluster_keys
     )
     views: dict[str, Any] = {}
     by_rule: dict[str, list[Finding]] = {}

@@ -20,6 +20,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from apps.accounts.selectors import cluster_keys
 from apps.detection.clustering import clusters_rebuild, links_store
 from apps.detection.engine import (
     ACCOUNT_LEVEL,
@@ -55,13 +56,13 @@ MEMORY_TABLES = ["instruments", "accounts", "logins", "transfers", "orders", "po
 
 def window_recall(feed: Feed) -> AccountMemory:
     """What the desk remembered of the window's accounts before it: one read, before the
-    rules."""
+    rules. With the clusters the desk keeps its accounts in."""
     accounts = feed.accounts
-    memory = memory_recall(
-        accounts["account_id"] if accounts is not None else [], before=_window_start(feed)
-    )
+    ids = accounts["account_id"].astype("str").tolist() if accounts is not None else []
+    memory = memory_recall(ids, before=_window_start(feed))
     widths = window_widths(feed)
-    return replace(memory, widths=widths) if len(widths) else memory
+    memory = replace(memory, widths=widths) if len(widths) else memory
+    return replace(memory, clusters=cluster_keys(ids))
 
 
 def window_widths(feed: Feed) -> Any:
@@ -163,7 +164,9 @@ def _part_work(part: DetectionPart) -> list[dict[str, Any]]:
     if part.kind == Kind.LINK:
         feed = read_feed(folder, LINK_TABLES, checking_keys=False)
         memory = window_recall(feed)
-        linkage = link_window(feed, widths=memory.widths, remembered=memory.identifiers)
+        linkage = link_window(
+            feed, widths=memory.widths, remembered=memory.identifiers, kept=memory.clusters
+        )
         _accounts_linked(linkage)
         DetectionRun.objects.filter(pk=run.pk).update(links=links_to_bytes(linkage))
         return []
