@@ -44,6 +44,7 @@ def live_freshness(
     from apps.detection.live import LiveDetector
 
     lags: list[float] = []  # findings first sent
+    waited: list[float] = []  # of those, the ones bounded from the linking before
     grown: list[float] = []  # a known finding sent again because it grew
     first_seen: set[str] = set()
     warm_up = 0
@@ -65,7 +66,10 @@ def live_freshness(
             since = detector.full_since_ms if relinked else detector.cycle_since_ms
             if since is None:
                 continue
-            (grown if key in first_seen else lags).append((now_ms - since) / 1000)
+            lag = (now_ms - since) / 1000
+            (grown if key in first_seen else lags).append(lag)
+            if relinked and key not in first_seen:
+                waited.append(lag)
             first_seen.add(key)
 
     detector = LiveDetector(client, prefix=prefix, count=200, sink=sink)
@@ -78,6 +82,8 @@ def live_freshness(
         "lags": lags,
         "grown": len(grown),
         "grown p95": round(quantile(grown, 0.95), 2),
+        "after linking": len(waited),
+        "after linking p50": round(quantile(waited, 0.5), 2),
         "warm-up alerts": warm_up,
         "events_per_s": detector.stats["rows"] / elapsed,
         "cycles": int(detector.stats["cycles"]),

@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 LINK_COLUMNS = [
     "account_a",
@@ -114,7 +115,13 @@ def as_hubs(uses: pd.DataFrame, hub_accounts: int, services: set[str]) -> np.nda
     width = uses["width"].to_numpy()
     if not services:
         return width
-    service = (uses["kind"] == "address").to_numpy() & uses["value"].isin(services).to_numpy()
+    service = (uses["kind"] == "address").to_numpy().copy()
+    # Arrow's set lookup on the addresses only: pandas' isin on Arrow strings goes through
+    # a Python list of every value (0.6 s on the bench day's 550,000 uses).
+    found = pc.is_in(
+        pa.array(uses["value"].to_numpy()[service]), value_set=pa.array(list(services))
+    )
+    service[service] = np.asarray(found.to_numpy(zero_copy_only=False), dtype=bool)
     wide = service & (width > SERVICE_SHARE * hub_accounts)
     return np.where(wide, np.maximum(width, hub_accounts + 1), width)
 

@@ -107,3 +107,14 @@ def test_narrow_cycles_end_on_the_window_path_s_findings(window: Path) -> None:
     expected = {a["dedup_key"]: a["metrics"] for a in detect(feed, linkage=linkage)}
     assert expected
     assert {k: a["metrics"] for k, a in detector.current().items()} == expected
+
+
+def test_a_poll_says_whether_it_caught_up_with_the_streams(window: Path) -> None:
+    """A due detection waits for a poll that read less than ``count`` from every stream
+    (LiveDetector.run), so it does not start on half of what has arrived."""
+    detector = LiveDetector(published(window, rows=50), sink=lambda _: None, count=5)
+    assert detector.poll()
+    assert not detector.caught_up  # a full read: more is waiting
+    while detector.poll():
+        pass
+    assert detector.caught_up

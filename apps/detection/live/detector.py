@@ -104,6 +104,7 @@ class LiveDetector:
         self.state = LiveState()
         self.unsaved: list[tuple[str, pd.DataFrame]] = []
         self.dirty: set[int] = set()  # days with rows not yet detected on
+        self.caught_up = True  # the last poll read less than ``count`` from every stream
         # Per day, what the rules find on the rows so far: dedup_key -> alert.
         self.findings: dict[int, dict[str, dict[str, Any]]] = {}
         self.stats: dict[str, float] = {"rows": 0, "entries": 0, "cycles": 0, "detect_s": 0.0}
@@ -138,6 +139,8 @@ class LiveDetector:
         read: dict[str, list[tuple[bytes, dict[bytes, bytes]]]] = {
             _text(stream): entries for stream, entries in response or []
         }
+        # Caught up: no stream gave a full read, so little is left unread.
+        self.caught_up = all(len(entries) < self.count for entries in read.values())
         rows = 0
         for stream in self.streams:  # the tables an entry names go in first
             entries = read.get(stream, [])
@@ -203,21 +206,30 @@ class LiveDetector:
         max_cycles: int | None = None,
     ) -> None:
         """Poll, and every ``interval_seconds`` detect and checkpoint. ``once``: one
-        poll and one detection; ``until_idle``: stop when a poll reads nothing."""
+        poll and one detection; ``until_idle``: stop when a poll reads nothing.
+
+        The interval runs from one detection's start to the next's, not from its end:
+        a row waits for at most the interval and the detection that reads it, not a
+        whole detection more. A detection that is due waits until the polls have caught
+        up with the streams (a read shorter than ``count``), for at most the interval
+        again, so it does not start on half of what has arrived."""
         deadline = None if seconds is None else time.monotonic() + seconds
         last_detect = time.monotonic()
         cycles = 0
         while True:
             rows = self.poll(block_ms=None if (once or until_idle) else block_ms)
             idle = rows == 0
-            due = time.monotonic() - last_detect >= self.interval_seconds
+            waited = time.monotonic() - last_detect
+            due = waited >= self.interval_seconds and (
+                self.caught_up or waited >= 2 * self.interval_seconds
+            )
             if once or idle or due:
+                last_detect = time.monotonic()
                 self.detect(everything=idle and until_idle)
                 self.checkpoint()
                 if self.report is not None:
                     self.report(self.status())
                     self.new_gaps = []
-                last_detect = time.monotonic()
                 cycles += 1
             if once or (idle and until_idle) or (max_cycles is not None and cycles >= max_cycles):
                 return

@@ -105,8 +105,14 @@ def narrow_linkage(linkage: Linkage, ids: set[str]) -> Linkage:
     map whole (a counterparty outside keeps its cluster's name)."""
     links = linkage.links
     if len(links):
-        touching = links["account_a"].isin(ids) | links["account_b"].isin(ids)
-        links = links[touching.to_numpy()]
+        # Arrow's set lookup: pandas' isin on Arrow strings builds a Python list of
+        # every link's ids (a twentieth of a cycle at the bench's 20,000 events/s).
+        value_set = pa.array(sorted(ids), type=pa.string())
+        touching = np.zeros(len(links), dtype=bool)
+        for column in ("account_a", "account_b"):
+            found = pc.is_in(pa.array(links[column].astype("str")), value_set=value_set)
+            touching |= np.asarray(found.to_numpy(zero_copy_only=False), dtype=bool)
+        links = links[touching]
     keys = set(linkage.account_cluster.reindex(list(ids)).dropna().tolist())
     clusters = {key: members for key, members in linkage.clusters.items() if key in keys}
     return Linkage(links, clusters, linkage.account_cluster, linkage.hubs)
