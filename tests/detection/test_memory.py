@@ -149,3 +149,48 @@ def test_an_account_the_desk_only_saw_withdraw_has_a_past_to_be_a_stranger_in() 
     memory = _remembered(("U1", "address", "own-wallet"))
     [alert] = _theft(memory, _one_day_of_theft())
     assert alert["accounts"] == ["U1"]
+
+
+def test_a_session_that_trades_before_paying_out_is_the_owner_when_no_device_is_known() -> None:
+    # The desk only saw U1 withdraw: every device is new to it. The session trades the
+    # account first (the owner's habit), then pays out: not a stranger emptying it.
+    memory = _remembered(("U1", "address", "own-wallet"))
+    w = _one_day_of_theft()
+    w.order("U1", "buy", 10, MARK, at(15))
+    assert _theft(memory, w) == []
+    # A device the desk knows makes the new one a stranger, trading or not.
+    memory = _remembered(("U1", "address", "own-wallet"), ("U1", "device", "own-phone"))
+    [alert] = _theft(memory, w)
+    assert alert["accounts"] == ["U1"]
+
+
+def test_a_balance_split_after_a_second_device_of_the_window_is_theft_unremembered() -> None:
+    # The desk never saw U1; the window shows its own phone first, then a new phone on
+    # the same network paying the balance out in three moves to one wallet.
+    w = Window()
+    w.marks(minutes=240)
+    w.login("U1", at(5), "10.0.0.1", "own-phone")
+    w.transfer("U1", "deposit", 9000.0, at(6), address="own-wallet")
+    w.login("U1", at(100), "10.0.0.1", "new-phone")
+    for i in range(3):
+        w.transfer("U1", "withdrawal", 3000.0, at(110 + 30 * i), address="new-wallet")
+    memory = _remembered(("U9", "device", "phone-9"))  # a desk that watched earlier windows
+    [alert] = _theft(memory, w)
+    assert alert["accounts"] == ["U1"] and alert["metrics"]["transfers"] == 3
+    assert _theft(memory, _paid_once(w)) == []
+
+
+def _paid_once(w: Window) -> Window:
+    """The same window with the payout in one move (the owner's new phone)."""
+    w.rows["transfers"] = [t for t in w.rows["transfers"] if t["kind"] != "withdrawal"]
+    w.transfer("U1", "withdrawal", 9000.0, at(110), address="new-wallet")
+    return w
+
+
+def test_losing_trades_to_an_old_account_are_no_theft_when_no_device_is_known() -> None:
+    # The desk saw U1 only deposit; "new device" says nothing, and MULE is an old
+    # account, not one opened for it: abnormal_pnl judges the pair, not theft.
+    memory = _remembered(("U1", "address", "own-wallet"))
+    assert _theft(memory, _drained(MARK * 1.05, MARK * 0.95)) == []
+    memory = _remembered(("U1", "address", "own-wallet"), ("U1", "device", "own-phone"))
+    assert len(_theft(memory, _drained(MARK * 1.05, MARK * 0.95))) == 1
