@@ -164,7 +164,7 @@ def test_a_session_that_trades_before_paying_out_is_the_owner_when_no_device_is_
     assert alert["accounts"] == ["U1"]
 
 
-def test_a_balance_split_after_a_second_device_of_the_window_is_theft_unremembered() -> None:
+def test_a_second_device_of_the_window_emptying_an_unremembered_account_is_theft() -> None:
     # The desk never saw U1; the window shows its own phone first, then a new phone on
     # the same network paying the balance out in three moves to one wallet.
     w = Window()
@@ -178,6 +178,10 @@ def test_a_balance_split_after_a_second_device_of_the_window_is_theft_unremember
     [alert] = _theft(memory, w)
     assert alert["accounts"] == ["U1"] and alert["metrics"]["transfers"] == 3
     assert _theft(memory, _paid_once(w)) == []
+    # Paid out at once, but from a device and a network the window never showed it use.
+    w.rows["logins"][-1]["ip"] = "45.1.1.1"
+    [alert] = _theft(memory, w)
+    assert alert["metrics"]["new_ip"] and alert["metrics"]["transfers"] == 1
 
 
 def _paid_once(w: Window) -> Window:

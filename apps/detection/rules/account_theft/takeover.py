@@ -122,8 +122,7 @@ def _withdrawn(
     """Funds leaving, after a takeover login, to destinations the account never used."""
     # Only where the desk knows the account's past: a quiet owner's own wallet is "never
     # used" to a desk that never saw the account move funds — unless the window itself
-    # shows the owner's device before the stranger's (then only a balance split into
-    # several moves says thief: _suspicious).
+    # shows the owner's device before the stranger's.
     logins = logins[logins["remembered"] | logins["other_device"]]
     outs = moves[moves["kind"].isin(OUT_KINDS) & moves["account_id"].isin(set(logins.account_id))]
     outs = _after_login(outs, logins, params["max_hours_after_login"])
@@ -200,16 +199,14 @@ def _order_times(ctx: Context, accounts: set[str]) -> dict[str, np.ndarray]:
 
 def _suspicious(legs: pd.DataFrame, traded: np.ndarray | None, params: dict[str, Any]) -> bool:
     """Whether the funds that left after a takeover login look taken, not moved by the
-    owner. A new device on the account's own network is mostly the owner's new phone, and
-    without a memory of the account its destinations cannot be called new: a thief there
-    splits the balance into several moves (under withdrawal limits). When the desk never
-    saw another device of the account, a session that traded before the funds left is
-    the owner's (a thief empties the account; the owner trades it)."""
+    owner. A new device on the account's own network is mostly the owner's new phone: a
+    thief there splits the balance into several moves (under withdrawal limits). When the
+    desk never saw another device of the account, a session that traded before the funds
+    left is the owner's (a thief empties the account; the owner trades it)."""
     login = legs.iloc[0]
     split = len(legs) >= params["min_moves_known_ip"]
-    if not login.remembered or not login.new_ip:
-        if not split:
-            return False
+    if not login.new_ip and not split:
+        return False
     if not login.other_device and traded is not None:
         start = epoch_ms(pd.Series([login.login_ts, legs["ts"].min()]))
         if np.searchsorted(traded, start[1]) > np.searchsorted(traded, start[0]):
