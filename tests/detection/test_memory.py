@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import pandas as pd
 
 from apps.detection.engine import detect
@@ -198,3 +200,31 @@ def test_losing_trades_to_an_old_account_are_no_theft_when_no_device_is_known() 
     assert _theft(memory, _drained(MARK * 1.05, MARK * 0.95)) == []
     memory = _remembered(("U1", "address", "own-wallet"), ("U1", "device", "own-phone"))
     assert len(_theft(memory, _drained(MARK * 1.05, MARK * 0.95))) == 1
+
+
+def _ahead_of_jumps(jumps: bool) -> Window:
+    """U1 buys seconds before six 1.5 % jumps that last two minutes, and sells at the top
+    (1,000 USDT each time); the mark otherwise wanders about 0.1 % a minute."""
+    w = Window()
+    entries = [20 + 35 * k for k in range(6)]
+    for m in range(240):
+        price = MARK * (1 + 0.001 * math.sin(1.7 * m))
+        if jumps and any(e < m <= e + 2 for e in entries):
+            price *= 1.015
+        w.rows["mark_prices"].append(
+            {"symbol": "BTCUSDT", "ts": at(m), "mark_price": price, "index_price": price}
+        )
+    for i, e in enumerate(entries):
+        w.trade("U1", f"O{i}", 1, MARK * (1 + 0.001 * math.sin(1.7 * e)), at(e, 50))
+        w.trade(f"C{i}", "U1", 1, MARK, at(e + 2, 30), seller_effect="close", seller_pnl=1000.0)
+    return w
+
+
+def test_entries_seconds_before_short_sharp_jumps_are_foresight_at_any_profit() -> None:
+    # 6,000 USDT is under the 100,000 the account usually holds; the jumps are gone five
+    # minutes on. The timing is the evidence.
+    memory = _remembered(("U1", "device", "own-phone"), equity=100_000.0)
+    [alert] = detect(_ahead_of_jumps(True).feed(), enabled={"abnormal_pnl"}, memory=memory)
+    assert alert["accounts"] == ["U1"] and alert["metrics"]["how"] == "entries ahead of sharp moves"
+    assert alert["metrics"]["entries_ahead_of_moves"] == 6
+    assert detect(_ahead_of_jumps(False).feed(), enabled={"abnormal_pnl"}, memory=memory) == []
