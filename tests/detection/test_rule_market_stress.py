@@ -89,7 +89,12 @@ def test_a_tear_after_a_ramp_left_the_contract_off_its_index_is_still_stress() -
         away = 0.03 if 190 <= m < 215 else away
         index = _wander(m)
         w.rows["mark_prices"].append(
-            {"symbol": "BTCUSDT", "ts": at(m), "mark_price": index * (1 + away), "index_price": index}
+            {
+                "symbol": "BTCUSDT",
+                "ts": at(m),
+                "mark_price": index * (1 + away),
+                "index_price": index,
+            }
         )
         w.trade(f"B{m % 7}", f"S{m % 5}", 1, index * (1 + away), at(m, 30))
     for i in range(8):  # U1 takes from U2 again and again, each print 0.25 % higher
@@ -106,7 +111,12 @@ def test_a_gap_a_ramp_opened_is_the_ramp_s_alert() -> None:
         away = min(max(m - 130, 0) * 0.001, 0.02)  # dragged 2 % by the ramp and held
         index = _wander(m)
         w.rows["mark_prices"].append(
-            {"symbol": "BTCUSDT", "ts": at(m), "mark_price": index * (1 + away), "index_price": index}
+            {
+                "symbol": "BTCUSDT",
+                "ts": at(m),
+                "mark_price": index * (1 + away),
+                "index_price": index,
+            }
         )
         w.trade(f"B{m % 7}", f"S{m % 5}", 1, index * (1 + away), at(m, 30))
     for i in range(8):
