@@ -99,6 +99,32 @@ def _moves(ctx: Context) -> pd.DataFrame:
     return moves
 
 
+def _snapshots(ctx: Context, account: str, moment: Any) -> float | None:
+    """The account's largest position snapshot (margin plus unrealised PnL over its
+    contracts) before ``moment``, None without one. The snapshots are grouped by account
+    once per window: the rule asks for every suspect, and a string compare over every
+    snapshot each time is slow."""
+    store = ctx.__dict__.setdefault("_views", {})
+    if "theft_positions" not in store:
+        positions = ctx.feed.positions
+        if positions is None or not len(positions):
+            store["theft_positions"] = ({}, np.zeros(0, np.int64), np.zeros(0))
+        else:
+            accounts = positions["account_id"].astype(str).to_numpy()
+            rows = pd.Series(np.arange(len(positions))).groupby(accounts).indices
+            value = (positions["margin"] + positions["unrealized_pnl"]).to_numpy(dtype=float)
+            store["theft_positions"] = (rows, epoch_ms(positions["ts"]), value)
+    rows, ts, value = store["theft_positions"]
+    mine = rows.get(account)
+    if mine is None:
+        return None
+    before = mine[ts[mine] < epoch_ms(pd.Series([moment]))[0]]
+    if not len(before):
+        return None
+    times, at = np.unique(ts[before], return_inverse=True)
+    return float(np.bincount(at, weights=value[before], minlength=len(times)).max())
+
+
 def _equity_before(ctx: Context, moves: pd.DataFrame, account: str, moment: Any) -> float:
     """What the account held before the login, as far as the desk can tell: its usual
     funds in the memory, or what came in earlier in the window, or its largest position
@@ -106,13 +132,9 @@ def _equity_before(ctx: Context, moves: pd.DataFrame, account: str, moment: Any)
     seen = [float(ctx.memory.usual_equity([account])[0])]
     mine = moves[(moves["account_id"] == account) & (moves["ts"] < moment)]
     seen.append(float(mine.loc[mine["kind"].isin(IN_KINDS), "amount"].sum()))
-    positions = ctx.feed.positions
-    if positions is not None and len(positions):
-        held = positions[(positions["account_id"].astype(str) == account)]
-        held = held[held["ts"] < moment]
-        if len(held):
-            snapshot = (held["margin"] + held["unrealized_pnl"]).groupby(held["ts"]).sum()
-            seen.append(float(snapshot.max()))
+    held = _snapshots(ctx, account, moment)
+    if held is not None:
+        seen.append(held)
     return max(seen)
 
 
