@@ -165,6 +165,8 @@ def _withdrawn(
         if not _suspicious(legs, traded.get(str(account)), params):
             continue
         amount = float(legs["amount"].sum())
+        if amount < params["min_amount"]:
+            continue  # a friend's few USDT: no need to know what the account held
         equity = max(_equity_before(ctx, moves, str(account), login_ts), amount)
         share = amount / equity
         if amount < params["min_amount"] or share < params["min_share_of_equity"]:
