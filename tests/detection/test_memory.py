@@ -228,3 +228,24 @@ def test_entries_seconds_before_short_sharp_jumps_are_foresight_at_any_profit() 
     assert alert["accounts"] == ["U1"] and alert["metrics"]["how"] == "entries ahead of sharp moves"
     assert alert["metrics"]["entries_ahead_of_moves"] == 6
     assert detect(_ahead_of_jumps(False).feed(), enabled={"abnormal_pnl"}, memory=memory) == []
+
+
+def test_a_small_account_filled_better_than_the_market_all_day_is_abnormal_at_any_profit() -> None:
+    # U1 (usually 3,000 USDT) buys 100 contracts 1.2 % under the mark and sells at it, 15
+    # times: 1,800 USDT, under its capital, but handed to it by the prices, not a call.
+    memory = _remembered(("U1", "device", "own-phone"), equity=3000.0)
+    w = Window()
+    w.marks(minutes=120)
+    for i in range(15):
+        w.trade("U1", f"O{i}", 100, MARK * 0.988, at(2 + 5 * i))
+        w.trade(f"C{i}", "U1", 100, MARK, at(4 + 5 * i), seller_effect="close", seller_pnl=120.0)
+    [alert] = detect(w.feed(), enabled={"abnormal_pnl"}, memory=memory)
+    assert alert["metrics"]["how"] == "fills better than the market"
+    assert alert["metrics"]["realized_pnl"] == 1800.0
+    # The same profit at the mark's prices is a good day, not a handed one.
+    w = Window()
+    w.marks(minutes=120)
+    for i in range(15):
+        w.trade("U1", f"O{i}", 100, MARK, at(2 + 5 * i))
+        w.trade(f"C{i}", "U1", 100, MARK, at(4 + 5 * i), seller_effect="close", seller_pnl=120.0)
+    assert detect(w.feed(), enabled={"abnormal_pnl"}, memory=memory) == []

@@ -4,9 +4,11 @@ Judged against the rest of the market that day and the account's usual capital (
 desk's memory), not a fixed sum: 2,000 USDT is nothing for a whale and everything for a
 500 USDT account. A result is abnormal when it is among the day's most extreme
 (``top_share`` of the accounts that closed positions), large against what the account
-usually holds, and one of three things explains it:
+usually holds (not asked where the fills or the timing are the evidence), and one of
+these explains it:
 
-- **fills better than the market**: at least half the profit came from prices better
+- **fills better than the market** (among the day's top results, whatever the
+  capital): at least half the profit came from prices better
   than the mark of the minute, and that edge is at least ``min_edge_share`` of what it
   traded (a taker pays the spread; only someone handed the price gets it);
 - **foresight** (among the day's top results, whatever the capital: the evidence is the
@@ -181,6 +183,7 @@ def run(ctx: Context, params: dict[str, Any]) -> list[Finding]:
     gain = (
         per["top"] & (per["pnl"] > 0) & (per["pnl"] >= params["capital_multiple"] * per["capital"])
     )
+    top_gain = per["top"] & (per["pnl"] > 0)
     handed = (per["edge"] >= 0.5 * per["pnl"]) & (per["edge_share"] >= params["min_edge_share"])
     foresight = (per["hits"] >= params["min_foresight_entries"]) & (
         per["hits"] >= 0.5 * per["entries"]
@@ -206,9 +209,10 @@ def run(ctx: Context, params: dict[str, Any]) -> list[Finding]:
         & (per["win_rate"] >= params["min_win_rate"])
     )
     per["how"] = np.select(
-        # Foresight is in the timing, not the size: 1.5 % moves caught at modest leverage
-        # make a day's top profit that is still under the account's usual capital.
-        [gain & handed, per["top"] & (per["pnl"] > 0) & foresight, gain & steady, loss],
+        # Handed prices and foresight are in the fills and the timing, not the size: 1.5 %
+        # moves caught at modest leverage, or 15 fills 1.2 % better than the market, make a
+        # day's top profit that is still under the account's usual capital.
+        [top_gain & handed, top_gain & foresight, gain & steady, loss],
         [
             "fills better than the market",
             "entries ahead of sharp moves",
@@ -299,7 +303,8 @@ RULE = Rule(
     category="abnormal_pnl",
     description=(
         "A day's profit or loss among the market's most extreme, large against the "
-        "account's usual capital (any size for entries ahead of sharp moves), and "
+        "account's usual capital (any size when fills better than the mark or entries "
+        "ahead of sharp moves explain it), and "
         "explained by fills better (or worse) than the mark "
         "or by entries ahead of sharp moves: a loophole, a price handed over, or foresight. "
         "The platform's rules let such gains be clawed back."
