@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import pandas as pd
 
 from apps.detection.engine import detect
@@ -149,3 +151,101 @@ def test_an_account_the_desk_only_saw_withdraw_has_a_past_to_be_a_stranger_in() 
     memory = _remembered(("U1", "address", "own-wallet"))
     [alert] = _theft(memory, _one_day_of_theft())
     assert alert["accounts"] == ["U1"]
+
+
+def test_a_session_that_trades_before_paying_out_is_the_owner_when_no_device_is_known() -> None:
+    # The desk only saw U1 withdraw: every device is new to it. The session trades the
+    # account first (the owner's habit), then pays out: not a stranger emptying it.
+    memory = _remembered(("U1", "address", "own-wallet"))
+    w = _one_day_of_theft()
+    w.order("U1", "buy", 10, MARK, at(15))
+    assert _theft(memory, w) == []
+    # A device the desk knows makes the new one a stranger, trading or not.
+    memory = _remembered(("U1", "address", "own-wallet"), ("U1", "device", "own-phone"))
+    [alert] = _theft(memory, w)
+    assert alert["accounts"] == ["U1"]
+
+
+def test_a_second_device_of_the_window_emptying_an_unremembered_account_is_theft() -> None:
+    # The desk never saw U1; the window shows its own phone first, then a new phone on
+    # the same network paying the balance out in three moves to one wallet.
+    w = Window()
+    w.marks(minutes=240)
+    w.login("U1", at(5), "10.0.0.1", "own-phone")
+    w.transfer("U1", "deposit", 9000.0, at(6), address="own-wallet")
+    w.login("U1", at(100), "10.0.0.1", "new-phone")
+    for i in range(3):
+        w.transfer("U1", "withdrawal", 3000.0, at(110 + 30 * i), address="new-wallet")
+    memory = _remembered(("U9", "device", "phone-9"))  # a desk that watched earlier windows
+    [alert] = _theft(memory, w)
+    assert alert["accounts"] == ["U1"] and alert["metrics"]["transfers"] == 3
+    assert _theft(memory, _paid_once(w)) == []
+    # Paid out at once, but from a device and a network the window never showed it use.
+    w.rows["logins"][-1]["ip"] = "45.1.1.1"
+    [alert] = _theft(memory, w)
+    assert alert["metrics"]["new_ip"] and alert["metrics"]["transfers"] == 1
+
+
+def _paid_once(w: Window) -> Window:
+    """The same window with the payout in one move (the owner's new phone)."""
+    w.rows["transfers"] = [t for t in w.rows["transfers"] if t["kind"] != "withdrawal"]
+    w.transfer("U1", "withdrawal", 9000.0, at(110), address="new-wallet")
+    return w
+
+
+def test_losing_trades_to_an_old_account_are_no_theft_when_no_device_is_known() -> None:
+    # The desk saw U1 only deposit; "new device" says nothing, and MULE is an old
+    # account, not one opened for it: abnormal_pnl judges the pair, not theft.
+    memory = _remembered(("U1", "address", "own-wallet"))
+    assert _theft(memory, _drained(MARK * 1.05, MARK * 0.95)) == []
+    memory = _remembered(("U1", "address", "own-wallet"), ("U1", "device", "own-phone"))
+    assert len(_theft(memory, _drained(MARK * 1.05, MARK * 0.95))) == 1
+
+
+def _ahead_of_jumps(jumps: bool) -> Window:
+    """U1 buys seconds before six 1.5 % jumps that last two minutes, and sells at the top
+    (1,000 USDT each time); the mark otherwise wanders about 0.1 % a minute."""
+    w = Window()
+    entries = [20 + 35 * k for k in range(6)]
+    for m in range(240):
+        price = MARK * (1 + 0.001 * math.sin(1.7 * m))
+        if jumps and any(e < m <= e + 2 for e in entries):
+            price *= 1.015
+        w.rows["mark_prices"].append(
+            {"symbol": "BTCUSDT", "ts": at(m), "mark_price": price, "index_price": price}
+        )
+    for i, e in enumerate(entries):
+        w.trade("U1", f"O{i}", 1, MARK * (1 + 0.001 * math.sin(1.7 * e)), at(e, 50))
+        w.trade(f"C{i}", "U1", 1, MARK, at(e + 2, 30), seller_effect="close", seller_pnl=1000.0)
+    return w
+
+
+def test_entries_seconds_before_short_sharp_jumps_are_foresight_at_any_profit() -> None:
+    # 6,000 USDT is under the 100,000 the account usually holds; the jumps are gone five
+    # minutes on. The timing is the evidence.
+    memory = _remembered(("U1", "device", "own-phone"), equity=100_000.0)
+    [alert] = detect(_ahead_of_jumps(True).feed(), enabled={"abnormal_pnl"}, memory=memory)
+    assert alert["accounts"] == ["U1"] and alert["metrics"]["how"] == "entries ahead of sharp moves"
+    assert alert["metrics"]["entries_ahead_of_moves"] == 6
+    assert detect(_ahead_of_jumps(False).feed(), enabled={"abnormal_pnl"}, memory=memory) == []
+
+
+def test_a_small_account_filled_better_than_the_market_all_day_is_abnormal_at_any_profit() -> None:
+    # U1 (usually 3,000 USDT) buys 100 contracts 1.2 % under the mark and sells at it, 15
+    # times: 1,800 USDT, under its capital, but handed to it by the prices, not a call.
+    memory = _remembered(("U1", "device", "own-phone"), equity=3000.0)
+    w = Window()
+    w.marks(minutes=120)
+    for i in range(15):
+        w.trade("U1", f"O{i}", 100, MARK * 0.988, at(2 + 5 * i))
+        w.trade(f"C{i}", "U1", 100, MARK, at(4 + 5 * i), seller_effect="close", seller_pnl=120.0)
+    [alert] = detect(w.feed(), enabled={"abnormal_pnl"}, memory=memory)
+    assert alert["metrics"]["how"] == "fills better than the market"
+    assert alert["metrics"]["realized_pnl"] == 1800.0
+    # The same profit at the mark's prices is a good day, not a handed one.
+    w = Window()
+    w.marks(minutes=120)
+    for i in range(15):
+        w.trade("U1", f"O{i}", 100, MARK, at(2 + 5 * i))
+        w.trade(f"C{i}", "U1", 100, MARK, at(4 + 5 * i), seller_effect="close", seller_pnl=120.0)
+    assert detect(w.feed(), enabled={"abnormal_pnl"}, memory=memory) == []

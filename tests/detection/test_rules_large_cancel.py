@@ -114,3 +114,26 @@ def test_a_whale_whose_large_orders_fill_is_not_spoofing() -> None:
     for i in range(9):  # nine pulls: one short of the count
         w.order("U1", "sell", 5000, MARK, at(90 + i), cancelled=at(90 + i, 5))
     assert run_rule(w, "large_cancel") == []
+
+
+def test_spoofing_where_the_contract_trades_counts_when_its_mark_is_torn_away() -> None:
+    # The contract trades 1.6 % under its mark all morning (pulled from its index): the
+    # spoofer's orders sit at the touch, where everybody trades, not 1.6 % away.
+    w = Window()
+    w.marks(minutes=120, price=MARK * 1.016, index=MARK * 1.05)
+    for i in range(120):
+        w.trade(f"B{i % 9}", f"S{i % 7}", 1, MARK, at(i, 30))
+    for episode in range(6):
+        _spoof(w, "U1", 60 + 5 * episode)
+    [alert] = run_rule(w, "large_cancel")
+    assert alert["accounts"] == ["U1"] and alert["metrics"]["spoof_episodes"] == 6
+    # Orders 3 % from where it trades are far from the touch there too.
+    w = Window()
+    w.marks(minutes=120, price=MARK * 1.016, index=MARK * 1.05)
+    for i in range(120):
+        w.trade(f"B{i % 9}", f"S{i % 7}", 1, MARK, at(i, 30))
+    for episode in range(6):
+        minute = 60 + 5 * episode
+        w.order("U1", "sell", 15, MARK * 1.03, at(minute), cancelled=at(minute, 4))
+        w.trade("U1", f"MKT{episode}", 0.5, MARK, at(minute, 2), taker="sell")
+    assert run_rule(w, "large_cancel") == []

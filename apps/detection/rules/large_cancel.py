@@ -21,6 +21,7 @@ import pandas as pd
 
 from ..context import Context
 from .base import Finding, Rule, account_day_finding, explain, notional, urgency
+from .fair_price import market_basis
 from .views import group_rows, order_ids, orders, trades
 
 TIME_BITS = 37  # 2**37 ms is four years: room for any window's offsets
@@ -90,14 +91,17 @@ def run(ctx: Context, params: dict[str, Any]) -> list[Finding]:
     if params["exempt_market_makers"]:
         large &= ~ctx.flag("market_maker", o["account"].to_numpy())
     big = o[large].assign(multiple=multiple[large])
-    mark = ctx.mark_at(big["symbol"].to_numpy(), big["created"].to_numpy())
-    distance = np.abs(big["price"].to_numpy() / mark - 1.0)
+    # Near where the contract trades: the mark plus the market's basis of the quarter hour
+    # (a contract pulled from its index trades a percent or two off its mark for hours).
+    symbols, created = big["symbol"].to_numpy(), big["created"].to_numpy()
+    mark = ctx.mark_at(symbols, created)
+    distance = np.abs(big["price"].to_numpy() / mark - 1.0 - market_basis(ctx, symbols, created))
     life = big["cancelled"] - big["created"]
     pulled = (
         (big["cancelled"] >= 0)
         & (life <= params["max_lifetime_ms"])
         & (big["filled"] < params["max_fill_share"] * big["qty"])
-        # Near the touch: an order far from the mark misleads nobody (no mark: no test).
+        # Near the touch: an order far from the market misleads nobody (no mark: no test).
         & ~(distance > params["max_distance"])
     ).to_numpy()
     very_large = big["multiple"].to_numpy() >= params["repeat_size_multiple"]
@@ -191,7 +195,8 @@ RULE = Rule(
         "Large orders shown and pulled within seconds create a false impression of supply "
         "or demand (spoofing / layering: Dodd-Frank s.747, CME Rule 575, MAR Annex I). "
         "Large means at least 10x the contract's typical order (the median order of "
-        "everyone but the market makers), placed within 1% of the mark and pulled within "
+        "everyone but the market makers), placed within 1% of where the contract trades "
+        "(its mark plus the quarter hour's median trade-to-mark offset) and pulled within "
         "60 s with under 20% filled. An alert needs, in one contract in a day, 5 such "
         "orders each pulled after the account's own small order (at most a quarter of the "
         "large one) filled on the other side while it rested, or 10 pulled orders of at "

@@ -38,13 +38,13 @@ def _price_signals(ctx: Context, params: dict[str, Any]) -> pd.DataFrame:
     limit = np.maximum(params["max_mark_gap"], params["gap_multiple"] * before.fillna(day))
     marks["gap_ratio"] = marks["gap"] / limit
     marks["gap_limit"] = limit
-    # When the gap opened: the last minute before which it was under half its limit
-    # (what made it: a tear, or a ramp that dragged the contract from its index).
+    # When the gap opened: the last minute before which it was under half of what it
+    # holds now (what made it: a tear, or a ramp that dragged the contract from its
+    # index). Half of the gap itself, not of the limit: a contract a ramp left 0.5 %
+    # from its index stays over half the limit for hours, and a tear there later would
+    # be dated back to the ramp.
+    marks["gap_onset"] = _onsets(marks, gap, limit)
     under = (gap < 0.5 * limit).to_numpy()
-    minute = marks["minute"].to_numpy()
-    last_under = np.where(under, minute, -1)
-    last_under = pd.Series(last_under).groupby(marks["symbol"].to_numpy()).cummax().to_numpy()
-    marks["gap_onset"] = last_under + 1
     # A gap that opened while a ramp was pushing the contract is the ramp's footprint (the
     # contract moved, its index did not): the ramp's alert says it, not this rule.
     for ramp in ramp_periods(ctx).itertuples():
@@ -72,6 +72,21 @@ def _price_signals(ctx: Context, params: dict[str, Any]) -> pd.DataFrame:
     signals = marks.groupby(["symbol", "day"]).agg(move=("move", "max"), vol=("vol", "max"))
     at_worst = worst.set_index(["symbol", "day"])[["gap", "gap_limit", "gap_ratio", "gap_onset"]]
     return signals.join(at_worst)
+
+
+def _onsets(marks: pd.DataFrame, gap: pd.Series, limit: pd.Series) -> np.ndarray:
+    """Per minute past its limit: the first minute after the last one whose gap was under
+    half the sustained gap of this minute (NaN elsewhere; only those minutes are judged)."""
+    onset = np.full(len(marks), np.nan)
+    held, raw = marks["gap"].to_numpy(), gap.to_numpy()
+    minute = marks["minute"].to_numpy()
+    past = np.nan_to_num(held) >= limit.to_numpy()
+    for rows in marks.groupby("symbol").indices.values():
+        mine = np.flatnonzero(past[rows])
+        for i in mine:
+            earlier = np.flatnonzero(raw[rows[:i]] < 0.5 * held[rows[i]])
+            onset[rows[i]] = minute[rows[earlier[-1]]] + 1 if len(earlier) else minute[rows[i]]
+    return onset
 
 
 def _liquidations(ctx: Context, params: dict[str, Any]) -> pd.DataFrame:

@@ -10,12 +10,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ...context import Context
+from ...context import Context, epoch_ms
 from ..base import Finding, capped, feed_window, score
+from ..views import orders
 
 OUT_KINDS = ("withdrawal", "internal_out")
 IN_KINDS = ("deposit", "internal_in")
-LOGIN_COLUMNS = ["account_id", "ts", "ip", "device_id", "new_device", "new_ip", "remembered"]
+LOGIN_COLUMNS = [
+    "account_id", "ts", "ip", "device_id", "new_device", "new_ip", "remembered", "other_device",
+]  # fmt: skip
 
 
 def takeover_logins(ctx: Context, params: dict[str, Any]) -> pd.DataFrame:
@@ -48,7 +51,14 @@ def takeover_logins(ctx: Context, params: dict[str, Any]) -> pd.DataFrame:
     past = remembered | (established & (len(memory.profiles) > 0))
     start, end = feed_window(ctx)
     wanted = new_device & past & (frame["ts"] >= start) & (frame["ts"] < end)
-    found = frame.assign(new_device=new_device, new_ip=new_ip, remembered=remembered)[wanted]
+    # A device is only "new" beside one the desk knows: in its memory, or an earlier login
+    # of the window. To a desk that never saw the account log in, every device is new.
+    ids = memory.identifiers
+    with_device = set(ids.loc[ids["kind"] == "device", "account_id"].astype(str))
+    other_device = frame["account_id"].isin(with_device) | (frame["ts"] > first_seen)
+    found = frame.assign(
+        new_device=new_device, new_ip=new_ip, remembered=remembered, other_device=other_device
+    )[wanted]
     return found[LOGIN_COLUMNS].reset_index(drop=True)
 
 
@@ -88,6 +98,32 @@ def _moves(ctx: Context) -> pd.DataFrame:
     return moves
 
 
+def _snapshots(ctx: Context, account: str, moment: Any) -> float | None:
+    """The account's largest position snapshot (margin plus unrealised PnL over its
+    contracts) before ``moment``, None without one. The snapshots are grouped by account
+    once per window: the rule asks for every suspect, and a string compare over every
+    snapshot each time is slow."""
+    store = ctx.__dict__.setdefault("_views", {})
+    if "theft_positions" not in store:
+        positions = ctx.feed.positions
+        if positions is None or not len(positions):
+            store["theft_positions"] = ({}, np.zeros(0, np.int64), np.zeros(0))
+        else:
+            accounts = positions["account_id"].astype(str).to_numpy()
+            rows = pd.Series(np.arange(len(positions))).groupby(accounts).indices
+            value = (positions["margin"] + positions["unrealized_pnl"]).to_numpy(dtype=float)
+            store["theft_positions"] = (rows, epoch_ms(positions["ts"]), value)
+    rows, ts, value = store["theft_positions"]
+    mine = rows.get(account)
+    if mine is None:
+        return None
+    before = mine[ts[mine] < epoch_ms(pd.Series([moment]))[0]]
+    if not len(before):
+        return None
+    times, at = np.unique(ts[before], return_inverse=True)
+    return float(np.bincount(at, weights=value[before], minlength=len(times)).max())
+
+
 def _equity_before(ctx: Context, moves: pd.DataFrame, account: str, moment: Any) -> float:
     """What the account held before the login, as far as the desk can tell: its usual
     funds in the memory, or what came in earlier in the window, or its largest position
@@ -95,26 +131,10 @@ def _equity_before(ctx: Context, moves: pd.DataFrame, account: str, moment: Any)
     seen = [float(ctx.memory.usual_equity([account])[0])]
     mine = moves[(moves["account_id"] == account) & (moves["ts"] < moment)]
     seen.append(float(mine.loc[mine["kind"].isin(IN_KINDS), "amount"].sum()))
-    positions = ctx.feed.positions
-    if positions is not None and len(positions):
-        held = positions.iloc[_position_rows(ctx).get(account, [])]
-        held = held[held["ts"] < moment]
-        if len(held):
-            snapshot = (held["margin"] + held["unrealized_pnl"]).groupby(held["ts"]).sum()
-            seen.append(float(snapshot.max()))
+    held = _snapshots(ctx, account, moment)
+    if held is not None:
+        seen.append(held)
     return max(seen)
-
-
-def _position_rows(ctx: Context) -> dict[str, np.ndarray]:
-    """Account id -> its rows in the positions table (in table order), grouped once per
-    window: a scan of the whole table per login costs seconds at 50,000 accounts."""
-    store = ctx.__dict__.setdefault("_views", {})
-    if "position_rows" not in store:
-        positions = ctx.feed.positions
-        assert positions is not None
-        store["position_rows"] = positions.groupby(positions["account_id"].astype(str)).indices
-    rows: dict[str, np.ndarray] = store["position_rows"]
-    return rows
 
 
 def _withdrawn(
@@ -122,8 +142,9 @@ def _withdrawn(
 ) -> list[Finding]:
     """Funds leaving, after a takeover login, to destinations the account never used."""
     # Only where the desk knows the account's past: a quiet owner's own wallet is "never
-    # used" to a desk that never saw the account move funds.
-    logins = logins[logins["remembered"]]
+    # used" to a desk that never saw the account move funds — unless the window itself
+    # shows the owner's device before the stranger's.
+    logins = logins[logins["remembered"] | logins["other_device"]]
     outs = moves[moves["kind"].isin(OUT_KINDS) & moves["account_id"].isin(set(logins.account_id))]
     outs = _after_login(outs, logins, params["max_hours_after_login"])
     if outs.empty:
@@ -138,12 +159,13 @@ def _withdrawn(
     span = pd.Timedelta(hours=params["max_hours_after_login"])
     start, end = feed_window(ctx)
     findings = []
+    traded = _order_times(ctx, set(drained["account_id"]))
     for (account, login_ts), legs in drained.groupby(["account_id", "login_ts"], sort=True):
-        if not legs["new_ip"].iloc[0] and len(legs) < params["min_moves_known_ip"]:
-            # A new device on the account's own network is mostly the owner's new phone;
-            # a thief there splits the balance into several moves (under withdrawal limits).
+        if not _suspicious(legs, traded.get(str(account)), params):
             continue
         amount = float(legs["amount"].sum())
+        if amount < params["min_amount"]:
+            continue  # a friend's few USDT: no need to know what the account held
         equity = max(_equity_before(ctx, moves, str(account), login_ts), amount)
         share = amount / equity
         if amount < params["min_amount"] or share < params["min_share_of_equity"]:
@@ -183,6 +205,36 @@ def _withdrawn(
             )
         )
     return findings
+
+
+def _order_times(ctx: Context, accounts: set[str]) -> dict[str, np.ndarray]:
+    """When each of ``accounts`` placed orders in the window (ms), read once."""
+    if not accounts:
+        return {}
+    o = orders(ctx)
+    codes = np.flatnonzero(np.isin(ctx.accounts, list(accounts)))
+    mine = o[np.isin(o["account"].to_numpy(), codes)]
+    return {
+        str(ctx.accounts[code]): np.sort(group["created"].to_numpy())
+        for code, group in mine.groupby("account")
+    }
+
+
+def _suspicious(legs: pd.DataFrame, traded: np.ndarray | None, params: dict[str, Any]) -> bool:
+    """Whether the funds that left after a takeover login look taken, not moved by the
+    owner. A new device on the account's own network is mostly the owner's new phone: a
+    thief there splits the balance into several moves (under withdrawal limits). When the
+    desk never saw another device of the account, a session that traded before the funds
+    left is the owner's (a thief empties the account; the owner trades it)."""
+    login = legs.iloc[0]
+    split = len(legs) >= params["min_moves_known_ip"]
+    if not login.new_ip and not split:
+        return False
+    if not login.other_device and traded is not None:
+        start = epoch_ms(pd.Series([login.login_ts, legs["ts"].min()]))
+        if np.searchsorted(traded, start[1]) > np.searchsorted(traded, start[0]):
+            return False
+    return True
 
 
 def _finding(

@@ -74,7 +74,9 @@ def _traded_away(
     start, end = feed_window(ctx)
     findings = []
     handed = (
-        fills.groupby(["account_id", "login_ts", "other", "remembered"])["lost"].sum().reset_index()
+        fills.groupby(["account_id", "login_ts", "other", "remembered", "other_device"])["lost"]
+        .sum()
+        .reset_index()
     )
     others = pd.Series(handed["other"].unique())
     opened = _registered(ctx, others)
@@ -97,8 +99,9 @@ def _traded_away(
             # Value handed to an account under the same control is the owner moving it
             # (abnormal_pnl names both sides), not a stranger draining it.
             continue
-        if not row.remembered and not fresh[mule]:
-            # Without the desk's memory of the victim, only a receiving account opened in
+        if not (row.remembered and row.other_device) and not fresh[mule]:
+            # Without the desk's memory of the victim (or of any device it logged in
+            # from, so "new device" says nothing), only a receiving account opened in
             # the days before (a mule made for it) says stranger; two old accounts trading
             # off-market are abnormal_pnl's to judge.
             continue
