@@ -2,7 +2,7 @@
 
     REDIS_URL=redis://127.0.0.1:6379/8 python bench/live_detection.py \
         [--accounts 50000] [--activity 1.2] [--hours 24] [--runs 2] [--count 200] \
-        [--interval 2] [--rate 20000] [--fresh-seconds 120] [--fresh-runs 2] \
+        [--interval 1] [--rate 20000] [--fresh-seconds 120] [--fresh-runs 2] \
         [--partitions 1,2,4] [--partition-runs 2] [--skip-freshness] [--skip-throughput]
 
 Generates (or reuses) a Parquet window under var/bench/ (the defaults: 5.35M orders, 1.58M
@@ -71,8 +71,8 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--runs", type=int, default=2)
     parser.add_argument("--count", type=int, default=200)
-    parser.add_argument("--interval", type=float, default=2.0)
-    parser.add_argument("--link-interval", type=float, default=10.0, help="s between linkings")
+    parser.add_argument("--interval", type=float, default=1.0)
+    parser.add_argument("--link-interval", type=float, default=1.0, help="least s between linkings")
     parser.add_argument("--redis-url", default=os.environ.get("REDIS_URL"))
     args = parser.parse_args()
     if not args.redis_url:

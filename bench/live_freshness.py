@@ -39,7 +39,7 @@ def wait_for_start(client: Any, prefix: str, limit: float = 300) -> None:
 
 
 def live_freshness(
-    client: Any, prefix: str, seconds: float, interval: float, link_interval: float = 10.0
+    client: Any, prefix: str, seconds: float, interval: float, link_interval: float = 1.0
 ) -> dict[str, Any]:
     from apps.detection.live import LiveDetector
 

@@ -59,9 +59,9 @@ class LiveDetector:
         params: dict[str, dict[str, Any]] | None = None,
         enabled: set[str] | None = None,
         count: int = 50,
-        interval_seconds: float = 2.0,
+        interval_seconds: float = 1.0,
         lateness_ms: int = FEED_MAX_LATENESS_MS,
-        link_interval_seconds: float = 10.0,
+        link_interval_seconds: float = 1.0,
         report: Report | None = None,
         partition: Partition | None = None,
     ) -> None:
@@ -84,6 +84,7 @@ class LiveDetector:
         self.interval_seconds = interval_seconds
         self.lateness_ms = lateness_ms
         self.link_interval_seconds = link_interval_seconds
+        self.link_seconds = 0.0  # what the last linking cost (live/cycle.relink_due)
         self.report = report  # told the status() after every cycle
         self.heads: dict[str, dict[str, Any]] = {}  # stream -> its newest id, entries added
         self._rate = (time.monotonic(), 0.0)  # for events/s between two reports

@@ -36,7 +36,13 @@ class Command(BaseCommand):
         parser.add_argument(
             "--checkpoint", type=Path, help="checkpoint folder (default var/live/<prefix>)"
         )
-        parser.add_argument("--interval", type=float, default=2.0, help="seconds per detection")
+        parser.add_argument("--interval", type=float, default=1.0, help="seconds per detection")
+        parser.add_argument(
+            "--link-interval",
+            type=float,
+            default=1.0,
+            help="least seconds between linkings (never sooner than twice the last one's cost)",
+        )
         parser.add_argument("--count", type=int, default=50, help="entries per stream per read")
         parser.add_argument("--seconds", type=float, help="stop after this many seconds")
         parser.add_argument("--out", type=Path, help="append alerts to this .jsonl file")
@@ -68,6 +74,7 @@ class Command(BaseCommand):
             enabled=enabled,
             count=options["count"],
             interval_seconds=options["interval"],
+            link_interval_seconds=options["link_interval"],
             report=lambda status: live_status_save(name=name, status=status),
             partition=partition,
             **({"sink": _appender(out)} if out is not None else {}),
