@@ -72,7 +72,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=2)
     parser.add_argument("--count", type=int, default=200)
     parser.add_argument("--interval", type=float, default=1.0)
-    parser.add_argument("--link-interval", type=float, default=1.0, help="least s between linkings")
+    parser.add_argument("--link-interval", type=float, default=1.0, help="s between linkings")
     parser.add_argument("--redis-url", default=os.environ.get("REDIS_URL"))
     args = parser.parse_args()
     if not args.redis_url:

@@ -37,9 +37,6 @@ from .publishing import changed
 if TYPE_CHECKING:
     from .detector import LiveDetector
 
-# A narrow cycle relinks no sooner than this many times the last linking's cost.
-LINK_COST_FACTOR = 2.0
-
 
 def detect_cycle(detector: LiveDetector, *, everything: bool = False) -> list[dict[str, Any]]:
     """Run the rules on the days with new rows, close the days past lateness, and
@@ -103,8 +100,7 @@ def detect_day(
     ids = {names[code] for code in moved}
     linkage = kept[1]
     since_link = detector.moved_since_link.setdefault(day, set())
-    relink = relink_due(detector, kept[0])
-    link_started = time.monotonic()
+    relink = time.monotonic() - kept[0] >= detector.link_interval_seconds
     again: set[str] = set()  # accounts run again for the new linkage, not new rows
     if relink:
         fresh, detector.saved.cluster_keys = keep_cluster_keys(
@@ -154,7 +150,6 @@ def detect_day(
         )
         by_rule.update({code: given[code] for code in WHOLE_DAY if code in given})
         detector.linkages[day] = (time.monotonic(), linkage)
-        detector.link_seconds = detector.linkages[day][0] - link_started
     every = detect(
         feed,
         detector.params,
@@ -177,25 +172,13 @@ def detect_day(
     return [alert for alert in sent if changed(detector.saved.published, alert)]
 
 
-def relink_due(detector: LiveDetector, linked_at: float) -> bool:
-    """Whether a narrow cycle links again: ``link_interval_seconds`` after the last
-    linking, and never sooner than LINK_COST_FACTOR times what the last one cost (the
-    linking and the whole-day rules grow with the day's logins and transfers, so early
-    in the day the desk relinks every cycle and later it spends at most about a third
-    of its time there, never falling behind the streams for it)."""
-    wait = max(detector.link_interval_seconds, LINK_COST_FACTOR * detector.link_seconds)
-    return time.monotonic() - linked_at >= wait
-
-
 def full_day(
     detector: LiveDetector, day: int, feed: Feed, now: pd.Timestamp
 ) -> list[dict[str, Any]]:
     """Linking and every rule on the whole day, keeping what the narrow cycles read."""
-    link_started = time.monotonic()
     linkage, detector.saved.cluster_keys = keep_cluster_keys(
         link_window(feed, kept=detector.saved.cluster_keys), detector.saved.cluster_keys
     )
-    detector.link_seconds = time.monotonic() - link_started
     views: dict[str, Any] = {}
     by_rule: dict[str, list[Finding]] = {}
     alerts = detect(

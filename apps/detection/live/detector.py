@@ -84,7 +84,6 @@ class LiveDetector:
         self.interval_seconds = interval_seconds
         self.lateness_ms = lateness_ms
         self.link_interval_seconds = link_interval_seconds
-        self.link_seconds = 0.0  # what the last linking cost (live/cycle.relink_due)
         self.report = report  # told the status() after every cycle
         self.heads: dict[str, dict[str, Any]] = {}  # stream -> its newest id, entries added
         self._rate = (time.monotonic(), 0.0)  # for events/s between two reports

@@ -113,8 +113,8 @@ def version_make_live(*, version: RuleVersion, by: User) -> RuleVersion:
     """Make `version` the one detection runs with; the previous live one is retired. Called
     by an approved rule change only (apps.detection.services.changes): publishing needs a
     second person. The caller holds the transaction and the rule's lock."""
-    rule = DetectionRule.objects.select_for_update().get(pk=version.rule_id)
-    version = RuleVersion.objects.get(pk=version.pk)
+    rule = locked(version.rule, error=DetectionError)
+    version = locked(version, error=DetectionError)
     if version.status == RuleVersion.Status.LIVE:
         return version
     if version.status == RuleVersion.Status.RETIRED:

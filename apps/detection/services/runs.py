@@ -21,6 +21,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from apps.accounts.selectors import cluster_keys
+from apps.desk.locking import locked
 from apps.detection.clustering import clusters_rebuild, links_store
 from apps.detection.engine import (
     ACCOUNT_LEVEL,
@@ -114,7 +115,7 @@ def detection_run_claim(*, folder: Path) -> DetectionRun | None:
 def detection_run_plan(*, run: DetectionRun, parts: int) -> list[DetectionPart]:
     """Split a run for `parts` rule shares (1: one part does the whole window). Returns
     the parts to start now; the rule parts start when the linkage is stored."""
-    run = DetectionRun.objects.select_for_update().get(pk=run.pk)
+    run = locked(run)
     if not run.parts.exists():
         shares: list[tuple[str, list[str]]] = [(Kind.WHOLE, [])]
         if parts > 1:

@@ -102,9 +102,12 @@ def handovers_flag_overdue(*, now: datetime | None = None) -> int:
         status=Status.WRITTEN,
     )
     flagged = 0
-    for pk in candidates.values_list("pk", flat=True):
+    for candidate in candidates.only("pk"):
         with transaction.atomic():
-            handover = Handover.objects.select_for_update().get(pk=pk)
+            try:
+                handover = locked(candidate, error=ShiftError)
+            except ShiftError:  # deleted since the list was read: nothing to flag
+                continue
             if not handover.can_move_to(Status.OVERDUE) or handover.status != Status.WRITTEN:
                 continue
             handover.status = Status.OVERDUE

@@ -41,7 +41,7 @@ class Command(BaseCommand):
             "--link-interval",
             type=float,
             default=1.0,
-            help="least seconds between linkings (never sooner than twice the last one's cost)",
+            help="seconds between linkings",
         )
         parser.add_argument("--count", type=int, default=50, help="entries per stream per read")
         parser.add_argument("--seconds", type=float, help="stop after this many seconds")
