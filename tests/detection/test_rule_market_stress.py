@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 from .builder import Window, at
 from .conftest import run_rule
@@ -79,26 +80,32 @@ def _wander(minute: int) -> float:
     return MARK * (1 + 0.001 * math.sin(1.7 * minute))
 
 
-def test_a_tear_after_a_ramp_left_the_contract_off_its_index_is_still_stress() -> None:
-    # A ramp (minutes 130-144) drags the contract 0.6 % from its index and leaves it
-    # there; at minute 190 the mark tears 3 % away for 25 minutes. The tear opened at
-    # 190, not in the ramp: the 0.6 % left behind is not half the tear.
+def _ramped(away: Callable[[int], float]) -> Window:
+    """Four hours of BTCUSDT whose mark stands ``away(minute)`` off a wandering index,
+    with ordinary trades at the mark, and U1 taking from U2 eight times from minute 130,
+    each print 0.25 % higher (a ramp matched_trade_price finds)."""
     w = Window()
     for m in range(240):
-        away = min(max(m - 130, 0) * 0.0004, 0.006)
-        away = 0.03 if 190 <= m < 215 else away
         index = _wander(m)
         w.rows["mark_prices"].append(
             {
                 "symbol": "BTCUSDT",
                 "ts": at(m),
-                "mark_price": index * (1 + away),
+                "mark_price": index * (1 + away(m)),
                 "index_price": index,
             }
         )
-        w.trade(f"B{m % 7}", f"S{m % 5}", 1, index * (1 + away), at(m, 30))
-    for i in range(8):  # U1 takes from U2 again and again, each print 0.25 % higher
+        w.trade(f"B{m % 7}", f"S{m % 5}", 1, index * (1 + away(m)), at(m, 30))
+    for i in range(8):
         w.trade("U1", "U2", 1, MARK * (1 + 0.0025 * i), at(130 + 2 * i, 5), taker="buy")
+    return w
+
+
+def test_a_tear_after_a_ramp_left_the_contract_off_its_index_is_still_stress() -> None:
+    # A ramp (minutes 130-144) drags the contract 0.6 % from its index and leaves it
+    # there; at minute 190 the mark tears 3 % away for 25 minutes. The tear opened at
+    # 190, not in the ramp: the 0.6 % left behind is not half the tear.
+    w = _ramped(lambda m: 0.03 if 190 <= m < 215 else min(max(m - 130, 0) * 0.0004, 0.006))
     assert [a["accounts"] for a in run_rule(w, "matched_trade_price")] == [["U1", "U2"]]
     [alert] = run_rule(w, "market_stress")
     assert alert["metrics"]["signals"] == ["mark_index_gap"]
@@ -106,19 +113,6 @@ def test_a_tear_after_a_ramp_left_the_contract_off_its_index_is_still_stress() -
 
 
 def test_a_gap_a_ramp_opened_is_the_ramp_s_alert() -> None:
-    w = Window()
-    for m in range(240):
-        away = min(max(m - 130, 0) * 0.001, 0.02)  # dragged 2 % by the ramp and held
-        index = _wander(m)
-        w.rows["mark_prices"].append(
-            {
-                "symbol": "BTCUSDT",
-                "ts": at(m),
-                "mark_price": index * (1 + away),
-                "index_price": index,
-            }
-        )
-        w.trade(f"B{m % 7}", f"S{m % 5}", 1, index * (1 + away), at(m, 30))
-    for i in range(8):
-        w.trade("U1", "U2", 1, MARK * (1 + 0.0025 * i), at(130 + 2 * i, 5), taker="buy")
+    # Dragged 2 % by the ramp and held there.
+    w = _ramped(lambda m: min(max(m - 130, 0) * 0.001, 0.02))
     assert run_rule(w, "market_stress") == []
