@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -10,22 +11,25 @@ import pyarrow as pa
 
 from ..context import MS_PER_DAY, Context
 
+T = TypeVar("T")
 
-def _cached(ctx: Context, name: str, build: Any) -> pd.DataFrame:
+
+def cached(ctx: Context, name: str, build: Callable[[Context], T]) -> T:
+    """``build(ctx)``, made once per context and kept under ``name``."""
     store = ctx.__dict__.setdefault("_views", {})
     if name not in store:
         store[name] = build(ctx)
-    frame: pd.DataFrame = store[name]
-    return frame
+    made: T = store[name]
+    return made
 
 
 def trades(ctx: Context) -> pd.DataFrame:
     """One row per trade, same order as feed.trades: integer account / symbol codes."""
-    return _cached(ctx, "trades", _trades)
+    return cached(ctx, "trades", _trades)
 
 
 def orders(ctx: Context) -> pd.DataFrame:
-    return _cached(ctx, "orders", _orders)
+    return cached(ctx, "orders", _orders)
 
 
 def _trades(ctx: Context) -> pd.DataFrame:

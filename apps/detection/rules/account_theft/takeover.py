@@ -12,7 +12,7 @@ import pandas as pd
 
 from ...context import Context, epoch_ms
 from ..base import Finding, capped, feed_window, score
-from ..views import orders
+from ..views import cached, orders
 
 OUT_KINDS = ("withdrawal", "internal_out")
 IN_KINDS = ("deposit", "internal_in")
@@ -103,17 +103,7 @@ def _snapshots(ctx: Context, account: str, moment: Any) -> float | None:
     contracts) before ``moment``, None without one. The snapshots are grouped by account
     once per window: the rule asks for every suspect, and a string compare over every
     snapshot each time is slow."""
-    store = ctx.__dict__.setdefault("_views", {})
-    if "theft_positions" not in store:
-        positions = ctx.feed.positions
-        if positions is None or not len(positions):
-            store["theft_positions"] = ({}, np.zeros(0, np.int64), np.zeros(0))
-        else:
-            accounts = positions["account_id"].astype(str).to_numpy()
-            rows = pd.Series(np.arange(len(positions))).groupby(accounts).indices
-            value = (positions["margin"] + positions["unrealized_pnl"]).to_numpy(dtype=float)
-            store["theft_positions"] = (rows, epoch_ms(positions["ts"]), value)
-    rows, ts, value = store["theft_positions"]
+    rows, ts, value = cached(ctx, "theft_positions", _position_index)
     mine = rows.get(account)
     if mine is None:
         return None
@@ -122,6 +112,18 @@ def _snapshots(ctx: Context, account: str, moment: Any) -> float | None:
         return None
     times, at = np.unique(ts[before], return_inverse=True)
     return float(np.bincount(at, weights=value[before], minlength=len(times)).max())
+
+
+def _position_index(ctx: Context) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]:
+    """Per account its rows of the positions table; every row's time (ms) and value
+    (margin plus unrealised PnL)."""
+    positions = ctx.feed.positions
+    if positions is None or not len(positions):
+        return {}, np.zeros(0, np.int64), np.zeros(0)
+    accounts = positions["account_id"].astype(str).to_numpy()
+    rows = pd.Series(np.arange(len(positions))).groupby(accounts).indices
+    value = (positions["margin"] + positions["unrealized_pnl"]).to_numpy(dtype=float)
+    return rows, epoch_ms(positions["ts"]), value
 
 
 def _equity_before(ctx: Context, moves: pd.DataFrame, account: str, moment: Any) -> float:
@@ -168,7 +170,7 @@ def _withdrawn(
             continue  # a friend's few USDT: no need to know what the account held
         equity = max(_equity_before(ctx, moves, str(account), login_ts), amount)
         share = amount / equity
-        if amount < params["min_amount"] or share < params["min_share_of_equity"]:
+        if share < params["min_share_of_equity"]:
             continue
         accounts, every = [str(account)], [legs]
         for hop in legs[legs["kind"] == "internal_out"].itertuples():
