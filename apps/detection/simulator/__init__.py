@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Literal
 
@@ -150,12 +151,29 @@ def simulate_next_day(
     The population is ``before``'s: the same accounts as its accounts table (registration,
     KYC, VIP tier, referrer, market makers, API traders), households and controlled
     clusters. The day is new: its trading, logins and transfers and its own planted
-    incidents come from ``day_seed``, one day later, on accounts the seed picks afresh.
+    incidents come from ``day_seed``, one day later, on accounts none of ``before``'s
+    incidents involved.
     """
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     world = World(rng=np.random.default_rng(seed), n_accounts=accounts, hours=hours)
     simulate_population(world)
+    keep_the_day_before(world, before)
+    world.start_ms += MS_PER_DAY
+    world.rng = np.random.default_rng(day_seed)
+    tables = simulate_market(world, activity)
+    tables.update(population_tables(world))
+    for name, frame in tables.items():
+        write_table(out, name, frame, fmt)
+    write_labels(out, world.labels)
+    return out
+
+
+def keep_the_day_before(world: World, before: Path) -> None:
+    """Give a population just simulated what ``before`` (a day of it) left: its accounts'
+    registration and standing roles (market makers, API traders); the accounts of its
+    incidents are set aside, so the next day's fall on others and none reads as
+    yesterday's again."""
     known = read_feed(before, ["accounts"]).accounts
     if known is None or list(known["account_id"]) != list(world.ids):
         raise ValueError(f"{before} is not a window of this population")
@@ -165,11 +183,11 @@ def simulate_next_day(
     allowed = known["api_trading_allowed"].to_numpy(dtype=bool)
     world.reserve("market_maker", np.flatnonzero(makers))
     world.reserve("api_trader", np.flatnonzero(allowed & ~makers & ~world.api_allowed))
-    world.start_ms += MS_PER_DAY
-    world.rng = np.random.default_rng(day_seed)
-    tables = simulate_market(world, activity)
-    tables.update(population_tables(world))
-    for name, frame in tables.items():
-        write_table(out, name, frame, fmt)
-    write_labels(out, world.labels)
-    return out
+    before_labels = (before / "labels.jsonl").read_text().splitlines()
+    implicated = {
+        a for x in map(json.loads, before_labels) if x["kind"] == "incident" for a in x["accounts"]
+    }
+    world.reserve(
+        "incident_before",
+        np.flatnonzero(np.isin(world.ids, list(implicated)) & (world.role == "background")),
+    )
