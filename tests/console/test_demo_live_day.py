@@ -3,6 +3,7 @@ load_demo already put in the desk's history."""
 
 import io
 import time
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,7 @@ from apps.detection.services import live as live_services
 STANDING = {"common_control"}
 
 
-def _incident(alert: dict[str, Any]) -> tuple[Any, ...]:
+def _incident(alert: Mapping[str, Any]) -> tuple[Any, ...]:
     numbers = sorted((k, v) for k, v in alert["metrics"].items() if isinstance(v, int | float))
     return alert["rule"], tuple(alert["accounts"]), tuple(numbers)
 

@@ -14,6 +14,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from ..feed import read_feed
 from . import incidents_trading as trading
 from .background import (
     background_positions,
@@ -32,7 +33,6 @@ from .incidents_accounts import (
 from .market import build_market, instruments_frame, mark_prices_frame
 from .negatives import plant_api_traders, plant_market_makers, plant_whales
 from .population import accounts_frame, background_logins, background_transfers, build_accounts
-from ..feed import read_feed
 from .tape import Tape
 from .world import MS_PER_DAY, World
 from .writer import serial_ids, write_labels, write_table
