@@ -12,7 +12,7 @@ import pandas as pd
 
 from ...context import Context, epoch_ms
 from ..base import Finding, capped, feed_window, score
-from ..views import cached, orders
+from ..views import among, cached, orders
 
 OUT_KINDS = ("withdrawal", "internal_out")
 IN_KINDS = ("deposit", "internal_in")
@@ -121,9 +121,26 @@ def _position_index(ctx: Context) -> tuple[dict[str, np.ndarray], np.ndarray, np
     if positions is None or not len(positions):
         return {}, np.zeros(0, np.int64), np.zeros(0)
     accounts = positions["account_id"].astype(str).to_numpy()
-    rows = pd.Series(np.arange(len(positions))).groupby(accounts).indices
+    rows = _rows_per(accounts)
     value = (positions["margin"] + positions["unrealized_pnl"]).to_numpy(dtype=float)
     return rows, epoch_ms(positions["ts"]), value
+
+
+def _rows_per(accounts: np.ndarray) -> dict[str, np.ndarray]:
+    """Per distinct id, its row positions in ascending order (a string groupby's
+    ``indices`` at a fraction of the cost: one factorize, one stable sort)."""
+    codes, ids = pd.factorize(accounts)
+    order = np.argsort(codes, kind="stable")
+    bounds = np.searchsorted(codes[order], np.arange(len(ids) + 1))
+    return {str(ids[i]): order[bounds[i] : bounds[i + 1]] for i in range(len(ids))}
+
+
+def _inflows(moves: pd.DataFrame) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]:
+    """The deposits and internal transfers in: per account its rows, every row's time
+    (ms) and amount. Read for each suspect: a compare of every transfer each time is slow."""
+    ins = moves[moves["kind"].isin(IN_KINDS)]
+    amount = ins["amount"].to_numpy(dtype=float)
+    return _rows_per(ins["account_id"].to_numpy()), epoch_ms(ins["ts"]), amount
 
 
 def _equity_before(ctx: Context, moves: pd.DataFrame, account: str, moment: Any) -> float:
@@ -131,8 +148,11 @@ def _equity_before(ctx: Context, moves: pd.DataFrame, account: str, moment: Any)
     funds in the memory, or what came in earlier in the window, or its largest position
     snapshot (margin plus unrealised PnL) before the login."""
     seen = [float(ctx.memory.usual_equity([account])[0])]
-    mine = moves[(moves["account_id"] == account) & (moves["ts"] < moment)]
-    seen.append(float(mine.loc[mine["kind"].isin(IN_KINDS), "amount"].sum()))
+    rows, ts, amount = cached(ctx, "theft_inflows", lambda _: _inflows(moves))
+    mine = rows.get(account, np.zeros(0, dtype=np.int64))
+    came = amount[mine[ts[mine] < epoch_ms(pd.Series([moment]))[0]]]
+    # NaN counts nothing, as in a Series' sum.
+    seen.append(float(np.nansum(came)))
     held = _snapshots(ctx, account, moment)
     if held is not None:
         seen.append(held)
@@ -173,14 +193,15 @@ def _withdrawn(
         if share < params["min_share_of_equity"]:
             continue
         accounts, every = [str(account)], [legs]
-        for hop in legs[legs["kind"] == "internal_out"].itertuples():
+        hops = legs[legs["kind"] == "internal_out"]
+        for dest, sent in zip(hops["dest"], hops["ts"], strict=True):
             # Funds routed through another account: follow them one hop.
-            mule = str(hop.dest)
+            mule = str(dest)
             onward = moves[
                 (moves["account_id"] == mule)
                 & moves["kind"].isin(OUT_KINDS)
-                & (moves["ts"] >= hop.ts)
-                & (moves["ts"] <= hop.ts + span)
+                & (moves["ts"] >= sent)
+                & (moves["ts"] <= sent + span)
             ]
             accounts.append(mule)
             every.append(onward)
@@ -214,11 +235,13 @@ def _order_times(ctx: Context, accounts: set[str]) -> dict[str, np.ndarray]:
     if not accounts:
         return {}
     o = orders(ctx)
-    codes = np.flatnonzero(np.isin(ctx.accounts, list(accounts)))
-    mine = o[np.isin(o["account"].to_numpy(), codes)]
+    codes = np.flatnonzero(pd.Index(ctx.accounts).isin(list(accounts)))
+    account = o["account"].to_numpy()
+    mine = np.flatnonzero(among(account, codes))
+    created = o["created"].to_numpy()[mine]
     return {
-        str(ctx.accounts[code]): np.sort(group["created"].to_numpy())
-        for code, group in mine.groupby("account")
+        str(ctx.accounts[code]): np.sort(created[rows])
+        for code, rows in pd.Series(mine).groupby(account[mine]).indices.items()
     }
 
 
