@@ -34,7 +34,7 @@ import pandas as pd
 from ..context import MS_PER_MINUTE, Context
 from .base import Finding, Rule, day_window, explain, urgency
 from .matched_trade_price import minute_volatility
-from .views import trade_ids, trades
+from .views import among, trade_ids, trades
 
 
 def _fills(ctx: Context) -> pd.DataFrame:
@@ -67,7 +67,7 @@ def _rows_of(ctx: Context, wanted: pd.Index) -> dict[tuple[int, int], np.ndarray
     over the fills, not one comparison of all of them per finding."""
     f = _fills(ctx)
     key, first_day, days = _day_keys(f)
-    picked = np.flatnonzero(np.isin(key, _key_of(wanted, first_day, days)))
+    picked = np.flatnonzero(among(key, _key_of(wanted, first_day, days)))
     rows = f["row"].to_numpy()[picked]
     groups = pd.Series(picked).groupby(key[picked]).indices
     return {(int(k) // days, int(k) % days + first_day): rows[v] for k, v in groups.items()}
@@ -101,13 +101,13 @@ def _foresight(ctx: Context, params: dict[str, Any], accounts: np.ndarray) -> pd
     a position) and how many were followed by a move its way of foresight_z ordinary
     moves. Only the day's extreme results need it, so only their accounts are read."""
     t = trades(ctx)
-    mine = np.isin(t["buyer"].to_numpy(), accounts) | np.isin(t["seller"].to_numpy(), accounts)
+    mine = among(t["buyer"].to_numpy(), accounts) | among(t["seller"].to_numpy(), accounts)
     t = t[mine]
     sigma = minute_volatility(ctx)
     span = params["foresight_minutes"]
     parts = []
     for who, opens, side in (("buyer", "buyer_opens", 1.0), ("seller", "seller_opens", -1.0)):
-        o = t[t[opens].to_numpy() & np.isin(t[who].to_numpy(), accounts)]
+        o = t[t[opens].to_numpy() & among(t[who].to_numpy(), accounts)]
         symbol, ts = o["symbol"].to_numpy(), o["ts"].to_numpy()
         before = ctx.mark_at(symbol, ts)
         # Its way within the span: the sharpest move at any horizon up to it (a 1.5 %
@@ -151,7 +151,7 @@ def _round_trips(ctx: Context, wanted: pd.Index) -> pd.DataFrame:
     f = _fills(ctx)
     # Integer keys, not a MultiIndex of the 3M fills (a quarter of a second to build).
     key, first_day, days = _day_keys(f)
-    mine = f[np.isin(key, _key_of(wanted, first_day, days))]
+    mine = f[among(key, _key_of(wanted, first_day, days))]
     if mine.empty:
         return empty
     symbol = trades(ctx)["symbol"].to_numpy()[mine["row"].to_numpy()]

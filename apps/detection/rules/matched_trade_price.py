@@ -26,6 +26,9 @@ from .linked_trades import internal_trades, participants
 from .views import group_rows, trade_ids, trades
 
 
+BUCKETS = 1 << 22  # hash buckets a pair's fills are first counted in (_pair_runs)
+
+
 def minute_volatility(ctx: Context) -> np.ndarray:
     """Per symbol code: the robust standard deviation of one-minute log moves of the
     mark (1.4826 x the median absolute deviation), NaN without marks."""
@@ -125,10 +128,18 @@ def _pair_runs(ctx: Context, params: dict[str, Any]) -> pd.DataFrame:
     key = ((low * width + high) * (len(ctx.symbols) + 1) + t["symbol"].to_numpy()) * (
         int(days.max()) + 1
     ) + days
-    group, _ = pd.factorize(np.where(keep, key, -1))
-    counts = np.bincount(group)
-    rows = np.flatnonzero(keep & (counts[group] >= params["min_pair_trades"]))
-    return t.iloc[rows].assign(group=group[rows], low=low[rows])
+    # A pair that is frequent is frequent in its hash bucket too (a bucket adds others'
+    # fills, never loses the pair's): only rows of full buckets are counted exactly.
+    # Factorizing every fill's key costs a quarter of a second at 1.5M fills.
+    bucket = key[keep] % BUCKETS
+    crowded = np.bincount(bucket, minlength=BUCKETS) >= params["min_pair_trades"]
+    maybe = np.flatnonzero(keep)[crowded[bucket]]
+    # Numbered in order of first appearance, as over all rows: the pairs keep their order.
+    group, _ = pd.factorize(key[maybe])
+    counts = np.bincount(group, minlength=1)
+    frequent = counts[group] >= params["min_pair_trades"]
+    rows = maybe[frequent]
+    return t.iloc[rows].assign(group=group[frequent], low=low[rows])
 
 
 def _ramps(ctx: Context, params: dict[str, Any], found: set[tuple[str, int, int]]) -> list[Finding]:

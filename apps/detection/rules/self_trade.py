@@ -4,25 +4,36 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from ..context import Context
 from .base import Finding, Rule, account_day_finding, explain, notional, urgency
-from .views import group_rows, trade_ids, trades
+from .views import among, group_rows, trade_ids, trades
 
 
 def run(ctx: Context, params: dict[str, Any]) -> list[Finding]:
     t = trades(ctx)
     selfs = t[t["buyer"] == t["seller"]]
-    # The volume share needs only the self-traders' own fills: cut those out once.
+    # The volume share needs only the self-traders' own fills: cut those out once, as
+    # arrays (a frame filter per finding copies every column).
     traders = selfs["buyer"].unique()
-    theirs = t[t["buyer"].isin(traders) | t["seller"].isin(traders)]
+    buyer, seller = t["buyer"].to_numpy(), t["seller"].to_numpy()
+    theirs = np.flatnonzero(among(buyer, traders) | among(seller, traders))
+    their_buyer, their_seller = buyer[theirs], seller[theirs]
+    their_symbol, their_day = t["symbol"].to_numpy()[theirs], t["day"].to_numpy()[theirs]
+    their_qty = t["qty"].to_numpy()[theirs]
     findings = []
     for (account, symbol, day), rows in group_rows(selfs[["buyer", "symbol", "day"]]).items():
         count = len(rows)
         if count < params["min_self_trades"]:
             continue
-        same_day = theirs[(theirs["symbol"] == symbol) & (theirs["day"] == day)]
-        mine = same_day[(same_day["buyer"] == account) | (same_day["seller"] == account)]
-        share = float(selfs["qty"].iloc[rows].sum() / max(mine["qty"].sum(), 1e-12))
+        mine = (
+            (their_symbol == symbol)
+            & (their_day == day)
+            & ((their_buyer == account) | (their_seller == account))
+        )
+        # nansum: a missing quantity counts nothing, as in a Series' sum.
+        share = float(selfs["qty"].iloc[rows].sum() / max(np.nansum(their_qty[mine]), 1e-12))
         who, sym = str(ctx.accounts[account]), ctx.symbols[symbol]
         stake = notional(ctx, selfs.iloc[rows])
         findings.append(
