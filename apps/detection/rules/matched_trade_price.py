@@ -25,7 +25,6 @@ from .fair_price import ordinary_deviation
 from .linked_trades import internal_trades, participants
 from .views import group_rows, trade_ids, trades
 
-
 BUCKETS = 1 << 22  # hash buckets a pair's fills are first counted in (_pair_runs)
 
 
