@@ -34,7 +34,7 @@ import pandas as pd
 from ..context import MS_PER_MINUTE, Context
 from .base import Finding, Rule, day_window, explain, urgency
 from .matched_trade_price import minute_volatility
-from .views import among, trade_ids, trades
+from .views import among, cached, trade_ids, trades
 
 
 def _fills(ctx: Context) -> pd.DataFrame:
@@ -47,9 +47,15 @@ def _fills(ctx: Context) -> pd.DataFrame:
     return fills
 
 
-def _day_keys(fills: pd.DataFrame) -> tuple[np.ndarray, int, int]:
-    """One integer per fill for its (account, day), in (account, day) order; with the
-    first day and the number of days, to read a key back or make one."""
+def _day_keys(ctx: Context) -> tuple[np.ndarray, int, int]:
+    """One integer per fill of ``_fills`` for its (account, day), in (account, day)
+    order; with the first day and the number of days, to read a key back or make one
+    (made once per window: three readers)."""
+    return cached(ctx, "pnl_day_keys", _make_day_keys)
+
+
+def _make_day_keys(ctx: Context) -> tuple[np.ndarray, int, int]:
+    fills = _fills(ctx)
     account, day = fills["account"].to_numpy(), fills["day"].to_numpy()
     first_day = int(day.min(initial=0))
     days = int(day.max(initial=0)) - first_day + 1
@@ -66,7 +72,7 @@ def _rows_of(ctx: Context, wanted: pd.Index) -> dict[tuple[int, int], np.ndarray
     """Per (account, day) of ``wanted``, its fills' trade rows in fill order: one pass
     over the fills, not one comparison of all of them per finding."""
     f = _fills(ctx)
-    key, first_day, days = _day_keys(f)
+    key, first_day, days = _day_keys(ctx)
     picked = np.flatnonzero(among(key, _key_of(wanted, first_day, days)))
     rows = f["row"].to_numpy()[picked]
     groups = pd.Series(picked).groupby(key[picked]).indices
@@ -150,7 +156,7 @@ def _round_trips(ctx: Context, wanted: pd.Index) -> pd.DataFrame:
         return empty
     f = _fills(ctx)
     # Integer keys, not a MultiIndex of the 3M fills (a quarter of a second to build).
-    key, first_day, days = _day_keys(f)
+    key, first_day, days = _day_keys(ctx)
     mine = f[among(key, _key_of(wanted, first_day, days))]
     if mine.empty:
         return empty
@@ -177,7 +183,7 @@ def _days(ctx: Context, params: dict[str, Any]) -> pd.DataFrame:
     f = _fills(ctx)
     # One grouping of the 3M fill rows, on one integer key in (account, day) order.
     account, day = f["account"].to_numpy(), f["day"].to_numpy()
-    key, first_day, days = _day_keys(f)
+    key, first_day, days = _day_keys(ctx)
     close = f["close"].to_numpy()
     sums = pd.DataFrame(
         {
