@@ -40,10 +40,12 @@ def wash_rings(ctx: Context, params: dict[str, Any]) -> list[tuple[str, list[str
         ties = [(a, str(referrer[a])) for a in members if a in referrer]
         if not ties:
             continue
-        edges = pd.DataFrame(ties, columns=["account_a", "account_b"])
         washing = fills[fills["account_a"].isin(members) & fills["account_b"].isin(members)]
         # The campaign's few washing pairs as tuples: sets per ring, not frame filters.
         pairs = list(zip(washing["account_a"], washing["account_b"], strict=True))
+        if not pairs and params["min_accounts"] > 0:
+            continue  # no ring of this campaign can hold a washer: no need to draw them
+        edges = pd.DataFrame(ties, columns=["account_a", "account_b"])
         for group in components(edges).values():
             inside = set(group) & members
             washers = {x for a, b in pairs if a in inside and b in inside for x in (a, b)}

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from ..context import Context
 from .base import Finding, Rule, account_day_finding, explain, notional, urgency
@@ -14,26 +15,17 @@ from .views import among, group_rows, trade_ids, trades
 def run(ctx: Context, params: dict[str, Any]) -> list[Finding]:
     t = trades(ctx)
     selfs = t[t["buyer"] == t["seller"]]
-    # The volume share needs only the self-traders' own fills: cut those out once, as
-    # arrays (a frame filter per finding copies every column).
-    traders = selfs["buyer"].unique()
-    buyer, seller = t["buyer"].to_numpy(), t["seller"].to_numpy()
-    theirs = np.flatnonzero(among(buyer, traders) | among(seller, traders))
-    their_buyer, their_seller = buyer[theirs], seller[theirs]
-    their_symbol, their_day = t["symbol"].to_numpy()[theirs], t["day"].to_numpy()[theirs]
-    their_qty = t["qty"].to_numpy()[theirs]
+    theirs = _fills_of(t, selfs["buyer"].unique())
+    symbol_of, day_of, qty = (t[name].to_numpy() for name in ("symbol", "day", "qty"))
     findings = []
     for (account, symbol, day), rows in group_rows(selfs[["buyer", "symbol", "day"]]).items():
         count = len(rows)
         if count < params["min_self_trades"]:
             continue
-        mine = (
-            (their_symbol == symbol)
-            & (their_day == day)
-            & ((their_buyer == account) | (their_seller == account))
-        )
+        own = theirs[account]
+        own = own[(symbol_of[own] == symbol) & (day_of[own] == day)]
         # nansum: a missing quantity counts nothing, as in a Series' sum.
-        share = float(selfs["qty"].iloc[rows].sum() / max(np.nansum(their_qty[mine]), 1e-12))
+        share = float(selfs["qty"].iloc[rows].sum() / max(np.nansum(qty[own]), 1e-12))
         who, sym = str(ctx.accounts[account]), ctx.symbols[symbol]
         stake = notional(ctx, selfs.iloc[rows])
         findings.append(
@@ -63,6 +55,24 @@ def run(ctx: Context, params: dict[str, Any]) -> list[Finding]:
             )
         )
     return findings
+
+
+def _fills_of(t: pd.DataFrame, traders: np.ndarray) -> dict[int, np.ndarray]:
+    """Per trader (account code), the rows of its fills on either side, in trade order:
+    the volume share needs only the self-traders' own fills, cut out once (a filter of
+    every trade per finding costs more than the finding)."""
+    buyer, seller = t["buyer"].to_numpy(), t["seller"].to_numpy()
+    bought = np.flatnonzero(among(buyer, traders))
+    sold = np.flatnonzero(among(seller, traders) & (seller != buyer))  # a self-fill once
+    rows = np.concatenate([bought, sold])
+    who = np.concatenate([buyer[bought], seller[sold]])
+    order = np.lexsort((rows, who))
+    rows, who = rows[order], who[order]
+    starts = np.flatnonzero(np.r_[True, who[1:] != who[:-1]]) if len(who) else who
+    return {
+        int(who[start]): rows[start:end]
+        for start, end in zip(starts, [*starts[1:], len(who)], strict=True)
+    }
 
 
 RULE = Rule(
