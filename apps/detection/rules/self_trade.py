@@ -66,9 +66,11 @@ def _fills_of(t: pd.DataFrame, traders: np.ndarray) -> dict[int, np.ndarray]:
     sold = np.flatnonzero(among(seller, traders) & (seller != buyer))  # a self-fill once
     rows = np.concatenate([bought, sold])
     who = np.concatenate([buyer[bought], seller[sold]])
+    if not len(rows):
+        return {}
     order = np.lexsort((rows, who))
     rows, who = rows[order], who[order]
-    starts = np.flatnonzero(np.r_[True, who[1:] != who[:-1]]) if len(who) else who
+    starts = np.flatnonzero(np.r_[True, who[1:] != who[:-1]])
     return {
         int(who[start]): rows[start:end]
         for start, end in zip(starts, [*starts[1:], len(who)], strict=True)
