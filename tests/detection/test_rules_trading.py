@@ -40,6 +40,13 @@ def test_a_window_without_self_trades_has_no_self_trade_alert() -> None:
     assert run_rule(w, "self_trade") == []
 
 
+def test_a_window_without_trades_has_no_self_trade_alert() -> None:
+    w = Window()
+    w.marks()
+    w.login("U1", at(0), "ip-U1", "phone-U1")
+    assert run_rule(w, "self_trade") == []
+
+
 def test_a_fill_between_two_self_traders_counts_in_both_volume_shares() -> None:
     w = Window()
     w.marks()

@@ -45,6 +45,8 @@ def _strongest(links: pd.DataFrame, limit: int = 200) -> list[dict[str, Any]]:
 
 
 def run(ctx: Context, params: dict[str, Any]) -> list[Finding]:
+    if not ctx.linkage.clusters:
+        return []  # (and the links may be a bare frame: nothing to count signals on)
     start, end = feed_window(ctx)
     findings = []
     signals_of = _signals(ctx)

@@ -15,6 +15,8 @@ from .views import among, group_rows, trade_ids, trades
 def run(ctx: Context, params: dict[str, Any]) -> list[Finding]:
     t = trades(ctx)
     selfs = t[t["buyer"] == t["seller"]]
+    if selfs.empty:
+        return []  # (a window without trades has no quantity column to read)
     theirs = _fills_of(t, selfs["buyer"].unique())
     symbol_of, day_of, qty = (t[name].to_numpy() for name in ("symbol", "day", "qty"))
     findings = []
