@@ -108,10 +108,7 @@ def _moves(ctx: Context) -> pd.DataFrame:
     transfers = ctx.feed.transfers
     assert transfers is not None
     dest = transfers["address"].astype("object").fillna(transfers["counterparty_account_id"])
-    moves = transfers.assign(account_id=transfers["account_id"].astype(str), dest=dest.astype(str))
-    # When the account first used each destination in the window (either direction).
-    moves["first_use"] = moves.groupby(["account_id", "dest"])["ts"].transform("min")
-    return moves
+    return transfers.assign(account_id=transfers["account_id"].astype(str), dest=dest.astype(str))
 
 
 def _snapshots(ctx: Context, account: str, moment: Any) -> float | None:
@@ -176,7 +173,11 @@ def _withdrawn(
     # used" to a desk that never saw the account move funds — unless the window itself
     # shows the owner's device before the stranger's.
     logins = logins[logins["remembered"] | logins["other_device"]]
-    outs = moves[moves["kind"].isin(OUT_KINDS) & moves["account_id"].isin(set(logins.account_id))]
+    theirs = moves[moves["account_id"].isin(set(logins.account_id))]
+    # When the account first used each destination in the window (either direction):
+    # asked of the suspects' moves only, a grouping of a few rows, not of every transfer.
+    first_use = theirs.groupby(["account_id", "dest"])["ts"].transform("min")
+    outs = theirs.assign(first_use=first_use)[theirs["kind"].isin(OUT_KINDS)]
     outs = _after_login(outs, logins, params["max_hours_after_login"])
     if outs.empty:
         return []
