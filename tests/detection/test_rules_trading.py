@@ -33,6 +33,34 @@ def test_four_self_trades_are_incidental() -> None:
     assert run_rule(w, "self_trade") == []
 
 
+def test_a_window_without_self_trades_has_no_self_trade_alert() -> None:
+    w = Window()
+    w.marks()
+    w.trade("U1", "U2", 10, MARK, at(1))
+    assert run_rule(w, "self_trade") == []
+
+
+def test_a_window_without_trades_has_no_self_trade_alert() -> None:
+    w = Window()
+    w.marks()
+    w.login("U1", at(0), "ip-U1", "phone-U1")
+    assert run_rule(w, "self_trade") == []
+
+
+def test_a_fill_between_two_self_traders_counts_in_both_volume_shares() -> None:
+    w = Window()
+    w.marks()
+    for i in range(5):
+        w.trade("U1", "U1", 2, MARK, at(i + 1))
+        w.trade("U2", "U2", 2, MARK, at(i + 1))
+    w.trade("U2", "U1", 10, MARK, at(7))  # U1 sells to U2: in both shares, once each
+    w.trade("U3", "U1", 30, MARK, at(8), symbol="ETHUSDT")  # another contract: in neither
+    shares = {
+        a["accounts"][0]: a["metrics"]["self_volume_share"] for a in run_rule(w, "self_trade")
+    }
+    assert shares == {"U1": 0.5, "U2": 0.5}
+
+
 def test_linked_accounts_trading_with_each_other_are_an_alert() -> None:
     w = Window()
     w.marks()
