@@ -75,4 +75,4 @@ def test_twice_median_is_twice_each_groups_median(
     values = rng.integers(0, 1000, 200)
     twice = twice_median(group, values, 6)  # group 5 has no values
     expected = [2 * np.median(values[group == g]) for g in range(5)]
-    assert twice.tolist() == expected + [-1]
+    assert twice.tolist() == [*expected, -1]
