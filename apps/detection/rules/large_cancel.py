@@ -22,6 +22,7 @@ import pandas as pd
 from ..context import Context
 from .base import Finding, Rule, account_day_finding, explain, notional, urgency
 from .fair_price import market_basis
+from .machine_pace import PACKED_BITS
 from .views import group_rows, order_ids, orders, trades
 
 TIME_BITS = 37  # 2**37 ms is four years: room for any window's offsets
@@ -32,12 +33,48 @@ def typical_order(ctx: Context, o: pd.DataFrame) -> np.ndarray:
     programme (NaN where a symbol has no such order)."""
     store = ctx.__dict__.setdefault("_views", {})
     if "typical_order" not in store:
-        symbol = o["symbol"].to_numpy()
-        ordinary = ~ctx.flag("market_maker", o["account"].to_numpy())
-        medians = pd.Series(o["qty"].to_numpy()[ordinary]).groupby(symbol[ordinary]).median()
-        store["typical_order"] = medians.reindex(range(len(ctx.symbols))).to_numpy()
+        symbol, qty = o["symbol"].to_numpy(), np.asarray(o["qty"].to_numpy(), dtype=np.float64)
+        # Known symbols and quantities only (pandas' median skips NaN).
+        ordinary = ~market_makers(ctx, o["account"].to_numpy()) & (symbol >= 0) & ~np.isnan(qty)
+        store["typical_order"] = medians(symbol[ordinary], qty[ordinary], len(ctx.symbols))
     typical: np.ndarray = store["typical_order"]
     return typical
+
+
+def market_makers(ctx: Context, codes: np.ndarray) -> np.ndarray:
+    """``ctx.flag("market_maker", codes)`` read once per account, then one gather."""
+    if len(codes) == 0:
+        return np.zeros(0, dtype=bool)
+    flags: np.ndarray = ctx.flag("market_maker", np.arange(int(codes.max()) + 1))
+    return flags[codes]
+
+
+def medians(symbol: np.ndarray, qty: np.ndarray, symbols: int) -> np.ndarray:
+    """Per symbol code 0..symbols-1, the median of its ``qty`` (none NaN) as pandas'
+    groupby computes it; NaN for a symbol without any. Non-negative floats sort as their
+    bit patterns do, so one sort of (symbol, bits) packed in an int64 orders them all."""
+    if len(qty) == 0:
+        return np.full(symbols, np.nan)
+    bits = qty.view(np.int64)
+    low = int(bits.min())
+    span = (int(bits.max()) - low).bit_length()
+    if np.signbit(qty).any() or symbols.bit_length() + span > PACKED_BITS:
+        medians = pd.Series(qty).groupby(symbol).median()
+        return medians.reindex(range(symbols)).to_numpy()
+    packed = symbol.astype(np.int64)
+    packed <<= span
+    packed |= bits - low
+    packed.sort()
+    packed &= (1 << span) - 1
+    packed += low
+    ordered = packed.view(np.float64)
+    count = np.bincount(symbol, minlength=symbols)
+    start = np.cumsum(count) - count
+    last = len(ordered) - 1
+    lower = ordered[np.minimum(start + (count - 1) // 2, last)]
+    upper = ordered[np.minimum(start + count // 2, last)]
+    middle = np.where(count % 2 == 1, lower, (lower + upper) / 2)
+    return np.where(count > 0, middle, np.nan)
 
 
 def _other_side_filled(ctx: Context, pulled: pd.DataFrame, small: float) -> np.ndarray:
@@ -89,7 +126,7 @@ def run(ctx: Context, params: dict[str, Any]) -> list[Finding]:
     multiple = o["qty"].to_numpy() / typical
     large = np.nan_to_num(multiple) >= params["size_multiple"]
     if params["exempt_market_makers"]:
-        large &= ~ctx.flag("market_maker", o["account"].to_numpy())
+        large &= ~market_makers(ctx, o["account"].to_numpy())
     big = o[large].assign(multiple=multiple[large])
     # Near where the contract trades: the mark plus the market's basis of the quarter hour
     # (a contract pulled from its index trades a percent or two off its mark for hours).
