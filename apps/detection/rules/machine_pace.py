@@ -50,31 +50,54 @@ def messages(
     """The message stream of some orders (one row each; ``cancelled`` -1 when not).
     A message is an order entry or a cancel, as MiFID II RTS 6 counts them."""
     pulled = cancelled >= 0
-    account = np.concatenate([account, account[pulled]]).astype(np.int64)
-    symbol = np.concatenate([symbol, symbol[pulled]]).astype(np.int64)
-    ts = np.concatenate([created, cancelled[pulled]]).astype(np.int64)
-    late = np.concatenate([np.zeros(len(created), np.int64), np.ones(int(pulled.sum()), np.int64)])
-    if len(ts) == 0:
-        return Messages(account, ts, late == 0, symbol)
+    if len(created) == 0:
+        none = np.zeros(0, dtype=np.int64)
+        return Messages(none, none, np.zeros(0, dtype=bool), none)
     # Accounts ranked among those present: the same order as their codes, fewer bits.
     present = np.zeros(int(account.max()) + 1, dtype=bool)
     present[account] = True
     codes = np.flatnonzero(present)
     rank = (np.cumsum(present) - 1)[account]
-    first = int(ts.min())
-    time_bits = int(ts.max() - first).bit_length()
+    first = int(created.min())
+    last = int(created.max())
+    if pulled.any():
+        first, last = min(first, int(cancelled[pulled].min())), max(last, int(cancelled.max()))
+    time_bits = (last - first).bit_length()
     symbol_bits = int(symbol.max() + 1).bit_length()
-    rank_bits = int(rank.max()).bit_length()
-    if rank_bits + time_bits + 1 + symbol_bits > PACKED_BITS:
-        order = np.lexsort((symbol, late, ts, account))
-        return Messages(account[order], ts[order], late[order] == 0, symbol[order])
-    key = np.sort((((rank << time_bits | (ts - first)) << 1 | late) << symbol_bits) | symbol + 1)
+    if int(rank.max()).bit_length() + time_bits + 1 + symbol_bits > PACKED_BITS:
+        return _lexsorted(account, symbol, created, cancelled)
+
+    def packed(rows: np.ndarray | slice, ts: np.ndarray, late: int) -> np.ndarray:
+        key = rank[rows] << time_bits
+        key |= ts - first
+        key <<= 1
+        key |= late
+        key <<= symbol_bits
+        key |= symbol[rows] + 1
+        return key
+
+    key = np.concatenate([packed(slice(None), created, 0), packed(pulled, cancelled[pulled], 1)])
+    key.sort()
     symbol = (key & ((1 << symbol_bits) - 1)) - 1
     key >>= symbol_bits
     entry = (key & 1) == 0
     key >>= 1
     ts = (key & ((1 << time_bits) - 1)) + first
-    return Messages(codes[key >> time_bits], ts, entry, symbol)
+    key >>= time_bits
+    return Messages(codes[key], ts, entry, symbol)
+
+
+def _lexsorted(
+    account: np.ndarray, symbol: np.ndarray, created: np.ndarray, cancelled: np.ndarray
+) -> Messages:
+    """``messages`` for keys too wide to pack: the same order from a four-column lexsort."""
+    pulled = cancelled >= 0
+    account = np.concatenate([account, account[pulled]]).astype(np.int64)
+    symbol = np.concatenate([symbol, symbol[pulled]]).astype(np.int64)
+    ts = np.concatenate([created, cancelled[pulled]]).astype(np.int64)
+    late = np.concatenate([np.zeros(len(created), bool), np.ones(int(pulled.sum()), bool)])
+    order = np.lexsort((symbol, late, ts, account))
+    return Messages(account[order], ts[order], ~late[order], symbol[order])
 
 
 def run_starts(*columns: np.ndarray) -> np.ndarray:
