@@ -97,9 +97,19 @@ def _other_side_filled(ctx: Context, pulled: pd.DataFrame, small: float) -> np.n
     order_key = (pulled["account"].to_numpy() * width + pulled["symbol"].to_numpy()) * 2 + (
         ~pulled["buy"].to_numpy()
     )
-    keys, dense = np.unique(fill_key, return_inverse=True)
-    if len(keys) == 0:
+    if len(fill_key) == 0:
         return np.zeros(len(pulled), dtype=bool)
+    # Each fill's lane (account, symbol, side): the key itself where it fits above the
+    # time (no np.unique of every fill), else its rank among the keys; either way the
+    # lanes sort as the keys do.
+    low = min(int(fill_key.min()), int(order_key.min()))
+    if int(max(fill_key.max(), order_key.max()) - low).bit_length() + TIME_BITS <= PACKED_BITS:
+        dense, lane = fill_key - low, order_key - low
+        known = np.ones(len(pulled), dtype=bool)  # a lane without fills finds none
+    else:
+        keys, dense = np.unique(fill_key, return_inverse=True)
+        lane = np.clip(np.searchsorted(keys, order_key), 0, len(keys) - 1)
+        known = keys[lane] == order_key
     ts = t["ts"].to_numpy()[rows]
     base = min(int(ts.min()), int(pulled["created"].min()))
     # One sorted int64 per fill, (account, symbol, side) above the time: a range search
@@ -108,9 +118,7 @@ def _other_side_filled(ctx: Context, pulled: pd.DataFrame, small: float) -> np.n
     order = np.argsort(stamp, kind="stable")
     stamp = stamp[order]
     filled = np.concatenate([[0.0], np.cumsum(t["qty"].to_numpy()[rows][order])])
-    where = np.clip(np.searchsorted(keys, order_key), 0, len(keys) - 1)
-    known = keys[where] == order_key
-    lane = where.astype(np.int64) << TIME_BITS
+    lane = lane.astype(np.int64) << TIME_BITS
     first = np.searchsorted(stamp, lane | (pulled["created"].to_numpy() - base), "left")
     last = np.searchsorted(stamp, lane | (pulled["cancelled"].to_numpy() - base), "right")
     volume = filled[last] - filled[first]
