@@ -38,7 +38,12 @@ def test_repeated_large_orders_pulled_within_seconds_are_spoofing() -> None:
     assert alert["metrics"]["very_large_cancels"] == 10
 
 
-def test_a_few_large_orders_pulled_once_a_small_order_fills_opposite_are_spoofing() -> None:
+@pytest.mark.parametrize("narrow", [False, True])  # True: keys too wide to pack
+def test_a_few_large_orders_pulled_once_a_small_order_fills_opposite_are_spoofing(
+    narrow: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if narrow:
+        monkeypatch.setattr(large_cancel, "PACKED_BITS", 0)
     w = Window()
     w.marks(minutes=120)
     _book(w)
