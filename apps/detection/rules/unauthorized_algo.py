@@ -90,8 +90,16 @@ def run(ctx: Context, params: dict[str, Any]) -> list[Finding]:
     findings = []
     named = np.zeros(len(accounts), dtype=bool)
     named[[account for account, _ in candidates]] = True
-    suspects = o.iloc[rows[named[sender]]]
-    for account, day in candidates:
+    picked = named[sender]
+    suspects, suspect, suspect_day = rows[picked], sender[picked], sent_on[picked]
+    # Each candidate's row in the pace table (-1: no entries that day), looked up at once.
+    paces = pace[["reflexes", "jitter", "gap_ms", "orders"]].to_numpy()
+    at = (
+        pace.index.get_indexer(pd.MultiIndex.from_tuples(candidates))
+        if candidates and not pace.empty
+        else np.full(len(candidates), -1)
+    )
+    for (account, day), place in zip(candidates, at, strict=True):
         minutes = int(per_day["minutes"].get((account, day), 0))
         api_orders = int(api_orders_per_day.get((account, day), 0))
         paced = (account, day) in machine.index
@@ -102,14 +110,12 @@ def run(ctx: Context, params: dict[str, Any]) -> list[Finding]:
         ):
             continue
         reflexes, jitter, gap_ms, day_orders = (
-            pace.loc[(account, day), ["reflexes", "jitter", "gap_ms", "orders"]]
-            if (account, day) in pace.index
-            else (0, np.nan, np.nan, 0)
+            paces[place] if place >= 0 else (0, np.nan, np.nan, 0)
         )
         peak = int(per_day["peak"].get((account, day), 0))
         who = str(ctx.accounts[account])
         start, end = day_window(int(day))
-        mine = suspects[(suspects["account"] == account) & (suspects["day"] == day)]
+        mine = o.iloc[suspects[(suspect == account) & (suspect_day == day)]]
         ratio = max(
             minutes / params["min_fast_minutes"],
             api_orders / params["min_api_orders"],
