@@ -129,13 +129,18 @@ def run(ctx: Context, params: dict[str, Any]) -> list[Finding]:
     o = orders(ctx)
     if o.empty:
         return []
-    symbol = o["symbol"].to_numpy()
-    typical = typical_order(ctx, o)[symbol]
-    multiple = o["qty"].to_numpy() / typical
+    symbol, qty = o["symbol"].to_numpy(), o["qty"].to_numpy()
+    typical = typical_order(ctx, o)
+    # A loose bound first, so only the orders near size_multiple x typical are divided
+    # (a contract without a positive typical order leaves all of its orders to the test).
+    with np.errstate(invalid="ignore"):
+        bound = np.where(typical > 0, typical * params["size_multiple"] * (1 - 1e-9), -np.inf)
+    near = np.flatnonzero(~(qty < bound[symbol]))
+    multiple = qty[near] / typical[symbol[near]]
     large = np.nan_to_num(multiple) >= params["size_multiple"]
     if params["exempt_market_makers"]:
-        large &= ~market_makers(ctx, o["account"].to_numpy())
-    big = o[large].assign(multiple=multiple[large])
+        large &= ~market_makers(ctx, o["account"].to_numpy()[near])
+    big = o.iloc[near[large]].assign(multiple=multiple[large])
     # Near where the contract trades: the mark plus the market's basis of the quarter hour
     # (a contract pulled from its index trades a percent or two off its mark for hours).
     symbols, created = big["symbol"].to_numpy(), big["created"].to_numpy()
