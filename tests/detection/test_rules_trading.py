@@ -99,6 +99,18 @@ def _cancels(w: Window, account: str, count: int, **kwargs: object) -> None:
         w.order(account, "buy", 1, MARK, at(i * 0.1), cancelled=at(i * 0.1, 1), **kwargs)  # type: ignore[arg-type]
 
 
+def test_500_cancels_over_two_contracts_are_not_500_in_one() -> None:
+    w = Window()
+    _cancels(w, "U1", 250)
+    _cancels(w, "U1", 250, symbol="ETHUSDT")
+    _cancels(w, "U2", 499)
+    _cancels(w, "U2", 1, symbol="ETHUSDT")
+    assert run_rule(w, "frequent_cancel") == []
+    _cancels(w, "U2", 1)  # the 500th in one contract
+    [alert] = run_rule(w, "frequent_cancel")
+    assert alert["accounts"] == ["U2"] and alert["metrics"]["cancels"] == 500
+
+
 def test_500_cancels_in_a_contract_in_a_day_are_frequent_cancelling() -> None:
     w = Window()
     _cancels(w, "U1", 500)
