@@ -19,16 +19,29 @@ def test_a_sudden_six_percent_move_is_market_stress_without_accounts() -> None:
     assert alert["dedup_key"] == "market_stress:platform:BTCUSDT:2026-11-20"
 
 
-def test_a_mark_torn_from_the_index_for_fifteen_minutes_is_stress_fourteen_are_not() -> None:
-    # Two quiet hours first: the gap is judged against the hours before it.
+def test_a_mark_torn_from_the_index_for_five_minutes_is_stress_four_are_not() -> None:
+    # A feed break: 1.2 % off a steady index for five minutes, after two quiet hours.
     w = Window()
     w.marks(minutes=130)
-    w.marks(minutes=15, start=130, price=MARK * 1.015, index=MARK)
+    w.marks(minutes=5, start=130, price=MARK * 1.012, index=MARK)
+    w.marks(minutes=30, start=135)
     [alert] = run_rule(w, "market_stress")
     assert alert["metrics"]["signals"] == ["mark_index_gap"]
     w = Window()
     w.marks(minutes=130)
-    w.marks(minutes=14, start=130, price=MARK * 1.015, index=MARK)
+    w.marks(minutes=4, start=130, price=MARK * 1.012, index=MARK)
+    w.marks(minutes=30, start=134)
+    assert run_rule(w, "market_stress") == []
+
+
+def test_a_premium_that_wanders_sets_its_own_limit() -> None:
+    # The premium swings 0.5 % every five minutes: five minutes at 1.5 % are 1.25 % past
+    # its usual level but under 3x its usual five-minute move (1.5 %), so no tear.
+    w = Window()
+    for m in range(200):
+        w.marks(minutes=1, start=m, price=MARK * (1.005 if (m // 5) % 2 else 1.0), index=MARK)
+    w.marks(minutes=5, start=200, price=MARK * 1.015, index=MARK)
+    w.marks(minutes=30, start=205)
     assert run_rule(w, "market_stress") == []
 
 

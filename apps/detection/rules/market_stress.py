@@ -252,15 +252,17 @@ RULE = Rule(
         "Platform-level: a mark price torn from the index for minutes, a sudden large move, "
         "or a burst of forced closes are the moments the emergency plans are for (mark "
         "price protects against manipulation of the last price; liquidation cascades lead "
-        "to ADL). Signals: a mark/index gap >= 1% (and 3x its usual in the 4 hours before) held 15 "
-        "minutes (not one that opened while a matched-trade ramp pushed the contract), "
+        "to ADL). Signals: a mark/index gap held 5 minutes that moved the contract >= 1% "
+        "further from its index than its own premium over the 4 hours before (and 3x how "
+        "far that premium usually moves in 5 minutes), not one that opened or was held "
+        "while a matched-trade ramp pushed the contract; "
         "a 5-minute move >= 5%, an hour of one-minute moves 3x the day's usual, "
         ">= 20 accounts force-closed at a loss in one minute (and 5x the usual)."
     ),
     default_params={
         "max_mark_gap": 0.01,
         "gap_multiple": 3.0,
-        "gap_minutes": 15,
+        "gap_minutes": 5,
         "baseline_minutes": 240,
         "vol_minutes": 60,
         "vol_multiple": 3.0,
