@@ -199,7 +199,8 @@ def run(ctx: Context, params: dict[str, Any]) -> list[Finding]:
                 severity=judged.severity,
                 explain=[
                     explain(
-                        f"mark/index gap held {params['gap_minutes']} minutes",
+                        "mark/index gap beyond the contract's premium, held "
+                        f"{params['gap_minutes']} minutes",
                         gap * 100,
                         "%",
                         max_gap * 100,
