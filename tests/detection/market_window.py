@@ -16,7 +16,7 @@ def write_market_window(folder: Path) -> Path:
     )
     marks = ["symbol,ts,mark_price,index_price"]
     for m in range(40):
-        # BTC: 2% above its index for minutes 5..24 (past the rule's 15 minutes held), and a
+        # BTC: 2% above its index for minutes 5..24 (past the rule's 5 minutes held), and a
         # 10% jump at minute 6.
         btc = 110_000.0 if m >= 6 else 100_000.0
         index = btc / 1.02 if 5 <= m <= 24 else btc

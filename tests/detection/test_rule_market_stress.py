@@ -19,16 +19,29 @@ def test_a_sudden_six_percent_move_is_market_stress_without_accounts() -> None:
     assert alert["dedup_key"] == "market_stress:platform:BTCUSDT:2026-11-20"
 
 
-def test_a_mark_torn_from_the_index_for_fifteen_minutes_is_stress_fourteen_are_not() -> None:
-    # Two quiet hours first: the gap is judged against the hours before it.
+def test_a_mark_torn_from_the_index_for_five_minutes_is_stress_four_are_not() -> None:
+    # A feed break: 1.2 % off a steady index for five minutes, after two quiet hours.
     w = Window()
     w.marks(minutes=130)
-    w.marks(minutes=15, start=130, price=MARK * 1.015, index=MARK)
+    w.marks(minutes=5, start=130, price=MARK * 1.012, index=MARK)
+    w.marks(minutes=30, start=135)
     [alert] = run_rule(w, "market_stress")
     assert alert["metrics"]["signals"] == ["mark_index_gap"]
     w = Window()
     w.marks(minutes=130)
-    w.marks(minutes=14, start=130, price=MARK * 1.015, index=MARK)
+    w.marks(minutes=4, start=130, price=MARK * 1.012, index=MARK)
+    w.marks(minutes=30, start=134)
+    assert run_rule(w, "market_stress") == []
+
+
+def test_a_premium_that_wanders_sets_its_own_limit() -> None:
+    # The premium swings 0.5 % every five minutes: five minutes at 1.5 % are 1.25 % past
+    # its usual level but under 3x its usual five-minute move (1.5 %), so no tear.
+    w = Window()
+    for m in range(200):
+        w.marks(minutes=1, start=m, price=MARK * (1.005 if (m // 5) % 2 else 1.0), index=MARK)
+    w.marks(minutes=5, start=200, price=MARK * 1.015, index=MARK)
+    w.marks(minutes=30, start=205)
     assert run_rule(w, "market_stress") == []
 
 
@@ -36,6 +49,39 @@ def test_a_thin_contract_s_usual_gap_is_not_stress() -> None:
     w = Window()
     w.marks(minutes=130, price=MARK * 1.008, index=MARK)  # strays 0.8 % all day
     w.marks(minutes=20, start=130, price=MARK * 1.015, index=MARK)  # under 3 x 0.8 %
+    assert run_rule(w, "market_stress") == []
+
+
+def test_a_tear_on_top_of_a_standing_premium_is_stress() -> None:
+    # The contract has stood 1.6 % over its index for hours (a premium a ramp left); the
+    # mark then jumps to 3.8 % for 20 minutes. The tear is the 2.2 % on top of the
+    # contract's own basis, not 3.8 % against three times the 1.6 % it usually shows.
+    w = Window()
+    w.marks(minutes=200, price=MARK * 1.016, index=MARK)
+    w.marks(minutes=20, start=200, price=MARK * 1.038, index=MARK)
+    w.marks(minutes=40, start=220, price=MARK * 1.016, index=MARK)
+    [alert] = run_rule(w, "market_stress")
+    assert alert["metrics"]["signals"] == ["mark_index_gap"]
+    assert abs(alert["metrics"]["mark_index_gap"] - 0.022) < 0.001
+    assert alert["metrics"]["gap_opened_at"].startswith("2026-11-20T03:20")
+
+
+def test_a_premium_crossing_to_a_discount_is_stress() -> None:
+    # From 1.6 % over the index to 1.5 % under it for 20 minutes: 1.5 % from the index.
+    w = Window()
+    w.marks(minutes=200, price=MARK * 1.016, index=MARK)
+    w.marks(minutes=20, start=200, price=MARK * 0.985, index=MARK)
+    w.marks(minutes=40, start=220, price=MARK * 1.016, index=MARK)
+    [alert] = run_rule(w, "market_stress")
+    assert abs(alert["metrics"]["mark_index_gap"] - 0.015) < 0.001
+
+
+def test_a_premium_melting_back_to_the_index_is_not_stress() -> None:
+    # Four hours at 4 % over the index, then back to 1.6 %: the mark moved 2.4 % towards
+    # its index, which heals a dislocation rather than making one.
+    w = Window()
+    w.marks(minutes=240, price=MARK * 1.04, index=MARK)
+    w.marks(minutes=120, start=240, price=MARK * 1.016, index=MARK)
     assert run_rule(w, "market_stress") == []
 
 

@@ -19,23 +19,16 @@ def _price_signals(ctx: Context, params: dict[str, Any]) -> pd.DataFrame:
     if marks is None:
         return pd.DataFrame(columns=["symbol", "day", "gap", "move"])
     marks = marks.assign(day=marks["minute"] * MS_PER_MINUTE // MS_PER_DAY)
-    gap = np.abs(marks["mark"] / marks["index"] - 1.0)
+    gap, drift = _tear(marks, params)
     by_symbol = marks.assign(gap=gap).groupby("symbol", group_keys=False)
     # Sustained: the smallest gap over N consecutive minutes, so one bad tick is ignored.
     marks["gap"] = by_symbol["gap"].transform(
         lambda g: g.rolling(params["gap_minutes"], min_periods=params["gap_minutes"]).min()
     )
-    # A thin contract's mark strays from the index every day: the gap counts past 1 % and
-    # past gap_multiple x its ordinary gap over the hours before (not the whole day, which
-    # a dislocation lasting into the evening would itself make "ordinary").
-    window = params["baseline_minutes"]
-    before = gap.groupby(marks["symbol"]).transform(
-        lambda g: g.rolling(window, min_periods=window // 2).median()
-    )
-    before = before.groupby(marks["symbol"]).shift(params["gap_minutes"])
-    # Until half the baseline is known, the day's median stands in for it.
-    day = gap.groupby([marks["symbol"], marks["day"]]).transform("median")
-    limit = np.maximum(params["max_mark_gap"], params["gap_multiple"] * before.fillna(day))
+    # A thin contract's premium wanders: the gap counts past 1 % and past gap_multiple x
+    # how far the premium ordinarily moves in as many minutes over the hours before (a
+    # median, so the few minutes a ramp or an earlier tear moved it do not count).
+    limit = np.fmax(params["max_mark_gap"], params["gap_multiple"] * drift)
     marks["gap_ratio"] = marks["gap"] / limit
     marks["gap_limit"] = limit
     # When the gap opened: the last minute before which it was under half of what it
@@ -47,14 +40,16 @@ def _price_signals(ctx: Context, params: dict[str, Any]) -> pd.DataFrame:
     under = (gap < 0.5 * limit).to_numpy()
     # A gap that opened while a ramp was pushing the contract is the ramp's footprint (the
     # contract moved, its index did not): the ramp's alert says it, not this rule.
+    minute = marks["minute"].to_numpy() * MS_PER_MINUTE
+    held_from = minute - (params["gap_minutes"] - 1) * MS_PER_MINUTE
     for ramp in ramp_periods(ctx).itertuples():
         onset = marks["gap_onset"].to_numpy() * MS_PER_MINUTE
-        dragged = (
-            (marks["symbol"].to_numpy() == ramp.symbol)
-            & (onset >= ramp.start - MS_PER_MINUTE)
-            & (onset <= ramp.end)
-            & ~under
+        # Opened during the ramp, or held over minutes the ramp was still pushing (a
+        # rising ramp's held gap is small, and its onset dates back to before the ramp).
+        during = ((onset >= ramp.start - MS_PER_MINUTE) & (onset <= ramp.end)) | (
+            (held_from <= ramp.end) & (minute >= ramp.start)
         )
+        dragged = (marks["symbol"].to_numpy() == ramp.symbol) & during & ~under
         marks.loc[dragged, "gap_ratio"] = np.nan
     lag = params["move_minutes"]
     marks["move"] = by_symbol["mark"].transform(lambda m: np.abs(np.log(m / m.shift(lag))))
@@ -72,6 +67,41 @@ def _price_signals(ctx: Context, params: dict[str, Any]) -> pd.DataFrame:
     signals = marks.groupby(["symbol", "day"]).agg(move=("move", "max"), vol=("vol", "max"))
     at_worst = worst.set_index(["symbol", "day"])[["gap", "gap_limit", "gap_ratio", "gap_onset"]]
     return signals.join(at_worst)
+
+
+def _tear(marks: pd.DataFrame, params: dict[str, Any]) -> tuple[pd.Series, pd.Series]:
+    """Per minute: how far the mark has moved away from the index beyond the contract's own
+    basis (its median mark/index premium over the hours before), and how far that premium
+    ordinarily moves in ``gap_minutes`` over those hours.
+
+    A contract a ramp or a funding imbalance left standing 1.6 % over its index is torn
+    when it jumps to 3.8 %, not when it sits at 1.6 %. Only a move away from the index
+    counts (a premium melting back towards the index is the market healing), and never
+    more than the premium itself (a contract crossing from +1.6 % to -1.5 % is 1.5 % from
+    its index)."""
+    basis = marks["mark"] / marks["index"] - 1.0
+    window, held = params["baseline_minutes"], params["gap_minutes"]
+    symbol, day = marks["symbol"], [marks["symbol"], marks["day"]]
+    moved = (basis - basis.groupby(symbol).shift(held)).abs()
+
+    def median_before(values: pd.Series, known: int) -> pd.Series:
+        # Over the hours before the gap's minutes, once ``known`` of them are.
+        rolled = values.groupby(symbol).transform(
+            lambda v: v.rolling(window, min_periods=known).median()
+        )
+        return rolled.groupby(symbol).shift(held)
+
+    # The premium as far back as it is known; before that, the premium of the feed's
+    # first minutes (not the day's median, which would date a ramp's later premium back
+    # to the morning, and not zero, which would tear every contract that opens the feed
+    # at a premium).
+    opening = basis.groupby(symbol).transform(lambda b: b.iloc[:held].median())
+    level = median_before(basis, held).fillna(opening)
+    # Until half the baseline is known, the day's median movement stands in for it.
+    drift = median_before(moved, window // 2).fillna(moved.groupby(day).transform("median"))
+    away = basis - level
+    tear = np.where(np.sign(away) == np.sign(basis), np.minimum(np.abs(away), np.abs(basis)), 0.0)
+    return pd.Series(tear, index=marks.index), drift
 
 
 def _onsets(marks: pd.DataFrame, gap: pd.Series, limit: pd.Series) -> np.ndarray:
@@ -169,7 +199,8 @@ def run(ctx: Context, params: dict[str, Any]) -> list[Finding]:
                 severity=judged.severity,
                 explain=[
                     explain(
-                        f"mark/index gap held {params['gap_minutes']} minutes",
+                        "mark/index gap beyond the contract's premium, held "
+                        f"{params['gap_minutes']} minutes",
                         gap * 100,
                         "%",
                         max_gap * 100,
@@ -222,15 +253,17 @@ RULE = Rule(
         "Platform-level: a mark price torn from the index for minutes, a sudden large move, "
         "or a burst of forced closes are the moments the emergency plans are for (mark "
         "price protects against manipulation of the last price; liquidation cascades lead "
-        "to ADL). Signals: a mark/index gap >= 1% (and 3x its usual in the 4 hours before) held 15 "
-        "minutes (not one that opened while a matched-trade ramp pushed the contract), "
+        "to ADL). Signals: a mark/index gap held 5 minutes that moved the contract >= 1% "
+        "further from its index than its own premium over the 4 hours before (and 3x how "
+        "far that premium usually moves in 5 minutes), not one that opened or was held "
+        "while a matched-trade ramp pushed the contract; "
         "a 5-minute move >= 5%, an hour of one-minute moves 3x the day's usual, "
         ">= 20 accounts force-closed at a loss in one minute (and 5x the usual)."
     ),
     default_params={
         "max_mark_gap": 0.01,
         "gap_multiple": 3.0,
-        "gap_minutes": 15,
+        "gap_minutes": 5,
         "baseline_minutes": 240,
         "vol_minutes": 60,
         "vol_multiple": 3.0,
