@@ -26,7 +26,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .link_evidence import evidence_rows, no_rows
+from .link_evidence import evidence_rows, no_rows, repeated
 
 DEFAULT_LOCKSTEP: dict[str, Any] = {
     "within_ms": 2_000,  # "at the same moment" for a hand or a script: two seconds
@@ -97,10 +97,11 @@ def lockstep_pairs(
     i, low, high = np.concatenate(found_at), np.concatenate(lows), np.concatenate(highs)
     # One moment counts once per pair, however many orders each fired in it. Pairs that
     # met fewer than min_times times at all cannot count: they are dropped first.
-    pair, keys = pd.factorize(low * n_accounts + high)
-    at_all = np.bincount(pair)
-    maybe = (at_all >= int(settings["min_times"]))[pair]
-    i, pair = i[maybe], pair[maybe]
+    key = low * n_accounts + high
+    maybe = repeated(key, int(settings["min_times"]))
+    # Pairs numbered in order of first meeting, as over all rows: dropping whole pairs
+    # keeps the order of the rest.
+    i, (pair, keys) = i[maybe], pd.factorize(key[maybe])
     bucket = ns[i] // within
     bucket -= bucket.min(initial=0)
     once = ~pd.Series(pair * (int(bucket.max(initial=0)) + 1) + bucket).duplicated().to_numpy()
