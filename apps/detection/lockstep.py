@@ -19,6 +19,7 @@ over rows.
 
 from __future__ import annotations
 
+from itertools import pairwise
 from typing import Any
 
 import numpy as np
@@ -81,13 +82,13 @@ def lockstep_pairs(
     within = int(settings["within_ms"]) * 1_000_000
     # Each event against the next few in the same contract-side: (position, both
     # accounts) of every near pair of two different accounts, in (offset, position) order.
+    following = _following(group, ns, within, int(settings["max_neighbours"]))
     found_at, lows, highs = [], [], []
     for offset in range(1, int(settings["max_neighbours"]) + 1):
-        near = (group[offset:] == group[:-offset]) & (ns[offset:] - ns[:-offset] <= within)
-        if not near.any():
+        at = np.flatnonzero(following[:-offset] >= offset)
+        if not len(at):
             break
-        near &= account[offset:] != account[:-offset]
-        at = np.flatnonzero(near)
+        at = at[account[at] != account[at + offset]]
         a, b = account[at], account[at + offset]
         found_at.append(at)
         lows.append(np.minimum(a, b))
@@ -211,6 +212,19 @@ def _takers(trades: pd.DataFrame, buying: np.ndarray) -> tuple[np.ndarray, np.nd
     return codes, np.asarray(encoded.dictionary.to_pylist(), dtype=object)
 
 
+def _following(group: np.ndarray, ns: np.ndarray, within: int, most: int) -> np.ndarray:
+    """Per event (sorted by group, then time): how many of the next events are in its
+    group within ``within`` ns, at most ``most`` (one search per group, not a pass over
+    every event per offset)."""
+    following = np.zeros(len(ns), dtype=np.int64)
+    bounds = np.flatnonzero(np.r_[True, group[1:] != group[:-1], True])
+    for start, end in pairwise(bounds.tolist()):
+        times = ns[start:end]
+        last = np.searchsorted(times, times + within, side="right")
+        following[start:end] = last - np.arange(1, end - start + 1)
+    return np.minimum(following, most)
+
+
 def _moments(ns: np.ndarray) -> np.ndarray:
     """Dense rank of each time (equal times, equal ranks), without a sort when the fills
     come in time order, as the feed keeps them."""
@@ -226,9 +240,8 @@ def _symbols_first_seen(column: pd.Series, kept: np.ndarray) -> tuple[np.ndarray
         codes, uniques = pd.factorize(column.to_numpy()[kept])
         return codes, np.asarray(uniques, dtype=object)
     raw = column.cat.codes.to_numpy()[kept].astype(np.int64)
-    present, first = np.unique(raw, return_index=True)
-    first, present = first[present >= 0], present[present >= 0]
-    order = present[np.argsort(first)]
+    order = pd.unique(raw)  # in order of first appearance, by a hash pass (no sort)
+    order = order[order >= 0]
     lookup = np.full(len(column.cat.categories) + 1, -1, dtype=np.int64)
     lookup[order] = np.arange(len(order))
     names = np.asarray(column.cat.categories, dtype=object)[order]
