@@ -236,22 +236,53 @@ def internal_transfers(transfers: pd.DataFrame | None) -> pd.DataFrame:
     return internal.assign(first=internal["ts"], last=internal["ts"], events=1)[columns]
 
 
-def frequent_fills(trades: pd.DataFrame | None, min_trades: int) -> pd.DataFrame:
+# Per fill, the buyer's and the seller's code (rank in id order), and the ids by code.
+Traders = tuple[np.ndarray, np.ndarray, np.ndarray]
+
+
+def trading_accounts(trades: pd.DataFrame) -> Traders:
+    """The accounts of the fills coded once for all of linking: one Arrow hash pass over
+    the buyer and seller ids together (chunks side by side, not copied into one column),
+    then the few distinct ids put in order."""
+    chunks = [
+        chunk.cast(pa.large_string())
+        for column in ("buyer_id", "seller_id")
+        for chunk in _arrow_chunks(trades[column])
+    ]
+    encoded = pc.dictionary_encode(pa.chunked_array(chunks, type=pa.large_string()))
+    dictionary = (
+        encoded.chunks[0].dictionary if encoded.num_chunks else pa.array([], pa.large_string())
+    )
+    order = pc.sort_indices(dictionary).to_numpy()
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    codes = np.concatenate(
+        [np.zeros(0, dtype=np.int64)]
+        + [rank[chunk.indices.to_numpy(zero_copy_only=False)] for chunk in encoded.chunks]
+    )
+    names = np.asarray(dictionary.to_pylist(), dtype=object)[order]
+    return codes[: len(trades)], codes[len(trades) :], names
+
+
+def _arrow_chunks(column: pd.Series) -> list[pa.Array]:
+    values = pa.array(column.astype("str").array)
+    return list(values.chunks) if isinstance(values, pa.ChunkedArray) else [values]
+
+
+def frequent_fills(
+    trades: pd.DataFrame | None, min_trades: int, traders: Traders | None = None
+) -> pd.DataFrame:
     """Fills between two accounts that traded with each other at least ``min_trades``
     times: account_a < account_b, symbol, ts.
 
     Counted on integer codes first: only the few frequent pairs are turned back into
-    strings (1M trades have hundreds of thousands of one-off pairs)."""
+    strings (1M trades have hundreds of thousands of one-off pairs). ``traders``: the
+    fills' accounts as ``trading_accounts`` codes them, when the caller has them."""
     columns = ["account_a", "account_b", "symbol", "ts"]
     if trades is None or trades.empty:
         return pd.DataFrame(columns=columns)
-    n = len(trades)
-    # sort=True: a smaller code is a smaller id, so account_a < account_b as everywhere.
-    codes, names = pd.factorize(
-        pd.concat([trades["buyer_id"], trades["seller_id"]], ignore_index=True).astype("str"),
-        sort=True,
-    )
-    buyer, seller = codes[:n].astype(np.int64), codes[n:].astype(np.int64)
+    # A smaller code is a smaller id, so account_a < account_b as everywhere.
+    buyer, seller, names = traders if traders is not None else trading_accounts(trades)
     low, high = np.minimum(buyer, seller), np.maximum(buyer, seller)
     rows = np.flatnonzero(repeated(low * max(1, len(names)) + high, min_trades) & (buyer != seller))
     names = np.asarray(names, dtype=object)

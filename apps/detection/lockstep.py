@@ -24,10 +24,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
 
-from .link_evidence import evidence_rows, no_rows, repeated
+from .link_evidence import Traders, evidence_rows, no_rows, repeated, trading_accounts
 
 DEFAULT_LOCKSTEP: dict[str, Any] = {
     "within_ms": 2_000,  # "at the same moment" for a hand or a script: two seconds
@@ -54,17 +52,20 @@ def lockstep_pairs(
     trades: pd.DataFrame | None,
     exempt: set[str] | None = None,
     params: dict[str, Any] | None = None,
+    traders: Traders | None = None,
 ) -> pd.DataFrame:
     """Pairs trading in lockstep (account_a < account_b): ``times`` together, ``share`` of
     the quieter one's taker orders, ``expected`` by chance, the ``symbols``, first / last
-    (nanoseconds). ``exempt``: accounts left out (the market makers)."""
+    (nanoseconds). ``exempt``: accounts left out (the market makers). ``traders``: the
+    fills' accounts as link_evidence.trading_accounts codes them, when the caller has them."""
     settings = {**DEFAULT_LOCKSTEP, **(params or {})}
     if trades is None or trades.empty or "taker_side" not in trades:
         return pd.DataFrame(columns=LOCKSTEP_COLUMNS)
     buying = (trades["taker_side"] == "buy").to_numpy(dtype=bool)
-    # The taker of each fill as an integer code, by Arrow's hash of one column of ids
-    # (never a Python string per row): the few pairs found are put in id order at the end.
-    taker_all, ids = _takers(trades, buying)
+    # The taker of each fill as an integer code, by Arrow's hash of the ids (never a
+    # Python string per row): the few pairs found are put in id order at the end.
+    buyer, seller, ids = traders if traders is not None else trading_accounts(trades)
+    taker_all = np.where(buying, buyer, seller)
     ns_all = trades["ts"].to_numpy(dtype="datetime64[ns]").astype(np.int64)
     # A taker order's fills share its moment: each (taker, moment) once, at its first fill.
     moment_key = taker_all * (len(ns_all) + 1) + _moments(ns_all)
@@ -197,19 +198,6 @@ def lockstep_rows(lockstep: pd.DataFrame) -> pd.DataFrame:
         ),
         max_values=20,
     )
-
-
-def _takers(trades: pd.DataFrame, buying: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per fill, the taker's code (a place in the returned ids, in order of first
-    appearance)."""
-    buyers = pa.array(trades["buyer_id"].astype("str"))
-    sellers = pa.array(trades["seller_id"].astype("str"))
-    taker = pc.if_else(pa.array(buying), buyers, sellers)
-    if isinstance(taker, pa.ChunkedArray):
-        taker = taker.combine_chunks()
-    encoded = pc.dictionary_encode(taker)
-    codes = np.asarray(encoded.indices.to_numpy(zero_copy_only=False), dtype=np.int64)
-    return codes, np.asarray(encoded.dictionary.to_pylist(), dtype=object)
 
 
 def _following(group: np.ndarray, ns: np.ndarray, within: int, most: int) -> np.ndarray:
