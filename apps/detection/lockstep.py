@@ -77,7 +77,7 @@ def lockstep_pairs(
     group = symbol_code.astype(np.int64) * 2 + buying[first_fill]
     account = taker_all[first_fill]
     n_accounts = max(len(ids), 1)
-    ordered = np.lexsort((ns, group))
+    ordered = _by_group_and_time(group, ns)
     ns, group, account = ns[ordered], group[ordered], account[ordered]
     symbol_code = symbol_code[ordered]
     within = int(settings["within_ms"]) * 1_000_000
@@ -198,6 +198,16 @@ def lockstep_rows(lockstep: pd.DataFrame) -> pd.DataFrame:
         ),
         max_values=20,
     )
+
+
+def _by_group_and_time(group: np.ndarray, ns: np.ndarray) -> np.ndarray:
+    """The order of the events by group, then time (ties as they come). The feed keeps
+    fills in time order, so a stable sort of the small group numbers alone gives it: a
+    radix sort of 16-bit keys instead of a two-key sort of 1.4M events."""
+    small = len(group) == 0 or (group.min() >= 0 and group.max() < 2**15)
+    if small and (np.diff(ns) >= 0).all():
+        return np.argsort(group.astype(np.int16), kind="stable")
+    return np.lexsort((ns, group))
 
 
 def _following(group: np.ndarray, ns: np.ndarray, within: int, most: int) -> np.ndarray:
