@@ -7,7 +7,10 @@ window (each hour of the night is a window of its own, so each is an alert of it
 `source` "riskdesk.demo/night"). They go in by the alerts' bulk intake, as a detector's batch
 would; then the older ones are dated back and decided in bulk, with history rows naming the
 operator who decided them. Alerts still new keep an SLA that has not run out, so the clock
-(apps.desk.beat) escalates them as they go overdue while the desk is left alone.
+(apps.desk.beat) escalates them as they go overdue while the desk is left alone. A finding
+found again while its alert is still open in the queue (its arrival within the SLA of the
+day's alert, which is open now) is that alert's repeat, as the ingest makes any re-sent
+finding: the queue shows each finding once, never the same theft twice as new.
 """
 
 from __future__ import annotations
@@ -42,10 +45,13 @@ REASONS = [
 ]
 
 
-def _payload(alert: Alert, hour: int, start: datetime) -> dict:
+def _payload(alert: Alert, hour: int, start: datetime, *, repeat: bool = False) -> dict:
+    """The finding as the night's hour found it: an alert of its own, or (``repeat``) a
+    re-sent finding of the open ``alert`` (its dedup key)."""
     window_start = start + timedelta(hours=hour)
+    key = alert.dedup_key if repeat else f"night:{hour:02d}:{alert.dedup_key}"[:200]
     return {
-        "dedup_key": f"night:{hour:02d}:{alert.dedup_key}"[:200],
+        "dedup_key": key,
         "rule": alert.rule,
         "category": alert.category,
         "severity": alert.severity,
@@ -70,18 +76,45 @@ def demo_night_create(*, hours: int = HOURS, seed: int = 7) -> str:
         return "busy night: no detected alerts to start from"
     now = timezone.now()
     start = now - timedelta(hours=hours)
-    items = [Incoming.of(_payload(a, h, start)) for h in range(hours) for a in found]
+    rng = random.Random(seed)
+    # When each hour's finding arrived; the night's dedup keys keep the first 191
+    # characters of the finding's (see _payload).
+    arrivals = {
+        (h, a.dedup_key[:191]): now - timedelta(hours=hours - h - 1, minutes=rng.uniform(3, 58))
+        for h in range(hours)
+        for a in found
+    }
+    items, repeats = [], 0
+    for h in range(hours):
+        for a in found:
+            # Still open now (the day's alert is) and within its SLA: the open alert's repeat.
+            repeat = a.status == Status.NEW and _still_open(
+                arrivals[h, a.dedup_key[:191]], a.severity, now
+            )
+            repeats += repeat
+            payload = _payload(a, h, start, repeat=repeat)
+            if repeat:  # found when it arrived, not after the hour (now, for the last one)
+                payload["detected_at"] = arrivals[h, a.dedup_key[:191]].isoformat()
+            items.append(Incoming.of(payload))
     with transaction.atomic():
         alerts_ingest(items=items, way_in=WayIn.IN_PROCESS)
-    rng = random.Random(seed)
-    # The night's dedup keys keep the first 191 characters of the finding's (see _payload).
     confirm = {key[:191] for key in findings_to_confirm(found, rng=rng)}
-    said, confirmed = _date_back_and_decide(now=now, hours=hours, rng=rng, confirm=confirm)
+    said, confirmed = _date_back_and_decide(now=now, arrivals=arrivals, rng=rng, confirm=confirm)
+    said += f", {repeats} found again while open (repeats)"
     return f"{said}; {confirm_into_cases(confirmed, now=now, rng=rng)}"
 
 
+def _still_open(arrived: datetime, severity: str, now: datetime) -> bool:
+    """An alert that arrived then is still within its SLA now: nobody has had to work it."""
+    return arrived + sla_for(severity) > now + timedelta(minutes=2)
+
+
 def _date_back_and_decide(
-    *, now: datetime, hours: int, rng: random.Random, confirm: set[str]
+    *,
+    now: datetime,
+    arrivals: dict[tuple[int, str], datetime],
+    rng: random.Random,
+    confirm: set[str],
 ) -> tuple[str, list[Confirmed]]:
     """Give each alert the hour it arrived in; what the night had time for is decided:
     the findings in `confirm` are left for cases (apps/console/demo_past.py), the rest
@@ -89,18 +122,17 @@ def _date_back_and_decide(
     operators = list(people_named(["olga", "nikhil"]).order_by("username"))
     rows = list(alerts_from_source(SOURCE))
     reasons = [r for r, weight in REASONS for _ in range(weight)]
-    arrivals: dict[int, datetime] = {}
+    arrived_at: dict[int, datetime] = {}
     dismissals: list[PastDismissal] = []
     confirmed: dict[str, Confirmed] = {}
     for alert in rows:
         _, hour_text, finding = alert.dedup_key.split(":", 2)
-        hour = int(hour_text)
-        arrived = now - timedelta(hours=hours - hour - 1, minutes=rng.uniform(3, 58))
+        arrived = arrivals[int(hour_text), finding]
         sla = sla_for(alert.severity)
-        arrivals[alert.pk] = alert.first_seen = arrived
+        arrived_at[alert.pk] = alert.first_seen = arrived
         if alert.status != Status.NEW:
             continue  # joined an open case on arrival (cases.attach_new_alerts): the case's
-        if arrived + sla > now + timedelta(minutes=2) or not operators:
+        if _still_open(arrived, alert.severity, now) or not operators:
             continue  # still within its SLA: the tail of the queue the desk works now
         if finding in confirm:
             confirmed.setdefault(finding, Confirmed(alert.rule, [])).alerts.append(alert)
@@ -110,8 +142,9 @@ def _date_back_and_decide(
         claimed = arrived + sla * rng.uniform(0.05, 0.4)
         decided = claimed + sla * rng.uniform(0.05, 0.5)
         dismissals.append(PastDismissal(alert.pk, by, reason, claimed, decided))
-    alerts_dated_back(arrivals=arrivals, dismissals=dismissals)
+    alerts_dated_back(arrivals=arrived_at, dismissals=dismissals)
     worked = len(dismissals) + sum(len(c.alerts) for c in confirmed.values())
+    hours = len({hour for hour, _ in arrivals})
     said = (
         f"{len(rows)} alerts over {hours} h, {len(dismissals)} dismissed, {len(rows) - worked} new"
     )

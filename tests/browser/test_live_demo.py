@@ -18,7 +18,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def test_an_alert_appears_on_the_queue_and_grows_as_the_demo_day_plays(
     new_page, operator, settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    simulate(tmp_path / "demo-5-400", seed=5, accounts=400, hours=4, fmt="parquet")
+    simulate(tmp_path / "demo-5-400-live", seed=5, accounts=400, hours=4, fmt="parquet")
     settings.DETECTION_DROP_DIR = str(tmp_path)
     settings.LIVE_DEMO_SPEED = 600  # the 4 hours in 24 s
     monkeypatch.setattr(live_services, "_demo", {})

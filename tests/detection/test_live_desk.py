@@ -96,7 +96,7 @@ def test_the_embedded_desk_replays_the_demo_day_into_live_detection(
     settings.DETECTION_DROP_DIR = str(window.parent)
     settings.LIVE_DEMO_SPEED = 100_000  # the 4 hours due in well under a second of steps
     monkeypatch.setattr(live_services, "_demo", {})
-    demo_window = window.parent / "demo-5-400"
+    demo_window = window.parent / "demo-5-400-live"  # the live day load_demo writes
     if not demo_window.exists():
         demo_window.symlink_to(window)
     today = timezone.now().date().isoformat()
@@ -108,3 +108,15 @@ def test_the_embedded_desk_replays_the_demo_day_into_live_detection(
     assert stored.exists(), "today's alerts, found live on the replayed day"
     consumer = LiveConsumer.objects.get(name=live_services.DEMO_CONSUMER)
     assert consumer.state_rows > 0 and consumer.streams
+
+
+def test_the_embedded_desk_never_replays_the_window_load_demo_loaded(
+    window: Path, settings: Any, monkeypatch: pytest.MonkeyPatch, db: None, tmp_path: Path
+) -> None:
+    # Its alerts are in the desk's history already: replayed, they would come back as new.
+    (tmp_path / "demo-5-400").symlink_to(window)
+    settings.DETECTION_DROP_DIR = str(tmp_path)
+    settings.LIVE_DEMO_SPEED = 100_000
+    monkeypatch.setattr(live_services, "_demo", {})
+    assert sum(live_services.live_demo_step() for _ in range(3)) == 0
+    assert not Alert.objects.exists()

@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import numpy as np
+import pandas as pd
+import pytest
+
+from apps.detection.rules import large_cancel
+
 from .builder import Window, at
 from .conftest import run_rule
 
@@ -32,7 +38,12 @@ def test_repeated_large_orders_pulled_within_seconds_are_spoofing() -> None:
     assert alert["metrics"]["very_large_cancels"] == 10
 
 
-def test_a_few_large_orders_pulled_once_a_small_order_fills_opposite_are_spoofing() -> None:
+@pytest.mark.parametrize("narrow", [False, True])  # True: keys too wide to pack
+def test_a_few_large_orders_pulled_once_a_small_order_fills_opposite_are_spoofing(
+    narrow: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if narrow:
+        monkeypatch.setattr(large_cancel, "PACKED_BITS", 0)
     w = Window()
     w.marks(minutes=120)
     _book(w)
@@ -137,3 +148,15 @@ def test_spoofing_where_the_contract_trades_counts_when_its_mark_is_torn_away() 
         w.order("U1", "sell", 15, MARK * 1.03, at(minute), cancelled=at(minute, 4))
         w.trade("U1", f"MKT{episode}", 0.5, MARK, at(minute, 2), taker="sell")
     assert run_rule(w, "large_cancel") == []
+
+
+@pytest.mark.parametrize("negative", [False, True])  # True: the plain pandas path
+def test_the_typical_order_is_pandas_median_per_contract(negative: bool) -> None:
+    rng = np.random.default_rng(3)
+    symbol = rng.integers(0, 4, 301)  # symbol 4 has no orders
+    qty = np.round(rng.lognormal(2, 2, 301), 3) + 0.001
+    qty[:3] = [1e-6, 5e6, 0.001]  # a zero would widen the packed key past 62 bits
+    if negative:
+        qty[7] = -1.0
+    expected = pd.Series(qty).groupby(symbol).median().reindex(range(5)).to_numpy()
+    assert np.array_equal(large_cancel.medians(symbol, qty, 5), expected, equal_nan=True)

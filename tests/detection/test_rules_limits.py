@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
+
+from apps.detection.rules import daily_open_limit
+
 from .builder import Window, at
 from .conftest import run_rule
 
@@ -74,3 +78,29 @@ def test_api_orders_from_an_account_without_authorisation_are_an_alert() -> None
         w.order("U1", "buy", 1, MARK, at(i), channel="api")
     [alert] = run_rule(w, "unauthorized_algo")
     assert alert["metrics"]["api_orders"] == 10
+
+
+def _opening_past_the_limit_by_rounding(w: Window) -> None:
+    # 5000 then ten fills too small to move a plain float sum: only a compensated sum
+    # (pandas') carries them past the 5000 limit.
+    w.trade("U1", "U2", 5000, MARK, at(1), seller_effect="close")
+    for i in range(10):
+        w.trade("U1", "U2", 1e-13, MARK, at(2 + i), seller_effect="close")
+
+
+def test_a_limit_crossed_only_in_the_exact_sum_is_still_found() -> None:
+    w = Window()
+    _opening_past_the_limit_by_rounding(w)
+    [alert] = run_rule(w, "daily_open_limit")
+    assert alert["accounts"] == ["U1"] and alert["metrics"]["opened"] > 5000
+
+
+def test_too_many_keys_to_count_at_once_give_the_same_alert(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(daily_open_limit, "DENSE_KEYS", 0)
+    w = Window()
+    _opening_past_the_limit_by_rounding(w)
+    w.trade("U3", "U4", 5001, MARK, at(30), seller_effect="close")
+    alerts = run_rule(w, "daily_open_limit")
+    assert [a["accounts"] for a in alerts] == [["U1"], ["U3"]]

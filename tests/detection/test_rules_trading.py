@@ -33,6 +33,34 @@ def test_four_self_trades_are_incidental() -> None:
     assert run_rule(w, "self_trade") == []
 
 
+def test_a_window_without_self_trades_has_no_self_trade_alert() -> None:
+    w = Window()
+    w.marks()
+    w.trade("U1", "U2", 10, MARK, at(1))
+    assert run_rule(w, "self_trade") == []
+
+
+def test_a_window_without_trades_has_no_self_trade_alert() -> None:
+    w = Window()
+    w.marks()
+    w.login("U1", at(0), "ip-U1", "phone-U1")
+    assert run_rule(w, "self_trade") == []
+
+
+def test_a_fill_between_two_self_traders_counts_in_both_volume_shares() -> None:
+    w = Window()
+    w.marks()
+    for i in range(5):
+        w.trade("U1", "U1", 2, MARK, at(i + 1))
+        w.trade("U2", "U2", 2, MARK, at(i + 1))
+    w.trade("U2", "U1", 10, MARK, at(7))  # U1 sells to U2: in both shares, once each
+    w.trade("U3", "U1", 30, MARK, at(8), symbol="ETHUSDT")  # another contract: in neither
+    shares = {
+        a["accounts"][0]: a["metrics"]["self_volume_share"] for a in run_rule(w, "self_trade")
+    }
+    assert shares == {"U1": 0.5, "U2": 0.5}
+
+
 def test_linked_accounts_trading_with_each_other_are_an_alert() -> None:
     w = Window()
     w.marks()
@@ -69,6 +97,18 @@ def test_accounts_on_two_ips_that_trade_together_repeatedly_are_linked() -> None
 def _cancels(w: Window, account: str, count: int, **kwargs: object) -> None:
     for i in range(count):
         w.order(account, "buy", 1, MARK, at(i * 0.1), cancelled=at(i * 0.1, 1), **kwargs)  # type: ignore[arg-type]
+
+
+def test_500_cancels_over_two_contracts_are_not_500_in_one() -> None:
+    w = Window()
+    _cancels(w, "U1", 250)
+    _cancels(w, "U1", 250, symbol="ETHUSDT")
+    _cancels(w, "U2", 499)
+    _cancels(w, "U2", 1, symbol="ETHUSDT")
+    assert run_rule(w, "frequent_cancel") == []
+    _cancels(w, "U2", 1)  # the 500th in one contract
+    [alert] = run_rule(w, "frequent_cancel")
+    assert alert["accounts"] == ["U2"] and alert["metrics"]["cancels"] == 500
 
 
 def test_500_cancels_in_a_contract_in_a_day_are_frequent_cancelling() -> None:

@@ -1,10 +1,12 @@
 """The embedded desk's live feed: the demo day replayed in this process, moved to today.
 
 Without Redis (``make run``) there is no exchange feed to follow, so the web process plays
-one: the demo window (the simulated day ``load_demo`` put in the drop folder), its times
-moved by whole days so that it happens today, published at ``speed`` x real time into a
-``MemoryFeed`` that the ordinary ``LiveDetector`` reads. Each ``step()`` publishes what is
-due by now and runs one poll-and-detect cycle; the desk calls it on a timer.
+one: the demo's live day (``load_demo`` simulates it beside the day it loads: the day after,
+of the same population, with incidents of its own, so nothing the desk already holds is
+raised again as new), its times moved by whole days so that it happens today, published
+at ``speed`` x real time into a ``MemoryFeed`` that the ordinary ``LiveDetector`` reads.
+Each ``step()`` publishes what is due by now and runs one poll-and-detect cycle; the desk
+calls it on a timer.
 """
 
 from __future__ import annotations
@@ -25,6 +27,17 @@ from .memory_feed import MemoryFeed
 
 PREFIX = "demo:"
 MAXLEN = 10_000  # entries kept per stream, as a publisher's MAXLEN ~ would
+LIVE_DAY = "-live"  # the live day's folder: the loaded window's name and this
+
+
+def live_day_of(window: Path) -> Path:
+    """Where the live day of the demo window ``window`` goes (beside it, in the drop folder)."""
+    return window.with_name(window.name + LIVE_DAY)
+
+
+def live_days(drop: Path) -> list[Path]:
+    """The demo live days in the drop folder, by name; never a loaded window."""
+    return sorted(drop.glob(f"demo-*{LIVE_DAY}")) if drop.is_dir() else []
 
 
 def moved_to(feed: Feed, day: int) -> Feed:

@@ -34,7 +34,7 @@ import pandas as pd
 from ..context import MS_PER_MINUTE, Context
 from .base import Finding, Rule, day_window, explain, urgency
 from .matched_trade_price import minute_volatility
-from .views import trade_ids, trades
+from .views import among, cached, trade_ids, trades
 
 
 def _fills(ctx: Context) -> pd.DataFrame:
@@ -45,6 +45,38 @@ def _fills(ctx: Context) -> pd.DataFrame:
         store["pnl_fills"] = _build_fills(ctx)
     fills: pd.DataFrame = store["pnl_fills"]
     return fills
+
+
+def _day_keys(ctx: Context) -> tuple[np.ndarray, int, int]:
+    """One integer per fill of ``_fills`` for its (account, day), in (account, day)
+    order; with the first day and the number of days, to read a key back or make one
+    (made once per window: three readers)."""
+    return cached(ctx, "pnl_day_keys", _make_day_keys)
+
+
+def _make_day_keys(ctx: Context) -> tuple[np.ndarray, int, int]:
+    fills = _fills(ctx)
+    account, day = fills["account"].to_numpy(), fills["day"].to_numpy()
+    first_day = int(day.min(initial=0))
+    days = int(day.max(initial=0)) - first_day + 1
+    return account.astype(np.int64) * days + (day - first_day), first_day, days
+
+
+def _key_of(index: pd.Index, first_day: int, days: int) -> np.ndarray:
+    """The ``_day_keys`` integer of each (account, day) of a MultiIndex."""
+    account = index.get_level_values("account").to_numpy().astype(np.int64)
+    return account * days + (index.get_level_values("day").to_numpy() - first_day)
+
+
+def _rows_of(ctx: Context, wanted: pd.Index) -> dict[tuple[int, int], np.ndarray]:
+    """Per (account, day) of ``wanted``, its fills' trade rows in fill order: one pass
+    over the fills, not one comparison of all of them per finding."""
+    f = _fills(ctx)
+    key, first_day, days = _day_keys(ctx)
+    picked = np.flatnonzero(among(key, _key_of(wanted, first_day, days)))
+    rows = f["row"].to_numpy()[picked]
+    groups = pd.Series(picked).groupby(key[picked]).indices
+    return {(int(k) // days, int(k) % days + first_day): rows[v] for k, v in groups.items()}
 
 
 def _build_fills(ctx: Context) -> pd.DataFrame:
@@ -75,13 +107,13 @@ def _foresight(ctx: Context, params: dict[str, Any], accounts: np.ndarray) -> pd
     a position) and how many were followed by a move its way of foresight_z ordinary
     moves. Only the day's extreme results need it, so only their accounts are read."""
     t = trades(ctx)
-    mine = np.isin(t["buyer"].to_numpy(), accounts) | np.isin(t["seller"].to_numpy(), accounts)
+    mine = among(t["buyer"].to_numpy(), accounts) | among(t["seller"].to_numpy(), accounts)
     t = t[mine]
     sigma = minute_volatility(ctx)
     span = params["foresight_minutes"]
     parts = []
     for who, opens, side in (("buyer", "buyer_opens", 1.0), ("seller", "seller_opens", -1.0)):
-        o = t[t[opens].to_numpy() & np.isin(t[who].to_numpy(), accounts)]
+        o = t[t[opens].to_numpy() & among(t[who].to_numpy(), accounts)]
         symbol, ts = o["symbol"].to_numpy(), o["ts"].to_numpy()
         before = ctx.mark_at(symbol, ts)
         # Its way within the span: the sharpest move at any horizon up to it (a 1.5 %
@@ -123,8 +155,9 @@ def _round_trips(ctx: Context, wanted: pd.Index) -> pd.DataFrame:
     if not len(wanted):
         return empty
     f = _fills(ctx)
-    keys = pd.MultiIndex.from_arrays([f["account"], f["day"]])
-    mine = f[keys.isin(wanted)]
+    # Integer keys, not a MultiIndex of the 3M fills (a quarter of a second to build).
+    key, first_day, days = _day_keys(ctx)
+    mine = f[among(key, _key_of(wanted, first_day, days))]
     if mine.empty:
         return empty
     symbol = trades(ctx)["symbol"].to_numpy()[mine["row"].to_numpy()]
@@ -150,8 +183,7 @@ def _days(ctx: Context, params: dict[str, Any]) -> pd.DataFrame:
     f = _fills(ctx)
     # One grouping of the 3M fill rows, on one integer key in (account, day) order.
     account, day = f["account"].to_numpy(), f["day"].to_numpy()
-    first_day = int(day.min(initial=0))
-    days = int(day.max(initial=0)) - first_day + 1
+    key, first_day, days = _day_keys(ctx)
     close = f["close"].to_numpy()
     sums = pd.DataFrame(
         {
@@ -162,7 +194,7 @@ def _days(ctx: Context, params: dict[str, Any]) -> pd.DataFrame:
             "wins": (close & (f["pnl"].to_numpy() > 0)).astype(np.int64),
         },
         copy=False,
-    ).groupby(account.astype(np.int64) * days + (day - first_day))
+    ).groupby(key)
     per = sums.sum()
     key = per.index.to_numpy()
     per.index = pd.MultiIndex.from_arrays(
@@ -236,12 +268,11 @@ def run(ctx: Context, params: dict[str, Any]) -> list[Finding]:
     )
     hits = per[per["how"] != ""]
     findings = []
-    fills = _fills(ctx) if len(hits) else None
+    rows_of = _rows_of(ctx, hits.index) if len(hits) else {}
     for (account, day), row in hits.iterrows():
-        assert fills is not None
         who = str(ctx.accounts[account])
         start, end = day_window(int(day))
-        mine = fills[(fills["account"] == account) & (fills["day"] == day)]
+        mine = rows_of[(int(account), int(day))]
         result = float(row["pnl"])
         past = abs(result) / max(row["capital"], 1.0) if row["capital"] > 0 else 2.0
         judged = urgency(past=max(past, 1.0), notional=abs(result))
@@ -303,7 +334,7 @@ def run(ctx: Context, params: dict[str, Any]) -> list[Finding]:
                     "notional": round(abs(result), 2),
                 },
                 evidence={
-                    "trade_ids": trade_ids(ctx, mine["row"].to_numpy()),
+                    "trade_ids": trade_ids(ctx, mine),
                     "order_ids": [],
                 },
             )

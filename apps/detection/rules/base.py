@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from ..context import MS_PER_DAY, Context, day_start
+from .views import cached
 
 EVIDENCE_IDS = 200  # ids kept per evidence list: enough to audit, far under 64 KiB
 EVIDENCE_BYTES = 64 * 1024
@@ -221,7 +222,12 @@ def account_day_finding(
 
 
 def feed_window(ctx: Context) -> tuple[pd.Timestamp, pd.Timestamp]:
-    """The whole window: from the first to the last event, widened to whole days."""
+    """The whole window: from the first to the last event, widened to whole days (found
+    once per context: a pass over millions of times, and several rules ask)."""
+    return cached(ctx, "feed_window", _feed_window)
+
+
+def _feed_window(ctx: Context) -> tuple[pd.Timestamp, pd.Timestamp]:
     stamps = [
         frame[col]
         for name, col in (("orders", "created_at"), ("trades", "ts"), ("mark_prices", "ts"))

@@ -52,12 +52,13 @@ def run(ctx: Context, params: dict[str, Any]) -> list[Finding]:
         return []
     peaks = over.loc[over.groupby(["cluster", "symbol", "day"])["ratio"].idxmax()]
     findings = []
+    # The peaks' holders' rows, once: a per-peak scan of every snapshot compares objects.
+    holding = snap[snap["cluster"].isin(peaks["cluster"]) & (snap["qty"] != 0)]
     for row in peaks.itertuples():
-        at_peak = snap[
-            (snap["cluster"] == row.cluster)
-            & (snap["symbol"] == row.symbol)
-            & (snap["ts"] == row.ts)
-            & (snap["qty"] != 0)
+        at_peak = holding[
+            (holding["cluster"] == row.cluster)
+            & (holding["symbol"] == row.symbol)
+            & (holding["ts"] == row.ts)
         ]
         who = sorted(str(a) for a in ctx.accounts[at_peak["account"].unique()])
         sym = ctx.symbols[row.symbol]

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from ..context import MS_PER_MINUTE, Context
-from .views import trades
+from .views import cached, trades
 
 SAMPLE = 200_000  # trades enough to know a contract's ordinary distance from its mark
 BASIS_MINUTES = 15  # "around the same time" for where a contract trades against its mark
@@ -21,7 +21,11 @@ MIN_BASIS_TRADES = 5  # a median of fewer sampled trades says nothing
 
 def _sample(ctx: Context) -> pd.DataFrame:
     """An even sample of the trades (symbol, day, ts, signed offset from the mark of the
-    minute): the medians below need no more."""
+    minute): the medians below need no more. Drawn once per context: both read it."""
+    return cached(ctx, "fair_price_sample", _draw)
+
+
+def _draw(ctx: Context) -> pd.DataFrame:
     t = trades(ctx)
     step = max(1, len(t) // SAMPLE)
     sample = t.iloc[::step]

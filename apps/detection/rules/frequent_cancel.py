@@ -8,51 +8,62 @@ import numpy as np
 
 from ..context import Context
 from .base import Finding, Rule, account_day_finding, explain, notional, urgency
-from .views import group_rows, order_ids, orders
+from .machine_pace import run_starts
+from .views import order_ids, orders
 
 
 def run(ctx: Context, params: dict[str, Any]) -> list[Finding]:
     o = orders(ctx)
     if o.empty:
         return []
-    cancelled = (o["cancelled"] >= 0).to_numpy()
+    account = o["account"].to_numpy()
+    pulled = o["cancelled"].to_numpy() >= 0
+    # Only an account with min_cancels cancels in the window can have them in one
+    # contract in a day: the rest of the rows are never grouped.
+    per_account = np.bincount(account[pulled], minlength=int(account.max()) + 1)
+    rows = np.flatnonzero((per_account >= params["min_cancels"])[account])
+    account, pulled = account[rows], pulled[rows]
+    symbol, day = o["symbol"].to_numpy()[rows], o["day"].to_numpy()[rows]
+    filled = o["filled"].to_numpy()[rows] > 0
     # Cheap pre-count on a dense integer key (account, symbol, day): a bincount, no sort.
-    offset = o["day"].to_numpy() - o["day"].min()
-    key = (o["account"].to_numpy() * (len(ctx.symbols) + 1) + o["symbol"].to_numpy() + 1) * (
-        int(offset.max()) + 1
-    ) + offset
-    per_key = np.bincount(key, weights=cancelled)
-    filled_share = np.bincount(key, weights=(o["filled"] > 0).to_numpy()) / np.maximum(
-        np.bincount(key), 1
-    )
+    offset = day - (day.min() if len(day) else 0)
+    key = (account * (len(ctx.symbols) + 1) + symbol + 1) * (int(offset.max(initial=0)) + 1)
+    key += offset
+    per_key = np.bincount(key, weights=pulled)
+    filled_share = np.bincount(key, weights=filled) / np.maximum(np.bincount(key), 1)
     # Only the (account, symbol, day) groups past both thresholds are looked at one by one;
     # a busy trader whose orders do trade (a high fill share) is not misleading anyone.
     # Judged per key, then one gather per order (not two, and no per-order comparison).
     wanted = ((per_key >= params["min_cancels"]) & (filled_share <= params["max_fill_ratio"]))[key]
     if params["exempt_market_makers"]:
         near = np.flatnonzero(wanted)
-        wanted[near] = ~ctx.flag("market_maker", o["account"].to_numpy()[near])
-    suspects = o[wanted]
+        wanted[near] = ~ctx.flag("market_maker", account[near])
+    # The suspects' rows by (account, symbol, day), each group's in the feed's order.
+    suspects = np.flatnonzero(wanted)
+    if len(suspects) == 0:
+        return []
+    suspects = suspects[np.argsort(key[suspects], kind="stable")]
+    starts = run_starts(key[suspects])
     findings = []
-    for (account, symbol, day), where in group_rows(suspects[["account", "symbol", "day"]]).items():
-        part = suspects.iloc[where]
-        cancels = int((part["cancelled"] >= 0).sum())
-        fill_ratio = float((part["filled"] > 0).mean())
-        who, sym = str(ctx.accounts[account]), ctx.symbols[symbol]
-        pulled = part[part["cancelled"] >= 0]
+    for where in np.split(suspects, starts[1:]):
+        first = where[0]
+        cancels = int(pulled[where].sum())
+        fill_ratio = float(filled[where].mean())
         # What was shown and withdrawn is not money at risk: a tenth of it is the stake.
-        stake = notional(ctx, pulled) / 10
+        shown = rows[where[pulled[where]]]
+        stake = notional(ctx, o.iloc[shown]) / 10
+        who, sym = str(ctx.accounts[account[first]]), ctx.symbols[symbol[first]]
         findings.append(
             account_day_finding(
                 who,
                 sym,
-                int(day),
+                int(day[first]),
                 strength=urgency(past=cancels / params["min_cancels"], notional=stake),
                 summary=f"{who} cancelled {cancels} orders in {sym} in a day; "
                 f"{fill_ratio:.1%} of its orders filled",
                 metrics={
                     "cancels": cancels,
-                    "orders": len(part),
+                    "orders": len(where),
                     "fill_ratio": round(fill_ratio, 4),
                 },
                 explain=[
@@ -69,10 +80,10 @@ def run(ctx: Context, params: dict[str, Any]) -> list[Finding]:
                         params["max_fill_ratio"] * 100,
                         "<=",
                     ),
-                    explain("orders placed there", len(part), "orders"),
+                    explain("orders placed there", len(where), "orders"),
                 ],
                 evidence={
-                    "order_ids": order_ids(ctx, pulled.index),
+                    "order_ids": order_ids(ctx, shown),
                     "trade_ids": [],
                 },
             )

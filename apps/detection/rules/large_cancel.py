@@ -22,6 +22,7 @@ import pandas as pd
 from ..context import Context
 from .base import Finding, Rule, account_day_finding, explain, notional, urgency
 from .fair_price import market_basis
+from .machine_pace import PACKED_BITS
 from .views import group_rows, order_ids, orders, trades
 
 TIME_BITS = 37  # 2**37 ms is four years: room for any window's offsets
@@ -32,12 +33,48 @@ def typical_order(ctx: Context, o: pd.DataFrame) -> np.ndarray:
     programme (NaN where a symbol has no such order)."""
     store = ctx.__dict__.setdefault("_views", {})
     if "typical_order" not in store:
-        symbol = o["symbol"].to_numpy()
-        ordinary = ~ctx.flag("market_maker", o["account"].to_numpy())
-        medians = pd.Series(o["qty"].to_numpy()[ordinary]).groupby(symbol[ordinary]).median()
-        store["typical_order"] = medians.reindex(range(len(ctx.symbols))).to_numpy()
+        symbol, qty = o["symbol"].to_numpy(), np.asarray(o["qty"].to_numpy(), dtype=np.float64)
+        # Known symbols and quantities only (pandas' median skips NaN).
+        ordinary = ~market_makers(ctx, o["account"].to_numpy()) & (symbol >= 0) & ~np.isnan(qty)
+        store["typical_order"] = medians(symbol[ordinary], qty[ordinary], len(ctx.symbols))
     typical: np.ndarray = store["typical_order"]
     return typical
+
+
+def market_makers(ctx: Context, codes: np.ndarray) -> np.ndarray:
+    """``ctx.flag("market_maker", codes)`` read once per account, then one gather."""
+    if len(codes) == 0:
+        return np.zeros(0, dtype=bool)
+    flags: np.ndarray = ctx.flag("market_maker", np.arange(int(codes.max()) + 1))
+    return flags[codes]
+
+
+def medians(symbol: np.ndarray, qty: np.ndarray, symbols: int) -> np.ndarray:
+    """Per symbol code 0..symbols-1, the median of its ``qty`` (none NaN) as pandas'
+    groupby computes it; NaN for a symbol without any. Non-negative floats sort as their
+    bit patterns do, so one sort of (symbol, bits) packed in an int64 orders them all."""
+    if len(qty) == 0:
+        return np.full(symbols, np.nan)
+    bits = qty.view(np.int64)
+    low = int(bits.min())
+    span = (int(bits.max()) - low).bit_length()
+    if np.signbit(qty).any() or symbols.bit_length() + span > PACKED_BITS:
+        medians = pd.Series(qty).groupby(symbol).median()
+        return medians.reindex(range(symbols)).to_numpy()
+    packed = symbol.astype(np.int64)
+    packed <<= span
+    packed |= bits - low
+    packed.sort()
+    packed &= (1 << span) - 1
+    packed += low
+    ordered = packed.view(np.float64)
+    count = np.bincount(symbol, minlength=symbols)
+    start = np.cumsum(count) - count
+    last = len(ordered) - 1
+    lower = ordered[np.minimum(start + (count - 1) // 2, last)]
+    upper = ordered[np.minimum(start + count // 2, last)]
+    middle = np.where(count % 2 == 1, lower, (lower + upper) / 2)
+    return np.where(count > 0, middle, np.nan)
 
 
 def _other_side_filled(ctx: Context, pulled: pd.DataFrame, small: float) -> np.ndarray:
@@ -60,9 +97,19 @@ def _other_side_filled(ctx: Context, pulled: pd.DataFrame, small: float) -> np.n
     order_key = (pulled["account"].to_numpy() * width + pulled["symbol"].to_numpy()) * 2 + (
         ~pulled["buy"].to_numpy()
     )
-    keys, dense = np.unique(fill_key, return_inverse=True)
-    if len(keys) == 0:
+    if len(fill_key) == 0:
         return np.zeros(len(pulled), dtype=bool)
+    # Each fill's lane (account, symbol, side): the key itself where it fits above the
+    # time (no np.unique of every fill), else its rank among the keys; either way the
+    # lanes sort as the keys do.
+    low = min(int(fill_key.min()), int(order_key.min()))
+    if int(max(fill_key.max(), order_key.max()) - low).bit_length() + TIME_BITS <= PACKED_BITS:
+        dense, lane = fill_key - low, order_key - low
+        known = np.ones(len(pulled), dtype=bool)  # a lane without fills finds none
+    else:
+        keys, dense = np.unique(fill_key, return_inverse=True)
+        lane = np.clip(np.searchsorted(keys, order_key), 0, len(keys) - 1)
+        known = keys[lane] == order_key
     ts = t["ts"].to_numpy()[rows]
     base = min(int(ts.min()), int(pulled["created"].min()))
     # One sorted int64 per fill, (account, symbol, side) above the time: a range search
@@ -71,9 +118,7 @@ def _other_side_filled(ctx: Context, pulled: pd.DataFrame, small: float) -> np.n
     order = np.argsort(stamp, kind="stable")
     stamp = stamp[order]
     filled = np.concatenate([[0.0], np.cumsum(t["qty"].to_numpy()[rows][order])])
-    where = np.clip(np.searchsorted(keys, order_key), 0, len(keys) - 1)
-    known = keys[where] == order_key
-    lane = where.astype(np.int64) << TIME_BITS
+    lane = lane.astype(np.int64) << TIME_BITS
     first = np.searchsorted(stamp, lane | (pulled["created"].to_numpy() - base), "left")
     last = np.searchsorted(stamp, lane | (pulled["cancelled"].to_numpy() - base), "right")
     volume = filled[last] - filled[first]
@@ -84,13 +129,18 @@ def run(ctx: Context, params: dict[str, Any]) -> list[Finding]:
     o = orders(ctx)
     if o.empty:
         return []
-    symbol = o["symbol"].to_numpy()
-    typical = typical_order(ctx, o)[symbol]
-    multiple = o["qty"].to_numpy() / typical
+    symbol, qty = o["symbol"].to_numpy(), o["qty"].to_numpy()
+    typical = typical_order(ctx, o)
+    # A loose bound first, so only the orders near size_multiple x typical are divided
+    # (a contract without a positive typical order leaves all of its orders to the test).
+    with np.errstate(invalid="ignore"):
+        bound = np.where(typical > 0, typical * params["size_multiple"] * (1 - 1e-9), -np.inf)
+    near = np.flatnonzero(~(qty < bound[symbol]))
+    multiple = qty[near] / typical[symbol[near]]
     large = np.nan_to_num(multiple) >= params["size_multiple"]
     if params["exempt_market_makers"]:
-        large &= ~ctx.flag("market_maker", o["account"].to_numpy())
-    big = o[large].assign(multiple=multiple[large])
+        large &= ~market_makers(ctx, o["account"].to_numpy()[near])
+    big = o.iloc[near[large]].assign(multiple=multiple[large])
     # Near where the contract trades: the mark plus the market's basis of the quarter hour
     # (a contract pulled from its index trades a percent or two off its mark for hours).
     symbols, created = big["symbol"].to_numpy(), big["created"].to_numpy()

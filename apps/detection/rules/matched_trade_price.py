@@ -25,6 +25,8 @@ from .fair_price import ordinary_deviation
 from .linked_trades import internal_trades, participants
 from .views import group_rows, trade_ids, trades
 
+BUCKETS = 1 << 22  # hash buckets a pair's fills are first counted in (_pair_runs)
+
 
 def minute_volatility(ctx: Context) -> np.ndarray:
     """Per symbol code: the robust standard deviation of one-minute log moves of the
@@ -54,14 +56,16 @@ def _off_market(ctx: Context, params: dict[str, Any]) -> list[Finding]:
     ordinary = ordinary_deviation(ctx)
     noise = ordinary.reindex(pd.MultiIndex.from_arrays([t["symbol"], t["day"]])).to_numpy()
     floor = np.maximum(params["off_market"], params["noise_multiple"] * np.nan_to_num(noise))
-    t = t.assign(off=np.abs(t["deviation"].to_numpy()) >= floor, floor=floor)
+    far = np.abs(t["deviation"].to_numpy()) >= floor
+    t = t.assign(off=far, floor=floor)
     findings = []
     for (cluster, symbol, day), rows in group_rows(t[["cluster", "symbol", "day"]]).items():
+        # Counted on the array first: most groups are ordinary, and need no frame.
+        count = int(far[rows].sum())
+        if count < params["min_trades"] or count < params["min_off_share"] * len(rows):
+            continue
         part = t.iloc[rows]
         off = part[part["off"]].sort_values("ts")
-        count = len(off)
-        if count < params["min_trades"] or count < params["min_off_share"] * len(part):
-            continue
         worst = float(np.abs(off["deviation"]).max())
         threshold = float(off["floor"].iloc[0])
         who, sym = participants(ctx, off), ctx.symbols[symbol]
@@ -125,10 +129,18 @@ def _pair_runs(ctx: Context, params: dict[str, Any]) -> pd.DataFrame:
     key = ((low * width + high) * (len(ctx.symbols) + 1) + t["symbol"].to_numpy()) * (
         int(days.max()) + 1
     ) + days
-    group, _ = pd.factorize(np.where(keep, key, -1))
-    counts = np.bincount(group)
-    rows = np.flatnonzero(keep & (counts[group] >= params["min_pair_trades"]))
-    return t.iloc[rows].assign(group=group[rows], low=low[rows])
+    # A pair that is frequent is frequent in its hash bucket too (a bucket adds others'
+    # fills, never loses the pair's): only rows of full buckets are counted exactly.
+    # Factorizing every fill's key costs a quarter of a second at 1.5M fills.
+    bucket = key[keep] & (BUCKETS - 1)
+    crowded = np.bincount(bucket, minlength=BUCKETS) >= params["min_pair_trades"]
+    maybe = np.flatnonzero(keep)[crowded[bucket]]
+    # Numbered in order of first appearance, as over all rows: the pairs keep their order.
+    group, _ = pd.factorize(key[maybe])
+    counts = np.bincount(group, minlength=1)
+    frequent = counts[group] >= params["min_pair_trades"]
+    rows = maybe[frequent]
+    return t.iloc[rows].assign(group=group[frequent], low=low[rows])
 
 
 def _ramps(ctx: Context, params: dict[str, Any], found: set[tuple[str, int, int]]) -> list[Finding]:

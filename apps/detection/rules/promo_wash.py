@@ -27,22 +27,28 @@ def wash_rings(ctx: Context, params: dict[str, Any]) -> list[tuple[str, list[str
     if fills.empty:
         return []
     referred = accounts[accounts["referrer_id"].notna()]
-    referrer = pd.Series(
-        referred["referrer_id"].astype("str").to_numpy(),
-        index=referred["account_id"].astype("str").to_numpy(),
+    referrer = dict(
+        zip(
+            referred["account_id"].astype("str").to_numpy(),
+            referred["referrer_id"].astype("str").to_numpy(),
+            strict=True,
+        )
     )
     rings = []
     for campaign, part in promos.groupby(promos["campaign_id"].astype("str"), observed=True):
         members = set(part["account_id"].astype("str"))
-        ties = [(a, str(referrer[a])) for a in members if a in referrer.index]
+        ties = [(a, str(referrer[a])) for a in members if a in referrer]
         if not ties:
             continue
-        edges = pd.DataFrame(ties, columns=["account_a", "account_b"])
         washing = fills[fills["account_a"].isin(members) & fills["account_b"].isin(members)]
+        # The campaign's few washing pairs as tuples: sets per ring, not frame filters.
+        pairs = list(zip(washing["account_a"], washing["account_b"], strict=True))
+        if not pairs and params["min_accounts"] > 0:
+            continue  # no ring of this campaign can hold a washer: no need to draw them
+        edges = pd.DataFrame(ties, columns=["account_a", "account_b"])
         for group in components(edges).values():
             inside = set(group) & members
-            pairs = washing[washing["account_a"].isin(inside) & washing["account_b"].isin(inside)]
-            washers = set(pairs["account_a"]) | set(pairs["account_b"])
+            washers = {x for a, b in pairs if a in inside and b in inside for x in (a, b)}
             if len(washers) < params["min_accounts"]:
                 continue
             reward = float(part.loc[part["account_id"].astype("str").isin(inside), "reward"].sum())

@@ -9,40 +9,41 @@ import pandas as pd
 
 from ..context import MS_PER_DAY, MS_PER_MINUTE, Context
 from .base import Finding, Rule, day_window, explain, notional, urgency
-from .machine_pace import machine_pace
+from .machine_pace import Messages, machine_pace, messages, run_lengths, run_starts
 from .views import order_ids, orders
 
+FAST_COLUMNS = ["account", "minute", "day", "peak"]
 
-def _fast_minutes(o: pd.DataFrame, params: dict[str, Any], n_symbols: int) -> pd.DataFrame:
-    """(account, day, minute) of every minute at or above the HFT message rate."""
-    cancelled = o["cancelled"].to_numpy() >= 0
-    # A message is an order entry or a cancel (MiFID II RTS 6 counts both).
-    account = np.concatenate([o["account"].to_numpy(), o["account"].to_numpy()[cancelled]])
-    symbol = np.concatenate([o["symbol"].to_numpy(), o["symbol"].to_numpy()[cancelled]])
-    ts = np.concatenate([o["created"].to_numpy(), o["cancelled"].to_numpy()[cancelled]])
-    minute = ts // MS_PER_MINUTE
-    first = minute.min() if len(minute) else 0
-    minute -= first
-    span = int(minute.max()) + 1 if len(minute) else 1
+
+def _fast_minutes(m: Messages, params: dict[str, Any]) -> pd.DataFrame:
+    """(account, day, minute) of every minute at or above the HFT message rate, with the
+    account's busiest minute (``peak`` messages)."""
     per_symbol = params["per_instrument_rate"] * 60
+    account, symbol, minute = m.account, m.symbol, m.ts // MS_PER_MINUTE
     # Only accounts with enough messages for min_fast_minutes busy minutes can qualify.
-    total = np.bincount(account)
-    busy = total[account] >= per_symbol * params["min_fast_minutes"]
+    total = run_lengths(run_starts(account), len(m))
+    busy = np.repeat(total >= per_symbol * params["min_fast_minutes"], total)
     account, symbol, minute = account[busy], symbol[busy], minute[busy]
-    every = account * span + minute
-    keys, inverse, counts = np.unique(every, return_inverse=True, return_counts=True)
-    fast_all = keys[counts >= params["all_instruments_rate"] * 60]
-    peak = pd.Series(counts, index=keys // span).groupby(level=0).max()
+    if len(account) == 0:
+        return pd.DataFrame({name: np.zeros(0, np.int64) for name in FAST_COLUMNS})
+    # The messages run in (account, minute) order: each minute of an account is a run.
+    first = run_starts(account, minute)
+    counts = run_lengths(first, len(account))
+    fast_all = np.flatnonzero(counts >= params["all_instruments_rate"] * 60)
     # A minute can only be fast in one instrument if it is that fast in all of them.
-    hot = counts[inverse] >= per_symbol
-    one = (account[hot] * (n_symbols + 1) + symbol[hot] + 1) * span + minute[hot]
-    keys, counts = np.unique(one, return_counts=True)
-    fast = keys[counts >= per_symbol]
-    fast_one = fast // span // (n_symbols + 1) * span + fast % span
+    hot = np.repeat(counts >= per_symbol, counts)
+    width = int(symbol.max()) + 2
+    run = np.repeat(np.arange(len(first)), counts)[hot]
+    one = np.sort(run * width + symbol[hot] + 1)
+    edges = run_starts(one)
+    fast_one = one[edges][run_lengths(edges, len(one)) >= per_symbol] // width
     both = np.union1d(fast_one, fast_all)
-    frame = pd.DataFrame({"account": both // span, "minute": both % span + first})
+    # Each account's busiest minute, over its runs.
+    owner = run_starts(account[first])
+    peak = np.repeat(np.maximum.reduceat(counts, owner), run_lengths(owner, len(first)))
+    frame = pd.DataFrame({"account": account[first][both], "minute": minute[first][both]})
     frame["day"] = frame["minute"] * MS_PER_MINUTE // MS_PER_DAY
-    frame["peak"] = peak.reindex(frame["account"]).to_numpy()
+    frame["peak"] = peak[both]
     return frame
 
 
@@ -51,28 +52,56 @@ def run(ctx: Context, params: dict[str, Any]) -> list[Finding]:
     if o.empty:
         return []
     codes = o["account"].to_numpy()
-    allowed = ctx.flag("api_trading_allowed", codes) | ctx.flag("market_maker", codes)
+    accounts = np.arange(max(len(ctx.accounts), int(codes.max()) + 1))
+    allowed = ctx.flag("api_trading_allowed", accounts) | ctx.flag("market_maker", accounts)
     # Only accounts with enough messages for min_fast_minutes busy minutes, or with API
-    # orders, can qualify: drop everyone else before copying millions of rows.
-    messages = np.bincount(codes) + np.bincount(codes, weights=o["cancelled"].to_numpy() >= 0)
+    # orders, can qualify: drop everyone else before sorting millions of messages.
+    pulled = o["cancelled"].to_numpy() >= 0
+    sent = np.bincount(codes, minlength=len(accounts))
+    sent += np.bincount(codes[pulled], minlength=len(accounts))
     floor = params["per_instrument_rate"] * 60 * params["min_fast_minutes"]
-    api_users = np.unique(codes[o["api"].to_numpy() & ~allowed])
-    busy = messages >= floor
-    busy[api_users] = True
-    o = o[busy[codes] & ~allowed]
-    fast = _fast_minutes(o, params, len(ctx.symbols))
+    api = o["api"].to_numpy()
+    api_users = np.bincount(codes[api], minlength=len(accounts)) > 0
+    rows = np.flatnonzero((((sent >= floor) | api_users) & ~allowed)[codes])
+    sender, sent_on = codes[rows], o["day"].to_numpy()[rows]
+    stream = messages(
+        sender,
+        o["symbol"].to_numpy()[rows],
+        o["created"].to_numpy()[rows],
+        o["cancelled"].to_numpy()[rows],
+    )
+    fast = _fast_minutes(stream, params)
     per_day = fast.groupby(["account", "day"]).agg(minutes=("minute", "size"), peak=("peak", "max"))
-    api = o[o["api"]].groupby(["account", "day"]).size()
-    pace = machine_pace(o, params)
+    through_api = api[rows]
+    api_orders_per_day = (
+        pd.DataFrame({"account": sender[through_api], "day": sent_on[through_api]})
+        .groupby(["account", "day"])
+        .size()
+    )
+    pace = machine_pace(stream, params)
     machine = pace[pace["machine"]]
     candidates = sorted(
-        {(int(a), int(d)) for index in (per_day.index, api.index, machine.index) for a, d in index}
+        {
+            (int(a), int(d))
+            for index in (per_day.index, api_orders_per_day.index, machine.index)
+            for a, d in index
+        }
     )
     findings = []
-    suspects = o[o["account"].isin([account for account, _ in candidates])]
-    for account, day in candidates:
+    named = np.zeros(len(accounts), dtype=bool)
+    named[[account for account, _ in candidates]] = True
+    picked = named[sender]
+    suspects, suspect, suspect_day = rows[picked], sender[picked], sent_on[picked]
+    # Each candidate's row in the pace table (-1: no entries that day), looked up at once.
+    paces = pace[["reflexes", "jitter", "gap_ms", "orders"]].to_numpy()
+    at = (
+        pace.index.get_indexer(pd.MultiIndex.from_tuples(candidates))
+        if candidates and not pace.empty
+        else np.full(len(candidates), -1)
+    )
+    for (account, day), place in zip(candidates, at, strict=True):
         minutes = int(per_day["minutes"].get((account, day), 0))
-        api_orders = int(api.get((account, day), 0))
+        api_orders = int(api_orders_per_day.get((account, day), 0))
         paced = (account, day) in machine.index
         if (
             minutes < params["min_fast_minutes"]
@@ -81,14 +110,12 @@ def run(ctx: Context, params: dict[str, Any]) -> list[Finding]:
         ):
             continue
         reflexes, jitter, gap_ms, day_orders = (
-            pace.loc[(account, day), ["reflexes", "jitter", "gap_ms", "orders"]]
-            if (account, day) in pace.index
-            else (0, np.nan, np.nan, 0)
+            paces[place] if place >= 0 else (0, np.nan, np.nan, 0)
         )
         peak = int(per_day["peak"].get((account, day), 0))
         who = str(ctx.accounts[account])
         start, end = day_window(int(day))
-        mine = suspects[(suspects["account"] == account) & (suspects["day"] == day)]
+        mine = o.iloc[suspects[(suspect == account) & (suspect_day == day)]]
         ratio = max(
             minutes / params["min_fast_minutes"],
             api_orders / params["min_api_orders"],

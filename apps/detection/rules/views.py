@@ -113,3 +113,17 @@ def group_rows(keys: pd.DataFrame) -> dict[tuple[Any, ...], np.ndarray]:
         (k if isinstance(k, tuple) else (k,)): np.asarray(v)
         for k, v in keys.groupby(list(keys.columns)).indices.items()
     }
+
+
+def among(codes: np.ndarray, wanted: np.ndarray) -> np.ndarray:
+    """Per row, whether its integer code is one of ``wanted``: one look-up in a table of
+    flags per row (np.isin makes several passes over millions of rows, or one per wanted
+    value when they are few)."""
+    codes, wanted = np.asarray(codes), np.asarray(wanted)
+    if not len(codes) or not len(wanted):
+        return np.zeros(len(codes), dtype=bool)
+    if min(codes.min(), wanted.min()) < 0:
+        return np.isin(codes, wanted)
+    flags = np.zeros(max(int(codes.max()), int(wanted.max())) + 1, dtype=bool)
+    flags[wanted] = True
+    return flags[codes]

@@ -58,16 +58,17 @@ DEMO_CONSUMER = "demo day (in-process)"
 
 
 def live_demo_step() -> int:
-    """One cycle of live detection on the demo day replayed in this process (no Redis):
-    what is due is published, read, detected; alerts go into the pipeline like any
-    detector's. Returns the rows read; 0 when there is no demo window to play."""
-    from apps.detection.live.demo import DemoFeed
+    """One cycle of live detection on the demo's live day replayed in this process (no
+    Redis): what is due is published, read, detected; alerts go into the pipeline like any
+    detector's. Returns the rows read; 0 when there is no live day to play. Only a live
+    day is played, never the window load_demo loaded: its alerts are already in the
+    history, and replayed they would come back as new."""
+    from apps.detection.live.demo import DemoFeed, live_days
     from apps.detection.services.rules import live_settings
 
     demo = _demo.get("feed")
     if demo is None:
-        drop = Path(settings.DETECTION_DROP_DIR)
-        windows = sorted(drop.glob("demo-*")) if drop.is_dir() else []
+        windows = live_days(Path(settings.DETECTION_DROP_DIR))
         if not windows:
             return 0
         params, enabled = live_settings()

@@ -2,16 +2,19 @@
 
 ``simulate(out, seed=..., accounts=..., hours=...)`` writes the nine feed tables and
 ``labels.jsonl`` (category, accounts, symbol, kind = incident | hard_negative).
+``simulate_next_day`` writes the day after such a window: the same population, a new day.
 """
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Literal
 
 import numpy as np
 import pandas as pd
 
+from ..feed import read_feed
 from . import incidents_trading as trading
 from .background import (
     background_positions,
@@ -31,10 +34,10 @@ from .market import build_market, instruments_frame, mark_prices_frame
 from .negatives import plant_api_traders, plant_market_makers, plant_whales
 from .population import accounts_frame, background_logins, background_transfers, build_accounts
 from .tape import Tape
-from .world import World
+from .world import MS_PER_DAY, World
 from .writer import serial_ids, write_labels, write_table
 
-__all__ = ["simulate"]
+__all__ = ["simulate", "simulate_next_day"]
 
 TRADING_PLANTERS = [
     trading.plant_self_trades,
@@ -129,3 +132,62 @@ def simulate(
         write_table(out, name, frame, fmt)
     write_labels(out, world.labels)
     return out
+
+
+def simulate_next_day(
+    out: Path,
+    before: Path,
+    seed: int,
+    day_seed: int,
+    accounts: int = 2000,
+    hours: int = 24,
+    fmt: Literal["csv", "parquet"] = "csv",
+    *,
+    activity: float = 1.2,
+) -> Path:
+    """Write the day after ``before`` (the window ``simulate`` wrote with ``seed``,
+    ``accounts`` and ``hours``) into ``out``.
+
+    The population is ``before``'s: the same accounts as its accounts table (registration,
+    KYC, VIP tier, referrer, market makers, API traders), households and controlled
+    clusters. The day is new: its trading, logins and transfers and its own planted
+    incidents come from ``day_seed``, one day later, on accounts none of ``before``'s
+    incidents involved.
+    """
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    world = World(rng=np.random.default_rng(seed), n_accounts=accounts, hours=hours)
+    simulate_population(world)
+    keep_the_day_before(world, before)
+    world.start_ms += MS_PER_DAY
+    world.rng = np.random.default_rng(day_seed)
+    tables = simulate_market(world, activity)
+    tables.update(population_tables(world))
+    for name, frame in tables.items():
+        write_table(out, name, frame, fmt)
+    write_labels(out, world.labels)
+    return out
+
+
+def keep_the_day_before(world: World, before: Path) -> None:
+    """Give a population just simulated what ``before`` (a day of it) left: its accounts'
+    registration and standing roles (market makers, API traders); the accounts of its
+    incidents are set aside, so the next day's fall on others and none reads as
+    yesterday's again."""
+    known = read_feed(before, ["accounts"]).accounts
+    if known is None or list(known["account_id"]) != list(world.ids):
+        raise ValueError(f"{before} is not a window of this population")
+    # Registered as the day before has it (its promotion farms were new then).
+    world.registered_ms = known["registered_at"].dt.as_unit("ms").astype("int64").to_numpy().copy()
+    makers = known["market_maker"].to_numpy(dtype=bool)
+    allowed = known["api_trading_allowed"].to_numpy(dtype=bool)
+    world.reserve("market_maker", np.flatnonzero(makers))
+    world.reserve("api_trader", np.flatnonzero(allowed & ~makers & ~world.api_allowed))
+    before_labels = (before / "labels.jsonl").read_text().splitlines()
+    implicated = {
+        a for x in map(json.loads, before_labels) if x["kind"] == "incident" for a in x["accounts"]
+    }
+    world.reserve(
+        "incident_before",
+        np.flatnonzero(np.isin(world.ids, list(implicated)) & (world.role == "background")),
+    )

@@ -42,6 +42,8 @@ class World:
     # Whose home IP an account uses: its own, or its household's first member's.
     household_ip: np.ndarray = field(init=False)
     transfer_seq: int = 0
+    # Accounts a role must take (role -> accounts), so a later day keeps its standing roles.
+    reserved: dict[str, np.ndarray] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         n = self.n_accounts
@@ -61,7 +63,14 @@ class World:
         return account_ids(self.n_accounts)
 
     def claim(self, count: int, role: str, *, established: bool = True) -> np.ndarray:
-        """Take ``count`` free background accounts for a planted role."""
+        """Take ``count`` free background accounts for a planted role (the accounts
+        ``reserve`` set aside for it, when it did)."""
+        if role in self.reserved:
+            chosen = self.reserved.pop(role)
+            if len(chosen) != count:
+                raise ValueError(f"{len(chosen)} accounts reserved for {role}, {count} wanted")
+            self.role[chosen] = role
+            return chosen
         free = np.flatnonzero(self.role == "background")
         if established:
             # Incidents that need a history (theft victims, whales) take older accounts.
@@ -72,6 +81,14 @@ class World:
         chosen = np.sort(self.rng.choice(free, size=count, replace=False))
         self.role[chosen] = role
         return chosen
+
+    def reserve(self, role: str, accounts: np.ndarray) -> None:
+        """Set ``accounts`` aside for ``role``: no other planter claims them, and the
+        role's claim takes exactly them."""
+        if (self.role[accounts] != "background").any():
+            raise ValueError(f"accounts reserved for {role} already have a role")
+        self.role[accounts] = f"reserved:{role}"
+        self.reserved[role] = np.sort(accounts)
 
     def new_group(self, members: np.ndarray) -> int:
         self.group[members] = self.next_group

@@ -9,8 +9,9 @@ from apps.console.demo import demo_work_create, detect_window
 from apps.console.demo_night import HOURS, demo_night_create
 from apps.console.demo_past import demo_daily_report_create
 from apps.desk.history import acting_task
+from apps.detection.live.demo import live_day_of
 from apps.detection.loading import accounts_load
-from apps.detection.simulator import simulate
+from apps.detection.simulator import simulate, simulate_next_day
 from apps.people.demo import DEMO_PASSWORD, demo_people_create
 from apps.people.selectors import desk_people
 from apps.shifts.demo import demo_rota_create
@@ -51,6 +52,14 @@ class Command(BaseCommand):
         if not (window / "labels.jsonl").exists():
             self.stdout.write(f"simulating a day of trading by {accounts} accounts into {window}")
             simulate(window, seed=seed, accounts=accounts, hours=24, fmt="parquet")
+        # The day the embedded live feed plays (apps.detection.live.demo): the next day of
+        # the same population, with incidents of its own, so live alerts are new ones.
+        live_day = live_day_of(window)
+        if not (live_day / "labels.jsonl").exists():
+            self.stdout.write(f"simulating the next day, for the live feed, into {live_day}")
+            simulate_next_day(
+                live_day, window, seed=seed, day_seed=seed + 1, accounts=accounts, fmt="parquet"
+            )
         with acting_task("load_demo"):
             run = accounts_load(folder=window, progress=lambda m: self.stdout.write(f"  {m}"))
         self.stdout.write(
