@@ -43,6 +43,7 @@ from .link_evidence import (
     remembered_widths,
     service_wallets,
     shared_identifiers,
+    trading_accounts,
     trading_pairs,
     with_remembered,
 )
@@ -122,8 +123,9 @@ def link_accounts(
     max_values = int(settings["max_values"])
     uses = with_remembered(identifier_uses(logins, transfers), remembered)
     internal = internal_transfers(transfers)
-    frequent = frequent_fills(trades, int(settings["min_trades_with"]))
-    lockstep = lockstep_pairs(trades, exempt)
+    traders = trading_accounts(trades) if trades is not None and not trades.empty else None
+    frequent = frequent_fills(trades, int(settings["min_trades_with"]), traders)
+    lockstep = lockstep_pairs(trades, exempt, traders=traders)
     ids = _account_ids(uses["account_id"], internal, frequent, lockstep)
     uses["a"] = ids.get_indexer(uses["account_id"])
     uses["width"] = remembered_widths(uses, widths)

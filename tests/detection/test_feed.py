@@ -251,3 +251,14 @@ def test_reading_only_the_ids_finds_the_same_breaches(tmp_path: Path, fmt: str) 
         1,
         "sell_order_id",
     )
+
+
+def test_a_parquet_dictionary_enum_is_checked_on_the_values_its_rows_use(tmp_path: Path) -> None:
+    # A dictionary may list a value no row holds: only a used one outside the enum is bad.
+    unused = _with("orders", side=pd.Categorical(["buy", "sell"], ["buy", "long", "sell"]))
+    feed = read_feed(_window(tmp_path / "unused", "parquet", orders=unused), tables=["orders"])
+    assert feed.orders is not None and feed.orders["side"].tolist() == ["buy", "sell"]
+    assert list(feed.orders["side"].cat.categories) == ["buy", "sell"]
+    used = _with("orders", side=pd.Categorical(["buy", "long"], ["buy", "long", "sell"]))
+    error = _error(_window(tmp_path / "used", "parquet", orders=used), tables=["orders"])
+    assert (error.row, error.column) == (2, "side") and "'long'" in str(error)

@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
+from apps.detection.link_evidence import repeated
 from apps.detection.linking import link_accounts
 
 T0 = pd.Timestamp("2026-11-20T00:00:00Z")
@@ -233,3 +235,14 @@ def test_a_farm_on_vpn_exits_shared_with_strangers_stays_one_cluster() -> None:
     )
     transfers = _transfers(*_deposits("FARM", farm))
     assert link_accounts(logins, transfers).clusters == {"M1": farm}
+
+
+def test_repeated_keys_are_counted_exactly_past_the_hash_buckets() -> None:
+    # Many distinct keys share each bucket: a busy bucket must not pass its rare keys.
+    rng = np.random.default_rng(7)
+    keys = np.concatenate([rng.integers(0, 50_000**2, 20_000), np.repeat([5, 77, 123_456], 4)])
+    keys = rng.permutation(keys)
+    counts = pd.Series(keys).map(pd.Series(keys).value_counts()).to_numpy()
+    for least in (1, 2, 4, 5):
+        assert (repeated(keys, least) == (counts >= least)).all()
+    assert not repeated(np.array([], dtype=np.int64), 3).any()
