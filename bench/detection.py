@@ -20,6 +20,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from statistics import median
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -103,7 +104,7 @@ def main() -> None:
     parser.add_argument("--hours", type=int, default=24)
     parser.add_argument("--activity", type=float, default=1.2)
     parser.add_argument("--seed", type=int, default=42)
-    parser.add_argument("--repeat", type=int, default=1, help="best of N runs")
+    parser.add_argument("--repeat", type=int, default=1, help="N runs of each, in turns")
     parser.add_argument("--child", choices=["generate", "read", "detect"], help=argparse.SUPPRESS)
     parser.add_argument("--folder", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -115,8 +116,13 @@ def main() -> None:
         print(json.dumps(run(args.folder)))
         return
     folder = ensure_window(args)
-    bare = min((measure("read", folder) for _ in range(args.repeat)), key=lambda r: r["seconds"])
-    whole = min((measure("detect", folder) for _ in range(args.repeat)), key=lambda r: r["seconds"])
+    # Taken in turns, so a burst of load from elsewhere falls on both sides alike.
+    bares, wholes = [], []
+    for _ in range(args.repeat):
+        bares.append(measure("read", folder))
+        wholes.append(measure("detect", folder))
+    bare = min(bares, key=lambda r: r["seconds"])
+    whole = min(wholes, key=lambda r: r["seconds"])
     if whole["orders"] < MIN_ORDERS or whole["trades"] < MIN_TRADES:
         sys.exit("window too small for the bench: raise --activity or --accounts")
     ratio = whole["seconds"] / bare["seconds"]
@@ -136,6 +142,12 @@ def main() -> None:
         f"{whole['peak_rss_gib']:>8.2f} GiB"
     )
     print(f"alerts: {int(whole['alerts'])}")
+    print(
+        f"of {args.repeat} runs each: bare read min / median "
+        f"{bare['seconds']:.2f} / {median(r['seconds'] for r in bares):.2f} s, detection "
+        f"{whole['seconds']:.2f} / {median(r['seconds'] for r in wholes):.2f} s; ratio of "
+        f"medians {median(r['seconds'] for r in wholes) / median(r['seconds'] for r in bares):.1f}x"
+    )
     print(
         f"ratio detection / bare read: {ratio:.1f}x   "
         f"goals: < 60 s {'OK' if whole['seconds'] < 60 else 'MISSED'}, "
