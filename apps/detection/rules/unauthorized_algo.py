@@ -47,6 +47,32 @@ def _fast_minutes(m: Messages, params: dict[str, Any]) -> pd.DataFrame:
     return frame
 
 
+def _within_reach(
+    codes: np.ndarray,
+    cancelled: np.ndarray,
+    day: np.ndarray,
+    api: np.ndarray,
+    accounts: int,
+    params: dict[str, Any],
+) -> np.ndarray:
+    """Per account code, whether it has the orders any sign needs: the messages for
+    min_fast_minutes fast minutes over the window, an API order, or, in one day, the
+    orders for the reflexes or the beat (machine_pace judges each day on its own)."""
+    sent = np.bincount(codes, minlength=accounts)
+    sent += np.bincount(codes[cancelled >= 0], minlength=accounts)
+    fast = sent >= params["per_instrument_rate"] * 60 * params["min_fast_minutes"]
+    api_users = np.bincount(codes[api], minlength=accounts) > 0
+    paced_floor = min(params["min_reflex_orders"], params["min_beat_orders"])
+    busy = fast | api_users
+    # Orders per (account, day): only accounts short of the other floors need counting.
+    rest = ~busy[codes]
+    first = int(day.min())
+    days = int(day.max()) - first + 1
+    per_day = np.bincount(codes[rest] * days + (day[rest] - first), minlength=accounts * days)
+    paced = per_day.reshape(accounts, days).max(axis=1) >= paced_floor
+    return busy | paced
+
+
 def run(ctx: Context, params: dict[str, Any]) -> list[Finding]:
     o = orders(ctx)
     if o.empty:
@@ -54,15 +80,13 @@ def run(ctx: Context, params: dict[str, Any]) -> list[Finding]:
     codes = o["account"].to_numpy()
     accounts = np.arange(max(len(ctx.accounts), int(codes.max()) + 1))
     allowed = ctx.flag("api_trading_allowed", accounts) | ctx.flag("market_maker", accounts)
-    # Only accounts with enough messages for min_fast_minutes busy minutes, or with API
-    # orders, can qualify: drop everyone else before sorting millions of messages.
-    pulled = o["cancelled"].to_numpy() >= 0
-    sent = np.bincount(codes, minlength=len(accounts))
-    sent += np.bincount(codes[pulled], minlength=len(accounts))
-    floor = params["per_instrument_rate"] * 60 * params["min_fast_minutes"]
+    # Only accounts that could show one of the signs can qualify: drop everyone else
+    # before sorting millions of messages.
     api = o["api"].to_numpy()
-    api_users = np.bincount(codes[api], minlength=len(accounts)) > 0
-    rows = np.flatnonzero((((sent >= floor) | api_users) & ~allowed)[codes])
+    reach = _within_reach(
+        codes, o["cancelled"].to_numpy(), o["day"].to_numpy(), api, len(accounts), params
+    )
+    rows = np.flatnonzero((reach & ~allowed)[codes])
     sender, sent_on = codes[rows], o["day"].to_numpy()[rows]
     stream = messages(
         sender,
