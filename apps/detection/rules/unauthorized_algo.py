@@ -58,19 +58,15 @@ def _within_reach(
     """Per account code, whether it has the orders any sign needs: the messages for
     min_fast_minutes fast minutes over the window, an API order, or, in one day, the
     orders for the reflexes or the beat (machine_pace judges each day on its own)."""
-    sent = np.bincount(codes, minlength=accounts)
-    sent += np.bincount(codes[cancelled >= 0], minlength=accounts)
-    fast = sent >= params["per_instrument_rate"] * 60 * params["min_fast_minutes"]
-    api_users = np.bincount(codes[api], minlength=accounts) > 0
+    entered = np.bincount(codes, minlength=accounts)
+    sent = entered + np.bincount(codes[cancelled >= 0], minlength=accounts)
+    reach = sent >= params["per_instrument_rate"] * 60 * params["min_fast_minutes"]
+    reach |= np.bincount(codes[api], minlength=accounts) > 0
+    first, days = int(day.min()), int(day.max() - day.min()) + 1
+    if days > 1:  # orders per (account, day); in a one-day window, the account's orders
+        entered = np.bincount(codes * days + (day - first), minlength=accounts * days)
     paced_floor = min(params["min_reflex_orders"], params["min_beat_orders"])
-    busy = fast | api_users
-    # Orders per (account, day): only accounts short of the other floors need counting.
-    rest = ~busy[codes]
-    first = int(day.min())
-    days = int(day.max()) - first + 1
-    per_day = np.bincount(codes[rest] * days + (day[rest] - first), minlength=accounts * days)
-    paced = per_day.reshape(accounts, days).max(axis=1) >= paced_floor
-    return busy | paced
+    return reach | (entered >= paced_floor).reshape(accounts, days).any(axis=1)
 
 
 def run(ctx: Context, params: dict[str, Any]) -> list[Finding]:
