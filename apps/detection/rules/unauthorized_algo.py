@@ -9,7 +9,14 @@ import pandas as pd
 
 from ..context import MS_PER_DAY, MS_PER_MINUTE, Context
 from .base import Finding, Rule, day_window, explain, notional, urgency
-from .machine_pace import Messages, machine_pace, messages, run_lengths, run_starts
+from .machine_pace import (
+    Messages,
+    machine_pace,
+    messages,
+    reflexive_accounts,
+    run_lengths,
+    run_starts,
+)
 from .views import order_ids, orders
 
 FAST_COLUMNS = ["account", "minute", "day", "peak"]
@@ -49,24 +56,37 @@ def _fast_minutes(m: Messages, params: dict[str, Any]) -> pd.DataFrame:
 
 def _within_reach(
     codes: np.ndarray,
-    cancelled: np.ndarray,
-    day: np.ndarray,
-    api: np.ndarray,
-    accounts: int,
+    o: pd.DataFrame,
+    allowed: np.ndarray,
     params: dict[str, Any],
 ) -> np.ndarray:
-    """Per account code, whether it has the orders any sign needs: the messages for
-    min_fast_minutes fast minutes over the window, an API order, or, in one day, the
-    orders for the reflexes or the beat (machine_pace judges each day on its own)."""
+    """Per account code, whether it is unauthorised and could show one of the signs: the
+    messages for min_fast_minutes fast minutes over the window, an API order, or, in one
+    day (machine_pace judges each day on its own), the orders for the beat or reflexes."""
+    accounts, day = len(allowed), o["day"].to_numpy()
     entered = np.bincount(codes, minlength=accounts)
-    sent = entered + np.bincount(codes[cancelled >= 0], minlength=accounts)
+    sent = entered + np.bincount(codes[o["cancelled"].to_numpy() >= 0], minlength=accounts)
     reach = sent >= params["per_instrument_rate"] * 60 * params["min_fast_minutes"]
-    reach |= np.bincount(codes[api], minlength=accounts) > 0
+    reach |= np.bincount(codes[o["api"].to_numpy()], minlength=accounts) > 0
     first, days = int(day.min()), int(day.max() - day.min()) + 1
     if days > 1:  # orders per (account, day); in a one-day window, the account's orders
         entered = np.bincount(codes * days + (day - first), minlength=accounts * days)
-    paced_floor = min(params["min_reflex_orders"], params["min_beat_orders"])
-    return reach | (entered >= paced_floor).reshape(accounts, days).any(axis=1)
+    busiest = entered.reshape(accounts, days).max(axis=1)
+    reach |= busiest >= params["min_beat_orders"]
+    reach &= ~allowed
+    # Accounts that only the reflexes could flag (many, each with few orders): their
+    # reflexes are counted first, so only those with a reflexive day get judged whole.
+    reflex_only = ~reach & ~allowed & (busiest >= params["min_reflex_orders"])
+    rows = np.flatnonzero(reflex_only[codes])
+    if len(rows):
+        stream = messages(
+            codes[rows],
+            o["symbol"].to_numpy()[rows],
+            o["created"].to_numpy()[rows],
+            o["cancelled"].to_numpy()[rows],
+        )
+        reach[reflexive_accounts(stream, params)] = True
+    return reach
 
 
 def run(ctx: Context, params: dict[str, Any]) -> list[Finding]:
@@ -79,10 +99,7 @@ def run(ctx: Context, params: dict[str, Any]) -> list[Finding]:
     # Only accounts that could show one of the signs can qualify: drop everyone else
     # before sorting millions of messages.
     api = o["api"].to_numpy()
-    reach = _within_reach(
-        codes, o["cancelled"].to_numpy(), o["day"].to_numpy(), api, len(accounts), params
-    )
-    rows = np.flatnonzero((reach & ~allowed)[codes])
+    rows = np.flatnonzero(_within_reach(codes, o, allowed, params)[codes])
     sender, sent_on = codes[rows], o["day"].to_numpy()[rows]
     stream = messages(
         sender,
