@@ -24,6 +24,26 @@ def test_a_new_order_within_a_reflex_of_each_cancel_is_a_program() -> None:
     assert alert["metrics"]["fast_minutes"] == 0 and alert["metrics"]["orders"] == 200
 
 
+def test_reflexes_are_judged_below_the_message_rate_floor() -> None:
+    # 150 orders, each pulled after 4.8 s and replaced 0.2 s later: 300 messages, short of
+    # the 360 three fast minutes need, yet 149 orders within a reflex of the last message.
+    w = Window()
+    for i in range(150):
+        w.order("U1", "buy", 1, MARK, at(0, 5 * i), cancelled=at(0, 5 * i + 4.8))
+    [alert] = run_rule(w, "unauthorized_algo")
+    assert alert["metrics"]["reflex_orders"] == 149 and alert["metrics"]["orders"] == 150
+
+
+def test_reflexes_are_counted_day_by_day_in_a_longer_window() -> None:
+    w = Window()
+    for i in range(150):  # the second day: 149 reflexes, as above
+        w.order("U1", "buy", 1, MARK, at(24 * 60, 5 * i), cancelled=at(24 * 60, 5 * i + 4.8))
+    for i in range(40):  # 40 orders a day earlier: no reflex, no second alert
+        w.order("U1", "buy", 1, MARK, at(0, 60 * i))
+    [alert] = run_rule(w, "unauthorized_algo")
+    assert alert["metrics"]["reflex_orders"] == 149 and alert["metrics"]["orders"] == 150
+
+
 def test_orders_on_a_metronomes_beat_for_an_hour_are_a_program() -> None:
     w = Window()
     for i in range(600):

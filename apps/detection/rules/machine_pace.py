@@ -134,12 +134,11 @@ def twice_median(group: np.ndarray, values: np.ndarray, groups: int) -> np.ndarr
     return np.where(count > 0, low + high, -1)
 
 
-def machine_pace(m: Messages, params: dict[str, Any]) -> pd.DataFrame:
-    """Per (account, day) of the messages' entries: orders, reflexes, beat jitter, the
-    median gap (ms) and whether either sign holds."""
-    columns = ["orders", "reflexes", "jitter", "gap_ms", "machine"]
-    if not m.entry.any():
-        return pd.DataFrame(columns=columns)
+def _reflexes(
+    m: Messages, params: dict[str, Any]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The entries' times, accounts and days, where each (account, day) run of them
+    starts, and each run's reflexes (entries within reflex_ms of the previous message)."""
     account, ts, entry = m.account, m.ts, m.entry
     same = np.r_[False, account[1:] == account[:-1]]
     gap = np.r_[0, np.diff(ts)]
@@ -148,6 +147,32 @@ def machine_pace(m: Messages, params: dict[str, Any]) -> pd.DataFrame:
     ets, eacc = ts[entry], account[entry]
     eday = ets // MS_PER_DAY
     starts = run_starts(eacc, eday)
+    return ets, eacc, eday, starts, np.add.reduceat(reflex.astype(np.int64), starts)
+
+
+def _reflexive(orders: np.ndarray, reflexes: np.ndarray, params: dict[str, Any]) -> np.ndarray:
+    return (reflexes >= params["min_reflex_orders"]) & (
+        reflexes >= params["min_reflex_share"] * orders
+    )
+
+
+def reflexive_accounts(m: Messages, params: dict[str, Any]) -> np.ndarray:
+    """The accounts with a day of reflexes (machine_pace's first sign), read without the
+    beat's medians: for a quick look at many accounts before the whole judgement."""
+    if not m.entry.any():
+        return np.zeros(0, dtype=np.int64)
+    ets, eacc, _, starts, reflexes = _reflexes(m, params)
+    orders = run_lengths(starts, len(ets))
+    return np.unique(eacc[starts][_reflexive(orders, reflexes, params)])
+
+
+def machine_pace(m: Messages, params: dict[str, Any]) -> pd.DataFrame:
+    """Per (account, day) of the messages' entries: orders, reflexes, beat jitter, the
+    median gap (ms) and whether either sign holds."""
+    columns = ["orders", "reflexes", "jitter", "gap_ms", "machine"]
+    if not m.entry.any():
+        return pd.DataFrame(columns=columns)
+    ets, eacc, eday, starts, reflexes = _reflexes(m, params)
     groups = len(starts)
     group = np.repeat(np.arange(groups), run_lengths(starts, len(ets)))
     # The beat: gaps between one account's consecutive entries (none before its first).
@@ -160,7 +185,7 @@ def machine_pace(m: Messages, params: dict[str, Any]) -> pd.DataFrame:
     out = pd.DataFrame(
         {
             "orders": run_lengths(starts, len(ets)),
-            "reflexes": np.add.reduceat(reflex.astype(np.int64), starts),
+            "reflexes": reflexes,
         },
         index=pd.MultiIndex.from_arrays([eacc[starts], eday[starts]], names=["account", "day"]),
     )
@@ -168,9 +193,7 @@ def machine_pace(m: Messages, params: dict[str, Any]) -> pd.DataFrame:
     with np.errstate(divide="ignore", invalid="ignore"):
         out["jitter"] = np.where(twice_spread >= 0, twice_spread / 4, np.nan) / gap_ms
     out["gap_ms"] = gap_ms
-    reflexive = (out["reflexes"] >= params["min_reflex_orders"]) & (
-        out["reflexes"] >= params["min_reflex_share"] * out["orders"]
-    )
+    reflexive = _reflexive(out["orders"].to_numpy(), reflexes, params)
     beat = (
         (out["orders"] >= params["min_beat_orders"])
         & (out["gap_ms"] <= params["max_beat_gap_ms"])

@@ -9,7 +9,14 @@ import pandas as pd
 
 from ..context import MS_PER_DAY, MS_PER_MINUTE, Context
 from .base import Finding, Rule, day_window, explain, notional, urgency
-from .machine_pace import Messages, machine_pace, messages, run_lengths, run_starts
+from .machine_pace import (
+    Messages,
+    machine_pace,
+    messages,
+    reflexive_accounts,
+    run_lengths,
+    run_starts,
+)
 from .views import order_ids, orders
 
 FAST_COLUMNS = ["account", "minute", "day", "peak"]
@@ -47,6 +54,41 @@ def _fast_minutes(m: Messages, params: dict[str, Any]) -> pd.DataFrame:
     return frame
 
 
+def _within_reach(
+    codes: np.ndarray,
+    o: pd.DataFrame,
+    allowed: np.ndarray,
+    params: dict[str, Any],
+) -> np.ndarray:
+    """Per account code, whether it is unauthorised and could show one of the signs: the
+    messages for min_fast_minutes fast minutes over the window, an API order, or, in one
+    day (machine_pace judges each day on its own), the orders for the beat or reflexes."""
+    accounts, day = len(allowed), o["day"].to_numpy()
+    entered = np.bincount(codes, minlength=accounts)
+    sent = entered + np.bincount(codes[o["cancelled"].to_numpy() >= 0], minlength=accounts)
+    reach = sent >= params["per_instrument_rate"] * 60 * params["min_fast_minutes"]
+    reach |= np.bincount(codes[o["api"].to_numpy()], minlength=accounts) > 0
+    first, days = int(day.min()), int(day.max() - day.min()) + 1
+    if days > 1:  # orders per (account, day); in a one-day window, the account's orders
+        entered = np.bincount(codes * days + (day - first), minlength=accounts * days)
+    busiest = entered.reshape(accounts, days).max(axis=1)
+    reach |= busiest >= params["min_beat_orders"]
+    reach &= ~allowed
+    # Accounts that only the reflexes could flag (many, each with few orders): their
+    # reflexes are counted first, so only those with a reflexive day get judged whole.
+    reflex_only = ~reach & ~allowed & (busiest >= params["min_reflex_orders"])
+    rows = np.flatnonzero(reflex_only[codes])
+    if len(rows):
+        stream = messages(
+            codes[rows],
+            o["symbol"].to_numpy()[rows],
+            o["created"].to_numpy()[rows],
+            o["cancelled"].to_numpy()[rows],
+        )
+        reach[reflexive_accounts(stream, params)] = True
+    return reach
+
+
 def run(ctx: Context, params: dict[str, Any]) -> list[Finding]:
     o = orders(ctx)
     if o.empty:
@@ -54,15 +96,10 @@ def run(ctx: Context, params: dict[str, Any]) -> list[Finding]:
     codes = o["account"].to_numpy()
     accounts = np.arange(max(len(ctx.accounts), int(codes.max()) + 1))
     allowed = ctx.flag("api_trading_allowed", accounts) | ctx.flag("market_maker", accounts)
-    # Only accounts with enough messages for min_fast_minutes busy minutes, or with API
-    # orders, can qualify: drop everyone else before sorting millions of messages.
-    pulled = o["cancelled"].to_numpy() >= 0
-    sent = np.bincount(codes, minlength=len(accounts))
-    sent += np.bincount(codes[pulled], minlength=len(accounts))
-    floor = params["per_instrument_rate"] * 60 * params["min_fast_minutes"]
+    # Only accounts that could show one of the signs can qualify: drop everyone else
+    # before sorting millions of messages.
     api = o["api"].to_numpy()
-    api_users = np.bincount(codes[api], minlength=len(accounts)) > 0
-    rows = np.flatnonzero((((sent >= floor) | api_users) & ~allowed)[codes])
+    rows = np.flatnonzero(_within_reach(codes, o, allowed, params)[codes])
     sender, sent_on = codes[rows], o["day"].to_numpy()[rows]
     stream = messages(
         sender,
