@@ -2,8 +2,11 @@
 
 Per contract: the mark / index gap (now and the worst sustained), the largest move, forced
 closes per minute and their notional, open interest and how much of it the top accounts and
-control clusters hold. The thresholds are the market_stress rule's live ones, so the
-dashboard flags exactly what that rule raises alerts on; concentration has its own bound.
+control clusters hold. The thresholds are the market_stress rule's live ones, applied to
+the raw readings: the rule asks more of a gap before it alerts (the move beyond the
+contract's standing premium, against how far that premium usually moves, not a ramp's
+footprint: rules/market_stress.py), so the dashboard shows a contract standing at a premium
+that raises no alert. Concentration has its own bound.
 """
 
 from collections.abc import Callable
