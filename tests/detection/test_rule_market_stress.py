@@ -52,15 +52,20 @@ def test_a_thin_contract_s_usual_gap_is_not_stress() -> None:
     assert run_rule(w, "market_stress") == []
 
 
+def standing_premium_then(excursion: float) -> Window:
+    """200 minutes 1.6 % over the index, 20 at ``excursion`` x the index, 40 back at 1.6 %."""
+    w = Window()
+    w.marks(minutes=200, price=MARK * 1.016, index=MARK)
+    w.marks(minutes=20, start=200, price=MARK * excursion, index=MARK)
+    w.marks(minutes=40, start=220, price=MARK * 1.016, index=MARK)
+    return w
+
+
 def test_a_tear_on_top_of_a_standing_premium_is_stress() -> None:
     # The contract has stood 1.6 % over its index for hours (a premium a ramp left); the
     # mark then jumps to 3.8 % for 20 minutes. The tear is the 2.2 % on top of the
     # contract's own basis, not 3.8 % against three times the 1.6 % it usually shows.
-    w = Window()
-    w.marks(minutes=200, price=MARK * 1.016, index=MARK)
-    w.marks(minutes=20, start=200, price=MARK * 1.038, index=MARK)
-    w.marks(minutes=40, start=220, price=MARK * 1.016, index=MARK)
-    [alert] = run_rule(w, "market_stress")
+    [alert] = run_rule(standing_premium_then(1.038), "market_stress")
     assert alert["metrics"]["signals"] == ["mark_index_gap"]
     assert abs(alert["metrics"]["mark_index_gap"] - 0.022) < 0.001
     assert alert["metrics"]["gap_opened_at"].startswith("2026-11-20T03:20")
@@ -68,11 +73,7 @@ def test_a_tear_on_top_of_a_standing_premium_is_stress() -> None:
 
 def test_a_premium_crossing_to_a_discount_is_stress() -> None:
     # From 1.6 % over the index to 1.5 % under it for 20 minutes: 1.5 % from the index.
-    w = Window()
-    w.marks(minutes=200, price=MARK * 1.016, index=MARK)
-    w.marks(minutes=20, start=200, price=MARK * 0.985, index=MARK)
-    w.marks(minutes=40, start=220, price=MARK * 1.016, index=MARK)
-    [alert] = run_rule(w, "market_stress")
+    [alert] = run_rule(standing_premium_then(0.985), "market_stress")
     assert abs(alert["metrics"]["mark_index_gap"] - 0.015) < 0.001
 
 
