@@ -20,12 +20,11 @@ import numpy as np
 import pandas as pd
 
 from ..context import MS_PER_MINUTE, Context
+from ..link_evidence import repeated
 from .base import Finding, Rule, day_window, explain, notional, urgency
 from .fair_price import ordinary_deviation
 from .linked_trades import internal_trades, participants
 from .views import group_rows, trade_ids, trades
-
-BUCKETS = 1 << 22  # hash buckets a pair's fills are first counted in (_pair_runs)
 
 
 def minute_volatility(ctx: Context) -> np.ndarray:
@@ -129,18 +128,11 @@ def _pair_runs(ctx: Context, params: dict[str, Any]) -> pd.DataFrame:
     key = ((low * width + high) * (len(ctx.symbols) + 1) + t["symbol"].to_numpy()) * (
         int(days.max()) + 1
     ) + days
-    # A pair that is frequent is frequent in its hash bucket too (a bucket adds others'
-    # fills, never loses the pair's): only rows of full buckets are counted exactly.
-    # Factorizing every fill's key costs a quarter of a second at 1.5M fills.
-    bucket = key[keep] & (BUCKETS - 1)
-    crowded = np.bincount(bucket, minlength=BUCKETS) >= params["min_pair_trades"]
-    maybe = np.flatnonzero(keep)[crowded[bucket]]
+    kept = np.flatnonzero(keep)
+    rows = kept[repeated(key[kept], params["min_pair_trades"])]
     # Numbered in order of first appearance, as over all rows: the pairs keep their order.
-    group, _ = pd.factorize(key[maybe])
-    counts = np.bincount(group, minlength=1)
-    frequent = counts[group] >= params["min_pair_trades"]
-    rows = maybe[frequent]
-    return t.iloc[rows].assign(group=group[frequent], low=low[rows])
+    group, _ = pd.factorize(key[rows])
+    return t.iloc[rows].assign(group=group, low=low[rows])
 
 
 def _ramps(ctx: Context, params: dict[str, Any], found: set[tuple[str, int, int]]) -> list[Finding]:
