@@ -22,7 +22,7 @@ import pandas as pd
 from ..context import Context
 from .base import Finding, Rule, account_day_finding, explain, notional, urgency
 from .fair_price import market_basis
-from .machine_pace import PACKED_BITS
+from .machine_pace import PACKED_BITS, middles
 from .views import group_rows, order_ids, orders, trades
 
 TIME_BITS = 37  # 2**37 ms is four years: room for any window's offsets
@@ -69,10 +69,7 @@ def medians(symbol: np.ndarray, qty: np.ndarray, symbols: int) -> np.ndarray:
     packed += low
     ordered = packed.view(np.float64)
     count = np.bincount(symbol, minlength=symbols)
-    start = np.cumsum(count) - count
-    last = len(ordered) - 1
-    lower = ordered[np.minimum(start + (count - 1) // 2, last)]
-    upper = ordered[np.minimum(start + count // 2, last)]
+    lower, upper = middles(ordered, count)
     middle = np.where(count % 2 == 1, lower, (lower + upper) / 2)
     return np.where(count > 0, middle, np.nan)
 

@@ -127,11 +127,19 @@ def twice_median(group: np.ndarray, values: np.ndarray, groups: int) -> np.ndarr
         ordered = packed & ((1 << value_bits) - 1)
     else:
         ordered = values[np.lexsort((values, group))]
+    low, high = middles(ordered, count)
+    return np.where(count > 0, low + high, -1)
+
+
+def middles(ordered: np.ndarray, count: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per group, the lower and upper middle values of ``ordered`` (values sorted within
+    groups laid end to end, ``count`` of them each): equal for an odd count. A group
+    without values reads a neighbour's; callers mask it by ``count > 0``."""
     start = np.cumsum(count) - count
     last = len(ordered) - 1
     low = ordered[np.minimum(start + (count - 1) // 2, last)]
     high = ordered[np.minimum(start + count // 2, last)]
-    return np.where(count > 0, low + high, -1)
+    return low, high
 
 
 def _reflexes(
