@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import pandas as pd
+
+from apps.detection.engine import detect
+
 from .builder import Window, at
 from .conftest import run_rule
 
@@ -128,3 +132,16 @@ def test_499_cancels_or_a_market_maker_or_a_trading_api_client_stay_quiet() -> N
     for i in range(100):  # a quarter of its orders trade: real intent to trade
         w.trade("API", "U9", 1, MARK, at(i))
     assert run_rule(w, "frequent_cancel") == []
+
+
+def test_an_unauthorised_bot_pulling_its_orders_is_one_alert_not_two() -> None:
+    w = Window()
+    _cancels(w, "BOT", 600, channel="api")  # no algo authorisation: unauthorized_algo
+    for i in range(600):  # a person on the web page, at a person's uneven pace
+        placed = at(seconds=i * 12 + (i * i % 13) * 0.7)
+        w.order("U1", "buy", 1, MARK, placed, cancelled=placed + pd.Timedelta(seconds=40))
+    alerts = detect(w.feed(), enabled={"frequent_cancel", "unauthorized_algo"})
+    assert {(a["rule"], tuple(a["accounts"])) for a in alerts} == {
+        ("unauthorized_algo", ("BOT",)),
+        ("frequent_cancel", ("U1",)),
+    }

@@ -99,8 +99,13 @@ RULE = Rule(
         "which trade, fill the book with liquidity that is not there. Chinese futures "
         "exchanges (CFFEX, SHFE) treat 500 or more cancels per contract per day as "
         "abnormal; market makers on the programme are exempt, and a high fill ratio shows "
-        "genuine trading intent."
+        "genuine trading intent. An account already alerted as an unauthorised algo is "
+        "that one alert."
     ),
     default_params={"min_cancels": 500, "max_fill_ratio": 0.1, "exempt_market_makers": True},
     run=run,
+    # An account without algo authorisation that sends and pulls orders at machine speed
+    # is one case: the unauthorized_algo alert names it, its orders behind it, and the
+    # cancels are part of that burst, not a second alert on the same account that day.
+    covered_by=("unauthorized_algo",),
 )
