@@ -9,7 +9,8 @@ by symbol hash and the reference tables on ``feed:<table>``. Its consumers:
 - **account level** ``accounts/N``: every partition's trading streams and the reference
   streams; links the accounts and runs every other rule: the account-level rules, and
   the per-symbol rules that read the linkage or that an account-level rule covers
-  (``linked_mutual_trade``, ``matched_trade_price``, ``combined_position_limit``).
+  (``linked_mutual_trade``, ``matched_trade_price``, ``combined_position_limit``,
+  ``frequent_cancel``).
 
 The two sets are closed under ``covered_by`` (each rule's covering rules run in the same
 consumer), so the union of the consumers' alerts is the unpartitioned run's, key by key.
@@ -27,9 +28,8 @@ from ..rules import RULES
 ACCOUNTS = "accounts"
 # Per-symbol rules that read nothing across symbols: no linkage, no covering rule
 # elsewhere. A rule that starts reading ``ctx.linkage`` fails loudly here (NoLinkage).
-LOCAL = frozenset(
-    {"self_trade", "frequent_cancel", "large_cancel", "daily_open_limit", "market_stress"}
-)
+# (frequent_cancel is not: unauthorized_algo, an account-level rule, covers it.)
+LOCAL = frozenset({"self_trade", "large_cancel", "daily_open_limit", "market_stress"})
 
 
 @dataclass(frozen=True)
