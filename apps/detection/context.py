@@ -7,6 +7,7 @@ grouping a cheap numpy operation.
 
 from __future__ import annotations
 
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -43,7 +44,9 @@ def empty_like(columns: list[str]) -> pd.DataFrame:
 @dataclass
 class Context:
     feed: Feed
-    linkage: Linkage
+    # The window's links and clusters, or their Future while another thread makes them
+    # (engine.run_window): the rules that do not read them run meanwhile.
+    linking: Linkage | Future[Linkage]
     # What the desk knew of the accounts before this window; empty without a database.
     memory: AccountMemory = field(default_factory=AccountMemory.empty)
     accounts: np.ndarray = field(init=False)  # code -> account id
@@ -67,12 +70,19 @@ class Context:
         cls,
         feed: Feed,
         link_params: dict[str, object] | None = None,
-        linkage: Linkage | None = None,
+        linkage: Linkage | Future[Linkage] | None = None,
         memory: AccountMemory | None = None,
     ) -> Context:
         if linkage is None:
             linkage = link_window(feed, link_params)
         return cls(feed, linkage, memory if memory is not None else AccountMemory.empty())
+
+    @property
+    def linkage(self) -> Linkage:
+        """The window's links and clusters (waiting for them if they are being made)."""
+        if isinstance(self.linking, Future):
+            self.linking = self.linking.result()
+        return self.linking
 
     def account_codes(self, column: pd.Series) -> np.ndarray:
         """Integer code of every account id in ``column`` (ids outside the accounts

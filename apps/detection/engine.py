@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -74,7 +75,7 @@ def detect(
     source: str = SOURCE,
     *,
     symbols: Iterable[str] | None = None,
-    linkage: Linkage | None = None,
+    linkage: Linkage | Future[Linkage] | None = None,
     detected_at: pd.Timestamp | None = None,
     memory: AccountMemory | None = None,
     only: set[str] | None = None,
@@ -125,12 +126,13 @@ def detect(
         if code not in found:
             per_symbol = RULES[code].per_symbol or symbols is None
             if per_symbol not in contexts:
-                contexts[per_symbol] = Context.build(whole, linkage=ctx.linkage, memory=memory)
+                contexts[per_symbol] = Context.build(whole, linkage=ctx.linking, memory=memory)
             found[code] = RULES[code].run(contexts[per_symbol], settings[code])
         return found[code]
 
     alerts = []
-    for rule in chosen:
+    # The rules that do not read the links first: they may still be in the making.
+    for rule in sorted(chosen, key=lambda rule: rule.reads_links):
         kept, _ = withhold_covered(rule.code, rule.covered_by, findings_of(rule.code), findings_of)
         for finding in kept:
             if symbols is None or finding.symbol in wanted:
@@ -164,14 +166,21 @@ def run_window(
     judged against what ``recall`` returns for the window (nothing when None). The ids
     are checked on a second thread meanwhile; a breach raises FeedError."""
     feed = read_feed(folder, checking_keys=False)
-    with keys_checked(feed):
+    with keys_checked(feed), ThreadPoolExecutor(max_workers=1) as linker:
         memory = recall(feed) if recall is not None else AccountMemory.empty()
         # Identifiers are as broad as the desk has ever seen them, not only in this window.
-        linkage = link_window(
-            feed, widths=memory.widths, remembered=memory.identifiers, kept=memory.clusters
+        # The accounts are linked on a second thread while the rules that do not read the
+        # links run (Rule.reads_links): much of linking is numpy and Arrow work that
+        # releases the GIL.
+        linking = linker.submit(
+            link_window,
+            feed,
+            widths=memory.widths,
+            remembered=memory.identifiers,
+            kept=memory.clusters,
         )
-        alerts = detect(feed, params, enabled, source, linkage=linkage, memory=memory)
-        return WindowRun(alerts, linkage, feed, memory)
+        alerts = detect(feed, params, enabled, source, linkage=linking, memory=memory)
+        return WindowRun(alerts, linking.result(), feed, memory)
 
 
 def detect_window(

@@ -51,6 +51,9 @@ class Rule:
     # More specific rules whose findings take the place of this rule's on the same
     # accounts (rules/covered.py): one alert per situation.
     covered_by: tuple[str, ...] = ()
+    # Whether it (or a rule covering it) reads ctx.linkage. Those that do not run first,
+    # while the accounts are still being linked on another thread (engine.run_window).
+    reads_links: bool = True
 
 
 def score(ratio: float, base: float = 50.0) -> float:

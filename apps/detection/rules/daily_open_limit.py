@@ -126,4 +126,5 @@ RULE = Rule(
     ),
     default_params={"limit_share": 1.0},
     run=run,
+    reads_links=False,
 )

@@ -108,4 +108,5 @@ RULE = Rule(
     # is one case: the unauthorized_algo alert names it, its orders behind it, and the
     # cancels are part of that burst, not a second alert on the same account that day.
     covered_by=("unauthorized_algo",),
+    reads_links=False,
 )

@@ -264,4 +264,5 @@ RULE = Rule(
         "exempt_market_makers": True,
     },
     run=run,
+    reads_links=False,
 )

@@ -90,4 +90,5 @@ RULE = Rule(
     ),
     default_params={"min_self_trades": 5},
     run=run,
+    reads_links=False,
 )

@@ -249,4 +249,5 @@ RULE = Rule(
     },
     run=run,
     per_symbol=False,
+    reads_links=False,
 )
