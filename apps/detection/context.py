@@ -115,9 +115,9 @@ class Context:
         if isinstance(column.dtype, pd.CategoricalDtype):
             # Recode through the categories only: no per-row strings.
             names = [str(c) for c in column.cat.categories]
-            lookup = np.array([self.symbols.index(n) if n in self.symbols else -1 for n in names])
-            codes = column.cat.codes.to_numpy()
-            return np.where(codes >= 0, lookup[codes] if len(lookup) else -1, -1).astype(np.int64)
+            # A missing symbol's code is -1: the lookup's last entry, -1 too. One gather.
+            lookup = [self.symbols.index(n) if n in self.symbols else -1 for n in names]
+            return np.array([*lookup, -1], dtype=np.int64)[column.cat.codes.to_numpy()]
         codes = pd.Categorical(column.astype("str"), categories=self.symbols).codes
         return np.asarray(codes, dtype=np.int64)
 
