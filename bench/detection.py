@@ -6,7 +6,8 @@ Generates (or reuses) a Parquet window under var/bench/ with >= 5M orders and >=
 trades, then measures in separate child processes, so each gets a clean peak RSS:
   1. the bare read: pd.read_parquet of every table, nothing else;
   2. the whole detection run, as `detect` runs it in one process: read_feed with strict
-     validation (the id checks on a second thread), linking, every rule.
+     validation (the id checks on a second thread), linking (on a third thread, beside
+     the rules that do not read the links), every rule.
 Peak memory is the child's ru_maxrss from os.wait4, not tracemalloc, which misses
 Arrow and numpy buffers.
 """
