@@ -164,6 +164,14 @@ class Context:
 
     def mark_at(self, symbol: np.ndarray, ts_ms: np.ndarray) -> np.ndarray:
         """The mark price of the minute each (symbol, time) falls in; NaN if unknown."""
+        return self._marks_column_at("mark", symbol, ts_ms)
+
+    def index_at(self, symbol: np.ndarray, ts_ms: np.ndarray) -> np.ndarray:
+        """The index price of the minute each (symbol, time) falls in; NaN if unknown."""
+        return self._marks_column_at("index", symbol, ts_ms)
+
+    def _marks_column_at(self, column: str, symbol: np.ndarray, ts_ms: np.ndarray) -> np.ndarray:
+        """``column`` of ``mark_table`` for the minute each (symbol, time) falls in."""
         table = self.mark_table
         if table is None:
             return np.full(len(symbol), np.nan)
@@ -178,11 +186,11 @@ class Context:
             inside &= symbol < len(place) // max(minutes, 1)
             at = np.where(inside, symbol * minutes + minute, 0)
             found = np.where(inside, place[at], -1)
-            return np.where(found >= 0, table["mark"].to_numpy()[found], np.nan)
+            return np.where(found >= 0, table[column].to_numpy()[found], np.nan)
         key = table["symbol"].to_numpy().astype(np.int64) * 10**9 + table["minute"].to_numpy()
         probe = symbol.astype(np.int64) * 10**9 + ts_ms // MS_PER_MINUTE
         where = np.clip(np.searchsorted(key, probe), 0, len(key) - 1)
-        return np.where(key[where] == probe, table["mark"].to_numpy()[where], np.nan)
+        return np.where(key[where] == probe, table[column].to_numpy()[where], np.nan)
 
     @cached_property
     def _mark_grid(self) -> tuple[int, int, np.ndarray] | None:

@@ -178,6 +178,43 @@ class Window:
         )
         return trade_id
 
+    def sweep(
+        self,
+        taker: str,
+        maker: str,
+        prices: list[float],
+        ts: pd.Timestamp,
+        *,
+        symbol: str = "BTCUSDT",
+        taker_buys: bool = True,
+    ) -> None:
+        """One taker order of ``taker`` filling a resting order of ``maker`` at each of
+        ``prices`` (1 each), a millisecond apart: one order, several trades."""
+        side, other = ("buy", "sell") if taker_buys else ("sell", "buy")
+        taken = self.order(taker, side, len(prices), None, ts, symbol=symbol, filled=len(prices))
+        for fill, price in enumerate(prices):
+            rests = self.order(maker, other, 1, price, ts, symbol=symbol, filled=1)
+            buy, sell = (taken, rests) if taker_buys else (rests, taken)
+            self._trades += 1
+            self.rows["trades"].append(
+                {
+                    "trade_id": f"T{self._trades}",
+                    "symbol": symbol,
+                    "ts": ts + pd.Timedelta(milliseconds=fill),
+                    "price": price,
+                    "qty": 1,
+                    "buy_order_id": buy,
+                    "sell_order_id": sell,
+                    "buyer_id": taker if taker_buys else maker,
+                    "seller_id": maker if taker_buys else taker,
+                    "taker_side": side,
+                    "buyer_effect": "open",
+                    "seller_effect": "open",
+                    "buyer_realized_pnl": 0.0,
+                    "seller_realized_pnl": 0.0,
+                }
+            )
+
     def position(self, account: str, qty: float, ts: pd.Timestamp, symbol: str = "BTCUSDT") -> None:
         self.account(account)
         self.rows["positions"].append(

@@ -103,3 +103,58 @@ def test_a_taker_lifting_a_market_makers_quotes_is_not_ramping() -> None:
     w.account("MM", market_maker=True, api_trading_allowed=True)
     _ramp(w, "U1", "MM")
     assert run_rule(w, "matched_trade_price") == []
+
+
+def _against_index(index_rises: float) -> Window:
+    """U2 takes from U1, selling, ten times from minute 10 three minutes apart, at prints
+    that stay where the market was (the wandering mark); meanwhile the contract's index,
+    and its mark with it, rises by ``index_rises`` over those minutes."""
+    w = Window()
+    for m in range(240):
+        price = _mark(m) * (1 + index_rises * min(max(m - 10, 0), 27) / 27)
+        w.rows["mark_prices"].append(
+            {"symbol": "BTCUSDT", "ts": at(m), "mark_price": price, "index_price": price}
+        )
+        w.trade(f"B{m % 7}", f"S{m % 5}", 1, price, at(m, 30))
+    for i in range(10):
+        w.trade("U1", "U2", 1, _mark(10 + 3 * i), at(10 + 3 * i, 5), taker="sell")
+    return w
+
+
+def test_a_pair_holding_the_price_down_while_its_index_rises_is_ramping() -> None:
+    # Their prints stay flat while the index rises 3 %: pushed 3 % down against it.
+    [alert] = run_rule(_against_index(0.03), "matched_trade_price")
+    assert alert["accounts"] == ["U1", "U2"]
+    assert alert["metrics"]["moved_against_index"] is True
+    assert alert["metrics"]["move_against_index"] > 0.025  # in the push's direction
+    assert abs(alert["metrics"]["price_move"]) < 0.005  # not by the price's own move
+    assert "against its index" in alert["summary"]
+    assert (
+        alert["evidence"]["explain"][0]["label"] == "price moved against its index by their prints"
+    )
+
+
+def test_a_pair_printing_where_the_index_is_is_not_ramping() -> None:
+    # The same prints, the index following the price: an ordinary market, no push.
+    assert run_rule(_against_index(0.0), "matched_trade_price") == []
+
+
+def _sweeps(w: Window, orders: int) -> None:
+    """U1 sends ``orders`` buy orders two minutes apart, each filling three resting
+    orders of U2, each order 0.5 % higher than the last."""
+    for i in range(orders):
+        price = MARK * (1 + 0.005 * i)
+        w.sweep("U1", "U2", [price, price * 1.0005, price * 1.001], at(10 + 2 * i, 5))
+
+
+def test_one_taker_order_filling_several_resting_orders_is_one_print() -> None:
+    # Three taker orders, nine trades: three prints, short of the five a ramp needs.
+    w = Window()
+    _market(w)
+    _sweeps(w, 3)
+    assert run_rule(w, "matched_trade_price") == []
+    w = Window()
+    _market(w)
+    _sweeps(w, 5)
+    [alert] = run_rule(w, "matched_trade_price")
+    assert alert["metrics"]["taker_orders"] == 5 and alert["metrics"]["pair_trades"] == 15

@@ -8,8 +8,11 @@ Looked for in two ways, because the accounts that do it need not be linked:
 - **ramping between any two accounts** (linked or not): the same two accounts trading
   with each other again and again, always the same one buying and the same side
   taking, each print pushing the price further the same way — a move several times the
-  contract's ordinary movement over that span. Market makers are left out of the pair
-  path: every active taker meets them again and again.
+  contract's ordinary movement over that span, in the price itself or against the
+  contract's index (a pair holding the price up while the index falls pushes it as far
+  as one lifting a flat market). A print is one taker order, however many resting
+  orders it fills. Market makers are left out of the pair path: every active taker
+  meets them again and again.
 """
 
 from __future__ import annotations
@@ -132,7 +135,28 @@ def _pair_runs(ctx: Context, params: dict[str, Any]) -> pd.DataFrame:
     rows = kept[repeated(key[kept], params["min_pair_trades"])]
     # Numbered in order of first appearance, as over all rows: the pairs keep their order.
     group, _ = pd.factorize(key[rows])
-    return t.iloc[rows].assign(group=group, low=low[rows])
+    return t.iloc[rows].assign(group=group, low=low[rows], taker_order=_taker_orders(ctx, rows))
+
+
+def _taker_orders(ctx: Context, rows: np.ndarray) -> np.ndarray:
+    """A number per taker order of the trades at ``rows``: the buy order when the taker
+    bought, the sell order when it sold. One taker order that fills several resting
+    orders is one print, however many fills it makes."""
+    feed = ctx.feed.trades
+    assert feed is not None
+    taker_buys = trades(ctx)["taker_buys"].to_numpy()[rows]
+    buys = feed["buy_order_id"].take(rows).to_numpy(dtype=object)
+    sells = feed["sell_order_id"].take(rows).to_numpy(dtype=object)
+    codes, _ = pd.factorize(np.where(taker_buys, buys, sells))
+    return codes
+
+
+def _push_z(pushed: np.ndarray, scale: np.ndarray, params: dict[str, Any]) -> np.ndarray:
+    """Each push in units of the contract's ordinary movement over its span; 0 for a push
+    smaller than ordinary trade-to-mark noise (it moves nothing, however quick), for a
+    push not measured (NaN) and without a measured movement (no marks)."""
+    measured = (scale > 0) & (pushed >= np.log1p(params["off_market"]))
+    return np.divide(pushed, scale, out=np.zeros(len(pushed)), where=measured)
 
 
 def _ramps(ctx: Context, params: dict[str, Any], found: set[tuple[str, int, int]]) -> list[Finding]:
@@ -159,9 +183,15 @@ def _ramps(ctx: Context, params: dict[str, Any], found: set[tuple[str, int, int]
     )
     one_way = np.minimum(np.maximum(low_buys, 1 - low_buys), np.maximum(taker_buys, 1 - taker_buys))
     direction = np.where(taker_buys >= 0.5, 1.0, -1.0)
-    first_price = per["price"].transform("first").to_numpy()
     first_ts = per["ts"].transform("first").to_numpy()
-    pushed = direction * np.log(f["price"].to_numpy() / first_price)
+    price = np.log(f["price"].to_numpy())
+    pushed = direction * (price - per["price"].transform("first").pipe(np.log).to_numpy())
+    # The same push measured against the contract's index: a pair that holds the price
+    # up while the index falls has moved it as far as one that lifts a flat market.
+    # NaN without an index: only the price's own move counts then.
+    index = np.log(ctx.index_at(f["symbol"].to_numpy(), f["ts"].to_numpy()))
+    basis = pd.Series(price - index, index=f.index)
+    against = direction * (basis - basis.groupby(f["group"]).transform("first")).to_numpy()
     # The mark moves minute by minute: a span shorter than a few minutes says nothing.
     minutes = np.maximum(
         (f["ts"].to_numpy() - first_ts) / MS_PER_MINUTE, params["min_span_minutes"]
@@ -170,12 +200,17 @@ def _ramps(ctx: Context, params: dict[str, Any], found: set[tuple[str, int, int]
     # How far each print has pushed the price since the pair's first print, in units of
     # the contract's ordinary movement over that many minutes.
     scale = sigma * np.sqrt(minutes)
-    # Without a measured movement (no marks) nothing can be judged far.
-    z = np.divide(pushed, scale, out=np.zeros(len(f)), where=scale > 0)
-    # A push smaller than ordinary trade-to-mark noise moves nothing, however quick.
-    z[pushed < np.log1p(params["off_market"])] = 0.0
-    f = f.assign(one_way=one_way, pushed=pushed, z=z)
-    distinct = f.drop_duplicates(["group", "ts"])
+    z_price = _push_z(pushed, scale, params)
+    z_index = _push_z(against, scale, params)
+    f = f.assign(
+        one_way=one_way,
+        pushed=pushed,
+        against=against,
+        z=np.maximum(z_price, z_index),
+        by_index=z_index > z_price,
+    )
+    # One print per taker order: a sweep through several resting orders is one act.
+    distinct = f.drop_duplicates(["group", "taker_order"])
     gaps = distinct.groupby("group")["ts"].diff() / MS_PER_MINUTE
     summary = pd.DataFrame(
         {
@@ -203,6 +238,11 @@ def _ramps(ctx: Context, params: dict[str, Any], found: set[tuple[str, int, int]
             continue  # the same accounts' off-market prints already make an alert
         start, end = day_window(day)
         move = float(np.expm1(run["pushed"].iloc[-1]))
+        # Which measure carried the push at its furthest: the price's own, or the price
+        # against its index.
+        by_index = bool(run["by_index"].iloc[-1])
+        relative = float(np.expm1(run["against"].iloc[-1]))
+        own = float(run["price"].iloc[-1] / run["price"].iloc[0] - 1.0)  # signed: + is up
         span = float((run["ts"].iloc[-1] - run["ts"].iloc[0]) / MS_PER_MINUTE)
         z = float(row["z"])
         stake = notional(ctx, part)
@@ -221,8 +261,10 @@ def _ramps(ctx: Context, params: dict[str, Any], found: set[tuple[str, int, int]
                 severity=judged.severity,
                 explain=[
                     explain(
-                        "price moved by their prints",
-                        abs(move) * 100,
+                        "price moved against its index by their prints"
+                        if by_index
+                        else "price moved by their prints",
+                        (relative if by_index else abs(move)) * 100,
                         "%",
                         params["off_market"] * 100,
                     ),
@@ -233,8 +275,12 @@ def _ramps(ctx: Context, params: dict[str, Any], found: set[tuple[str, int, int]
                         params["min_move_z"],
                     ),
                     explain(
-                        "trades between the two", len(part), "trades", params["min_pair_trades"]
+                        "taker orders between the two (one print each)",
+                        int(row["prints"]),
+                        "orders",
+                        params["min_pair_trades"],
                     ),
+                    explain("trades between the two", len(part), "trades"),
                     explain(
                         "trades one way",
                         float(row["one_way"]) * 100,
@@ -243,14 +289,25 @@ def _ramps(ctx: Context, params: dict[str, Any], found: set[tuple[str, int, int]
                     ),
                     explain("notional of those trades", stake, "USDT"),
                 ],
-                summary=f"{who[0]} and {who[1]} traded with each other {len(part)} times in "
-                f"{sym}, one way, moving it {up} {move:.2%} in {span:.0f} min: {z:.1f}x the "
-                f"contract's ordinary movement over that span (threshold "
+                summary=f"{who[0]} and {who[1]} traded with each other {len(part)} times "
+                f"({int(row['prints'])} taker orders) in {sym}, one way, "
+                + (
+                    f"pushing it {up} {relative:.2%} against its index (its price "
+                    f"{own:+.2%}) in {span:.0f} min"
+                    if by_index
+                    else f"moving it {up} {move:.2%} in {span:.0f} min"
+                )
+                + f": {z:.1f}x the contract's ordinary movement over that span (threshold "
                 f"{params['min_move_z']:g}x)",
                 metrics={
                     "pair_trades": len(part),
+                    "taker_orders": int(row["prints"]),
                     "one_way_share": round(float(row["one_way"]), 3),
                     "price_move": round(move, 5),
+                    # The push against the index (None without one); "moved_against_index"
+                    # says it, not the price's own move, carried the alert.
+                    "move_against_index": None if np.isnan(relative) else round(relative, 5),
+                    "moved_against_index": by_index,
                     "minutes": round(span, 1),
                     "move_z": round(z, 2),
                     "median_gap_minutes": round(float(row["gap"]), 2),
@@ -309,11 +366,13 @@ RULE = Rule(
         "printing at least 3 trades with itself in a contract in a day at least 0.5% from "
         "the mark and 3x the contract's ordinary trade-to-mark distance that day, and half "
         "of its internal trades there; or any two accounts (linked or not, market makers "
-        "aside) trading with each other at least 5 times in a contract in a day, 90% one "
-        "way (the same one buying, the same side taking), a median 5 minutes apart or "
-        "less, their prints pushing the price at least 0.5% and at least 2x the contract's "
-        "ordinary movement over that span (robust one-minute volatility of the mark x the "
-        "square root of the minutes, at least 5)."
+        "aside) trading with each other in at least 5 taker orders in a contract in a day "
+        "(one taker order filling several resting orders is one print), 90% one way (the "
+        "same one buying, the same side taking), a median 5 minutes apart or less, their "
+        "prints pushing the price at least 0.5% and at least 2x the contract's ordinary "
+        "movement over that span (robust one-minute volatility of the mark x the square "
+        "root of the minutes, at least 5), in the price itself or in the price against "
+        "the contract's index (the larger of the two)."
     ),
     default_params={
         "min_trades": 3,
