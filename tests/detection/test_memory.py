@@ -230,6 +230,69 @@ def test_entries_seconds_before_short_sharp_jumps_are_foresight_at_any_profit() 
     assert detect(_ahead_of_jumps(False).feed(), enabled={"abnormal_pnl"}, memory=memory) == []
 
 
+def _ahead_of_moves_after_a_dip(path: list[float]) -> Window:
+    """U1 buys seconds before each of five moves and sells four minutes on (1,000 USDT
+    each time); ``path`` is the mark, relative to the entry's minute, over the four
+    minutes after it; the mark otherwise wanders about 0.1 % a minute."""
+    w = Window()
+    entries = [20 + 40 * k for k in range(5)]
+    for m in range(240):
+        price = MARK * (1 + 0.001 * math.sin(1.7 * m))
+        for e in entries:
+            if e < m <= e + len(path):
+                price = MARK * (1 + 0.001 * math.sin(1.7 * e)) * (1 + path[m - e - 1])
+        w.rows["mark_prices"].append(
+            {"symbol": "BTCUSDT", "ts": at(m), "mark_price": price, "index_price": price}
+        )
+    for i, e in enumerate(entries):
+        w.trade("U1", f"O{i}", 1, MARK * (1 + 0.001 * math.sin(1.7 * e)), at(e, 50))
+        w.trade(f"C{i}", "U1", 1, MARK, at(e + 4, 30), seller_effect="close", seller_pnl=1000.0)
+    return w
+
+
+def test_entries_before_sharp_jumps_are_foresight_even_when_the_market_dips_first() -> None:
+    # Each time the market slips 0.5 % for two minutes, then jumps 1.2 %: from the entry's
+    # minute that is 0.7 % in three minutes, an ordinary-looking move; the jump itself,
+    # which the account waited for, is eight ordinary minutes.
+    memory = _remembered(("U1", "device", "own-phone"), equity=100_000.0)
+    dip_then_jump = [-0.001, -0.005, 0.007, 0.007]
+    [alert] = detect(
+        _ahead_of_moves_after_a_dip(dip_then_jump).feed(), enabled={"abnormal_pnl"}, memory=memory
+    )
+    assert alert["accounts"] == ["U1"] and alert["metrics"]["how"] == "entries ahead of sharp moves"
+    assert alert["metrics"]["entries_ahead_of_moves"] == 5
+
+
+def test_a_trader_riding_ordinary_moves_after_a_dip_is_no_foresight() -> None:
+    # The same profit, entries and dips, but the market climbs back at its ordinary pace:
+    # a good day, not foresight.
+    memory = _remembered(("U1", "device", "own-phone"), equity=100_000.0)
+    dip_then_climb = [-0.001, -0.002, -0.0005, 0.001]
+    assert (
+        detect(
+            _ahead_of_moves_after_a_dip(dip_then_climb).feed(),
+            enabled={"abnormal_pnl"},
+            memory=memory,
+        )
+        == []
+    )
+
+
+def test_a_sharp_rebound_that_leaves_the_position_under_water_is_no_move_its_way() -> None:
+    # The market falls 2 % after each purchase and bounces 1 % within a minute: sharp and
+    # upward, but the buyer is still losing; a call would not look like that.
+    memory = _remembered(("U1", "device", "own-phone"), equity=100_000.0)
+    fall_then_bounce = [-0.01, -0.02, -0.01, -0.01]
+    assert (
+        detect(
+            _ahead_of_moves_after_a_dip(fall_then_bounce).feed(),
+            enabled={"abnormal_pnl"},
+            memory=memory,
+        )
+        == []
+    )
+
+
 def test_a_small_account_filled_better_than_the_market_all_day_is_abnormal_at_any_profit() -> None:
     # U1 (usually 3,000 USDT) buys 100 contracts 1.2 % under the mark and sells at it, 15
     # times: 1,800 USDT, under its capital, but handed to it by the prices, not a call.

@@ -15,7 +15,8 @@ these explains it:
   timing): at least ``min_foresight_entries`` of its entries, and most of them,
   were followed within ``foresight_minutes`` by a move its way of ``foresight_z`` times
   the contract's ordinary movement over that horizon (at any horizon of 1 to
-  ``foresight_minutes`` minutes: opening seconds before sharp moves);
+  ``foresight_minutes`` minutes, from any minute of them, ending in profit: opening
+  seconds before sharp moves, even when the market first drifts the other way);
 - **won on nearly every round trip**: at least ``min_profit`` over ``min_closes`` round
   trips (runs of closing fills in a contract) with ``min_win_rate`` of them winning (large
   honest traders win about half);
@@ -115,15 +116,7 @@ def _foresight(ctx: Context, params: dict[str, Any], accounts: np.ndarray) -> pd
     for who, opens, side in (("buyer", "buyer_opens", 1.0), ("seller", "seller_opens", -1.0)):
         o = t[t[opens].to_numpy() & among(t[who].to_numpy(), accounts)]
         symbol, ts = o["symbol"].to_numpy(), o["ts"].to_numpy()
-        before = ctx.mark_at(symbol, ts)
-        # Its way within the span: the sharpest move at any horizon up to it (a 1.5 %
-        # jump in two minutes is 6 ordinary moves there, but under 4 over five).
-        z = np.full(len(ts), np.nan)
-        for minutes in range(1, span + 1):
-            after = ctx.mark_at(symbol, ts + minutes * MS_PER_MINUTE)
-            with np.errstate(divide="ignore", invalid="ignore"):
-                move = side * np.log(after / before) / (sigma[symbol] * np.sqrt(minutes))
-            z = np.fmax(z, move)
+        z = _sharpest_move(ctx, symbol, ts, side, sigma[symbol], span)
         parts.append(
             pd.DataFrame(
                 {
@@ -143,6 +136,32 @@ def _foresight(ctx: Context, params: dict[str, Any], accounts: np.ndarray) -> pd
     entries = entries.groupby(["account", "day", "entry"])["z"].mean().reset_index()
     entries["hit"] = entries["z"] >= params["foresight_z"]
     return entries.groupby(["account", "day"]).agg(entries=("z", "size"), hits=("hit", "sum"))
+
+
+def _sharpest_move(
+    ctx: Context, symbol: np.ndarray, ts: np.ndarray, side: float, sigma: np.ndarray, span: int
+) -> np.ndarray:
+    """Per entry: the sharpest move its way, in ordinary moves of that horizon, between any
+    two minutes of the ``span`` minutes after it that ends with the position in profit.
+
+    Any horizon: a 1.5 % jump in two minutes is 6 ordinary moves there, but under 4 over
+    five. Any start: the jump need not come in the entry's own minute; the market may
+    drift against the position for a minute or two first (a 0.5 % dip, then the 1.2 %
+    jump the account was waiting for). In profit at the end: a fall and a partial
+    rebound is no move its way."""
+    marks = np.stack([ctx.mark_at(symbol, ts + k * MS_PER_MINUTE) for k in range(span + 1)])
+    z = np.full(len(ts), np.nan)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        logs = np.log(marks)
+        for end in range(1, span + 1):
+            in_profit = side * (logs[end] - logs[0]) > 0
+            for start in range(end):
+                move = side * (logs[end] - logs[start]) / (sigma * np.sqrt(end - start))
+                z = np.fmax(z, np.where(in_profit, move, np.nan))
+    # An entry with a mark before and one after that never came into profit is a miss,
+    # not unknown.
+    known = ~np.isnan(marks[0]) & ~np.isnan(marks[1:]).all(axis=0) & ~np.isnan(sigma)
+    return np.where(known & np.isnan(z), -np.inf, z)
 
 
 def _round_trips(ctx: Context, wanted: pd.Index) -> pd.DataFrame:
