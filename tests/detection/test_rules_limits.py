@@ -32,6 +32,17 @@ def test_unlinked_accounts_or_opposite_positions_stay_under_the_limit() -> None:
     assert run_rule(w, "combined_position_limit") == []
 
 
+def test_one_account_over_the_limit_on_its_own_is_not_a_combined_position() -> None:
+    # A whale briefly over the limit in a single account (seed 23's HN-018): no position
+    # is split over linked accounts; the exchange's per-account risk limit is its matter.
+    w = Window()
+    w.position("U1", -1350, at(60))
+    w.login("U2", at(0), "ip-U2", "phone-2")
+    w.login("U3", at(0), "ip-U3", "phone-2")
+    w.position("U2", 1100, at(60))  # one controller, its other account holds nothing
+    assert run_rule(w, "combined_position_limit") == []
+
+
 def test_opening_more_than_the_daily_limit_is_an_alert() -> None:
     w = Window()
     w.trade("U1", "U2", 3000, MARK, at(1))

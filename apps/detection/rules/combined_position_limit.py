@@ -28,6 +28,23 @@ def holders(ctx: Context, codes: np.ndarray) -> np.ndarray:
     return np.where(mapped.isna(), ctx.cluster_keys(codes), mapped.to_numpy(dtype=object))
 
 
+def group_positions(snap: pd.DataFrame) -> pd.DataFrame:
+    """Each group's net position per contract and snapshot, and how many of its accounts
+    hold that side. Longs and shorts of one controller net out: the limit is on the net
+    exposure. One account over the limit on its own is the exchange's per-account risk
+    limit, not a position split over linked accounts: the category needs two holders."""
+    keys = ["cluster", "symbol", "day", "ts"]
+    net_qty = snap.groupby(keys)["qty"].transform("sum").to_numpy()
+    qty = snap["qty"].to_numpy()
+    with_net = (qty != 0) & (np.sign(qty) == np.sign(net_qty))
+    return (
+        snap.assign(with_net=with_net)
+        .groupby(keys)
+        .agg(qty=("qty", "sum"), holding=("with_net", "sum"))
+        .reset_index()
+    )
+
+
 def run(ctx: Context, params: dict[str, Any]) -> list[Finding]:
     p = ctx.feed.positions
     if p is None or p.empty:
@@ -43,11 +60,13 @@ def run(ctx: Context, params: dict[str, Any]) -> list[Finding]:
         }
     )
     snap["day"] = snap["ts"] // MS_PER_DAY
-    # Longs and shorts of one controller net out: the limit is on the net exposure.
-    net = snap.groupby(["cluster", "symbol", "day", "ts"])["qty"].sum().reset_index()
+    net = group_positions(snap)
     limit = ctx.limits("position_limit")[net["symbol"].to_numpy()]
     net["ratio"] = np.abs(net["qty"].to_numpy()) / limit
-    over = net[np.nan_to_num(net["ratio"].to_numpy()) > params["limit_share"]]
+    over = net[
+        (np.nan_to_num(net["ratio"].to_numpy()) > params["limit_share"])
+        & (net["holding"].to_numpy() >= params["min_accounts"])
+    ]
     if over.empty:
         return []
     peaks = over.loc[over.groupby(["cluster", "symbol", "day"])["ratio"].idxmax()]
@@ -117,6 +136,6 @@ RULE = Rule(
         "CFTC aggregation rules, 17 CFR 150.4, and Chinese exchanges' actual-controller "
         "rules do): splitting a position over linked accounts does not escape it."
     ),
-    default_params={"limit_share": 1.0},
+    default_params={"limit_share": 1.0, "min_accounts": 2},
     run=run,
 )
