@@ -9,17 +9,56 @@ import pandas as pd
 
 from ..context import MS_PER_DAY, Context, epoch_ms
 from ..linking import DEFAULT_LINK_PARAMS, components
+from ..lockstep import lockstep_pairs
 from .base import Finding, Rule, day_window, explain, urgency
 
+# A position is built in a handful of orders, not a day's trading: three moments in step
+# in one contract and side (within lockstep's two seconds), where chance expects a
+# hundredth of one, for at least half of the quieter holder's orders (lockstep's share),
+# are the "synchronised trading" of the brief's common control signals.
+BUILT_IN_STEP: dict[str, Any] = {"min_times": 3}
 
-def holders(ctx: Context, codes: np.ndarray) -> np.ndarray:
+
+def built_in_step(ctx: Context, params: dict[str, Any]) -> pd.DataFrame:
+    """Pairs of accounts that each held a sizeable position (``holder_share`` of the limit
+    at some snapshot) and sent their filled orders in the same contract, same side, at
+    the same moments (apps.detection.lockstep over those holders' orders: one order is
+    one moment, however many fills it took)."""
+    p, orders = ctx.feed.positions, ctx.feed.orders
+    if p is None or orders is None or orders.empty:
+        return pd.DataFrame(columns=["account_a", "account_b"])
+    limit = ctx.limits("position_limit")[ctx.symbol_codes(p["symbol"])]
+    share = np.nan_to_num(np.abs(p["qty"].to_numpy(dtype=float)) / limit)
+    sizeable = p[share >= params["holder_share"]]
+    mine = orders[
+        (orders["filled_qty"].to_numpy() > 0)
+        & orders["account_id"].isin(set(sizeable["account_id"].astype("str"))).to_numpy()
+        & orders["symbol"].isin(set(sizeable["symbol"].astype("str"))).to_numpy()
+    ]
+    moments = pd.DataFrame(
+        {
+            "symbol": mine["symbol"].astype("str"),
+            "ts": mine["created_at"],
+            "taker_side": mine["side"].astype("str"),
+            "buyer_id": mine["account_id"].astype("str"),
+            "seller_id": mine["account_id"].astype("str"),
+        }
+    )
+    return lockstep_pairs(moments, params=BUILT_IN_STEP)[["account_a", "account_b"]]
+
+
+def holders(ctx: Context, codes: np.ndarray, params: dict[str, Any]) -> np.ndarray:
     """Group key of each account code: its cluster, widened by the pairs strong enough to
     be linked that lack only a second signal (one wallet funding both, a phone shared
-    before). Holding one contract's position together on the same side is that second
-    signal; without such a pair an account is its own key."""
+    before) and by the sizeable holders that built their positions in step. Holding one
+    contract's position together on the same side is that second signal; without such a
+    pair an account is its own key."""
     links = ctx.linkage.links
     strong = links[links["strength"] >= float(DEFAULT_LINK_PARAMS["min_strength"])]
-    groups = components(strong[["account_a", "account_b"]].drop_duplicates())
+    pairs = pd.concat(
+        [strong[["account_a", "account_b"]], built_in_step(ctx, params)], ignore_index=True
+    )
+    groups = components(pairs.astype("str").drop_duplicates())
     if not groups:
         return ctx.cluster_keys(codes)
     key = pd.Series({a: k for k, members in groups.items() for a in members}, dtype="str")
@@ -52,7 +91,7 @@ def run(ctx: Context, params: dict[str, Any]) -> list[Finding]:
     codes = ctx.account_codes(p["account_id"])
     snap = pd.DataFrame(
         {
-            "cluster": holders(ctx, codes),
+            "cluster": holders(ctx, codes, params),
             "account": codes,
             "symbol": ctx.symbol_codes(p["symbol"]),
             "ts": epoch_ms(p["ts"]),
@@ -136,6 +175,6 @@ RULE = Rule(
         "CFTC aggregation rules, 17 CFR 150.4, and Chinese exchanges' actual-controller "
         "rules do): splitting a position over linked accounts does not escape it."
     ),
-    default_params={"limit_share": 1.0, "min_accounts": 2},
+    default_params={"limit_share": 1.0, "min_accounts": 2, "holder_share": 0.1},
     run=run,
 )
