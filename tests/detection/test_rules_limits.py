@@ -40,11 +40,11 @@ def _build(w: Window, account: str, minutes: list[float], offset_s: float) -> No
 
 
 def test_holders_who_built_one_position_in_step_are_one_group() -> None:
-    # Seed 23's INC-048: no device, IP or wallet in common, but half of each account's
-    # orders went in within the same second: the synchronised trading of one hand.
+    # Seeds 23 and 32 (INC-048, INC-050): no device, IP or wallet in common, but a third
+    # of each account's orders went in within the same second: one hand's timing.
     w = Window()
-    _build(w, "U1", [1, 5, 9, 12, 20, 35], 0.0)
-    _build(w, "U2", [1, 5, 8, 11, 24, 35], 0.02)
+    _build(w, "U1", [1, 5, 9, 12, 20, 30], 0.0)
+    _build(w, "U2", [1, 6, 8, 11, 24, 30], 0.02)
     [alert] = run_rule(w, "combined_position_limit")
     assert alert["accounts"] == ["U1", "U2"] and alert["metrics"]["ratio"] == 1.2
 

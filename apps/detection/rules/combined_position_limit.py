@@ -12,11 +12,12 @@ from ..linking import DEFAULT_LINK_PARAMS, components
 from ..lockstep import lockstep_pairs
 from .base import Finding, Rule, day_window, explain, urgency
 
-# A position is built in a handful of orders, not a day's trading: three moments in step
-# in one contract and side (within lockstep's two seconds), where chance expects a
-# hundredth of one, for at least half of the quieter holder's orders (lockstep's share),
-# are the "synchronised trading" of the brief's common control signals.
-BUILT_IN_STEP: dict[str, Any] = {"min_times": 3}
+# A position is built in a handful of orders, not a day's trading: two moments in step in
+# one contract and side (within lockstep's two seconds), where chance expects a hundredth
+# of one, for a quarter of the quieter holder's orders, are the "synchronised trading" of
+# the brief's common control signals. Market makers are left out, as linking leaves them
+# out of lockstep: their quotes are filled at everyone's moments.
+BUILT_IN_STEP: dict[str, Any] = {"min_times": 2, "min_share": 0.25}
 
 
 def built_in_step(ctx: Context, params: dict[str, Any]) -> pd.DataFrame:
@@ -44,7 +45,9 @@ def built_in_step(ctx: Context, params: dict[str, Any]) -> pd.DataFrame:
             "seller_id": mine["account_id"].astype("str"),
         }
     )
-    return lockstep_pairs(moments, params=BUILT_IN_STEP)[["account_a", "account_b"]]
+    makers = ctx.accounts[ctx.flags["market_maker"].to_numpy()]
+    exempt = {str(a) for a in makers}
+    return lockstep_pairs(moments, exempt, params=BUILT_IN_STEP)[["account_a", "account_b"]]
 
 
 def holders(ctx: Context, codes: np.ndarray, params: dict[str, Any]) -> np.ndarray:
