@@ -32,6 +32,45 @@ def test_unlinked_accounts_or_opposite_positions_stay_under_the_limit() -> None:
     assert run_rule(w, "combined_position_limit") == []
 
 
+def _build(w: Window, account: str, minutes: list[float], offset_s: float) -> None:
+    """Six market sells of 100 contracts: a short position built in a handful of orders."""
+    for minute in minutes:
+        w.order(account, "sell", 100, None, at(minute, offset_s), filled=100)
+    w.position(account, -600, at(60))
+
+
+def test_holders_who_built_one_position_in_step_are_one_group() -> None:
+    # Seeds 23 and 32 (INC-048, INC-050): no device, IP or wallet in common, but a third
+    # of each account's orders went in within the same second: one hand's timing.
+    w = Window()
+    _build(w, "U1", [1, 5, 9, 12, 20, 30], 0.0)
+    _build(w, "U2", [1, 6, 8, 11, 24, 30], 0.02)
+    [alert] = run_rule(w, "combined_position_limit")
+    assert alert["accounts"] == ["U1", "U2"] and alert["metrics"]["ratio"] == 1.2
+
+
+def test_holders_who_built_the_same_position_apart_stay_apart() -> None:
+    # Seed 23's HN-010: two whales on one carrier NAT, equal orders on one side, at their
+    # own moments; and one moment in common is chance, not a habit.
+    w = Window()
+    w.login("U1", at(0), "100.64.0.1", "phone-1")
+    w.login("U2", at(0), "100.64.0.1", "phone-2")
+    _build(w, "U1", [1, 7, 13, 19, 25, 31], 0.0)
+    _build(w, "U2", [1, 10, 16, 22, 28, 34], 0.5)
+    assert run_rule(w, "combined_position_limit") == []
+
+
+def test_one_account_over_the_limit_on_its_own_is_not_a_combined_position() -> None:
+    # A whale briefly over the limit in a single account (seed 23's HN-018): no position
+    # is split over linked accounts; the exchange's per-account risk limit is its matter.
+    w = Window()
+    w.position("U1", -1350, at(60))
+    w.login("U2", at(0), "ip-U2", "phone-2")
+    w.login("U3", at(0), "ip-U3", "phone-2")
+    w.position("U2", 1100, at(60))  # one controller, its other account holds nothing
+    assert run_rule(w, "combined_position_limit") == []
+
+
 def test_opening_more_than_the_daily_limit_is_an_alert() -> None:
     w = Window()
     w.trade("U1", "U2", 3000, MARK, at(1))

@@ -9,23 +9,82 @@ import pandas as pd
 
 from ..context import MS_PER_DAY, Context, epoch_ms
 from ..linking import DEFAULT_LINK_PARAMS, components
+from ..lockstep import lockstep_pairs
 from .base import Finding, Rule, day_window, explain, urgency
 
+# A position is built in a handful of orders, not a day's trading: two moments in step in
+# one contract and side (within lockstep's two seconds), where chance expects a hundredth
+# of one, for a quarter of the quieter holder's orders, are the "synchronised trading" of
+# the brief's common control signals. Market makers are left out, as linking leaves them
+# out of lockstep: their quotes are filled at everyone's moments.
+BUILT_IN_STEP: dict[str, Any] = {"min_times": 2, "min_share": 0.25}
 
-def holders(ctx: Context, codes: np.ndarray) -> np.ndarray:
+
+def built_in_step(ctx: Context, params: dict[str, Any]) -> pd.DataFrame:
+    """Pairs of accounts that each held a sizeable position (``holder_share`` of the limit
+    at some snapshot) and sent their filled orders in the same contract, same side, at
+    the same moments (apps.detection.lockstep over those holders' orders: one order is
+    one moment, however many fills it took)."""
+    p, orders = ctx.feed.positions, ctx.feed.orders
+    if p is None or orders is None or orders.empty:
+        return pd.DataFrame(columns=["account_a", "account_b"])
+    limit = ctx.limits("position_limit")[ctx.symbol_codes(p["symbol"])]
+    share = np.nan_to_num(np.abs(p["qty"].to_numpy(dtype=float)) / limit)
+    sizeable = p[share >= params["holder_share"]]
+    mine = orders[
+        (orders["filled_qty"].to_numpy() > 0)
+        & orders["account_id"].isin(set(sizeable["account_id"].astype("str"))).to_numpy()
+        & orders["symbol"].isin(set(sizeable["symbol"].astype("str"))).to_numpy()
+    ]
+    moments = pd.DataFrame(
+        {
+            "symbol": mine["symbol"].astype("str"),
+            "ts": mine["created_at"],
+            "taker_side": mine["side"].astype("str"),
+            "buyer_id": mine["account_id"].astype("str"),
+            "seller_id": mine["account_id"].astype("str"),
+        }
+    )
+    makers = ctx.accounts[ctx.flags["market_maker"].to_numpy()]
+    exempt = {str(a) for a in makers}
+    return lockstep_pairs(moments, exempt, params=BUILT_IN_STEP)[["account_a", "account_b"]]
+
+
+def holders(ctx: Context, codes: np.ndarray, params: dict[str, Any]) -> np.ndarray:
     """Group key of each account code: its cluster, widened by the pairs strong enough to
     be linked that lack only a second signal (one wallet funding both, a phone shared
-    before). Holding one contract's position together on the same side is that second
-    signal; without such a pair an account is its own key."""
+    before) and by the sizeable holders that built their positions in step. Holding one
+    contract's position together on the same side is that second signal; without such a
+    pair an account is its own key."""
     links = ctx.linkage.links
     strong = links[links["strength"] >= float(DEFAULT_LINK_PARAMS["min_strength"])]
-    groups = components(strong[["account_a", "account_b"]].drop_duplicates())
+    pairs = pd.concat(
+        [strong[["account_a", "account_b"]], built_in_step(ctx, params)], ignore_index=True
+    )
+    groups = components(pairs.astype("str").drop_duplicates())
     if not groups:
         return ctx.cluster_keys(codes)
     key = pd.Series({a: k for k, members in groups.items() for a in members}, dtype="str")
     ids = ctx.accounts[codes]
     mapped = pd.Series(ids).map(key)
     return np.where(mapped.isna(), ctx.cluster_keys(codes), mapped.to_numpy(dtype=object))
+
+
+def group_positions(snap: pd.DataFrame) -> pd.DataFrame:
+    """Each group's net position per contract and snapshot, and how many of its accounts
+    hold that side. Longs and shorts of one controller net out: the limit is on the net
+    exposure. One account over the limit on its own is the exchange's per-account risk
+    limit, not a position split over linked accounts: the category needs two holders."""
+    keys = ["cluster", "symbol", "day", "ts"]
+    net_qty = snap.groupby(keys)["qty"].transform("sum").to_numpy()
+    qty = snap["qty"].to_numpy()
+    with_net = (qty != 0) & (np.sign(qty) == np.sign(net_qty))
+    return (
+        snap.assign(with_net=with_net)
+        .groupby(keys)
+        .agg(qty=("qty", "sum"), holding=("with_net", "sum"))
+        .reset_index()
+    )
 
 
 def run(ctx: Context, params: dict[str, Any]) -> list[Finding]:
@@ -35,7 +94,7 @@ def run(ctx: Context, params: dict[str, Any]) -> list[Finding]:
     codes = ctx.account_codes(p["account_id"])
     snap = pd.DataFrame(
         {
-            "cluster": holders(ctx, codes),
+            "cluster": holders(ctx, codes, params),
             "account": codes,
             "symbol": ctx.symbol_codes(p["symbol"]),
             "ts": epoch_ms(p["ts"]),
@@ -43,11 +102,13 @@ def run(ctx: Context, params: dict[str, Any]) -> list[Finding]:
         }
     )
     snap["day"] = snap["ts"] // MS_PER_DAY
-    # Longs and shorts of one controller net out: the limit is on the net exposure.
-    net = snap.groupby(["cluster", "symbol", "day", "ts"])["qty"].sum().reset_index()
+    net = group_positions(snap)
     limit = ctx.limits("position_limit")[net["symbol"].to_numpy()]
     net["ratio"] = np.abs(net["qty"].to_numpy()) / limit
-    over = net[np.nan_to_num(net["ratio"].to_numpy()) > params["limit_share"]]
+    over = net[
+        (np.nan_to_num(net["ratio"].to_numpy()) > params["limit_share"])
+        & (net["holding"].to_numpy() >= params["min_accounts"])
+    ]
     if over.empty:
         return []
     peaks = over.loc[over.groupby(["cluster", "symbol", "day"])["ratio"].idxmax()]
@@ -117,6 +178,6 @@ RULE = Rule(
         "CFTC aggregation rules, 17 CFR 150.4, and Chinese exchanges' actual-controller "
         "rules do): splitting a position over linked accounts does not escape it."
     ),
-    default_params={"limit_share": 1.0},
+    default_params={"limit_share": 1.0, "min_accounts": 2, "holder_share": 0.1},
     run=run,
 )
