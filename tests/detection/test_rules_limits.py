@@ -47,6 +47,10 @@ def test_holders_who_built_one_position_in_step_are_one_group() -> None:
     _build(w, "U2", [1, 6, 8, 11, 24, 30], 0.02)
     [alert] = run_rule(w, "combined_position_limit")
     assert alert["accounts"] == ["U1", "U2"] and alert["metrics"]["ratio"] == 1.2
+    # The alert says why they are one group: the orders sent together.
+    [pair] = alert["evidence"]["orders_in_step"]
+    assert pair["accounts"] == ["U1", "U2"] and pair["orders"] == 2
+    assert any("sent together" in line["label"] for line in alert["evidence"]["explain"])
 
 
 def test_holders_who_built_the_same_position_apart_stay_apart() -> None:

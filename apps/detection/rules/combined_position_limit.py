@@ -9,7 +9,7 @@ import pandas as pd
 
 from ..context import MS_PER_DAY, Context, epoch_ms
 from ..linking import DEFAULT_LINK_PARAMS, components
-from ..lockstep import lockstep_pairs
+from ..lockstep import LOCKSTEP_COLUMNS, lockstep_pairs
 from .base import Finding, Rule, day_window, explain, urgency
 
 # A position is built in a handful of orders, not a day's trading: two moments in step in
@@ -24,10 +24,11 @@ def built_in_step(ctx: Context, params: dict[str, Any]) -> pd.DataFrame:
     """Pairs of accounts that each held a sizeable position (``holder_share`` of the limit
     at some snapshot) and sent their filled orders in the same contract, same side, at
     the same moments (apps.detection.lockstep over those holders' orders: one order is
-    one moment, however many fills it took)."""
+    one moment, however many fills it took); lockstep's columns (``times`` together,
+    ``share`` of the quieter one's orders)."""
     p, orders = ctx.feed.positions, ctx.feed.orders
     if p is None or orders is None or orders.empty:
-        return pd.DataFrame(columns=["account_a", "account_b"])
+        return pd.DataFrame(columns=LOCKSTEP_COLUMNS)
     limit = ctx.limits("position_limit")[ctx.symbol_codes(p["symbol"])]
     share = np.nan_to_num(np.abs(p["qty"].to_numpy(dtype=float)) / limit)
     sizeable = p[share >= params["holder_share"]]
@@ -47,19 +48,20 @@ def built_in_step(ctx: Context, params: dict[str, Any]) -> pd.DataFrame:
     )
     makers = ctx.accounts[ctx.flags["market_maker"].to_numpy()]
     exempt = {str(a) for a in makers}
-    return lockstep_pairs(moments, exempt, params=BUILT_IN_STEP)[["account_a", "account_b"]]
+    return lockstep_pairs(moments, exempt, params=BUILT_IN_STEP)
 
 
-def holders(ctx: Context, codes: np.ndarray, params: dict[str, Any]) -> np.ndarray:
+def holders(ctx: Context, codes: np.ndarray, in_step: pd.DataFrame) -> np.ndarray:
     """Group key of each account code: its cluster, widened by the pairs strong enough to
     be linked that lack only a second signal (one wallet funding both, a phone shared
     before) and by the sizeable holders that built their positions in step. Holding one
     contract's position together on the same side is that second signal; without such a
-    pair an account is its own key."""
+    pair an account is its own key. ``in_step``: built_in_step's pairs."""
     links = ctx.linkage.links
     strong = links[links["strength"] >= float(DEFAULT_LINK_PARAMS["min_strength"])]
     pairs = pd.concat(
-        [strong[["account_a", "account_b"]], built_in_step(ctx, params)], ignore_index=True
+        [strong[["account_a", "account_b"]], in_step[["account_a", "account_b"]]],
+        ignore_index=True,
     )
     groups = components(pairs.astype("str").drop_duplicates())
     if not groups:
@@ -92,9 +94,10 @@ def run(ctx: Context, params: dict[str, Any]) -> list[Finding]:
     if p is None or p.empty:
         return []
     codes = ctx.account_codes(p["account_id"])
+    in_step = built_in_step(ctx, params)
     snap = pd.DataFrame(
         {
-            "cluster": holders(ctx, codes, params),
+            "cluster": holders(ctx, codes, in_step),
             "account": codes,
             "symbol": ctx.symbol_codes(p["symbol"]),
             "ts": epoch_ms(p["ts"]),
@@ -129,6 +132,20 @@ def run(ctx: Context, params: dict[str, Any]) -> list[Finding]:
         size = float(np.nan_to_num(ctx.limits("contract_size")[row.symbol], nan=1.0))
         held = abs(row.qty) * size * (mark if np.isfinite(mark) else 0.0)
         judged = urgency(past=row.ratio / params["limit_share"], notional=held, accounts=len(who))
+        # Why holders with no shared identifier are one group: their orders went in step.
+        together = in_step[in_step["account_a"].isin(who) & in_step["account_b"].isin(who)]
+        in_step_lines = (
+            [
+                explain(
+                    "filled orders two of its holders sent together (same side, within 2 s)",
+                    int(together["times"].max()),
+                    "orders",
+                    BUILT_IN_STEP["min_times"],
+                )
+            ]
+            if len(together)
+            else []
+        )
         findings.append(
             Finding(
                 subject=str(row.cluster),
@@ -148,6 +165,7 @@ def run(ctx: Context, params: dict[str, Any]) -> list[Finding]:
                     ),
                     explain("value of that position at the mark", held, "USDT"),
                     explain("accounts holding it", len(who), "accounts"),
+                    *in_step_lines,
                 ],
                 summary=f"{len(who)} linked account(s) held {abs(row.qty):,.0f} {sym} "
                 f"contracts together, {row.ratio:.0%} of the {cap:,.0f} limit",
@@ -164,6 +182,14 @@ def run(ctx: Context, params: dict[str, Any]) -> list[Finding]:
                         str(ctx.accounts[a]): float(q)
                         for a, q in zip(at_peak["account"], at_peak["qty"], strict=True)
                     },
+                    "orders_in_step": [
+                        {
+                            "accounts": [str(pair.account_a), str(pair.account_b)],
+                            "orders": int(pair.times),
+                            "share_of_orders": round(float(pair.share), 3),
+                        }
+                        for pair in together.itertuples()
+                    ],
                 },
             )
         )
