@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 import pandas as pd
+import pytest
 
 from apps.detection.engine import detect
 from apps.detection.memory import AccountMemory, window_profiles, window_sightings
@@ -205,19 +206,8 @@ def test_losing_trades_to_an_old_account_are_no_theft_when_no_device_is_known() 
 def _ahead_of_jumps(jumps: bool) -> Window:
     """U1 buys seconds before six 1.5 % jumps that last two minutes, and sells at the top
     (1,000 USDT each time); the mark otherwise wanders about 0.1 % a minute."""
-    w = Window()
     entries = [20 + 35 * k for k in range(6)]
-    for m in range(240):
-        price = MARK * (1 + 0.001 * math.sin(1.7 * m))
-        if jumps and any(e < m <= e + 2 for e in entries):
-            price *= 1.015
-        w.rows["mark_prices"].append(
-            {"symbol": "BTCUSDT", "ts": at(m), "mark_price": price, "index_price": price}
-        )
-    for i, e in enumerate(entries):
-        w.trade("U1", f"O{i}", 1, MARK * (1 + 0.001 * math.sin(1.7 * e)), at(e, 50))
-        w.trade(f"C{i}", "U1", 1, MARK, at(e + 2, 30), seller_effect="close", seller_pnl=1000.0)
-    return w
+    return _ahead_of_moves(entries, [0.015, 0.015] if jumps else [], exit_after=2)
 
 
 def test_entries_seconds_before_short_sharp_jumps_are_foresight_at_any_profit() -> None:
@@ -233,9 +223,15 @@ def test_entries_seconds_before_short_sharp_jumps_are_foresight_at_any_profit() 
 def _ahead_of_moves_after_a_dip(path: list[float]) -> Window:
     """U1 buys seconds before each of five moves and sells four minutes on (1,000 USDT
     each time); ``path`` is the mark, relative to the entry's minute, over the four
-    minutes after it; the mark otherwise wanders about 0.1 % a minute."""
+    minutes after it."""
+    return _ahead_of_moves([20 + 40 * k for k in range(5)], path, exit_after=4)
+
+
+def _ahead_of_moves(entries: list[int], path: list[float], exit_after: int) -> Window:
+    """U1 buys seconds before each entry minute and sells ``exit_after`` minutes on (1,000
+    USDT each time); ``path``: the mark, relative to the entry's minute, over the minutes
+    after it; the mark otherwise wanders about 0.1 % a minute."""
     w = Window()
-    entries = [20 + 40 * k for k in range(5)]
     for m in range(240):
         price = MARK * (1 + 0.001 * math.sin(1.7 * m))
         for e in entries:
@@ -246,7 +242,9 @@ def _ahead_of_moves_after_a_dip(path: list[float]) -> Window:
         )
     for i, e in enumerate(entries):
         w.trade("U1", f"O{i}", 1, MARK * (1 + 0.001 * math.sin(1.7 * e)), at(e, 50))
-        w.trade(f"C{i}", "U1", 1, MARK, at(e + 4, 30), seller_effect="close", seller_pnl=1000.0)
+        w.trade(
+            f"C{i}", "U1", 1, MARK, at(e + exit_after, 30), seller_effect="close", seller_pnl=1000.0
+        )
     return w
 
 
@@ -263,34 +261,23 @@ def test_entries_before_sharp_jumps_are_foresight_even_when_the_market_dips_firs
     assert alert["metrics"]["entries_ahead_of_moves"] == 5
 
 
-def test_a_trader_riding_ordinary_moves_after_a_dip_is_no_foresight() -> None:
-    # The same profit, entries and dips, but the market climbs back at its ordinary pace:
-    # a good day, not foresight.
+@pytest.mark.parametrize(
+    "path",
+    [
+        # The same profit, entries and dips, but the market climbs back at its ordinary
+        # pace: a good day, not foresight.
+        pytest.param([-0.001, -0.002, -0.0005, 0.001], id="ordinary-climb-after-a-dip"),
+        # The market falls 2 % after each purchase and bounces 1 % within a minute: sharp
+        # and upward, but the buyer is still losing; a call would not look like that.
+        pytest.param([-0.01, -0.02, -0.01, -0.01], id="sharp-rebound-still-under-water"),
+    ],
+)
+def test_moves_after_a_dip_that_are_ordinary_or_leave_it_losing_are_no_foresight(
+    path: list[float],
+) -> None:
     memory = _remembered(("U1", "device", "own-phone"), equity=100_000.0)
-    dip_then_climb = [-0.001, -0.002, -0.0005, 0.001]
-    assert (
-        detect(
-            _ahead_of_moves_after_a_dip(dip_then_climb).feed(),
-            enabled={"abnormal_pnl"},
-            memory=memory,
-        )
-        == []
-    )
-
-
-def test_a_sharp_rebound_that_leaves_the_position_under_water_is_no_move_its_way() -> None:
-    # The market falls 2 % after each purchase and bounces 1 % within a minute: sharp and
-    # upward, but the buyer is still losing; a call would not look like that.
-    memory = _remembered(("U1", "device", "own-phone"), equity=100_000.0)
-    fall_then_bounce = [-0.01, -0.02, -0.01, -0.01]
-    assert (
-        detect(
-            _ahead_of_moves_after_a_dip(fall_then_bounce).feed(),
-            enabled={"abnormal_pnl"},
-            memory=memory,
-        )
-        == []
-    )
+    window = _ahead_of_moves_after_a_dip(path).feed()
+    assert detect(window, enabled={"abnormal_pnl"}, memory=memory) == []
 
 
 def test_a_small_account_filled_better_than_the_market_all_day_is_abnormal_at_any_profit() -> None:
