@@ -11,6 +11,7 @@ from ..context import MS_PER_DAY, Context, epoch_ms
 from ..linking import DEFAULT_LINK_PARAMS, components
 from ..lockstep import LOCKSTEP_COLUMNS, lockstep_pairs
 from .base import Finding, Rule, day_window, explain, urgency
+from .views import among, orders
 
 # A position is built in a handful of orders, not a day's trading: two moments in step in
 # one contract and side (within lockstep's two seconds), where chance expects a hundredth
@@ -20,30 +21,37 @@ from .base import Finding, Rule, day_window, explain, urgency
 BUILT_IN_STEP: dict[str, Any] = {"min_times": 2, "min_share": 0.25}
 
 
-def built_in_step(ctx: Context, params: dict[str, Any]) -> pd.DataFrame:
+def built_in_step(ctx: Context, params: dict[str, Any], codes: np.ndarray) -> pd.DataFrame:
     """Pairs of accounts that each held a sizeable position (``holder_share`` of the limit
     at some snapshot) and sent their filled orders in the same contract, same side, at
     the same moments (apps.detection.lockstep over those holders' orders: one order is
     one moment, however many fills it took); lockstep's columns (``times`` together,
-    ``share`` of the quieter one's orders)."""
-    p, orders = ctx.feed.positions, ctx.feed.orders
-    if p is None or orders is None or orders.empty:
+    ``share`` of the quieter one's orders). ``codes``: the positions' account codes."""
+    p = ctx.feed.positions
+    o = orders(ctx)
+    if p is None or o.empty:
         return pd.DataFrame(columns=LOCKSTEP_COLUMNS)
-    limit = ctx.limits("position_limit")[ctx.symbol_codes(p["symbol"])]
-    share = np.nan_to_num(np.abs(p["qty"].to_numpy(dtype=float)) / limit)
-    sizeable = p[share >= params["holder_share"]]
-    mine = orders[
-        (orders["filled_qty"].to_numpy() > 0)
-        & orders["account_id"].isin(set(sizeable["account_id"].astype("str"))).to_numpy()
-        & orders["symbol"].isin(set(sizeable["symbol"].astype("str"))).to_numpy()
+    symbols = ctx.symbol_codes(p["symbol"])
+    share = np.nan_to_num(
+        np.abs(p["qty"].to_numpy(dtype=float)) / ctx.limits("position_limit")[symbols]
+    )
+    sizeable = share >= params["holder_share"]
+    # Found on the orders view's codes: no string compare over every order.
+    mine = o.iloc[
+        np.flatnonzero(
+            (o["filled"].to_numpy() > 0)
+            & among(o["account"].to_numpy(), codes[sizeable])
+            & among(o["symbol"].to_numpy(), symbols[sizeable])
+        )
     ]
+    who = ctx.accounts[mine["account"].to_numpy()].astype(str)
     moments = pd.DataFrame(
         {
-            "symbol": mine["symbol"].astype("str"),
-            "ts": mine["created_at"],
-            "taker_side": mine["side"].astype("str"),
-            "buyer_id": mine["account_id"].astype("str"),
-            "seller_id": mine["account_id"].astype("str"),
+            "symbol": np.asarray(ctx.symbols, dtype=object)[mine["symbol"].to_numpy()],
+            "ts": pd.to_datetime(mine["created"].to_numpy(), unit="ms", utc=True),
+            "taker_side": np.where(mine["buy"].to_numpy(), "buy", "sell"),
+            "buyer_id": who,
+            "seller_id": who,
         }
     )
     makers = ctx.accounts[ctx.flags["market_maker"].to_numpy()]
@@ -94,7 +102,7 @@ def run(ctx: Context, params: dict[str, Any]) -> list[Finding]:
     if p is None or p.empty:
         return []
     codes = ctx.account_codes(p["account_id"])
-    in_step = built_in_step(ctx, params)
+    in_step = built_in_step(ctx, params, codes)
     snap = pd.DataFrame(
         {
             "cluster": holders(ctx, codes, in_step),
