@@ -266,21 +266,17 @@ def _check_orders_and_trades(feed: Feed) -> None:
     the strings. Ids whose hashes repeat are judged again exactly (_check_order_ids)."""
     orders, trades = feed.orders, feed.trades
     assert orders is not None and trades is not None
-    known = pd.Index(string_hashes(pa.array(orders["order_id"])))
+    order_ids = pa.array(orders["order_id"])
+    known = pd.Index(string_hashes(order_ids))
     if not known.is_unique:
         _check_order_ids(feed)  # a duplicate id, or (rarely) two ids with one hash
         return
-    order_ids = pa.array(orders["order_id"])
     for column in ("buy_order_id", "sell_order_id"):
         ids = pa.array(trades[column])
         at = known.get_indexer(string_hashes(ids))
         found = at >= 0
         same = pc.equal(ids, order_ids.take(pa.array(np.where(found, at, 0))))
-        unknown = ~found | ~np.asarray(pc.fill_null(same, False), dtype=bool)
-        if unknown.any():
-            row = int(np.flatnonzero(unknown)[0])
-            message = f"order {trades[column].iloc[row]!r} is not in orders"
-            raise FeedError(feed.files["trades"].name, message, row=row + 1, column=column)
+        _refuse_unknown_orders(feed, column, ~found | ~np.asarray(pc.fill_null(same, False)))
     _check_unique(trades, TABLES["trades"], feed.files["trades"].name)
 
 
@@ -307,12 +303,17 @@ def _check_order_ids(feed: Feed) -> None:
         message = f"duplicate order_id {value!r}"
         raise FeedError(feed.files["orders"].name, message, row=row + 1, column="order_id")
     for offset, column in ((n, "buy_order_id"), (n + m, "sell_order_id")):
-        unknown = counts[codes[offset : offset + m]] == 0
-        if unknown.any():
-            row = int(np.flatnonzero(unknown)[0])
-            message = f"order {trades[column].iloc[row]!r} is not in orders"
-            raise FeedError(feed.files["trades"].name, message, row=row + 1, column=column)
+        _refuse_unknown_orders(feed, column, counts[codes[offset : offset + m]] == 0)
     _check_unique(trades, TABLES["trades"], feed.files["trades"].name)
+
+
+def _refuse_unknown_orders(feed: Feed, column: str, unknown: np.ndarray) -> None:
+    """FeedError naming the first trade whose ``column`` order is ``unknown``, if any."""
+    if unknown.any():
+        assert feed.trades is not None
+        row = int(np.flatnonzero(unknown)[0])
+        message = f"order {feed.trades[column].iloc[row]!r} is not in orders"
+        raise FeedError(feed.files["trades"].name, message, row=row + 1, column=column)
 
 
 def _chunks(values: pa.Array | pa.ChunkedArray) -> list[pa.Array]:
