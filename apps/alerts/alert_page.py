@@ -66,6 +66,12 @@ class EvidenceBlock:
     value: Any = None
 
 
+def _cell(value: Any) -> Any:
+    """A table cell as a person reads it: a list (two accounts, a set of symbols) as its
+    items joined, not as Python's repr of a list."""
+    return ", ".join(str(item) for item in value) if isinstance(value, list) else value
+
+
 def evidence_blocks(evidence: dict[str, Any]) -> list[EvidenceBlock]:
     blocks = []
     for name, value in evidence.items():
@@ -73,8 +79,9 @@ def evidence_blocks(evidence: dict[str, Any]) -> list[EvidenceBlock]:
             continue  # shown as "Why this alert"
         title = name.replace("_", " ")
         if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
-            columns = list(dict.fromkeys(key for row in value for key in row))
-            rows = [[row.get(column, "") for column in columns] for row in value]
+            keys = list(dict.fromkeys(key for row in value for key in row))
+            rows = [[_cell(row.get(key, "")) for key in keys] for row in value]
+            columns = [key.replace("_", " ") for key in keys]
             blocks.append(EvidenceBlock(title, "rows", columns=columns, rows=rows))
         elif isinstance(value, list):
             blocks.append(EvidenceBlock(title, "ids", ids=value))
