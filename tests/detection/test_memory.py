@@ -299,3 +299,38 @@ def test_a_small_account_filled_better_than_the_market_all_day_is_abnormal_at_an
         w.trade("U1", f"O{i}", 100, MARK, at(2 + 5 * i))
         w.trade(f"C{i}", "U1", 100, MARK, at(4 + 5 * i), seller_effect="close", seller_pnl=120.0)
     assert detect(w.feed(), enabled={"abnormal_pnl"}, memory=memory) == []
+
+
+def _handed_among_bigger_winners(wins: int, trips: int) -> Window:
+    """U1 (usually 3,000 USDT) buys 100 contracts 1.2 % under the mark and sells at it,
+    ``wins`` of its ``trips`` round trips in profit (the rest lose 60 USDT each); 200 other
+    accounts each close one trade at the mark's price for more than U1 made all day."""
+    w = Window()
+    w.marks(minutes=240)
+    for i in range(trips):
+        pnl = 120.0 if i < wins else -60.0
+        w.trade("U1", f"O{i}", 100, MARK * 0.988, at(2 + 5 * i))
+        w.trade(f"C{i}", "U1", 100, MARK, at(4 + 5 * i), seller_effect="close", seller_pnl=pnl)
+    for i in range(200):
+        w.trade(f"W{i}", f"M{i}", 1, MARK, at(100 + i // 4), buyer_effect="close", buyer_pnl=5000.0)
+    return w
+
+
+def test_a_small_account_handed_prices_below_the_days_top_profits_is_found_by_its_edge() -> None:
+    # 1,800 USDT is 201st of the day's profits, but first by what it gained against the
+    # mark, and 15 round trips won of 15 happen by luck once in 32,768.
+    memory = _remembered(("U1", "device", "own-phone"), equity=3000.0)
+    [alert] = detect(
+        _handed_among_bigger_winners(15, 15).feed(), enabled={"abnormal_pnl"}, memory=memory
+    )
+    assert alert["accounts"] == ["U1"] and alert["metrics"]["how"] == "fills better than the market"
+    odds = next(
+        line for line in alert["evidence"]["explain"] if line["label"].startswith("odds against")
+    )
+    assert odds["label"].startswith("odds against winning 15 of 15 round trips")
+    assert odds["value"] == 32768 and odds["unit"] == "to 1"
+    # 9 of 10 won happens once in 93 by luck: among 201 accounts, a lucky day.
+    assert (
+        detect(_handed_among_bigger_winners(9, 10).feed(), enabled={"abnormal_pnl"}, memory=memory)
+        == []
+    )

@@ -10,7 +10,11 @@ these explains it:
 - **fills better than the market** (among the day's top results, whatever the
   capital): at least half the profit came from prices better
   than the mark of the minute, and that edge is at least ``min_edge_share`` of what it
-  traded (a taker pays the spread; only someone handed the price gets it);
+  traded (a taker pays the spread; only someone handed the price gets it). A small
+  account handed prices makes a small profit, so the day's top gains *against the mark*
+  count too, when its round trips were won beyond chance: at a coin's odds, the chance
+  that any of the day's accounts won so many is under ``luck_rate`` (a few lucky fills
+  in a moving market win 9 of 10 or 21 of 25; prices handed on every fill win 17 of 17);
 - **foresight** (among the day's top results, whatever the capital: the evidence is the
   timing): at least ``min_foresight_entries`` of its entries, and most of them,
   were followed within ``foresight_minutes`` by a move its way of ``foresight_z`` times
@@ -31,6 +35,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy.stats import binom
 
 from ..context import MS_PER_MINUTE, Context
 from .base import Finding, Rule, day_window, explain, urgency
@@ -229,15 +234,50 @@ def _days(ctx: Context, params: dict[str, Any]) -> pd.DataFrame:
     per["capital"] = ctx.memory.usual_equity(ctx.accounts[codes])
     by_day = per.groupby(level="day")["pnl"]
     # The top share of the day's accounts, at least the single most extreme one.
-    places = np.maximum(1, np.ceil(params["top_share"] * by_day.transform("size")))
-    per["top"] = by_day.rank(ascending=False, method="min") <= places
-    per["bottom"] = by_day.rank(ascending=True, method="min") <= places
+    per["day_accounts"] = by_day.transform("size")
+    per["places"] = np.maximum(1, np.ceil(params["top_share"] * per["day_accounts"]))
+    # Places from the top (1 = the day's largest) by result, by loss, by gain on the mark.
+    per["place"] = by_day.rank(ascending=False, method="min")
+    per["loss_place"] = by_day.rank(ascending=True, method="min")
+    per["edge_place"] = per.groupby(level="day")["edge"].rank(ascending=False, method="min")
+    per["top"] = per["place"] <= per["places"]
+    per["edge_top"] = per["edge_place"] <= per["places"]
+    per["bottom"] = per["loss_place"] <= per["places"]
     per["closes"] = counts  # aligned on (account, day): per holds a part of them
     per["win_rate"] = win_count[counts > 0] / counts[counts > 0]
     per["edge_share"] = per["edge"] / per["notional"].where(per["notional"] > 0)
     extreme = per.index[per["top"] | per["bottom"]].get_level_values("account").unique()
     found = _foresight(ctx, params, np.asarray(extreme))
     return per.join(found).fillna({"entries": 0, "hits": 0})
+
+
+def _extreme_lines(row: pd.Series, params: dict[str, Any]) -> list[dict[str, Any]]:
+    """How the day's result is among the market's most extreme: its place by the result
+    (by the loss for a loss) or, a small account handed prices, by the gain against the
+    mark with its round trips won beyond chance (odds against luck past the day's accounts
+    / luck_rate); beside the top share's places."""
+    of = f"of {int(row['day_accounts']):,} accounts"
+    places = float(row["places"])
+    if row["by_edge"]:
+        return [
+            explain(
+                "place by what it gained against the mark that day",
+                row["edge_place"],
+                of,
+                places,
+                "<=",
+            ),
+            explain(
+                f"odds against winning {int(row['trip_wins'])} of {int(row['trips'])} round "
+                "trips by luck",
+                1 / max(float(row["luck"]), 1e-300),
+                "to 1",
+                float(row["day_accounts"]) / params["luck_rate"],
+            ),
+        ]
+    if row["pnl"] < 0:
+        return [explain("place by the day's loss", row["loss_place"], of, places, "<=")]
+    return [explain("place by the day's result", row["place"], of, places, "<=")]
 
 
 def run(ctx: Context, params: dict[str, Any]) -> list[Finding]:
@@ -262,21 +302,34 @@ def run(ctx: Context, params: dict[str, Any]) -> list[Finding]:
     # Large money won on nearly every round trip (above min_profit, whatever the capital).
     # Round trips, not closing fills: a whale closing one trend position in 200 fills
     # "wins" 200 times and has made one good call.
-    large = per.index[gain & (per["pnl"] >= params["min_profit"])]
-    per = per.join(_round_trips(ctx, large))
+    large = gain & (per["pnl"] >= params["min_profit"])
+    # A top gain against the mark below the day's top profits: read its round trips too.
+    edge_gain = per["edge_top"] & ~top_gain & (per["pnl"] > 0) & handed
+    per = per.join(_round_trips(ctx, per.index[large | edge_gain]))
     per[["trips", "trip_wins"]] = per[["trips", "trip_wins"]].fillna(0)
     per["win_rate"] = per["trip_wins"] / per["trips"].where(per["trips"] > 0)
     per["win_rate"] = per["win_rate"].fillna(0.0)
+    # The chance of winning that many of its round trips at a coin's odds; beyond chance
+    # when the chance that any of the day's accounts did so by luck is under luck_rate
+    # (Bonferroni over the day's accounts).
+    per["luck"] = binom.sf(per["trip_wins"] - 1, per["trips"], 0.5)
+    beyond_chance = (per["trips"] > 0) & (per["luck"] * per["day_accounts"] <= params["luck_rate"])
     steady = (
         (per["pnl"] >= params["min_profit"])
         & (per["trips"] >= params["min_closes"])
         & (per["win_rate"] >= params["min_win_rate"])
     )
+    per["by_edge"] = edge_gain & beyond_chance & handed
     per["how"] = np.select(
         # Handed prices and foresight are in the fills and the timing, not the size: 1.5 %
         # moves caught at modest leverage, or 15 fills 1.2 % better than the market, make a
         # day's top profit that is still under the account's usual capital.
-        [top_gain & handed, top_gain & foresight, gain & steady, loss],
+        [
+            (top_gain & handed) | per["by_edge"],
+            top_gain & foresight,
+            gain & steady,
+            loss,
+        ],
         [
             "fills better than the market",
             "entries ahead of sharp moves",
@@ -306,13 +359,7 @@ def run(ctx: Context, params: dict[str, Any]) -> list[Finding]:
                 severity=judged.severity,
                 explain=[
                     explain("realised result that day", result, "USDT"),
-                    explain(
-                        "share of the day's accounts with a result this extreme",
-                        params["top_share"] * 100,
-                        "%",
-                        params["top_share"] * 100,
-                        "<=",
-                    ),
+                    *_extreme_lines(row, params),
                     explain(
                         "the account's usual capital (desk's memory)",
                         float(row["capital"]),
@@ -350,6 +397,7 @@ def run(ctx: Context, params: dict[str, Any]) -> list[Finding]:
                     "win_rate": round(float(row["win_rate"]), 3),
                     "closing_fills": int(row["closes"]),
                     "round_trips": int(row["trips"]),
+                    "round_trip_luck": float(f"{row['luck']:.3g}"),
                     "notional": round(abs(result), 2),
                 },
                 evidence={
@@ -384,6 +432,7 @@ RULE = Rule(
         "min_profit": 50_000.0,
         "min_win_rate": 0.8,
         "min_closes": 10,
+        "luck_rate": 0.05,
     },
     run=run,
     per_symbol=False,
