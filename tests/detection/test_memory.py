@@ -10,7 +10,7 @@ import pytest
 from apps.detection.engine import detect
 from apps.detection.memory import AccountMemory, window_profiles, window_sightings
 
-from .builder import Window, at
+from .builder import DAY, Window, at
 
 MARK = 100_000.0
 
@@ -334,3 +334,36 @@ def test_a_small_account_handed_prices_below_the_days_top_profits_is_found_by_it
         detect(_handed_among_bigger_winners(9, 10).feed(), enabled={"abnormal_pnl"}, memory=memory)
         == []
     )
+
+
+def _quiet_victim_emptied_into(receiver: str, opened_days_ago: float) -> Window:
+    """U1, a customer of a year the desk never saw, logs in on the phone that runs
+    ``receiver`` (opened ``opened_days_ago`` before), sends it 9,000 USDT, and the
+    receiver pays it out at once."""
+    w = Window()
+    w.marks(minutes=120)
+    w.account(receiver, registered_at=DAY - pd.Timedelta(days=opened_days_ago))
+    w.login(receiver, at(5), "78.7.7.7", "thief-phone")
+    w.login("U1", at(8), "46.2.2.2", "thief-phone")
+    w.transfer("U1", "internal_out", 9000.0, at(17), counterparty=receiver)
+    w.transfer(receiver, "internal_in", 9000.0, at(17), counterparty="U1")
+    w.transfer(receiver, "withdrawal", 8900.0, at(29), address="thief-wallet")
+    return w
+
+
+def test_a_quiet_account_emptied_into_a_fresh_account_from_its_phone_is_theft() -> None:
+    # The desk watched earlier windows (it remembers U9) but never saw U1: every device is
+    # new to it. The phone, though, runs the account the money goes to, opened yesterday.
+    memory = _remembered(("U9", "device", "phone-9"))
+    [alert] = _theft(memory, _quiet_victim_emptied_into("MULE", opened_days_ago=1))
+    assert alert["accounts"] == ["U1", "MULE"]
+    assert alert["metrics"]["device_of_new_account"] == "MULE"
+    assert "on the device of MULE, an account opened in the last 7 days" in alert["summary"]
+    # The same phone, but the money goes to a long-standing account: one person's two
+    # accounts (or a family's tablet), not a thief's mule.
+    assert _theft(memory, _quiet_victim_emptied_into("SPOUSE", opened_days_ago=400)) == []
+    # The fresh account's phone, but the money goes elsewhere: not the mule pattern.
+    w = _quiet_victim_emptied_into("MULE", opened_days_ago=1)
+    w.rows["transfers"] = [t for t in w.rows["transfers"] if t["kind"] != "internal_out"]
+    w.transfer("U1", "withdrawal", 9000.0, at(17), address="new-wallet")
+    assert _theft(memory, w) == []

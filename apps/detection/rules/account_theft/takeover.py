@@ -21,6 +21,7 @@ OUT_KINDS = ("withdrawal", "internal_out")
 IN_KINDS = ("deposit", "internal_in")
 LOGIN_COLUMNS = [
     "account_id", "ts", "ip", "device_id", "new_device", "new_ip", "remembered", "other_device",
+    "fresh_owner",
 ]  # fmt: skip
 
 
@@ -62,7 +63,33 @@ def takeover_logins(ctx: Context, params: dict[str, Any]) -> pd.DataFrame:
     found = frame.assign(
         new_device=new_device, new_ip=new_ip, remembered=remembered, other_device=other_device
     )[wanted]
+    found = found.assign(fresh_owner=_fresh_owners(ctx, frame, found, history))
     return found[LOGIN_COLUMNS].reset_index(drop=True)
+
+
+def _fresh_owners(
+    ctx: Context, frame: pd.DataFrame, found: pd.DataFrame, history: pd.Timedelta
+) -> np.ndarray:
+    """Per login of ``found``: another account on the same device that was opened less
+    than ``history`` before the login ("" when none). A thief who signs into a victim
+    from the phone that runs the fresh account the money goes to shows the device is a
+    stranger's even when the desk never saw the victim's own."""
+    owners = np.full(len(found), "", dtype=object)
+    if found.empty:
+        return owners
+    on = frame[frame["device_id"].isin(set(found["device_id"]))]
+    opened = _registered(ctx, on["account_id"])
+    young = on[(on["ts"] - opened < history).fillna(False).to_numpy()]
+    by_device = young.groupby("device_id", observed=True)["account_id"].agg(
+        lambda s: sorted(set(s))
+    )
+    for i, (account, device) in enumerate(
+        zip(found["account_id"], found["device_id"], strict=True)
+    ):
+        others = [other for other in by_device.get(device, []) if other != account]
+        if others:
+            owners[i] = others[0]
+    return owners
 
 
 def _registered(ctx: Context, accounts: pd.Series) -> pd.Series:
@@ -171,8 +198,9 @@ def _withdrawn(
     """Funds leaving, after a takeover login, to destinations the account never used."""
     # Only where the desk knows the account's past: a quiet owner's own wallet is "never
     # used" to a desk that never saw the account move funds — unless the window itself
-    # shows the owner's device before the stranger's.
-    logins = logins[logins["remembered"] | logins["other_device"]]
+    # shows the owner's device before the stranger's, or the device is a fresh account's
+    # (then only money sent to that account counts: below).
+    logins = logins[logins["remembered"] | logins["other_device"] | (logins["fresh_owner"] != "")]
     theirs = moves[moves["account_id"].isin(set(logins.account_id))]
     # When the account first used each destination in the window (either direction):
     # asked of the suspects' moves only, a grouping of a few rows, not of every transfer.
@@ -195,6 +223,10 @@ def _withdrawn(
     for (account, login_ts), legs in drained.groupby(["account_id", "login_ts"], sort=True):
         if not _suspicious(legs, traded.get(str(account)), params):
             continue
+        login = legs.iloc[0]
+        owner = str(login.fresh_owner)
+        if not (login.remembered or login.other_device) and not (legs["dest"] == owner).any():
+            continue
         amount = float(legs["amount"].sum())
         if amount < params["min_amount"]:
             continue  # a friend's few USDT: no need to know what the account held
@@ -209,7 +241,12 @@ def _withdrawn(
             mule = str(dest)
             accounts.append(mule)
             every.append(_onward(ctx, moves, mule, sent, sent + span))
-        login = legs.iloc[0]
+        on_mule_device = (
+            f", on the device of {owner}, an account opened in the last "
+            f"{params['min_history_days']} days"
+            if owner
+            else ""
+        )
         findings.append(
             _finding(
                 ctx,
@@ -221,9 +258,10 @@ def _withdrawn(
                 params=params,
                 window=(start, end),
                 how=f"{amount:,.0f} USDT left within {params['max_hours_after_login']}h to "
-                f"{legs['dest'].nunique()} destination(s) it never used",
+                f"{legs['dest'].nunique()} destination(s) it never used{on_mule_device}",
                 extra={
                     "transfers": int(sum(len(f) for f in every)),
+                    "device_of_new_account": owner or None,
                     "minutes_to_first_move": round(
                         (legs["ts"].min() - login_ts).total_seconds() / 60, 1
                     ),
