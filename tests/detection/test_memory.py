@@ -108,6 +108,13 @@ def test_trading_with_one_counterparty_at_the_mark_is_not_theft() -> None:
     assert _theft(_victim_known_yesterday(), _drained(MARK, MARK)) == []
 
 
+def test_losing_off_the_mark_to_a_market_maker_after_a_new_device_is_not_theft() -> None:
+    # The venue's market maker quoting in a fast market is nobody's mule.
+    w = _drained(MARK * 1.05, MARK * 0.95)
+    w.account("MULE", market_maker=True)
+    assert _theft(_victim_known_yesterday(), w) == []
+
+
 def test_a_window_yields_its_sightings_and_profiles_for_the_memory() -> None:
     w = _one_day_of_theft()
     w.transfer("U1", "internal_out", 50.0, at(40), counterparty="U2")

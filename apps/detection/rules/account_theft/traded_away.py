@@ -32,6 +32,9 @@ def _traded_away(
     legs = []
     for side, other, sign in (("buyer_id", "seller_id", 1.0), ("seller_id", "buyer_id", -1.0)):
         mask = among(coded[side.removesuffix("_id")].to_numpy(), wanted)
+        # A venue's market maker is nobody's mule: its fills off the mark are its quotes
+        # being hit in a fast market, not a balance handed to the thief.
+        mask &= ~ctx.flag("market_maker", coded[other.removesuffix("_id")].to_numpy())
         if not mask.any():
             continue
         rows = trades[[side, other, "ts", "symbol", "price", "qty", "trade_id"]].iloc[
