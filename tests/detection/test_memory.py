@@ -374,3 +374,22 @@ def test_a_quiet_account_emptied_into_a_fresh_account_from_its_phone_is_theft() 
     w.rows["transfers"] = [t for t in w.rows["transfers"] if t["kind"] != "internal_out"]
     w.transfer("U1", "withdrawal", 9000.0, at(17), address="new-wallet")
     assert _theft(memory, w) == []
+
+
+def test_a_ramp_is_the_ramp_not_the_foresight_of_the_account_that_ran_it() -> None:
+    # U1 sells to U2 eight times, each print 1 % under the last, and the mark follows:
+    # every short it opened was "followed by a sharp move its way", the move its own
+    # prints made. One alert, the ramp; abnormal_pnl does not take it over.
+    w = Window()
+    for m in range(120):
+        step = min(max((m - 10) // 2 + 1, 0), 8)
+        price = MARK * (1 + 0.001 * math.sin(1.7 * m)) * 0.99**step
+        w.rows["mark_prices"].append(
+            {"symbol": "BTCUSDT", "ts": at(m), "mark_price": price, "index_price": price}
+        )
+    for i in range(8):
+        w.trade("U2", "U1", 1, MARK * 0.99**i, at(10 + 2 * i, 5), taker="sell")
+    w.trade("U1", "C1", 8, MARK * 0.92, at(40), taker="buy", buyer_effect="close", buyer_pnl=3000.0)
+    memory = _remembered(("U1", "device", "own-phone"), equity=100_000.0)
+    found = detect(w.feed(), enabled={"abnormal_pnl", "matched_trade_price"}, memory=memory)
+    assert [alert["rule"] for alert in found] == ["matched_trade_price"]

@@ -158,3 +158,15 @@ def test_one_taker_order_filling_several_resting_orders_is_one_print() -> None:
     _sweeps(w, 5)
     [alert] = run_rule(w, "matched_trade_price")
     assert alert["metrics"]["taker_orders"] == 5 and alert["metrics"]["pair_trades"] == 15
+
+
+def test_a_ramp_down_is_told_as_the_share_of_the_price_it_took_off() -> None:
+    # The seller hits the same buyer eight times, each print 3 % under the last: from
+    # 100,000 to 80,798, a fall of 19.2 % (the log fall, read as a rise, would say 23.8 %).
+    w = Window()
+    _market(w)
+    for i in range(8):
+        w.trade("U1", "U2", 1, MARK * 0.97**i, at(10 + 2 * i, 5), taker="sell")
+    [alert] = run_rule(w, "matched_trade_price")
+    assert alert["metrics"]["price_move"] == round(1 - 0.97**7, 5)
+    assert "(its price -19.20%)" in alert["summary"]

@@ -39,7 +39,7 @@ from scipy.stats import binom
 
 from ..context import MS_PER_MINUTE, Context
 from .base import Finding, Rule, day_window, explain, urgency
-from .matched_trade_price import minute_volatility
+from .matched_trade_price import minute_volatility, ramp_periods
 from .views import among, cached, trade_ids, trades
 
 
@@ -120,6 +120,9 @@ def _foresight(ctx: Context, params: dict[str, Any], accounts: np.ndarray) -> pd
     parts = []
     for who, opens, side in (("buyer", "buyer_opens", 1.0), ("seller", "seller_opens", -1.0)):
         o = t[t[opens].to_numpy() & among(t[who].to_numpy(), accounts)]
+        o = o[
+            ~_in_own_ramp(ctx, o[who].to_numpy(), o["symbol"].to_numpy(), o["ts"].to_numpy(), span)
+        ]
         symbol, ts = o["symbol"].to_numpy(), o["ts"].to_numpy()
         z = _sharpest_move(ctx, symbol, ts, side, sigma[symbol], span)
         parts.append(
@@ -141,6 +144,23 @@ def _foresight(ctx: Context, params: dict[str, Any], accounts: np.ndarray) -> pd
     entries = entries.groupby(["account", "day", "entry"])["z"].mean().reset_index()
     entries["hit"] = entries["z"] >= params["foresight_z"]
     return entries.groupby(["account", "day"]).agg(entries=("z", "size"), hits=("hit", "sum"))
+
+
+def _in_own_ramp(
+    ctx: Context, account: np.ndarray, symbol: np.ndarray, ts: np.ndarray, span: int
+) -> np.ndarray:
+    """Per entry: made by one of a ramp's pair in its contract while the pair pushed it
+    (from ``span`` minutes before the first print to the furthest one). A move the
+    account's own prints made is the ramp matched_trade_price names, not foresight."""
+    own = np.zeros(len(ts), dtype=bool)
+    for ramp in ramp_periods(ctx).itertuples():
+        own |= (
+            (symbol == ramp.symbol)
+            & ((account == ramp.first) | (account == ramp.last))
+            & (ts >= ramp.start - span * MS_PER_MINUTE)
+            & (ts <= ramp.end)
+        )
+    return own
 
 
 def _sharpest_move(

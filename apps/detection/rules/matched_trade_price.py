@@ -237,11 +237,15 @@ def _ramps(ctx: Context, params: dict[str, Any], found: set[tuple[str, int, int]
         if len(set(keys)) == 1 and (str(keys[0]), int(part["symbol"].iloc[0]), day) in found:
             continue  # the same accounts' off-market prints already make an alert
         start, end = day_window(day)
-        move = float(np.expm1(run["pushed"].iloc[-1]))
+        # The push as a share of the price, in its direction: a fall from 100 to 80 is
+        # 20 % down (log moves are symmetric, shares are not: expm1 of the log fall
+        # would read 25 %).
+        way = 1.0 if run["taker_buys"].mean() >= 0.5 else -1.0
+        move = float(way * np.expm1(way * run["pushed"].iloc[-1]))
         # Which measure carried the push at its furthest: the price's own, or the price
         # against its index.
         by_index = bool(run["by_index"].iloc[-1])
-        relative = float(np.expm1(run["against"].iloc[-1]))
+        relative = float(way * np.expm1(way * run["against"].iloc[-1]))
         own = float(run["price"].iloc[-1] / run["price"].iloc[0] - 1.0)  # signed: + is up
         span = float((run["ts"].iloc[-1] - run["ts"].iloc[0]) / MS_PER_MINUTE)
         z = float(row["z"])
@@ -249,7 +253,7 @@ def _ramps(ctx: Context, params: dict[str, Any], found: set[tuple[str, int, int]
         judged = urgency(
             past=z / params["min_move_z"], notional=stake, accounts=len(who), manipulation=True
         )
-        up = "up" if run["taker_buys"].mean() >= 0.5 else "down"
+        up = "up" if way > 0 else "down"
         findings.append(
             Finding(
                 subject="+".join(who),
@@ -325,18 +329,23 @@ def _ramps(ctx: Context, params: dict[str, Any], found: set[tuple[str, int, int]
 
 
 def ramp_periods(ctx: Context) -> pd.DataFrame:
-    """symbol (code), start, end (ms): when each ramp this rule finds with its default
-    thresholds ran, first print to the print that pushed furthest. Another rule reads it
-    to know which price moves a ramp made (market_stress: a contract dragged from its
-    index by a ramp is the ramp's alert). Computed once per window."""
+    """symbol (code), start, end (ms), first, last (the pair's account codes): when each
+    ramp this rule finds with its default thresholds ran, first print to the print that
+    pushed furthest, and who ran it. Other rules read it to know which price moves a ramp
+    made (market_stress: a contract dragged from its index by a ramp is the ramp's alert;
+    abnormal_pnl: a move the account's own prints made is no foresight). Computed once
+    per window."""
     store = ctx.__dict__.setdefault("_views", {})
     if "ramp_periods" not in store:
         ramps = _ramps(ctx, RULE.default_params, set())
+        pairs = [ctx.account_codes(pd.Series(f.accounts)) for f in ramps]
         store["ramp_periods"] = pd.DataFrame(
             {
                 "symbol": [ctx.symbols.index(str(f.symbol)) for f in ramps],
                 "start": [pd.Timestamp(f.metrics["started_at"]).value // 10**6 for f in ramps],
                 "end": [pd.Timestamp(f.metrics["ended_at"]).value // 10**6 for f in ramps],
+                "first": [int(codes[0]) for codes in pairs],
+                "last": [int(codes[-1]) for codes in pairs],
             },
             dtype="int64",
         )
