@@ -166,20 +166,23 @@ def run_window(
     judged against what ``recall`` returns for the window (nothing when None). The ids
     are checked on a second thread meanwhile; a breach raises FeedError."""
     feed = read_feed(folder, checking_keys=False)
-    with keys_checked(feed), ThreadPoolExecutor(max_workers=1) as linker:
+    with ThreadPoolExecutor(max_workers=1) as beside:
         memory = recall(feed) if recall is not None else AccountMemory.empty()
         # Identifiers are as broad as the desk has ever seen them, not only in this window.
         # The accounts are linked on a second thread while the rules that do not read the
         # links run (Rule.reads_links): much of linking is numpy and Arrow work that
-        # releases the GIL.
-        linking = linker.submit(
+        # releases the GIL. The same thread checks the ids after linking, beside the rules
+        # that wait for the links: on two cores a third busy thread only slowed the other
+        # two, and after linking the second core had nothing to do.
+        linking = beside.submit(
             link_window,
             feed,
             widths=memory.widths,
             remembered=memory.identifiers,
             kept=memory.clusters,
         )
-        alerts = detect(feed, params, enabled, source, linkage=linking, memory=memory)
+        with keys_checked(feed, beside):
+            alerts = detect(feed, params, enabled, source, linkage=linking, memory=memory)
         return WindowRun(alerts, linking.result(), feed, memory)
 
 
