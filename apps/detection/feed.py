@@ -281,7 +281,6 @@ def _check_orders_and_trades(feed: Feed) -> None:
         found = at >= 0
         same = pc.equal(ids, order_ids.take(pa.array(np.where(found, at, 0))))
         _refuse_unknown_orders(feed, column, ~found | ~np.asarray(pc.fill_null(same, False)))
-    _check_unique(trades, TABLES["trades"], feed.files["trades"].name)
 
 
 def _check_order_ids(feed: Feed) -> None:
@@ -308,7 +307,6 @@ def _check_order_ids(feed: Feed) -> None:
         raise FeedError(feed.files["orders"].name, message, row=row + 1, column="order_id")
     for offset, column in ((n, "buy_order_id"), (n + m, "sell_order_id")):
         _refuse_unknown_orders(feed, column, counts[codes[offset : offset + m]] == 0)
-    _check_unique(trades, TABLES["trades"], feed.files["trades"].name)
 
 
 def _refuse_unknown_orders(feed: Feed, column: str, unknown: np.ndarray) -> None:
