@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from apps.detection.context import Context
-from apps.detection.engine import SharedRules, detect, detect_window
+from apps.detection.engine import SharedRules, detect, detect_window, heavy_at_the_ends
 from apps.detection.feed import read_feed
 from apps.detection.linking import link_window
 from apps.detection.live.partition import NoLinkage
@@ -75,3 +75,11 @@ def test_accounts_outside_the_accounts_table_get_codes_whichever_rule_meets_them
     assert list(one.accounts) == list(two.accounts)
     assert (one_orders == two_orders).all() and (one_buyers == two_buyers).all()
     assert (one.accounts[one_orders] == orders.astype("str").to_numpy()).all()
+
+
+def test_the_heavy_rules_are_taken_first_from_both_ends() -> None:
+    chosen = [rule for rule in RULES.values() if rule.reads_links]
+    order = [rule.code for rule in heavy_at_the_ends(chosen)]
+    heavy = [rule.code for rule in chosen if rule.heavy]
+    assert len(heavy) >= 2 and sorted(order) == sorted(rule.code for rule in chosen)
+    assert {order[0], order[-1]} == set(heavy[:2])

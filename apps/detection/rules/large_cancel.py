@@ -262,4 +262,5 @@ RULE = Rule(
     },
     run=run,
     reads_links=False,
+    heavy=True,
 )
