@@ -10,6 +10,7 @@ from __future__ import annotations
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from functools import cached_property
+from threading import Lock
 
 import numpy as np
 import pandas as pd
@@ -22,6 +23,16 @@ from .memory import AccountMemory
 
 MS_PER_DAY = 86_400_000
 MS_PER_MINUTE = 60_000
+# The feed's columns that name an account (shared/contracts/feed.md).
+ACCOUNT_COLUMNS = {
+    "accounts": ("account_id", "referrer_id"),
+    "logins": ("account_id",),
+    "transfers": ("account_id", "counterparty_account_id"),
+    "orders": ("account_id",),
+    "trades": ("buyer_id", "seller_id"),
+    "positions": ("account_id",),
+    "promotions": ("account_id",),
+}
 
 
 def epoch_ms(times: pd.Series) -> np.ndarray:
@@ -52,6 +63,8 @@ class Context:
     accounts: np.ndarray = field(init=False)  # code -> account id
     symbols: list[str] = field(init=False)  # code -> symbol
     _account_set: pa.Array = field(init=False)
+    _coding: Lock = field(init=False, default_factory=Lock)
+    _strangers_coded: bool = field(init=False, default=False)
 
     def __post_init__(self) -> None:
         known = self.feed.accounts["account_id"] if self.feed.accounts is not None else []
@@ -85,16 +98,41 @@ class Context:
         return self.linking
 
     def account_codes(self, column: pd.Series) -> np.ndarray:
-        """Integer code of every account id in ``column`` (ids outside the accounts
-        table get new codes, so nothing is lost)."""
+        """Integer code of every account id in ``column``. Ids outside the accounts table
+        get new codes, so nothing is lost: at the first such id, those of every account
+        column of the feed at once, in id order, so that no code depends on which rule
+        (on which of engine.SharedRules' threads) came across a stranger first."""
         values = pa.array(column.astype("str"), type=pa.string())
         codes = pc.index_in(values, value_set=self._account_set)
         if codes.null_count:
-            unknown = pc.unique(values.filter(pc.is_null(codes))).to_pylist()
-            self.accounts = np.concatenate([self.accounts, np.array(unknown, dtype=object)])
-            self._account_set = pa.array(self.accounts.tolist(), type=pa.string())
-            codes = pc.index_in(values, value_set=self._account_set)
+            with self._coding:
+                if not self._strangers_coded:
+                    self._code_strangers(self._feed_account_ids())
+                    self._strangers_coded = True
+                self._code_strangers(values)  # a column from outside the feed
+                codes = pc.index_in(values, value_set=self._account_set)
         return np.asarray(codes.to_numpy(zero_copy_only=False), dtype=np.int64)
+
+    def _feed_account_ids(self) -> pa.ChunkedArray:
+        """The ids of the feed's account columns, but those that brought their codes."""
+        chunks: list[pa.Array] = []
+        for table, names in ACCOUNT_COLUMNS.items():
+            frame = self.feed.table(table)
+            if frame is None:
+                continue
+            for name in names:
+                if name in frame and f"{table}.{name}" not in self.feed.codes:
+                    ids = pa.array(frame[name].dropna().astype("str"), type=pa.string())
+                    chunks += ids.chunks if isinstance(ids, pa.ChunkedArray) else [ids]
+        return pa.chunked_array(chunks, type=pa.string())
+
+    def _code_strangers(self, values: pa.Array | pa.ChunkedArray) -> None:
+        """New codes, after the known ones, for the ids of ``values`` that have none."""
+        unknown = pc.is_null(pc.index_in(values, value_set=self._account_set))
+        strangers = sorted(pc.unique(values.filter(unknown)).drop_null().to_pylist())
+        if strangers:
+            self.accounts = np.concatenate([self.accounts, np.array(strangers, dtype=object)])
+            self._account_set = pa.array(self.accounts.tolist(), type=pa.string())
 
     def table_account_codes(self, table: str, column: str, values: pd.Series) -> np.ndarray:
         """``account_codes(values)`` for the whole column ``table.column``, reusing the

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import hashlib
+from collections import deque
 from collections.abc import Callable, Iterable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from threading import Lock
 from typing import Any
 
 import pandas as pd
@@ -81,6 +83,7 @@ def detect(
     only: set[str] | None = None,
     findings: dict[str, list[Finding]] | None = None,
     views: dict[str, Any] | None = None,
+    beside: Executor | None = None,
 ) -> list[dict[str, Any]]:
     """Every enabled rule over ``feed``; alerts sorted by dedup_key. ``memory``: what the
     desk knew of the accounts before the window (empty when not given). ``only``: emit
@@ -91,6 +94,8 @@ def detect(
     all of them back). ``views``: the store of what the rules compute once per context
     (coded views, per-symbol references such as the typical order), handed in and
     filled: the live detector keeps a whole day's references for its narrower cycles.
+    ``beside``: a one-thread executor that shares the rules with this thread once the work
+    handed to it before is done (SharedRules); the findings are the same.
 
     With ``symbols``, only the per-symbol rules run, on those symbols' rows: one part of
     a window split across workers. ``detect_part(feed, ACCOUNT_LEVEL)`` runs the rest; the
@@ -117,12 +122,30 @@ def detect(
         if enabled is None or code in enabled
     }
     found: dict[str, list[Finding]] = findings if findings is not None else {}
+    # The rules that do not read the links first: they may still be in the making.
+    order = sorted(chosen, key=lambda rule: rule.reads_links)
+    shared = None
+    if beside is not None and symbols is None:
+        unread = [rule for rule in order if not rule.reads_links]
+        read = [rule for rule in order if rule.reads_links]
+        shared = SharedRules(
+            [
+                rule.code
+                for rule in heavy_at_the_ends(unread) + heavy_at_the_ends(read)
+                if rule.code not in found
+            ],
+            lambda code: RULES[code].run(ctx, settings[code]),
+        )
+        beside.submit(shared.work, front=False)
+        shared.work(front=True)
 
     def findings_of(code: str) -> list[Finding]:
         # A covering rule not run in this call (another part's) is run here once; an
         # account-level one on the whole window, as its own part would run it.
         if code not in settings:
             return []
+        if code not in found and shared is not None and code in shared.runs:
+            found[code] = shared.runs[code].result()
         if code not in found:
             per_symbol = RULES[code].per_symbol or symbols is None
             if per_symbol not in contexts:
@@ -131,13 +154,53 @@ def detect(
         return found[code]
 
     alerts = []
-    # The rules that do not read the links first: they may still be in the making.
-    for rule in sorted(chosen, key=lambda rule: rule.reads_links):
+    for rule in order:
         kept, _ = withhold_covered(rule.code, rule.covered_by, findings_of(rule.code), findings_of)
         for finding in kept:
             if symbols is None or finding.symbol in wanted:
                 alerts.append(to_alert(rule, finding, stamp, source, settings[rule.code]))
     return sorted(alerts, key=lambda alert: alert["dedup_key"])
+
+
+def heavy_at_the_ends(rules: list[Rule]) -> list[Rule]:
+    """``rules`` with the heavy ones at both ends, alternately, the others between in
+    their order: SharedRules' threads take from the two ends, so each takes a heavy rule
+    first and both finish on light ones (one thread waiting out another's heavy rule at
+    the end of a run cost half a second on the bench window)."""
+    heavy = [rule for rule in rules if rule.heavy]
+    return heavy[::2] + [rule for rule in rules if not rule.heavy] + heavy[1::2][::-1]
+
+
+class SharedRules:
+    """The rules of one run, shared by two threads: the detecting thread takes them in
+    their order from the front, the thread beside it (once it has linked the accounts and
+    checked the ids) from the back, so the last rules run on the second core instead of
+    one after another on the first. Each rule runs once, on whichever thread took it; its
+    findings are in ``runs``, a Future that the alerts wait for. A rule only computes
+    findings (withholding what another covers waits for both, on the detecting thread),
+    so no rule ever waits for a rule the other thread holds."""
+
+    def __init__(self, codes: list[str], run: Callable[[str], list[Finding]]) -> None:
+        self._waiting = deque(codes)
+        self._lock = Lock()
+        self._run = run
+        self.runs: dict[str, Future[list[Finding]]] = {}
+
+    def work(self, front: bool) -> None:
+        """Run the waiting rules from the front or the back until none is left."""
+        while (code := self._take(front)) is not None:
+            try:
+                self.runs[code].set_result(self._run(code))
+            except Exception as error:  # raised where the findings are read
+                self.runs[code].set_exception(error)
+
+    def _take(self, front: bool) -> str | None:
+        with self._lock:
+            if not self._waiting:
+                return None
+            code = self._waiting.popleft() if front else self._waiting.pop()
+            self.runs[code] = Future()
+            return code
 
 
 # Given the window, what the desk remembers of its accounts (one read per run).
@@ -166,20 +229,25 @@ def run_window(
     judged against what ``recall`` returns for the window (nothing when None). The ids
     are checked on a second thread meanwhile; a breach raises FeedError."""
     feed = read_feed(folder, checking_keys=False)
-    with keys_checked(feed), ThreadPoolExecutor(max_workers=1) as linker:
+    with ThreadPoolExecutor(max_workers=1) as beside:
         memory = recall(feed) if recall is not None else AccountMemory.empty()
         # Identifiers are as broad as the desk has ever seen them, not only in this window.
         # The accounts are linked on a second thread while the rules that do not read the
         # links run (Rule.reads_links): much of linking is numpy and Arrow work that
-        # releases the GIL.
-        linking = linker.submit(
+        # releases the GIL. The same thread checks the ids after linking, beside the rules
+        # that wait for the links: on two cores a third busy thread only slowed the other
+        # two, and after linking the second core had nothing to do.
+        linking = beside.submit(
             link_window,
             feed,
             widths=memory.widths,
             remembered=memory.identifiers,
             kept=memory.clusters,
         )
-        alerts = detect(feed, params, enabled, source, linkage=linking, memory=memory)
+        with keys_checked(feed, beside):
+            alerts = detect(
+                feed, params, enabled, source, linkage=linking, memory=memory, beside=beside
+            )
         return WindowRun(alerts, linking.result(), feed, memory)
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from concurrent.futures import Executor, ThreadPoolExecutor
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
@@ -106,14 +106,18 @@ def read_feed(
 
 
 @contextmanager
-def keys_checked(feed: Feed) -> Iterator[None]:
+def keys_checked(feed: Feed, pool: Executor | None = None) -> Iterator[None]:
     """Check the window's ids on a second thread while the body works on the window.
 
-    The check is hashing in pyarrow, which releases the GIL, so it costs the body almost
-    nothing on a second core. Whatever the body made is only good once the check passes:
-    on a breach FeedError is raised at the end, in place of anything the body raised
-    (a duplicate id can trip a rule before the check has named it)."""
-    with ThreadPoolExecutor(max_workers=1) as pool:
+    The check is hashing in numpy and pandas' integer table, which release the GIL, so it
+    costs the body little on a second core. ``pool``: the executor to check on (a
+    one-thread pool runs it after the work handed to it before); a thread of its own
+    when None. Whatever the body made is only good once the check passes: on a breach
+    FeedError is raised at the end, in place of anything the body raised (a duplicate id
+    can trip a rule before the check has named it)."""
+    with ExitStack() as stack:
+        if pool is None:
+            pool = stack.enter_context(ThreadPoolExecutor(max_workers=1))
         pending = pool.submit(check_keys, feed)
         try:
             yield
@@ -277,7 +281,6 @@ def _check_orders_and_trades(feed: Feed) -> None:
         found = at >= 0
         same = pc.equal(ids, order_ids.take(pa.array(np.where(found, at, 0))))
         _refuse_unknown_orders(feed, column, ~found | ~np.asarray(pc.fill_null(same, False)))
-    _check_unique(trades, TABLES["trades"], feed.files["trades"].name)
 
 
 def _check_order_ids(feed: Feed) -> None:
@@ -304,7 +307,6 @@ def _check_order_ids(feed: Feed) -> None:
         raise FeedError(feed.files["orders"].name, message, row=row + 1, column="order_id")
     for offset, column in ((n, "buy_order_id"), (n + m, "sell_order_id")):
         _refuse_unknown_orders(feed, column, counts[codes[offset : offset + m]] == 0)
-    _check_unique(trades, TABLES["trades"], feed.files["trades"].name)
 
 
 def _refuse_unknown_orders(feed: Feed, column: str, unknown: np.ndarray) -> None:

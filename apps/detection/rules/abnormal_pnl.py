@@ -458,4 +458,5 @@ RULE = Rule(
     per_symbol=False,
     # A theft by losing trades into a mule is the theft's alert.
     covered_by=("account_theft",),
+    heavy=True,
 )

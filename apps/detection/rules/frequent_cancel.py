@@ -109,4 +109,5 @@ RULE = Rule(
     # cancels are part of that burst, not a second alert on the same account that day.
     covered_by=("unauthorized_algo",),
     reads_links=False,
+    heavy=True,
 )

@@ -250,4 +250,5 @@ RULE = Rule(
     run=run,
     per_symbol=False,
     reads_links=False,
+    heavy=True,
 )

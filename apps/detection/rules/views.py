@@ -15,7 +15,9 @@ T = TypeVar("T")
 
 
 def cached(ctx: Context, name: str, build: Callable[[Context], T]) -> T:
-    """``build(ctx)``, made once per context and kept under ``name``."""
+    """``build(ctx)``, made once per context and kept under ``name``. (The two threads
+    of engine.SharedRules, asking at the same moment, may each build it: the builds are
+    equal.)"""
     store = ctx.__dict__.setdefault("_views", {})
     if name not in store:
         store[name] = build(ctx)

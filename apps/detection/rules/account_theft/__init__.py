@@ -73,4 +73,5 @@ RULE = Rule(
     },
     run=run,
     per_symbol=False,
+    heavy=True,
 )
