@@ -88,6 +88,26 @@ def test_a_client_buying_from_the_same_seller_now_and_then_on_a_trending_day_is_
     assert run_rule(w, "matched_trade_price") == []
 
 
+def test_a_bot_meeting_the_same_seller_among_its_many_trades_is_not_ramping() -> None:
+    # The same eight prints, but U1 is a bot that also bought 40 times from others over
+    # those 14 minutes: its fills with U2 are a sixth of its trading there (under a
+    # quarter), chance meetings on a rising market, not two accounts trading together.
+    w = Window()
+    _market(w)
+    _ramp(w, "U1", "U2")
+    for i in range(40):
+        w.trade("U1", f"X{i}", 1, _mark(10 + i // 3), at(10 + i // 3, 20 + i % 3))
+    assert run_rule(w, "matched_trade_price") == []
+    # A bot that bought 20 times from others: its fills with U2 are 8 of 28, over a quarter.
+    w = Window()
+    _market(w)
+    _ramp(w, "U1", "U2")
+    for i in range(20):
+        w.trade("U1", f"X{i}", 1, _mark(10 + i // 2), at(10 + i // 2, 20 + i % 2))
+    [alert] = run_rule(w, "matched_trade_price")
+    assert alert["metrics"]["pair_share"] == round(8 / 28, 3)
+
+
 def test_two_accounts_trading_both_ways_at_market_are_not_ramping() -> None:
     w = Window()
     _market(w)

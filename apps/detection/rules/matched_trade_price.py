@@ -27,7 +27,7 @@ from ..link_evidence import repeated
 from .base import Finding, Rule, day_window, explain, notional, urgency
 from .fair_price import ordinary_deviation
 from .linked_trades import internal_trades, participants
-from .views import group_rows, trade_ids, trades
+from .views import among, group_rows, trade_ids, trades
 
 
 def minute_volatility(ctx: Context) -> np.ndarray:
@@ -159,6 +159,33 @@ def _push_z(pushed: np.ndarray, scale: np.ndarray, params: dict[str, Any]) -> np
     return np.divide(pushed, scale, out=np.zeros(len(pushed)), where=measured)
 
 
+def _their_trades(ctx: Context, fills: pd.DataFrame) -> pd.DataFrame:
+    """Every trade of the accounts in ``fills`` (buyer, seller, symbol, ts): read once for
+    all the ramps found, not once per ramp over every trade."""
+    t = trades(ctx)
+    accounts = np.unique(fills[["buyer", "seller"]].to_numpy())
+    mine = among(t["buyer"].to_numpy(), accounts) | among(t["seller"].to_numpy(), accounts)
+    return t.loc[mine, ["buyer", "seller", "symbol", "ts"]]
+
+
+def _pair_share(theirs: pd.DataFrame, run: pd.DataFrame) -> float:
+    """The pair's fills with each other over ``run`` (first print to the furthest push),
+    as a share of the fills the busier of the two made in that contract over that span.
+    A ramp is two accounts trading with each other; a bot or a large trader meeting the
+    same counterparty now and then on a trending day trades mostly with everyone else."""
+    first, last = int(run["ts"].iloc[0]), int(run["ts"].iloc[-1])
+    ts = theirs["ts"].to_numpy()
+    span = theirs[
+        (theirs["symbol"].to_numpy() == int(run["symbol"].iloc[0])) & (ts >= first) & (ts <= last)
+    ]
+    buyer, seller = span["buyer"].to_numpy(), span["seller"].to_numpy()
+    busiest = max(
+        int(((buyer == account) | (seller == account)).sum())
+        for account in (int(run["buyer"].iloc[0]), int(run["seller"].iloc[0]))
+    )
+    return len(run) / busiest if busiest else 1.0
+
+
 def _ramps(ctx: Context, params: dict[str, Any], found: set[tuple[str, int, int]]) -> list[Finding]:
     f = _pair_runs(ctx, params)
     if f.empty:
@@ -227,10 +254,14 @@ def _ramps(ctx: Context, params: dict[str, Any], found: set[tuple[str, int, int]
         & (summary["z"] >= params["min_move_z"])
     ]
     findings = []
+    theirs = _their_trades(ctx, f[f["group"].isin(wanted.index)])
     for group, row in wanted.iterrows():
         part = f[f["group"] == group]
         peak = int(np.argmax(part["z"].to_numpy()))
         run = part.iloc[: peak + 1]
+        share = _pair_share(theirs, run)
+        if share < params["min_pair_share"]:
+            continue  # two busy accounts meeting now and then, not a pair trading
         who, sym = participants(ctx, part), ctx.symbols[int(part["symbol"].iloc[0])]
         day = int(part["day"].iloc[0])
         keys = ctx.cluster_keys(np.unique(part[["buyer", "seller"]].to_numpy()))
@@ -291,6 +322,13 @@ def _ramps(ctx: Context, params: dict[str, Any], found: set[tuple[str, int, int]
                         "%",
                         params["min_one_way_share"] * 100,
                     ),
+                    explain(
+                        "share of the busier one's trades in the contract over the push "
+                        "that were with the other",
+                        share * 100,
+                        "%",
+                        params["min_pair_share"] * 100,
+                    ),
                     explain("notional of those trades", stake, "USDT"),
                 ],
                 summary=f"{who[0]} and {who[1]} traded with each other {len(part)} times "
@@ -315,6 +353,7 @@ def _ramps(ctx: Context, params: dict[str, Any], found: set[tuple[str, int, int]
                     "minutes": round(span, 1),
                     "move_z": round(z, 2),
                     "median_gap_minutes": round(float(row["gap"]), 2),
+                    "pair_share": round(share, 3),
                     "started_at": pd.Timestamp(
                         int(run["ts"].iloc[0]), unit="ms", tz="UTC"
                     ).isoformat(),
@@ -393,6 +432,7 @@ RULE = Rule(
         "max_gap_minutes": 5.0,
         "min_move_z": 2.0,
         "min_span_minutes": 5.0,
+        "min_pair_share": 0.25,
     },
     run=run,
     # Off-market prints that hand one account a profit while the market stays where it
