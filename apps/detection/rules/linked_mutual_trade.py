@@ -177,6 +177,8 @@ def _users(ctx: Context, items: pd.DataFrame) -> pd.DataFrame:
         transfers = transfers[transfers["address"].astype("str").isin(values.get("address", set()))]
     here = identifier_uses(logins, transfers)[["kind", "value", "account_id"]]
     before = ctx.memory.identifiers[["kind", "value", "account_id"]]
+    # Only the few wanted values turned into strings: the memory of a venue is long.
+    before = before[before["value"].astype("str").isin(set(items["value"]))]
     parts = [
         here.astype("str").assign(remembered=False),
         before.astype("str").assign(remembered=True),
