@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import math
 
+from apps.detection.engine import detect
+
 from .builder import Window, at
 from .conftest import run_rule
 
@@ -77,6 +79,20 @@ def test_two_unlinked_accounts_ramping_the_price_with_each_other_are_found() -> 
     assert alert["accounts"] == ["U1", "U2"]
     assert alert["metrics"]["pair_trades"] == 8 and alert["metrics"]["one_way_share"] == 1.0
     assert alert["metrics"]["move_z"] >= 2 and "threshold 2x" in alert["summary"]
+
+
+def test_a_ramping_pair_on_an_ip_of_its_own_is_one_alert_not_two() -> None:
+    w = Window()
+    _market(w)
+    for account in ("U1", "U2"):  # a home IP only they use: one controller for the wash rule
+        w.login(account, at(0), "10.0.0.1", f"phone-{account}")
+    _ramp(w, "U1", "U2")
+    for i in range(6):  # and, the same way, fills at the market
+        w.trade("U1", "U2", 1, _mark(40 + i), at(40 + i, 5), taker="buy")
+    both = {"matched_trade_price", "linked_mutual_trade"}
+    assert run_rule(w, "linked_mutual_trade") != []
+    alerts = detect(w.feed(), enabled=both)
+    assert [a["rule"] for a in alerts] == ["matched_trade_price"]
 
 
 def test_a_client_buying_from_the_same_seller_now_and_then_on_a_trending_day_is_not_ramping() -> (

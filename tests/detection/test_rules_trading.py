@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pandas as pd
 
 from apps.detection.engine import detect
+from apps.detection.memory import AccountMemory
 
 from .builder import Window, at
 from .conftest import run_rule
@@ -96,6 +99,66 @@ def test_accounts_on_two_ips_that_trade_together_repeatedly_are_linked() -> None
     for i in range(5):
         w.trade("U1", "U2", 1, MARK, at(i + 1))
     assert [a["accounts"] for a in run_rule(w, "linked_mutual_trade")] == [["U1", "U2"]]
+
+
+def _home_pair(w: Window, *others: str) -> None:
+    """U1 and U2 on one home IP (``others`` too), each on its own phone, trading with
+    each other 6 times at the mark."""
+    w.marks()
+    for account in ("U1", "U2", *others):
+        w.login(account, at(0), "10.0.0.1", f"phone-{account}")
+    for i in range(6):
+        w.trade("U1" if i % 2 else "U2", "U2" if i % 2 else "U1", 1, MARK, at(i + 1))
+
+
+def test_a_pair_trading_together_on_an_ip_nobody_else_uses_is_one_controller() -> None:
+    w = Window()
+    _home_pair(w)
+    [alert] = run_rule(w, "linked_mutual_trade")
+    assert alert["accounts"] == ["U1", "U2"]
+    assert alert["dedup_key"] == "linked_mutual_trade:U1+U2:BTCUSDT:2026-11-20"
+    assert alert["metrics"]["mutual_trades"] == 6
+    assert alert["evidence"]["used_by_these_two_alone"] == [
+        {"kind": "ip", "value": "10.0.0.1", "accounts": ["U1", "U2"]}
+    ]
+    assert "the only users of IP 10.0.0.1" in alert["summary"]
+    labels = [row["label"] for row in alert["evidence"]["explain"]]
+    assert labels[0] == "trades between the two accounts that day"
+    assert any(label.startswith("identifiers the two use and no other") for label in labels)
+    # Read by this rule alone: the pair is no cluster for any other rule.
+    assert run_rule(w, "common_control") == []
+
+
+def test_an_ip_a_third_account_uses_too_ties_no_trading_pair() -> None:
+    w = Window()
+    _home_pair(w, "U3")  # a household of three, or a carrier NAT
+    assert run_rule(w, "linked_mutual_trade") == []
+
+
+def test_an_ip_the_desk_saw_another_account_use_ties_no_trading_pair() -> None:
+    w = Window()
+    _home_pair(w)
+    identifiers = pd.DataFrame(
+        {"account_id": ["U1"], "kind": ["ip"], "value": ["10.0.0.1"]}
+    )  # U1 used it before; so did an account outside the window (3 users remembered)
+    widths = pd.DataFrame({"kind": ["ip"], "value": ["10.0.0.1"], "accounts": [3]})
+    memory = replace(AccountMemory.empty(), identifiers=identifiers, widths=widths)
+    found = detect(w.feed(), enabled={"linked_mutual_trade"}, memory=memory)
+    assert found == []
+    # The desk remembering only the two of them changes nothing.
+    widths = widths.assign(accounts=[1])
+    memory = replace(AccountMemory.empty(), identifiers=identifiers, widths=widths)
+    found = detect(w.feed(), enabled={"linked_mutual_trade"}, memory=memory)
+    assert [a["accounts"] for a in found] == [["U1", "U2"]]
+
+
+def test_an_exclusive_ip_pair_needs_five_fills_in_one_contract() -> None:
+    w = Window()
+    _home_pair(w)
+    for i in range(4):  # four in another contract: under the 5 there
+        w.trade("U1", "U2", 1, MARK, at(10 + i), symbol="ETHUSDT")
+    w.marks("ETHUSDT", price=MARK)
+    assert [a["symbol"] for a in run_rule(w, "linked_mutual_trade")] == ["BTCUSDT"]
 
 
 def _cancels(w: Window, account: str, count: int, **kwargs: object) -> None:
