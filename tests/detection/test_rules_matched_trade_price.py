@@ -206,3 +206,15 @@ def test_a_ramp_down_is_told_as_the_share_of_the_price_it_took_off() -> None:
     [alert] = run_rule(w, "matched_trade_price")
     assert alert["metrics"]["price_move"] == round(1 - 0.97**7, 5)
     assert "(its price -19.20%)" in alert["summary"]
+
+
+def test_a_pair_printing_ever_higher_above_the_mark_is_ramping_whoever_takes() -> None:
+    # U2 sells into U1's bids eight times (the seller takes), each print 0.25 % higher
+    # and above the mark: the price is paid up, not sold down.
+    w = Window()
+    _market(w)
+    for i in range(8):
+        w.trade("U1", "U2", 1, MARK * (1 + 0.0025 * (i + 1)), at(10 + 2 * i, 5), taker="sell")
+    [alert] = run_rule(w, "matched_trade_price")
+    assert alert["metrics"]["direction_from"] == "prints against the mark"
+    assert "printing above the mark, moving it up" in alert["summary"]

@@ -209,28 +209,42 @@ def _ramps(ctx: Context, params: dict[str, Any], found: set[tuple[str, int, int]
         / volume
     )
     one_way = np.minimum(np.maximum(low_buys, 1 - low_buys), np.maximum(taker_buys, 1 - taker_buys))
-    direction = np.where(taker_buys >= 0.5, 1.0, -1.0)
     first_ts = per["ts"].transform("first").to_numpy()
     price = np.log(f["price"].to_numpy())
-    pushed = direction * (price - per["price"].transform("first").pipe(np.log).to_numpy())
+    start = per["price"].transform("first").pipe(np.log).to_numpy()
     # The same push measured against the contract's index: a pair that holds the price
     # up while the index falls has moved it as far as one that lifts a flat market.
     # NaN without an index: only the price's own move counts then.
-    index = np.log(ctx.index_at(f["symbol"].to_numpy(), f["ts"].to_numpy()))
-    basis = pd.Series(price - index, index=f.index)
-    against = direction * (basis - basis.groupby(f["group"]).transform("first")).to_numpy()
+    symbol, ts = f["symbol"].to_numpy(), f["ts"].to_numpy()
+    basis = pd.Series(price - np.log(ctx.index_at(symbol, ts)), index=f.index)
+    basis_move = (basis - basis.groupby(f["group"]).transform("first")).to_numpy()
     # The mark moves minute by minute: a span shorter than a few minutes says nothing.
-    minutes = np.maximum(
-        (f["ts"].to_numpy() - first_ts) / MS_PER_MINUTE, params["min_span_minutes"]
-    )
-    sigma = minute_volatility(ctx)[f["symbol"].to_numpy()]
+    minutes = np.maximum((ts - first_ts) / MS_PER_MINUTE, params["min_span_minutes"])
     # How far each print has pushed the price since the pair's first print, in units of
     # the contract's ordinary movement over that many minutes.
-    scale = sigma * np.sqrt(minutes)
-    z_price = _push_z(pushed, scale, params)
-    z_index = _push_z(against, scale, params)
+    scale = minute_volatility(ctx)[symbol] * np.sqrt(minutes)
+
+    def push(direction: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        pushed, against = direction * (price - start), direction * basis_move
+        return pushed, against, _push_z(pushed, scale, params), _push_z(against, scale, params)
+
+    # The way the takers went, or the side of the mark the prints sit on when that says
+    # otherwise and pushed further: in a prearranged trade who takes is the pair's choice,
+    # and prints above the mark pay up whoever hits them ("prices leading the market").
+    taker_way = np.where(taker_buys >= 0.5, 1.0, -1.0)
+    off_mark = pd.Series(price - np.log(ctx.mark_at(symbol, ts)), index=f.index)
+    placed = np.sign(off_mark.groupby(f["group"]).transform("median").fillna(0.0).to_numpy())
+    furthest = [
+        pd.Series(np.maximum(z_price, z_index)).groupby(f["group"].to_numpy()).transform("max")
+        for _, _, z_price, z_index in (push(taker_way), push(placed))
+    ]
+    by_place = (placed != 0) & (placed != taker_way) & (furthest[1] > furthest[0]).to_numpy()
+    direction = np.where(by_place, placed, taker_way)
+    pushed, against, z_price, z_index = push(direction)
     f = f.assign(
         one_way=one_way,
+        way=direction,
+        by_place=by_place,
         pushed=pushed,
         against=against,
         z=np.maximum(z_price, z_index),
@@ -271,7 +285,8 @@ def _ramps(ctx: Context, params: dict[str, Any], found: set[tuple[str, int, int]
         # The push as a share of the price, in its direction: a fall from 100 to 80 is
         # 20 % down (log moves are symmetric, shares are not: expm1 of the log fall
         # would read 25 %).
-        way = 1.0 if run["taker_buys"].mean() >= 0.5 else -1.0
+        way = float(run["way"].iloc[0])
+        placed_way = bool(run["by_place"].iloc[0])  # the push read from the prints' side
         move = float(way * np.expm1(way * run["pushed"].iloc[-1]))
         # Which measure carried the push at its furthest: the price's own, or the price
         # against its index.
@@ -333,6 +348,7 @@ def _ramps(ctx: Context, params: dict[str, Any], found: set[tuple[str, int, int]
                 ],
                 summary=f"{who[0]} and {who[1]} traded with each other {len(part)} times "
                 f"({int(row['prints'])} taker orders) in {sym}, one way, "
+                + (f"printing {'above' if way > 0 else 'below'} the mark, " if placed_way else "")
                 + (
                     f"pushing it {up} {relative:.2%} against its index (its price "
                     f"{own:+.2%}) in {span:.0f} min"
@@ -354,6 +370,7 @@ def _ramps(ctx: Context, params: dict[str, Any], found: set[tuple[str, int, int]
                     "move_z": round(z, 2),
                     "median_gap_minutes": round(float(row["gap"]), 2),
                     "pair_share": round(share, 3),
+                    "direction_from": "prints against the mark" if placed_way else "takers",
                     "started_at": pd.Timestamp(
                         int(run["ts"].iloc[0]), unit="ms", tz="UTC"
                     ).isoformat(),
