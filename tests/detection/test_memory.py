@@ -393,3 +393,25 @@ def test_a_ramp_is_the_ramp_not_the_foresight_of_the_account_that_ran_it() -> No
     memory = _remembered(("U1", "device", "own-phone"), equity=100_000.0)
     found = detect(w.feed(), enabled={"abnormal_pnl", "matched_trade_price"}, memory=memory)
     assert [alert["rule"] for alert in found] == ["matched_trade_price"]
+
+
+def _funds_three_accounts(onward: bool) -> Window:
+    """U1, known to the desk, logs in from a new phone and moves 3,000 USDT to each of
+    three accounts on the exchange; with ``onward`` one of them pays it out at once."""
+    w = Window()
+    w.marks(minutes=120)
+    w.login("U1", at(10), "45.1.1.1", "strange-phone")
+    for i, sub in enumerate(("SUB1", "SUB2", "SUB3")):
+        w.transfer("U1", "internal_out", 3000.0, at(20 + i), counterparty=sub)
+        w.transfer(sub, "internal_in", 3000.0, at(20 + i), counterparty="U1")
+    if onward:
+        w.transfer("SUB2", "withdrawal", 2990.0, at(40), address="thief-wallet")
+    return w
+
+
+def test_a_balance_spread_over_three_accounts_that_keep_it_is_the_owner_funding_them() -> None:
+    # A master account funding its sub-accounts: the money stays on the exchange.
+    assert _theft(_victim_known_yesterday(), _funds_three_accounts(onward=False)) == []
+    # One of them pays it straight out: a thief's mules.
+    [alert] = _theft(_victim_known_yesterday(), _funds_three_accounts(onward=True))
+    assert alert["accounts"][0] == "U1" and "SUB2" in alert["accounts"]

@@ -19,6 +19,10 @@ from .rows import RowsPer
 
 OUT_KINDS = ("withdrawal", "internal_out")
 IN_KINDS = ("deposit", "internal_in")
+# Accounts funded at once, by internal transfer, that mark an owner distributing its own
+# balance rather than a thief (every planted theft of the independent tuning tapes has one
+# destination).
+MIN_FUNDED = 3
 LOGIN_COLUMNS = [
     "account_id", "ts", "ip", "device_id", "new_device", "new_ip", "remembered", "other_device",
     "fresh_owner",
@@ -241,6 +245,8 @@ def _withdrawn(
             mule = str(dest)
             accounts.append(mule)
             every.append(_onward(ctx, moves, mule, sent, sent + span))
+        if _funds_own_accounts(legs, every[1:]):
+            continue
         on_mule_device = (
             f", on the device of {owner}, an account opened in the last "
             f"{params['min_history_days']} days"
@@ -270,6 +276,16 @@ def _withdrawn(
             )
         )
     return findings
+
+
+def _funds_own_accounts(legs: pd.DataFrame, onward: list[pd.DataFrame]) -> bool:
+    """The balance spread over several accounts on the exchange (``MIN_FUNDED`` or more,
+    by internal transfer only) that keep it: nothing leaves them onward. A thief takes the
+    money to where it can be withdrawn, one wallet or one mule that pays out; a master
+    account funding its sub-accounts is the owner (common control names that)."""
+    internal = (legs["kind"] == "internal_out").all()
+    spread = legs["dest"].nunique() >= MIN_FUNDED
+    return bool(internal and spread and all(frame.empty for frame in onward))
 
 
 def _onward(ctx: Context, moves: pd.DataFrame, mule: str, since: Any, until: Any) -> pd.DataFrame:
